@@ -1,0 +1,35 @@
+// openDb(file) → drizzle over better-sqlite3, WAL, foreign keys on; migrations applied by migrateDb.
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as schema from "./schema.ts";
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+
+export function openDb(file: string): Db {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("cache_size = -32000");
+  return drizzle(sqlite, { schema }) as Db;
+}
+
+export function migrateDb(db: Db): void {
+  migrate(db, { migrationsFolder });
+}
+
+/**
+ * Runs fn in one IMMEDIATE transaction (the write lock is taken at the start, so two
+ * processes never interleave a read-check-write).
+ */
+export function tx<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).immediate();
+}

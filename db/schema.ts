@@ -1,0 +1,280 @@
+// Every table of Rectify. Dates people choose (deadlines) are 'YYYY-MM-DD' text; moments are
+// ISO-8601 UTC text. Codes are English; the UI shows the Chinese labels (server/lib/labels.ts).
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex, check } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+
+/** 组织树: 党委 / 党组 / 党总支 / 党支部 */
+export const units = sqliteTable(
+  "units",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    code: text("code").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["committee", "group", "general_branch", "branch"] }).notNull(),
+    parentId: integer("parent_id").references((): any => units.id),
+    /** '/1/4/9/': ids from the root down to this unit, for "this unit and its sub-units" */
+    path: text("path").notNull().default(""),
+    /** 分类定级: 先进 / 一般 / 后进 / 软弱涣散 */
+    rating: text("rating", { enum: ["advanced", "average", "backward", "weak"] }),
+    ratingYear: integer("rating_year"),
+    /** 销号须经领导审核 (default on); off: the owner's mark closes the task at once */
+    requireSignoffCheck: integer("require_signoff_check", { mode: "boolean" }).notNull().default(true),
+    /** 支部书记 */
+    secretaryId: integer("secretary_id").references((): any => users.id),
+    /** 联系/分管领导 */
+    overseerId: integer("overseer_id").references((): any => users.id),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("units_code_uq").on(t.code), index("units_parent_idx").on(t.parentId), index("units_path_idx").on(t.path)],
+);
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["admin", "leader", "staff"] }).notNull(),
+    unitId: integer("unit_id")
+      .notNull()
+      .references(() => units.id),
+    passwordHash: text("password_hash").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    remindEnabled: integer("remind_enabled", { mode: "boolean" }).notNull().default(true),
+    /** lead days for deadline mails, e.g. "7,3,1" */
+    remindDays: text("remind_days").notNull().default("7,3,1"),
+    failedLogins: integer("failed_logins").notNull().default(0),
+    lockedUntil: text("locked_until"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_email_uq").on(sql`lower(${t.email})`), index("users_unit_idx").on(t.unitId)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** sha256 of the cookie's token: a stolen database holds no usable session */
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: text("created_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+    lastSeenAt: text("last_seen_at").notNull().default(now),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+);
+
+/** 自查报告 (filled by the import) */
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    title: text("title").notNull(),
+    unitId: integer("unit_id")
+      .notNull()
+      .references(() => units.id),
+    originalName: text("original_name"),
+    format: text("format", { enum: ["docx", "doc", "txt", "paste"] }).notNull(),
+    storedFile: text("stored_file"),
+    sha256: text("sha256"),
+    fullText: text("full_text").notNull(),
+    /** the parser's sections as JSON, so the measures section can be regenerated in place */
+    sectionsJson: text("sections_json").notNull().default("[]"),
+    importedBy: integer("imported_by")
+      .notNull()
+      .references(() => users.id),
+    importedAt: text("imported_at").notNull().default(now),
+  },
+  (t) => [index("reports_unit_idx").on(t.unitId), index("reports_sha_idx").on(t.sha256)],
+);
+
+/** 存在问题: one per problem found in a report */
+export const problems = sqliteTable(
+  "problems",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    reportId: integer("report_id")
+      .notNull()
+      .references(() => reports.id),
+    seq: integer("seq").notNull(),
+    category: text("category"),
+    text: text("text").notNull(),
+    /** position in the report's full text, for showing it in context */
+    startOffset: integer("start_offset"),
+    endOffset: integer("end_offset"),
+    /** the report's own measures that match this problem */
+    measures: text("measures"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("problems_report_idx").on(t.reportId, t.seq)],
+);
+
+/** 整改任务 */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    problemId: integer("problem_id").references(() => problems.id),
+    /** 责任单位 */
+    unitId: integer("unit_id")
+      .notNull()
+      .references(() => units.id),
+    /** 配合单位 (free text, as ledgers carry it) */
+    coUnits: text("co_units").notNull().default(""),
+    /** 责任领导 */
+    leaderId: integer("leader_id").references(() => users.id),
+    /** 责任人 */
+    ownerId: integer("owner_id")
+      .notNull()
+      .references(() => users.id),
+    title: text("title").notNull(),
+    /** 整改目标 / 完成标准 */
+    goal: text("goal").notNull().default(""),
+    /** 整改措施 */
+    measures: text("measures").notNull().default(""),
+    /** 立行立改 / 限期整改 / 长期坚持 */
+    deadlineKind: text("deadline_kind", { enum: ["immediate", "dated", "ongoing"] }).notNull(),
+    deadline: text("deadline"),
+    originalDeadline: text("original_deadline"),
+    /** 待整改 / 整改中 / 待销号 / 已销号 */
+    state: text("state", { enum: ["todo", "doing", "review", "done"] }).notNull().default("todo"),
+    /** 整顿转化: the branch whose rating this task answers */
+    linkedUnitId: integer("linked_unit_id").references(() => units.id),
+    version: integer("version").notNull().default(1),
+    createdBy: integer("created_by").references(() => users.id),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+    signoffRequestedBy: integer("signoff_requested_by").references(() => users.id),
+    signoffRequestedAt: text("signoff_requested_at"),
+    signedOffBy: integer("signed_off_by").references(() => users.id),
+    signedOffAt: text("signed_off_at"),
+    progressCount: integer("progress_count").notNull().default(0),
+    lastProgressAt: text("last_progress_at"),
+  },
+  (t) => [
+    index("tasks_unit_state_idx").on(t.unitId, t.state, t.deadline),
+    index("tasks_owner_state_idx").on(t.ownerId, t.state, t.deadline),
+    index("tasks_leader_state_idx").on(t.leaderId, t.state),
+    index("tasks_state_deadline_idx").on(t.state, t.deadline),
+    index("tasks_problem_idx").on(t.problemId),
+    index("tasks_linked_unit_idx").on(t.linkedUnitId),
+    check("tasks_deadline_kind_ck", sql`(${t.deadlineKind} = 'ongoing') = (${t.deadline} IS NULL)`),
+  ],
+);
+
+/** 延期申请 */
+export const extensionRequests = sqliteTable(
+  "extension_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    requestedBy: integer("requested_by")
+      .notNull()
+      .references(() => users.id),
+    requestedAt: text("requested_at").notNull().default(now),
+    oldDeadline: text("old_deadline"),
+    newDeadline: text("new_deadline").notNull(),
+    reason: text("reason").notNull(),
+    status: text("status", { enum: ["pending", "approved", "refused"] }).notNull().default("pending"),
+    decidedBy: integer("decided_by").references(() => users.id),
+    decidedAt: text("decided_at"),
+    decisionReason: text("decision_reason"),
+  },
+  (t) => [
+    index("ext_task_idx").on(t.taskId),
+    // one open request per task, enforced by the database too
+    uniqueIndex("ext_one_pending_uq").on(t.taskId).where(sql`status = 'pending'`),
+    index("ext_status_idx").on(t.status, t.requestedAt),
+  ],
+);
+
+/** 任务历史: every change, never deleted */
+export const taskEvents = sqliteTable(
+  "task_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    actorId: integer("actor_id").references(() => users.id),
+    at: text("at").notNull().default(now),
+    kind: text("kind").notNull(),
+    fromState: text("from_state"),
+    toState: text("to_state"),
+    text: text("text").notNull().default(""),
+    /** structured detail (changed fields, old/new deadline) as JSON */
+    data: text("data"),
+  },
+  (t) => [index("task_events_task_idx").on(t.taskId, t.at), index("task_events_kind_at_idx").on(t.kind, t.at)],
+);
+
+/** 佐证材料 */
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    eventId: integer("event_id").references(() => taskEvents.id),
+    originalName: text("original_name").notNull(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    storedFile: text("stored_file").notNull(),
+    uploadedBy: integer("uploaded_by")
+      .notNull()
+      .references(() => users.id),
+    uploadedAt: text("uploaded_at").notNull().default(now),
+  },
+  (t) => [index("attachments_task_idx").on(t.taskId), index("attachments_event_idx").on(t.eventId)],
+);
+
+/** 提醒记录: one row per (task, recipient, kind, day); the unique key makes a send happen once */
+export const reminderLog = sqliteTable(
+  "reminder_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id").references(() => tasks.id),
+    recipientId: integer("recipient_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind").notNull(),
+    day: text("day").notNull(),
+    /** `${taskId ?? "-"}:${recipientId}:${kind}:${day}`: unique, so a send is claimed once */
+    dedupeKey: text("dedupe_key").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    messageId: text("message_id"),
+    createdAt: text("created_at").notNull().default(now),
+    sentAt: text("sent_at"),
+  },
+  (t) => [
+    uniqueIndex("reminder_once_uq").on(t.dedupeKey),
+    index("reminder_recipient_idx").on(t.recipientId, t.day),
+    index("reminder_status_idx").on(t.status, t.createdAt),
+  ],
+);
+
+/** 系统设置 (key → JSON value): 黄灯天数, 整改期截止日期 */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: text("updated_at").notNull().default(now),
+});
+
+export type Unit = typeof units.$inferSelect;
+export type User = typeof users.$inferSelect;
+export type Task = typeof tasks.$inferSelect;
+export type TaskEvent = typeof taskEvents.$inferSelect;
+export type Attachment = typeof attachments.$inferSelect;
+export type ExtensionRequest = typeof extensionRequests.$inferSelect;
+export type Report = typeof reports.$inferSelect;
+export type Problem = typeof problems.$inferSelect;

@@ -1,0 +1,106 @@
+// buildApp(config): plugins → features → error and 404 handlers.
+import Fastify, { type FastifyInstance } from "fastify";
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import type { Config } from "./config.ts";
+import type { Db } from "../db/client.ts";
+import { DomainError } from "./lib/errors.ts";
+import { registerViews, isHtmx } from "./plugins/views.ts";
+import { registerAuth } from "./plugins/auth.ts";
+import { authRoutes } from "./features/auth/routes.ts";
+import { taskRoutes } from "./features/tasks/routes.ts";
+import { adminRoutes } from "./features/admin/routes.ts";
+import { homeRoutes } from "./features/dashboard/routes.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    db: Db;
+    config: Config;
+    /** the current moment; tests pass a fixed clock */
+    clock: () => Date;
+  }
+}
+
+export type AppOptions = { config: Config; db: Db; clock?: () => Date; logger?: boolean | object };
+
+const publicDir = fileURLToPath(new URL("../public", import.meta.url));
+const require = createRequire(import.meta.url);
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config, db } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+  });
+  app.decorate("db", db);
+  app.decorate("config", config);
+  app.decorate("clock", opts.clock ?? (() => new Date()));
+
+  await app.register(cookie, { secret: config.sessionSecret });
+  await app.register(formbody);
+  await app.register(multipart, { limits: { fileSize: config.uploadMaxBytes, files: 10, fields: 30, fieldSize: 200_000 } });
+  await app.register(fastifyStatic, { root: publicDir, prefix: "/static/", maxAge: config.dev ? 0 : "1h" });
+
+  // htmx, served from our own origin (no CDN)
+  const htmx = readFileSync(require.resolve("htmx.org/dist/htmx.min.js"));
+  app.get("/static/htmx.min.js", (_req, reply) => reply.type("text/javascript; charset=utf-8").header("Cache-Control", "public, max-age=86400").send(htmx));
+
+  registerViews(app);
+  registerAuth(app);
+
+  app.addHook("onSend", async (_req, reply, payload) => {
+    reply.header("X-Content-Type-Options", "nosniff");
+    reply.header("X-Frame-Options", "DENY");
+    reply.header("Referrer-Policy", "same-origin");
+    reply.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'");
+    return payload;
+  });
+
+  app.get("/healthz", async (_req, reply) => {
+    try {
+      db.$client.prepare("select 1").get();
+      return { ok: true };
+    } catch (err) {
+      return reply.code(503).send({ ok: false, error: "数据库不可用" });
+    }
+  });
+
+  await app.register(authRoutes);
+  await app.register(homeRoutes);
+  await app.register(taskRoutes);
+  await app.register(adminRoutes);
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);
+  });
+
+  app.setErrorHandler((err: any, req, reply) => {
+    let status = 500;
+    let message = "服务器内部错误，请稍后重试。";
+    if (err instanceof DomainError) {
+      status = err.status;
+      message = err.message;
+    } else if (err.code === "FST_REQ_FILE_TOO_LARGE" || err.code === "FST_FILES_LIMIT" || err.statusCode === 413) {
+      status = 413;
+      message = `文件过大：单个文件不能超过 ${Math.round(config.uploadMaxBytes / 1024 / 1024)} MB`;
+    } else if (err.statusCode && err.statusCode < 500) {
+      status = err.statusCode;
+      message = "请求无效，请检查后重试。";
+    }
+    if (status >= 500) req.log.error({ err, url: req.url, user: req.user?.id }, "request failed");
+    else req.log.info({ status, msg: message, url: req.url }, "request refused");
+    if (reply.sent) return;
+    if (!(req.headers.accept ?? "").includes("html") && req.headers["hx-request"] !== "true" && req.method !== "GET") {
+      return reply.code(status).type("text/plain; charset=utf-8").send(message);
+    }
+    return reply.render(isHtmx(req) ? "partials/_message" : "error", { title: status === 403 ? "无权操作" : "出错了", message, error: true }, status);
+  });
+
+  return app;
+}

@@ -1,0 +1,107 @@
+// One command line: npm run cli -- <command>. Errors are clear and exit non-zero.
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadConfig, ConfigError, type Config } from "./config.ts";
+import { openDb, migrateDb, type Db } from "../db/client.ts";
+import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
+import { createUser, unitByCode, createUnit } from "./features/admin/service.ts";
+import { DomainError } from "./lib/errors.ts";
+
+const USAGE = `用法：npm run cli -- <命令>
+  migrate                              应用数据库迁移
+  seed-demo                            在空数据库中载入演示数据
+  user add --email E --name N --role admin|leader|staff --unit UNIT --password P
+                                       新增账号（UNIT 为单位代码；数据库中还没有单位时，
+                                       --unit 会新建这个顶层单位，--unit-name 可给出名称）
+  backup FILE                          在线备份正在使用的数据库到 FILE
+  extract FILE                         解析自查报告（.docx/.doc/.txt），输出 JSON`;
+
+class CliError extends Error {}
+
+function open(config: Config): Db {
+  const db = openDb(config.databaseFile);
+  migrateDb(db);
+  return db;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "help" || cmd === "--help") {
+    console.log(USAGE);
+    return;
+  }
+  if (cmd === "extract") {
+    const file = rest[0];
+    if (!file) throw new CliError("请给出要解析的文件：npm run cli -- extract FILE");
+    if (!existsSync(file)) throw new CliError(`文件不存在：${file}`);
+    const { extractFileToJson } = await import("./features/reports/extract/file.ts");
+    process.stdout.write(JSON.stringify(await extractFileToJson(file), null, 2) + "\n");
+    return;
+  }
+  const config = loadConfig();
+  switch (cmd) {
+    case "migrate": {
+      const db = open(config);
+      db.$client.close();
+      console.log(`数据库已是最新：${config.databaseFile}`);
+      return;
+    }
+    case "seed-demo": {
+      const db = open(config);
+      const done = await seedDemo(db, config);
+      db.$client.close();
+      if (!done) throw new CliError("数据库中已有账号，未载入演示数据（演示数据只载入空数据库）");
+      console.log(`已载入演示数据。演示账号密码均为 ${DEMO_PASSWORD}：${DEMO_ACCOUNTS.map((a) => a.email).join("、")}`);
+      return;
+    }
+    case "user": {
+      const [sub, ...args] = rest;
+      if (sub !== "add") throw new CliError("未知的 user 子命令。用法：user add --email E --name N --role R --unit UNIT --password P");
+      const { values } = parseArgs({ args, options: { email: { type: "string" }, name: { type: "string" }, role: { type: "string" }, unit: { type: "string" }, "unit-name": { type: "string" }, password: { type: "string" } }, strict: true });
+      for (const k of ["email", "name", "role", "unit", "password"] as const) if (!values[k]) throw new CliError(`缺少 --${k}`);
+      const db = open(config);
+      try {
+        let unit = unitByCode(db, values.unit!);
+        if (!unit) {
+          const anyUnit = db.$client.prepare("select count(*) n from units").get() as { n: number };
+          if (anyUnit.n > 0) throw new CliError(`单位代码不存在：${values.unit}`);
+          const id = createUnit(db, { code: values.unit!, name: values["unit-name"] ?? values.unit!, kind: "committee", parentId: null });
+          unit = unitByCode(db, values.unit!)!;
+          console.log(`已新建顶层单位 ${unit.name}（${unit.code}，#${id}）`);
+        }
+        const id = await createUser(db, { email: values.email!, name: values.name!, role: values.role!, unitId: unit.id, password: values.password! });
+        console.log(`已新增账号 #${id} ${values.email}（${values.role}，${unit.name}）`);
+      } finally {
+        db.$client.close();
+      }
+      return;
+    }
+    case "backup": {
+      const target = rest[0];
+      if (!target) throw new CliError("请给出备份文件：npm run cli -- backup FILE");
+      if (existsSync(target)) throw new CliError(`备份文件已存在，不会覆盖：${target}`);
+      if (!existsSync(config.databaseFile)) throw new CliError(`数据库不存在：${config.databaseFile}`);
+      const db = openDb(config.databaseFile);
+      try {
+        await db.$client.backup(resolve(target));
+      } finally {
+        db.$client.close();
+      }
+      console.log(`已备份到 ${resolve(target)}（证据文件在 ${config.evidenceDir}，请一并备份该目录）`);
+      return;
+    }
+    default:
+      throw new CliError(`未知命令：${cmd}\n${USAGE}`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err) => {
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DomainError) console.error("错误：" + err.message);
+    else if (err?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || err?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") console.error("错误：" + err.message + "\n" + USAGE);
+    else console.error("错误：", err);
+    process.exit(1);
+  },
+);

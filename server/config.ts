@@ -1,0 +1,120 @@
+// Environment → one validated, typed, frozen object, read once at boot.
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+const bool = z
+  .enum(["0", "1", "true", "false", "yes", "no"], { message: "应为 0 或 1" })
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const schema = z.object({
+  PORT: z.coerce.number({ message: "应为端口号" }).int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_FILE: z.string().min(1).default("./data/rectify.db"),
+  DATA_DIR: z.string().optional(),
+  BASE_URL: z.string().url({ message: "应为完整网址，如 https://rectify.example.org" }).optional(),
+  SESSION_SECRET: z.string().min(32, { message: "至少 32 个字符" }).optional(),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+  SEED_DEMO: bool.default(true),
+  UPLOAD_MAX_MB: z.coerce.number().positive().max(1024).default(20),
+  REPORT_MAX_MB: z.coerce.number().positive().max(1024).default(10),
+  TZ: z
+    .string()
+    .default("Asia/Shanghai")
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("zh-CN", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "不是有效的时区名，如 Asia/Shanghai"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { message: "应以 smtp:// 或 smtps:// 开头" })
+    .optional(),
+  MAIL_FROM: z.string().default("整改台账 <rectify@localhost>"),
+  REMIND_CRON: z.string().default("30 8 * * *"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  RECTIFY_DEV: bool.default(false),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseFile: string;
+  dataDir: string;
+  evidenceDir: string;
+  reportsDir: string;
+  outboxDir: string;
+  baseUrl: string;
+  sessionSecret: string;
+  sessionTtlMs: number;
+  seedDemo: boolean;
+  uploadMaxBytes: number;
+  reportMaxBytes: number;
+  timeZone: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  remindCron: string;
+  logLevel: string;
+  /** template cache off, no production-only behaviour */
+  dev: boolean;
+  secureCookies: boolean;
+}>;
+
+export class ConfigError extends Error {}
+
+/** Reads the environment (or the given object) into a frozen Config; throws ConfigError with a readable message. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(clean);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}（当前值：${JSON.stringify(clean[String(i.path[0])])}）`);
+    throw new ConfigError(`配置有误，请检查环境变量：\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const databaseFile = e.DATABASE_FILE === ":memory:" ? ":memory:" : resolve(e.DATABASE_FILE);
+  const dataDir = resolve(e.DATA_DIR ?? (databaseFile === ":memory:" ? "./data" : dirname(databaseFile)));
+  const baseUrl = (e.BASE_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(/\/+$/, "");
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseFile,
+    dataDir,
+    evidenceDir: join(dataDir, "evidence"),
+    reportsDir: join(dataDir, "reports"),
+    outboxDir: join(dataDir, "outbox"),
+    baseUrl,
+    sessionSecret: e.SESSION_SECRET ?? sessionSecretFromDisk(dataDir),
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    seedDemo: e.SEED_DEMO,
+    uploadMaxBytes: Math.round(e.UPLOAD_MAX_MB * 1024 * 1024),
+    reportMaxBytes: Math.round(e.REPORT_MAX_MB * 1024 * 1024),
+    timeZone: e.TZ,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    remindCron: e.REMIND_CRON,
+    logLevel: e.LOG_LEVEL,
+    dev: e.RECTIFY_DEV,
+    secureCookies: baseUrl.startsWith("https://"),
+  });
+}
+
+/** SESSION_SECRET unset: one is generated on first start and kept in the data folder. */
+function sessionSecretFromDisk(dataDir: string): string {
+  const file = join(dataDir, "session-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  try {
+    writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+    chmodSync(file, 0o600);
+    return secret;
+  } catch (err) {
+    // another process wrote it first: use theirs
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(file, "utf8").trim();
+    throw err;
+  }
+}

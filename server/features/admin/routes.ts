@@ -1,0 +1,143 @@
+// 单位管理 and 账号管理 (admin only), and the system settings.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { eq } from "drizzle-orm";
+import { requireAdmin } from "../../plugins/auth.ts";
+import { setFlash } from "../../plugins/flash.ts";
+import { DomainError, ValidationError } from "../../lib/errors.ts";
+import { isIsoDay, dayIn } from "../../lib/dates.ts";
+import { users } from "../../../db/schema.ts";
+import * as svc from "./service.ts";
+import { getSetting, setSetting } from "./settings.ts";
+
+type Body = Record<string, string | undefined>;
+const int = (v: unknown) => {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : null;
+};
+
+function unitInput(b: Body): svc.UnitInput {
+  return {
+    code: b.code ?? "",
+    name: b.name ?? "",
+    kind: b.kind ?? "",
+    parentId: int(b.parentId),
+    rating: b.rating || null,
+    ratingYear: int(b.ratingYear),
+    requireSignoffCheck: b.requireSignoffCheck === "1",
+    secretaryId: int(b.secretaryId),
+    overseerId: int(b.overseerId),
+  };
+}
+
+function userInput(b: Body): svc.UserInput {
+  return { email: b.email ?? "", name: b.name ?? "", role: b.role ?? "", unitId: int(b.unitId), password: b.password || undefined, active: b.active === "1" };
+}
+
+export async function adminRoutes(app: FastifyInstance) {
+  app.addHook("preHandler", async (req, reply) => {
+    if (req.url.startsWith("/admin")) await requireAdmin(req, reply);
+  });
+  const people = () => svc.listUsers(app.db).filter((u) => u.active);
+  const settingsData = () => ({ yellowDays: getSetting(app.db, "yellowDays"), periodEnd: getSetting(app.db, "periodEnd") });
+  const unitsPage = (extra: Record<string, unknown> = {}) => ({ title: "单位管理", units: svc.listUnits(app.db), settings: settingsData(), ...extra });
+
+  app.get("/admin/units", (_req, reply) => reply.render("admin/units", unitsPage()));
+
+  app.get("/admin/units/new", (req, reply) =>
+    reply.render("admin/unit-form", { title: "新增单位", values: { kind: "branch", requireSignoffCheck: true, parentId: int((req.query as Body).parent) }, errors: {}, units: svc.listUnits(app.db), people: people() }),
+  );
+
+  app.post("/admin/units", (req, reply) => {
+    const b = req.body as Body;
+    try {
+      svc.createUnit(app.db, unitInput(b));
+      setFlash(reply, `已新增单位“${b.name}”`);
+      return reply.redirect("/admin/units", 303);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      return reply.render("admin/unit-form", { title: "新增单位", values: { ...b, requireSignoffCheck: b.requireSignoffCheck === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), people: people() }, e.status);
+    }
+  });
+
+  app.get("/admin/units/:id", (req, reply) => {
+    const u = svc.getUnit(app.db, Number((req.params as any).id));
+    return reply.render("admin/unit-form", { title: `编辑单位：${u.name}`, unit: u, values: u, errors: {}, units: svc.listUnits(app.db), people: people(), rectTasks: svc.rectificationTasksOf(app.db, u.id), offer: (req.query as Body).offer === "1" ? offerFor(u) : null });
+  });
+
+  /** The 整顿转化 task the form offers to open for a branch rated 后进/软弱涣散. */
+  function offerFor(u: ReturnType<typeof svc.getUnit>) {
+    const year = u.ratingYear ?? "";
+    const q = new URLSearchParams({
+      unit: String(u.id),
+      linkedUnit: String(u.id),
+      title: `${u.name}${year}年度评定为${u.rating === "weak" ? "软弱涣散" : "后进"}党组织，开展整顿转化`,
+      goal: "完成整顿转化，下一年度分类定级达到“一般”及以上等次",
+      deadline: getSetting(app.db, "periodEnd") || `${dayIn(app.config.timeZone, app.clock()).slice(0, 4)}-12-31`,
+    });
+    if (u.secretaryId) q.set("owner", String(u.secretaryId));
+    if (u.overseerId) q.set("leader", String(u.overseerId));
+    return `/tasks/new?${q}`;
+  }
+
+  app.post("/admin/units/:id", (req, reply) => {
+    const id = Number((req.params as any).id);
+    const b = req.body as Body;
+    try {
+      const { becameFlagged } = svc.updateUnit(app.db, id, unitInput(b));
+      setFlash(reply, becameFlagged ? "已保存。该党组织被评定为后进/软弱涣散，可为其开启整顿转化任务。" : "单位已保存");
+      return reply.redirect(becameFlagged ? `/admin/units/${id}?offer=1` : "/admin/units", 303);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.status === 404) throw e;
+      const u = svc.getUnit(app.db, id);
+      return reply.render("admin/unit-form", { title: `编辑单位：${u.name}`, unit: u, values: { ...b, requireSignoffCheck: b.requireSignoffCheck === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), people: people(), rectTasks: svc.rectificationTasksOf(app.db, u.id) }, e.status);
+    }
+  });
+
+  app.post("/admin/settings", (req, reply) => {
+    const b = req.body as Body;
+    const yellow = Number(b.yellowDays);
+    const errors: Record<string, string> = {};
+    if (!Number.isInteger(yellow) || yellow < 0 || yellow > 30) errors.yellowDays = "黄灯天数应为 0–30 的整数";
+    if (b.periodEnd && !isIsoDay(b.periodEnd)) errors.periodEnd = "整改期截止日期无效";
+    if (Object.keys(errors).length) return reply.render("admin/units", unitsPage({ errors, error: "设置未保存：" + Object.values(errors)[0] }), 422);
+    const nowIso = app.clock().toISOString();
+    setSetting(app.db, "yellowDays", yellow, nowIso);
+    setSetting(app.db, "periodEnd", b.periodEnd ?? "", nowIso);
+    setFlash(reply, "设置已保存");
+    return reply.redirect("/admin/units", 303);
+  });
+
+  // ── accounts ──
+  const usersPage = () => ({ title: "账号管理", users: svc.listUsers(app.db), units: svc.listUnits(app.db) });
+  app.get("/admin/users", (_req, reply) => reply.render("admin/users", usersPage()));
+  app.get("/admin/users/new", (_req, reply) => reply.render("admin/user-form", { title: "新增账号", values: { role: "staff", active: true }, errors: {}, units: svc.listUnits(app.db) }));
+  app.post("/admin/users", async (req, reply) => {
+    const b = req.body as Body;
+    try {
+      await svc.createUser(app.db, userInput({ ...b, active: "1" }));
+      setFlash(reply, `已新增账号 ${b.email}`);
+      return reply.redirect("/admin/users", 303);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      return reply.render("admin/user-form", { title: "新增账号", values: { ...b, password: "" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db) }, e.status);
+    }
+  });
+  app.get("/admin/users/:id", (req, reply) => {
+    const u = app.db.select().from(users).where(eq(users.id, Number((req.params as any).id))).get();
+    if (!u) throw new ValidationError("账号不存在");
+    return reply.render("admin/user-form", { title: `编辑账号：${u.name}`, account: u, values: u, errors: {}, units: svc.listUnits(app.db) });
+  });
+  app.post("/admin/users/:id", async (req: FastifyRequest, reply) => {
+    const id = Number((req.params as any).id);
+    const b = req.body as Body;
+    try {
+      await svc.updateUser(app.db, id, userInput(b));
+      setFlash(reply, "账号已保存");
+      return reply.redirect("/admin/users", 303);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.status === 404) throw e;
+      const u = app.db.select().from(users).where(eq(users.id, id)).get()!;
+      return reply.render("admin/user-form", { title: `编辑账号：${u.name}`, account: u, values: { ...b, password: "", active: b.active === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db) }, e.status);
+    }
+  });
+}

@@ -1,0 +1,168 @@
+// The organisation tree and the accounts. Used by the admin pages, the CLI and the demo seed.
+import { asc, eq, like, sql } from "drizzle-orm";
+import type { Db } from "../../../db/client.ts";
+import { tx } from "../../../db/client.ts";
+import { units, users, tasks } from "../../../db/schema.ts";
+import { ValidationError, NotFoundError } from "../../lib/errors.ts";
+import { UNIT_KINDS, RATINGS, RATINGS_TO_RECTIFY, type UnitKind, type Rating } from "../../lib/labels.ts";
+import { hashPassword, passwordProblem } from "../auth/passwords.ts";
+import { endSessionsOf } from "../auth/service.ts";
+
+export type UnitInput = {
+  code: string;
+  name: string;
+  kind: string;
+  parentId: number | null;
+  rating?: string | null;
+  ratingYear?: number | null;
+  requireSignoffCheck?: boolean;
+  secretaryId?: number | null;
+  overseerId?: number | null;
+};
+
+function checkUnit(db: Db, input: UnitInput, selfId?: number) {
+  const errors: Record<string, string> = {};
+  const code = input.code.trim();
+  const name = input.name.trim();
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(code)) errors.code = "单位代码为 1–40 位字母、数字、- 或 _";
+  else {
+    const dup = db.select({ id: units.id }).from(units).where(eq(units.code, code)).get();
+    if (dup && dup.id !== selfId) errors.code = "单位代码已被使用";
+  }
+  if (!name) errors.name = "请填写单位名称";
+  if (!(UNIT_KINDS as readonly string[]).includes(input.kind)) errors.kind = "请选择单位类型";
+  let parentPath = "/";
+  if (input.parentId) {
+    const p = db.select().from(units).where(eq(units.id, input.parentId)).get();
+    if (!p) errors.parentId = "上级单位不存在";
+    else if (selfId && p.path.includes(`/${selfId}/`)) errors.parentId = "不能把单位移到它自己或其下级单位之下";
+    else parentPath = p.path;
+  }
+  const rating = input.rating || null;
+  if (rating && !(RATINGS as readonly string[]).includes(rating)) errors.rating = "评定等次无效";
+  if (rating && !input.ratingYear) errors.ratingYear = "请填写评定年度";
+  if (input.ratingYear && (input.ratingYear < 2000 || input.ratingYear > 2100)) errors.ratingYear = "评定年度无效";
+  for (const f of ["secretaryId", "overseerId"] as const) {
+    const id = input[f];
+    if (id && !db.select({ id: users.id }).from(users).where(eq(users.id, id)).get()) errors[f] = "所选人员不存在";
+  }
+  if (Object.keys(errors).length) throw new ValidationError("请修正标出的内容", errors);
+  return { code, name, kind: input.kind as UnitKind, parentId: input.parentId, parentPath, rating: rating as Rating | null, ratingYear: rating ? (input.ratingYear ?? null) : null };
+}
+
+export function createUnit(db: Db, input: UnitInput): number {
+  return tx(db, () => {
+    const v = checkUnit(db, input);
+    const r = db
+      .insert(units)
+      .values({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
+      .run();
+    const id = Number(r.lastInsertRowid);
+    db.update(units).set({ path: `${v.parentPath}${id}/` }).where(eq(units.id, id)).run();
+    return id;
+  });
+}
+
+/** Saves a unit; returns whether its rating became one that calls for 整顿转化. */
+export function updateUnit(db: Db, id: number, input: UnitInput): { becameFlagged: boolean } {
+  return tx(db, () => {
+    const old = db.select().from(units).where(eq(units.id, id)).get();
+    if (!old) throw new NotFoundError("单位不存在");
+    const v = checkUnit(db, input, id);
+    const newPath = `${v.parentPath}${id}/`;
+    db.update(units)
+      .set({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
+      .where(eq(units.id, id))
+      .run();
+    if (newPath !== old.path) {
+      // move the whole subtree
+      db.update(units)
+        .set({ path: sql`${newPath} || substr(${units.path}, ${old.path.length + 1})` })
+        .where(like(units.path, `${old.path}%`))
+        .run();
+    }
+    const flagged = (r: string | null) => !!r && (RATINGS_TO_RECTIFY as readonly string[]).includes(r);
+    return { becameFlagged: flagged(v.rating) && (!flagged(old.rating) || old.ratingYear !== v.ratingYear) };
+  });
+}
+
+export function listUnits(db: Db) {
+  return db
+    .select()
+    .from(units)
+    .orderBy(asc(units.path))
+    .all()
+    .map((u) => ({ ...u, depth: u.path.split("/").length - 3 }));
+}
+
+export function getUnit(db: Db, id: number) {
+  const u = db.select().from(units).where(eq(units.id, id)).get();
+  if (!u) throw new NotFoundError("单位不存在");
+  return u;
+}
+
+export function unitByCode(db: Db, code: string) {
+  return db.select().from(units).where(eq(units.code, code)).get();
+}
+
+/** open 整顿转化 tasks for a unit */
+export function rectificationTasksOf(db: Db, unitId: number) {
+  return db.select({ id: tasks.id, title: tasks.title, state: tasks.state }).from(tasks).where(eq(tasks.linkedUnitId, unitId)).all();
+}
+
+export type UserInput = { email: string; name: string; role: string; unitId: number | null; password?: string; active?: boolean };
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export async function createUser(db: Db, input: UserInput): Promise<number> {
+  const errors: Record<string, string> = {};
+  const email = input.email.trim().toLowerCase();
+  if (!EMAIL.test(email)) errors.email = "邮箱格式不正确";
+  else if (db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).get()) errors.email = "该邮箱已有账号";
+  if (!input.name.trim()) errors.name = "请填写姓名";
+  if (!["admin", "leader", "staff"].includes(input.role)) errors.role = "角色须为 admin、leader 或 staff";
+  if (!input.unitId || !db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).get()) errors.unitId = "请选择所在单位";
+  const pw = passwordProblem(input.password ?? "");
+  if (pw) errors.password = pw;
+  if (Object.keys(errors).length) throw new ValidationError("账号未创建：" + Object.values(errors)[0], errors);
+  const passwordHash = await hashPassword(input.password!);
+  const r = db.insert(users).values({ email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, passwordHash, active: input.active ?? true }).run();
+  return Number(r.lastInsertRowid);
+}
+
+export async function updateUser(db: Db, id: number, input: UserInput): Promise<void> {
+  const old = db.select().from(users).where(eq(users.id, id)).get();
+  if (!old) throw new NotFoundError("账号不存在");
+  const errors: Record<string, string> = {};
+  const email = input.email.trim().toLowerCase();
+  if (!EMAIL.test(email)) errors.email = "邮箱格式不正确";
+  else {
+    const dup = db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).get();
+    if (dup && dup.id !== id) errors.email = "该邮箱已有账号";
+  }
+  if (!input.name.trim()) errors.name = "请填写姓名";
+  if (!["admin", "leader", "staff"].includes(input.role)) errors.role = "请选择角色";
+  if (!input.unitId || !db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).get()) errors.unitId = "请选择所在单位";
+  if (input.password) {
+    const pw = passwordProblem(input.password);
+    if (pw) errors.password = pw;
+  }
+  if (old.role === "admin" && (input.role !== "admin" || input.active === false)) {
+    const admins = db.select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.role} = 'admin' AND ${users.active} = 1`).get()!.n;
+    if (admins <= 1) errors.role = "至少要保留一个在用的管理员账号";
+  }
+  if (Object.keys(errors).length) throw new ValidationError("账号未保存：" + Object.values(errors)[0], errors);
+  const set: Partial<typeof users.$inferInsert> = { email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, active: input.active ?? true };
+  if (input.password) set.passwordHash = await hashPassword(input.password);
+  db.update(users).set(set).where(eq(users.id, id)).run();
+  if (input.active === false || input.password || input.role !== old.role) endSessionsOf(db, id);
+}
+
+export function listUsers(db: Db) {
+  return db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, active: users.active, unitId: users.unitId, unitName: units.name, lockedUntil: users.lockedUntil })
+    .from(users)
+    .innerJoin(units, eq(units.id, users.unitId))
+    .orderBy(asc(units.path), asc(users.name))
+    .all();
+}

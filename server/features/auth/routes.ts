@@ -1,0 +1,76 @@
+// /login, /logout, /profile (password and reminder preferences).
+import type { FastifyInstance } from "fastify";
+import { eq } from "drizzle-orm";
+import { login, logout, endSessionsOf } from "./service.ts";
+import { SESSION_COOKIE, sessionCookieOptions, requireUser } from "../../plugins/auth.ts";
+import { setFlash } from "../../plugins/flash.ts";
+import { users } from "../../../db/schema.ts";
+import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+
+type Body = Record<string, string | undefined>;
+
+/** only same-site paths are followed after sign-in */
+const safeNext = (n: unknown) => (typeof n === "string" && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : "/");
+
+export async function authRoutes(app: FastifyInstance) {
+  app.get("/login", (req, reply) => {
+    if (req.user) return reply.redirect("/", 303);
+    return reply.render("auth/login", { title: "登录", next: safeNext((req.query as Body).next), email: "" });
+  });
+
+  app.post("/login", async (req, reply) => {
+    const b = req.body as Body;
+    const next = safeNext(b.next);
+    const email = (b.email ?? "").trim();
+    if (!email || !b.password) return reply.render("auth/login", { title: "登录", next, email, error: "请输入邮箱和密码" }, 422);
+    const r = await login(app.db, email, b.password, app.clock(), app.config.sessionTtlMs, req.headers["user-agent"]);
+    if (!r.ok) {
+      req.log.info({ email }, "login refused");
+      return reply.render("auth/login", { title: "登录", next, email, error: r.message }, 401);
+    }
+    reply.setCookie(SESSION_COOKIE, r.token, sessionCookieOptions(app));
+    return reply.redirect(next, 303);
+  });
+
+  app.post("/logout", (req, reply) => {
+    logout(app.db, req.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return reply.redirect("/login", 303);
+  });
+
+  app.get("/profile", { preHandler: requireUser }, (req, reply) => {
+    const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
+    return reply.render("auth/profile", { title: "个人设置", me: u, errors: {} });
+  });
+
+  app.post("/profile/password", { preHandler: requireUser }, async (req, reply) => {
+    const b = req.body as Body;
+    const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
+    const errors: Record<string, string> = {};
+    if (!(await verifyPassword(u.passwordHash, b.current ?? ""))) errors.current = "当前密码不正确";
+    const problem = passwordProblem(b.password ?? "");
+    if (problem) errors.password = problem;
+    else if (b.password !== b.confirm) errors.confirm = "两次输入的新密码不一致";
+    if (Object.keys(errors).length) return reply.render("auth/profile", { title: "个人设置", me: u, errors, error: "密码未修改：" + Object.values(errors)[0] }, 422);
+    app.db.update(users).set({ passwordHash: await hashPassword(b.password!) }).where(eq(users.id, u.id)).run();
+    endSessionsOf(app.db, u.id, req.sid ?? undefined);
+    setFlash(reply, "密码已修改，其他设备上的登录已退出");
+    return reply.redirect("/profile", 303);
+  });
+
+  app.post("/profile/reminders", { preHandler: requireUser }, (req, reply) => {
+    const b = req.body as Body;
+    const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
+    const days = [...new Set(String(b.remindDays ?? "").split(/[,，、\s]+/).filter(Boolean).map(Number))];
+    if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 60)) {
+      return reply.render("auth/profile", { title: "个人设置", me: u, errors: { remindDays: "请填写 0–60 之间的整数天数，用逗号分隔，如 7,3,1" }, error: "提醒设置未保存" }, 422);
+    }
+    app.db
+      .update(users)
+      .set({ remindEnabled: b.remindEnabled === "1", remindDays: days.sort((a, z) => z - a).join(",") || "7,3,1" })
+      .where(eq(users.id, u.id))
+      .run();
+    setFlash(reply, "提醒设置已保存");
+    return reply.redirect("/profile", 303);
+  });
+}

@@ -1,0 +1,68 @@
+// What a heading, a label or a lead-in sentence says about the text that follows it.
+// All patterns run on the folded view (simplified script, half-width punctuation).
+
+/** P problems, C causes, M measures, O other. */
+export type Kind = "P" | "C" | "M" | "O";
+
+const P_WORDS = /问题|不足|差距|短板|弱项|薄弱|缺点|毛病/;
+const P_HEADING =
+  /(存在|主要|突出|发现|反馈|查摆|查找|检视|梳理|自查|检查|巡察|暴露|面临|共性|个性)[^,。;]{0,8}(问题|不足|差距|短板|弱项|薄弱环节)|问题(和|与|及|、)?(不足|差距|短板|清单|表现|整改)|不足之处|(问题|不足|差距|短板|弱项)[)]?$|^(问题|不足|差距)/;
+const C_HEADING = /原因|根源|根子/;
+const M_HEADING =
+  /措施|对策|下一步|下步|今后|计划|打算|建议|努力方向|改进方向|整改(要求|情况|方向|举措|意见|落实|思路|任务|工作|方案)|(整改|工作|意见)要求|要求$|^整改$|工作思路|工作重点/;
+const WEAK_M = /保障措施|组织保障|工作要求|组织领导|工作机制/;
+const O_HEADING = /(开展|落实|基本|总体|工作|自查|检查|完成)情况$|做法|成效|成绩|基本情况|指导思想|总体要求|目标任务|整改目标|工作目标|背景|概况|进展/;
+
+export type HeadingKind = { kind: Kind; weak?: boolean; combined?: boolean } | null;
+
+/** The kind a section heading announces (or null when it says nothing). */
+export function headingKind(title: string): HeadingKind {
+  const t = title.replace(/[\s*X]+/g, "");
+  if (!t) return null;
+  const p = P_HEADING.test(t);
+  const c = C_HEADING.test(t);
+  const m = M_HEADING.test(t) && !/问题整改$/.test(t);
+  if (p) {
+    // "问题及原因", "问题及下一步计划", "问题清单及整改措施": problems first, the rest follows;
+    // but "产生问题的原因" announces causes.
+    if (c && /^(产生|存在|出现)?(上述|以上|这些)?问题(产生|存在)?的(主要|根本)?(原因|根源)/.test(t)) return { kind: "C" };
+    return { kind: "P", combined: c || m };
+  }
+  if (c) return { kind: "C", combined: m };
+  if (m) {
+    if (O_HEADING.test(t) && !/整改(落实)?情况|下一步|措施|计划|打算|建议/.test(t)) return null;
+    return { kind: "M", weak: WEAK_M.test(t) };
+  }
+  return null;
+}
+
+/**
+ * The kind a short label before a colon announces: "存在问题：", "主要问题是：", "问题清单：",
+ * "原因分析：", "整改措施：", "下一步打算：", "会议要求：", "责任人：", "整改时限：".
+ */
+export function labelKind(label: string): Kind | null {
+  const t = label.replace(/[\s*X]+/g, "");
+  if (!t || t.length > 18) return null;
+  if (/责任|时限|期限|时间|目标|标准|牵头|配合|领导|单位|来源|类别|序号|完成|进展|成效|整改结果/.test(t)) return "O";
+  if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进/.test(t)) return "M";
+  if (/原因|根源/.test(t)) return "C";
+  if (P_WORDS.test(t) || /表现$|^现状$/.test(t)) return "P";
+  return null;
+}
+
+/** A lead-in sentence that opens measures: 下一步，… 今后，… 针对上述问题，… */
+export const M_LEAD = /^(?:下一步|下步|下阶段|今后|接下来|今后一个时期|在今后的工作中|针对(?:上述|以上|存在的|这些|查摆出的|发现的)[^,。;]{0,10}问题)[^。;]{0,40}?(?:[,:]|将|要)|^(?:我们|我支部|支部|党支部|党委|党组|我局|我部|我单位)?(?:将|要)(?:从以下|采取以下|重点从|着力从|从)[^。;]{0,12}(?:方面|几点|措施)/;
+/** A lead-in sentence that opens causes: 究其原因，… 产生问题的原因… */
+export const C_LEAD = /^(?:究其原因|分析原因|剖析原因|深挖根源|追根溯源|原因(?:主要)?(?:有|是|在于)|(?:产生|出现)?(?:上述|以上|这些)?问题(?:产生|存在)?的(?:主要|根本)?原因)/;
+/** A phrase, anywhere in a sentence, that opens a list of problems: 但也存在一些问题，… */
+export const P_LEAD =
+  /(?:还|仍|也|仍然|依然|尚|但)(?:存在|有)(?:着)?[^。;,:]{0,10}(?:问题|不足|差距|短板|薄弱环节)[^。;]{0,12}?(?:[,:]|如下|$)|存在(?:着)?(?:一些|一定的?|以下|如下|不少|诸多|许多|若干|[一二三四五六七八九十\d]+[个条项点]|[一二三四五六七八九十\d]+个?方面)[^。;,:]{0,8}(?:问题|不足|差距|短板)[^。;]{0,8}?(?:[,:]|$)|(?:主要|突出)(?:问题|不足)(?:是|有|为|如下|表现(?:为|在))[,:]?/;
+
+/** Whether a sentence only introduces what follows (and is no item itself). */
+export function isIntro(s: string): boolean {
+  const t = s.trim();
+  if (!t) return true;
+  if (/[:]$/.test(t)) return true;
+  if (t.length <= 40 && /(如下|以下|下列|几个方面|几点)[。:]?$/.test(t)) return true;
+  return false;
+}

@@ -1,0 +1,150 @@
+// Enumeration markers found anywhere in the folded view: 一、 (一) 1. (1) ① 一是 第一， 首先 有的 问题1：…
+// Each marker has a style (its numbering family) and a value (its number). Where a marker may
+// start is checked here; whether it fits the numbering around it is decided by the tree builder.
+
+export type Style =
+  | "cn-dun" // 一、 一.
+  | "cn-paren" // (一)
+  | "num-dot" // 1. 1、
+  | "num-paren" // (1) 1)
+  | "circled" // ①
+  | "cn-shi" // 一是
+  | "cn-yao" // 一要
+  | "ordinal" // 第一， 其一，
+  | "seq" // 首先 其次 再次 此外 最后
+  | "youde" // 有的…；有的…
+  | "label-p" // 问题1：
+  | "label-m"; // 措施1：
+
+/** Styles that run inside a paragraph; they end where their paragraph ends. */
+export const INLINE_STYLES: ReadonlySet<string> = new Set(["cn-shi", "cn-yao", "ordinal", "seq", "youde"]);
+/** Styles that number headings rather than items. */
+export const HEADING_STYLES: ReadonlySet<string> = new Set(["cn-dun", "cn-paren"]);
+
+export type Marker = {
+  start: number; // where the marker begins
+  end: number; // where its text begins
+  style: Style;
+  /** its number; 0 = "the next one" (此外, 最后, 有的) */
+  value: number;
+  /** true when the marker opens a line */
+  lineStart: boolean;
+};
+
+const CN = "一二三四五六七八九十";
+export function cnValue(s: string): number {
+  if (s.length === 0) return 0;
+  if (/^\d+$/.test(s)) return Number(s);
+  let total = 0, cur = 0;
+  for (const ch of s) {
+    const d = CN.indexOf(ch) + 1;
+    if (d === 0) {
+      if (ch === "〇" || ch === "零") { cur = 0; continue; }
+      if (ch === "两") { cur = 2; continue; }
+      return 0;
+    }
+    if (d === 10) { total += (cur || 1) * 10; cur = 0; } else cur = d;
+  }
+  return total + cur;
+}
+
+const CNN = "[一二三四五六七八九十]{1,3}";
+// Characters before which an item may start: a line start, sentence or clause punctuation.
+const SENT_END = "。!?;:\n";
+const CLAUSE = SENT_END + ",、";
+
+function prevChar(v: string, i: number): string {
+  let j = i - 1;
+  while (j >= 0 && v[j] === " ") j--;
+  return j < 0 ? "\n" : v[j];
+}
+
+function isLineStart(v: string, i: number): boolean {
+  return prevChar(v, i) === "\n";
+}
+
+const CJK = /[\u3400-\u9fff]/;
+// Characters that make 一是 part of a word (统一是, 唯一是, 第一是, 同一是…).
+const SHI_WORD_PREFIX = new Set("统唯同单逐第万之专划归合均一其另任每某");
+
+type Rule = { re: RegExp; style: Style; value: (m: RegExpExecArray) => number; ok: (v: string, i: number, m: RegExpExecArray) => boolean; textStartsAtMarker?: boolean };
+
+const isClause = (v: string, i: number) => CLAUSE.includes(prevChar(v, i));
+const isSentence = (v: string, i: number) => SENT_END.includes(prevChar(v, i));
+const headingBoundary = (v: string, i: number) => {
+  const p = prevChar(v, i);
+  return SENT_END.includes(p) || p === "*" || p === ")" && v[i] === "(";
+};
+
+const RULES: Rule[] = [
+  {
+    re: new RegExp(`(${CNN})[、.](?![0-9])`, "g"), style: "cn-dun", value: (m) => cnValue(m[1]),
+    ok: (v, i) => headingBoundary(v, i) && !"第其".includes(v[i - 1] ?? ""),
+  },
+  { re: new RegExp(`\\((${CNN})\\)`, "g"), style: "cn-paren", value: (m) => cnValue(m[1]), ok: () => true },
+  {
+    re: /(\d{1,2})(?:[.、](?![0-9%])|[)](?![0-9]))/g, style: "num-dot", value: (m) => Number(m[1]),
+    ok: (v, i, m) => {
+      const p = v[i - 1] ?? "\n";
+      if (/[0-9A-Za-z.第/\-:(_]/.test(p)) return false;
+      if (m[0].endsWith(")")) return isSentence(v, i); // "1)" only where an item may start
+      return true;
+    },
+  },
+  { re: /\((\d{1,2})\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "") },
+  { re: /[\u2474-\u2487]/g, style: "num-paren", value: (m) => m[0].charCodeAt(0) - 0x2473, ok: () => true },
+  { re: /[\u2488-\u249b]/g, style: "num-dot", value: (m) => m[0].charCodeAt(0) - 0x2487, ok: () => true },
+  { re: /[\u2460-\u2473]/g, style: "circled", value: (m) => m[0].charCodeAt(0) - 0x245f, ok: () => true },
+  { re: /[\u2776-\u277f]/g, style: "circled", value: (m) => m[0].charCodeAt(0) - 0x2775, ok: () => true },
+  {
+    re: new RegExp(`(${CNN})是(?![否非的])`, "g"), style: "cn-shi", value: (m) => cnValue(m[1]),
+    ok: (v, i) => {
+      const p = prevChar(v, i);
+      return CLAUSE.includes(p) || p === " " || (!SHI_WORD_PREFIX.has(v[i - 1]) && !"一二三四五六七八九十".includes(v[i - 1] ?? ""));
+    },
+  },
+  { re: new RegExp(`(${CNN})要(?![求素点是])`, "g"), style: "cn-yao", value: (m) => cnValue(m[1]), ok: isClause },
+  { re: new RegExp(`(?:第|其)(${CNN})[,、:](?!\\d)`, "g"), style: "ordinal", value: (m) => cnValue(m[1]), ok: isClause },
+  {
+    re: /(首先|其次|再次|再者|此外|另外|最后)[,:是]?/g, style: "seq",
+    value: (m) => (m[1] === "首先" ? 1 : m[1] === "其次" ? 2 : m[1] === "再次" ? 3 : 0),
+    ok: (v, i, m) => isSentence(v, i) || (isClause(v, i) && /[,:是]$/.test(m[0])),
+  },
+  { re: /(?:有的|有些)(?!放矢)/g, style: "youde", value: () => 0, ok: (v, i) => isSentence(v, i), textStartsAtMarker: true },
+  {
+    re: new RegExp(`(?:存在)?问题[ ]*(?:(\\d{1,2})|(${CNN})|\\((\\d{1,2}|${CNN})\\))[ ]*[:.、]`, "g"), style: "label-p",
+    value: (m) => cnValue(m[1] ?? m[2] ?? m[3] ?? ""), ok: isSentence,
+  },
+  {
+    re: new RegExp(`(?:整改)?措施[ ]*(?:(\\d{1,2})|(${CNN})|\\((\\d{1,2}|${CNN})\\))[ ]*[:.、]`, "g"), style: "label-m",
+    value: (m) => cnValue(m[1] ?? m[2] ?? m[3] ?? ""), ok: isSentence,
+  },
+];
+
+export function findMarkers(v: string): Marker[] {
+  const out: Marker[] = [];
+  for (const rule of RULES) {
+    rule.re.lastIndex = 0;
+    for (let m = rule.re.exec(v); m; m = rule.re.exec(v)) {
+      const i = m.index;
+      if (!rule.ok(v, i, m)) continue;
+      const value = rule.value(m);
+      if (value < 0 || value > 60) continue;
+      let end = rule.textStartsAtMarker ? i : i + m[0].length;
+      while (end < v.length && (v[end] === " " || (!rule.textStartsAtMarker && "、.:,".includes(v[end]) && end === i + m[0].length))) end++;
+      out.push({ start: i, end, style: rule.style, value, lineStart: isLineStart(v, i) });
+    }
+  }
+  out.sort((a, b) => a.start - b.start || b.end - a.end);
+  // Keep the first (longest) marker at each position and drop markers inside another's text.
+  const kept: Marker[] = [];
+  let reach = -1;
+  for (const m of out) {
+    if (m.start < reach) continue;
+    kept.push(m);
+    reach = Math.max(m.end, m.start + 1);
+  }
+  return kept;
+}
+
+export { CJK };

@@ -1,0 +1,217 @@
+// Task pages and the workflow verbs. Thin: parse, call one service function, render or redirect.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { createReadStream } from "node:fs";
+import { join } from "node:path";
+import { requireUser, assertCsrf } from "../../plugins/auth.ts";
+import { isHtmx } from "../../plugins/views.ts";
+import { setFlash } from "../../plugins/flash.ts";
+import { DomainError, ValidationError } from "../../lib/errors.ts";
+import { dayIn, isIsoDay } from "../../lib/dates.ts";
+import { contentDisposition } from "../../lib/http.ts";
+import * as svc from "./service.ts";
+import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT, type IncomingFile } from "./evidence.ts";
+import { getSetting } from "../admin/settings.ts";
+
+type Body = Record<string, string | undefined>;
+const int = (v: unknown) => {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+};
+
+export async function taskRoutes(app: FastifyInstance) {
+  app.addHook("preHandler", requireUser);
+  const ctx = (req: FastifyRequest) => {
+    const now = app.clock();
+    return { db: app.db, actor: req.user!, now, today: dayIn(app.config.timeZone, now) };
+  };
+  const yellowDays = () => getSetting(app.db, "yellowDays");
+
+  // ── lists ──
+  function parseFilters(q: Record<string, string | undefined>): svc.TaskFilters {
+    return {
+      unit: int(q.unit),
+      state: svc.isState(q.state) ? q.state : undefined,
+      owner: int(q.owner),
+      overdue: q.overdue === "1",
+      flagged: q.flagged === "1",
+      from: isIsoDay(q.from) ? q.from : undefined,
+      to: isIsoDay(q.to) ? q.to : undefined,
+      page: int(q.page),
+    };
+  }
+
+  function renderList(req: FastifyRequest, reply: FastifyReply, view: { title: string; base: string; fixed: Partial<svc.TaskFilters> }) {
+    const c = ctx(req);
+    const filters = { ...parseFilters(req.query as Record<string, string>), ...view.fixed };
+    const result = svc.listTasks(app.db, c.actor, filters, c.today);
+    const data = {
+      ...view,
+      result,
+      filters,
+      query: req.query,
+      yellowDays: yellowDays(),
+      units: svc.assignableUnits(app.db, c.actor.role === "staff" ? { ...c.actor, role: "leader" } : c.actor),
+      owners: svc.visibleOwners(app.db, c.actor),
+    };
+    return reply.render(isHtmx(req) ? "tasks/_list" : "tasks/index", data);
+  }
+
+  app.get("/tasks", (req, reply) => renderList(req, reply, { title: "任务列表", base: "/tasks", fixed: {} }));
+  app.get("/tasks/mine", (req, reply) => renderList(req, reply, { title: "我的任务", base: "/tasks/mine", fixed: { mine: true } }));
+  app.get("/tasks/review", (req, reply) => renderList(req, reply, { title: "待我销号", base: "/tasks/review", fixed: { review: true } }));
+
+  // ── new / edit ──
+  function taskInput(b: Body): svc.TaskInput {
+    return {
+      title: b.title ?? "",
+      goal: b.goal ?? "",
+      measures: b.measures ?? "",
+      coUnits: b.coUnits ?? "",
+      unitId: int(b.unitId) ?? null,
+      ownerId: int(b.ownerId) ?? null,
+      leaderId: int(b.leaderId) ?? null,
+      deadlineKind: b.deadlineKind ?? "",
+      deadline: b.deadline ?? "",
+      deadlineReason: b.deadlineReason,
+      linkedUnitId: int(b.linkedUnitId) ?? null,
+    };
+  }
+  function formData(req: FastifyRequest) {
+    const c = ctx(req);
+    return { units: svc.assignableUnits(app.db, c.actor), people: svc.assignableUsers(app.db, c.actor) };
+  }
+
+  app.get("/tasks/new", (req, reply) => {
+    const u = req.user!;
+    if (u.role === "staff") return reply.render("error", { title: "无权操作", message: "只有领导和管理员可以新建任务。" }, 403);
+    const q = req.query as Body;
+    const values = { unitId: int(q.unit) ?? u.unitId, deadlineKind: "dated", ownerId: int(q.owner), leaderId: int(q.leader) ?? (u.role === "leader" ? u.id : undefined), title: q.title ?? "", deadline: q.deadline ?? "", linkedUnitId: int(q.linkedUnit), goal: q.goal ?? "", measures: q.measures ?? "", coUnits: "" };
+    return reply.render("tasks/form", { title: "新建整改任务", values, errors: {}, ...formData(req) });
+  });
+
+  app.post("/tasks", (req, reply) => {
+    const b = req.body as Body;
+    try {
+      const id = svc.createTask(ctx(req), taskInput(b));
+      setFlash(reply, "任务已创建");
+      if (isHtmx(req)) return reply.header("HX-Redirect", `/tasks/${id}`).code(201).send("");
+      return reply.redirect(`/tasks/${id}`, 303);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      return reply.render("tasks/form", { title: "新建整改任务", values: b, errors: e.fields, error: e.message, ...formData(req) }, e.status);
+    }
+  });
+
+  app.get("/tasks/:id/edit", (req, reply) => {
+    const d = svc.getTask(app.db, req.user!, Number((req.params as any).id));
+    if (!d.allowed.has("edit")) return reply.render("error", { title: "无权操作", message: "您不能编辑这个任务（只有本单位领导可以编辑未销号的任务）。" }, 403);
+    return reply.render("tasks/form", { title: "编辑整改任务", task: d.task, values: d.task, errors: {}, ...formData(req) });
+  });
+
+  app.post("/tasks/:id", (req, reply) => {
+    const id = Number((req.params as any).id);
+    const b = req.body as Body;
+    try {
+      svc.editTask(ctx(req), id, Number(b.version), taskInput(b));
+      setFlash(reply, "修改已保存");
+      if (isHtmx(req)) return reply.header("HX-Redirect", `/tasks/${id}`).send("");
+      return reply.redirect(`/tasks/${id}`, 303);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.status === 404) throw e;
+      const d = svc.getTask(app.db, req.user!, id);
+      return reply.render("tasks/form", { title: "编辑整改任务", task: { ...d.task, version: Number(b.version) || d.task.version }, values: b, errors: e.fields, error: e.message, ...formData(req) }, e.status);
+    }
+  });
+
+  // ── the task page and its verbs ──
+  function renderTask(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
+    const d = svc.getTask(app.db, req.user!, id);
+    const data = { d, yellowDays: yellowDays(), accept: ACCEPT, allowedTypes: ALLOWED_TYPES_TEXT, maxMb: Math.round(app.config.uploadMaxBytes / 1024 / 1024), form: {}, errors: {}, ...extra };
+    return reply.render(isHtmx(req) ? "tasks/_panel" : "tasks/show", data, status);
+  }
+
+  app.get("/tasks/:id", (req, reply) => renderTask(req, reply, Number((req.params as any).id)));
+
+  /** Runs a verb; answers htmx with the panel (and an event), a plain post with 303 + flash. */
+  function verb(done: string, run: (req: FastifyRequest, id: number, b: Body) => unknown | Promise<unknown>) {
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      const id = Number((req.params as any).id);
+      let b: Body = (req.body as Body) ?? {};
+      try {
+        const r = await run(req, id, b);
+        if (r && typeof r === "object") b = r as Body;
+        if (isHtmx(req)) {
+          reply.header("HX-Trigger", "task-changed");
+          return renderTask(req, reply, id, { flash: done });
+        }
+        setFlash(reply, done);
+        return reply.redirect(`/tasks/${id}`, 303);
+      } catch (e) {
+        if (!(e instanceof DomainError) || e.status === 404 || (e.status === 403 && !svc.canSee(app.db, req.user!, id))) throw e;
+        return renderTask(req, reply, id, { error: e.message, errors: e.fields, form: (e as any).formValues ?? b }, e.status);
+      }
+    };
+  }
+
+  app.post(
+    "/tasks/:id/progress",
+    verb("进展已提交", async (req, id) => {
+      const { fields, files } = await readMultipart(req, app.config.uploadMaxBytes);
+      assertCsrf(req, fields._csrf);
+      const { stored, undo } = storeEvidence(app.config.evidenceDir, files, app.config.uploadMaxBytes);
+      try {
+        svc.postProgress(ctx(req), id, Number(fields.version), fields.text ?? "", stored);
+      } catch (e) {
+        undo();
+        if (e instanceof DomainError) Object.assign(e, { formValues: fields });
+        throw e;
+      }
+      if (fields.thenRequest === "1") {
+        const v = svc.getTask(app.db, req.user!, id).task.version;
+        svc.requestSignOff(ctx(req), id, v, "");
+      }
+      return fields;
+    }),
+  );
+  app.post("/tasks/:id/request-signoff", verb("已申请销号，等待领导审核", (req, id, b) => svc.requestSignOff(ctx(req), id, Number(b.version), b.note ?? "")));
+  app.post("/tasks/:id/sign-off", verb("已销号", (req, id, b) => svc.signOff(ctx(req), id, Number(b.version), b.note ?? "")));
+  app.post("/tasks/:id/send-back", verb("已退回责任人", (req, id, b) => svc.sendBack(ctx(req), id, Number(b.version), b.reason ?? "")));
+  app.post("/tasks/:id/reopen", verb("任务已重新打开", (req, id, b) => svc.reopen(ctx(req), id, Number(b.version), b.reason ?? "")));
+  app.post("/tasks/:id/extension", verb("延期申请已提交，等待领导审批", (req, id, b) => svc.requestExtension(ctx(req), id, Number(b.version), b.newDeadline ?? "", b.reason ?? "")));
+  app.post(
+    "/tasks/:id/extension/decide",
+    verb("已处理延期申请", (req, id, b) => {
+      if (b.decision !== "approve" && b.decision !== "refuse") throw new ValidationError("请选择同意或不同意");
+      return svc.decideExtension(ctx(req), id, Number(b.version), b.decision === "approve", b.reason ?? "");
+    }),
+  );
+
+  // ── evidence files, only to those who may see the task ──
+  app.get("/attachments/:id", (req, reply) => {
+    const a = svc.getAttachment(app.db, req.user!, Number((req.params as any).id));
+    const inline = /^(image\/|application\/pdf)/.test(a.mime) && (req.query as Body).download !== "1";
+    reply.header("Content-Disposition", contentDisposition(a.originalName, inline ? "inline" : "attachment"));
+    reply.header("Cache-Control", "private, max-age=3600");
+    return reply.type(a.mime).send(createReadStream(join(app.config.evidenceDir, a.storedFile)));
+  });
+}
+
+/** Reads a multipart form: text fields and non-empty files (size-limited by the plugin). */
+async function readMultipart(req: FastifyRequest, maxBytes: number): Promise<{ fields: Body; files: IncomingFile[] }> {
+  if (!req.isMultipart()) throw new ValidationError("请求格式不正确，请通过页面上的表单提交");
+  const fields: Body = {};
+  const files: IncomingFile[] = [];
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === "file") {
+        const data = await part.toBuffer();
+        if (part.filename && data.length) files.push({ filename: part.filename, data });
+      } else fields[part.fieldname] = String(part.value);
+    }
+  } catch (e: any) {
+    if (e?.code === "FST_REQ_FILE_TOO_LARGE") throw new ValidationError(`文件过大：单个文件不能超过 ${Math.round(maxBytes / 1024 / 1024)} MB，未保存任何内容`, { files: "文件过大" });
+    if (e?.code === "FST_FILES_LIMIT") throw new ValidationError("一次最多上传 10 个文件", { files: "文件过多" });
+    throw e;
+  }
+  return { fields, files };
+}

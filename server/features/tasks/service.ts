@@ -1,0 +1,463 @@
+// Task operations: each checks permissions.ts and workflow.ts, writes the task and its history
+// row in one transaction, and returns the task id. A stale version is refused, never overwritten.
+import { aliasedTable, and, asc, desc, eq, inArray, like, lt, gte, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../../../db/client.ts";
+import { tx } from "../../../db/client.ts";
+import { attachments, extensionRequests, problems, reports, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
+import { can, canCreateTaskIn, canView, type Actor, type TaskScope } from "../auth/permissions.ts";
+import { checkGuards, GuardError, nextState, STATE_LABEL, ACTION_LABEL, DEADLINE_KINDS, STATES, type Action, type DeadlineKind, type State } from "./workflow.ts";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, STALE_MESSAGE } from "../../lib/errors.ts";
+import { isIsoDay, cnDate } from "../../lib/dates.ts";
+import type { StoredFile } from "./evidence.ts";
+
+export const PAGE_SIZE = 30;
+
+// ───────────────────────── listing ─────────────────────────
+
+export type TaskFilters = {
+  unit?: number;
+  state?: State;
+  owner?: number;
+  overdue?: boolean;
+  from?: string;
+  to?: string;
+  /** 我的任务 */
+  mine?: boolean;
+  /** 待我销号 */
+  review?: boolean;
+  /** tasks of branches rated 后进/软弱涣散 */
+  flagged?: boolean;
+  page?: number;
+};
+
+export type TaskRow = {
+  id: number;
+  title: string;
+  state: State;
+  deadlineKind: DeadlineKind;
+  deadline: string | null;
+  originalDeadline: string | null;
+  unitId: number;
+  unitName: string;
+  unitRating: string | null;
+  ownerName: string;
+  leaderName: string | null;
+  updatedAt: string;
+  version: number;
+};
+
+/** ids of the unit and all its sub-units */
+export function subtreeIds(db: Db, unitId: number): number[] {
+  const u = db.select({ path: units.path }).from(units).where(eq(units.id, unitId)).get();
+  if (!u) return [];
+  return db
+    .select({ id: units.id })
+    .from(units)
+    .where(like(units.path, `${u.path}%`))
+    .all()
+    .map((r) => r.id);
+}
+
+/** SQL for "tasks this actor may see" */
+export function scopeCondition(db: Db, actor: Actor): SQL | undefined {
+  if (actor.role === "admin") return undefined;
+  if (actor.role === "leader") return or(inArray(tasks.unitId, subtreeIds(db, actor.unitId)), eq(tasks.leaderId, actor.id), eq(tasks.ownerId, actor.id));
+  return or(eq(tasks.unitId, actor.unitId), eq(tasks.ownerId, actor.id));
+}
+
+const leaderUser = aliasedTable(users, "leader_user");
+
+export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
+  const conds: (SQL | undefined)[] = [scopeCondition(db, actor)];
+  if (f.unit) conds.push(inArray(tasks.unitId, subtreeIds(db, f.unit)));
+  if (f.state) conds.push(eq(tasks.state, f.state));
+  if (f.owner) conds.push(eq(tasks.ownerId, f.owner));
+  if (f.overdue) conds.push(ne(tasks.state, "done"), lt(tasks.deadline, today));
+  if (f.from) conds.push(gte(tasks.deadline, f.from));
+  if (f.to) conds.push(lte(tasks.deadline, f.to));
+  if (f.mine) conds.push(eq(tasks.ownerId, actor.id));
+  if (f.review) conds.push(eq(tasks.state, "review"), or(sql`${tasks.signoffRequestedBy} IS NULL`, ne(tasks.signoffRequestedBy, actor.id)));
+  if (f.flagged) conds.push(inArray(units.rating, ["backward", "weak"]));
+  const where = and(...conds);
+  const total = db
+    .select({ n: sql<number>`count(*)` })
+    .from(tasks)
+    .innerJoin(units, eq(units.id, tasks.unitId))
+    .where(where)
+    .get()!.n;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const page = Math.min(Math.max(1, f.page ?? 1), pages);
+  const rows: TaskRow[] = db
+    .select({
+      id: tasks.id,
+      title: tasks.title,
+      state: tasks.state,
+      deadlineKind: tasks.deadlineKind,
+      deadline: tasks.deadline,
+      originalDeadline: tasks.originalDeadline,
+      unitId: tasks.unitId,
+      unitName: units.name,
+      unitRating: units.rating,
+      ownerName: users.name,
+      leaderName: leaderUser.name,
+      updatedAt: tasks.updatedAt,
+      version: tasks.version,
+    })
+    .from(tasks)
+    .innerJoin(units, eq(units.id, tasks.unitId))
+    .innerJoin(users, eq(users.id, tasks.ownerId))
+    .leftJoin(leaderUser, eq(leaderUser.id, tasks.leaderId))
+    .where(where)
+    .orderBy(sql`${tasks.state} = 'done'`, sql`${tasks.deadline} IS NULL`, asc(tasks.deadline), asc(tasks.id))
+    .limit(PAGE_SIZE)
+    .offset((page - 1) * PAGE_SIZE)
+    .all();
+  return { rows, total, page, pages };
+}
+
+// ───────────────────────── one task ─────────────────────────
+
+function loadScope(db: Db, id: number) {
+  const t = db
+    .select({ task: tasks, unitPath: units.path, requireCheck: units.requireSignoffCheck })
+    .from(tasks)
+    .innerJoin(units, eq(units.id, tasks.unitId))
+    .where(eq(tasks.id, id))
+    .get();
+  if (!t) return null;
+  const pending = db
+    .select()
+    .from(extensionRequests)
+    .where(and(eq(extensionRequests.taskId, id), eq(extensionRequests.status, "pending")))
+    .get();
+  const scope: TaskScope = {
+    unitId: t.task.unitId,
+    unitPath: t.unitPath,
+    ownerId: t.task.ownerId,
+    leaderId: t.task.leaderId,
+    state: t.task.state,
+    signoffRequestedBy: t.task.signoffRequestedBy,
+    extensionRequestedBy: pending?.requestedBy ?? null,
+  };
+  return { task: t.task, scope, requireCheck: t.requireCheck, pending };
+}
+
+export function getTask(db: Db, actor: Actor, id: number) {
+  const s = loadScope(db, id);
+  if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该任务，可能您没有权限查看");
+  const t = s.task;
+  const u = db.select().from(units).where(eq(units.id, t.unitId)).get()!;
+  const nameOf = (uid: number | null) => (uid ? (db.select({ name: users.name }).from(users).where(eq(users.id, uid)).get()?.name ?? "") : "");
+  const actorUser = aliasedTable(users, "actor_user");
+  const events = db
+    .select({ e: taskEvents, actorName: actorUser.name })
+    .from(taskEvents)
+    .leftJoin(actorUser, eq(actorUser.id, taskEvents.actorId))
+    .where(eq(taskEvents.taskId, id))
+    .orderBy(desc(taskEvents.at), desc(taskEvents.id))
+    .all()
+    .map((r) => ({ ...r.e, actorName: r.actorName ?? "系统", data: r.e.data ? JSON.parse(r.e.data) : null }));
+  const files = db.select().from(attachments).where(eq(attachments.taskId, id)).orderBy(asc(attachments.id)).all();
+  const problem = t.problemId
+    ? db
+        .select({ id: problems.id, text: problems.text, category: problems.category, reportId: reports.id, reportTitle: reports.title })
+        .from(problems)
+        .innerJoin(reports, eq(reports.id, problems.reportId))
+        .where(eq(problems.id, t.problemId))
+        .get()
+    : null;
+  const linkedUnit = t.linkedUnitId ? db.select().from(units).where(eq(units.id, t.linkedUnitId)).get() : null;
+  const allowed = (Object.keys(ACTION_LABEL) as Action[]).filter((a) => can(actor, a, s.scope) && nextState(t.state, a, { requireCheck: s.requireCheck }) !== null);
+  return {
+    task: t,
+    unit: u,
+    ownerName: nameOf(t.ownerId),
+    leaderName: nameOf(t.leaderId),
+    signedOffByName: nameOf(t.signedOffBy),
+    requestedByName: nameOf(t.signoffRequestedBy),
+    pending: s.pending ? { ...s.pending, requestedByName: nameOf(s.pending.requestedBy) } : null,
+    requireCheck: s.requireCheck,
+    events,
+    files,
+    filesByEvent: groupBy(files, (f) => f.eventId ?? 0),
+    problem,
+    linkedUnit,
+    allowed: new Set(allowed.filter((a) => a !== "decideExtension" || s.pending)),
+  };
+}
+export type TaskDetail = ReturnType<typeof getTask>;
+
+function groupBy<T>(xs: T[], key: (x: T) => number): Record<number, T[]> {
+  const out: Record<number, T[]> = {};
+  for (const x of xs) (out[key(x)] ??= []).push(x);
+  return out;
+}
+
+export function canSee(db: Db, actor: Actor, id: number): boolean {
+  const s = loadScope(db, id);
+  return !!s && canView(actor, s.scope);
+}
+
+export function getAttachment(db: Db, actor: Actor, attachmentId: number) {
+  const a = db.select().from(attachments).where(eq(attachments.id, attachmentId)).get();
+  if (!a) throw new NotFoundError("未找到该文件");
+  const s = loadScope(db, a.taskId);
+  if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该文件");
+  return a;
+}
+
+// ───────────────────────── the workflow verbs ─────────────────────────
+
+type Ctx = { db: Db; actor: Actor; now: Date; today: string };
+
+/**
+ * The frame of every change: load, check view/role/version/state/guards in that order,
+ * then apply() writes inside the same IMMEDIATE transaction.
+ */
+function act(
+  c: Ctx,
+  taskId: number,
+  version: number,
+  action: Action,
+  input: Parameters<typeof checkGuards>[2],
+  apply: (t: Task, next: State, nowIso: string, s: NonNullable<ReturnType<typeof loadScope>>) => void,
+): number {
+  return tx(c.db, () => {
+    const s = loadScope(c.db, taskId);
+    if (!s || !canView(c.actor, s.scope)) throw new NotFoundError("未找到该任务，可能您没有权限查看");
+    if (!can(c.actor, action, s.scope)) {
+      if ((action === "signOff" || action === "sendBack") && s.scope.signoffRequestedBy === c.actor.id) throw new ForbiddenError("不能审核本人提出的销号申请，请由其他领导审核");
+      if (action === "decideExtension" && s.scope.extensionRequestedBy === c.actor.id) throw new ForbiddenError("不能审批本人提出的延期申请");
+      throw new ForbiddenError();
+    }
+    if (s.task.version !== version) throw new ConflictError(STALE_MESSAGE);
+    const next = nextState(s.task.state, action, { requireCheck: s.requireCheck });
+    if (next === null) throw new ConflictError(`任务当前为“${STATE_LABEL[s.task.state]}”，不能${ACTION_LABEL[action]}；请刷新页面`);
+    try {
+      checkGuards(action, { ...s.task, hasPendingExtension: !!s.pending }, input, c.today);
+    } catch (e) {
+      if (e instanceof GuardError) throw new ValidationError(e.message, e.field ? { [e.field]: e.message } : {});
+      throw e;
+    }
+    apply(s.task, next, c.now.toISOString(), s);
+    return taskId;
+  });
+}
+
+/** Writes the task with version+1, guarded by the version read (belt and braces inside the tx). */
+function writeTask(c: Ctx, t: Task, set: Partial<Task>, nowIso: string): void {
+  const r = c.db
+    .update(tasks)
+    .set({ ...set, version: t.version + 1, updatedAt: nowIso })
+    .where(and(eq(tasks.id, t.id), eq(tasks.version, t.version)))
+    .run();
+  if (r.changes !== 1) throw new ConflictError(STALE_MESSAGE);
+}
+
+function event(c: Ctx, t: Task, kind: string, nowIso: string, o: { from?: State; to?: State; text?: string; data?: unknown } = {}): number {
+  const r = c.db
+    .insert(taskEvents)
+    .values({ taskId: t.id, actorId: c.actor.id, at: nowIso, kind, fromState: o.from ?? null, toState: o.to ?? null, text: o.text ?? "", data: o.data === undefined ? null : JSON.stringify(o.data) })
+    .run();
+  return Number(r.lastInsertRowid);
+}
+
+/** A task that reaches 已销号 closes its open extension request. */
+function closePendingExtension(c: Ctx, t: Task, s: { pending?: { id: number } }, nowIso: string) {
+  if (!s.pending) return;
+  c.db.update(extensionRequests).set({ status: "withdrawn" as never, decidedAt: nowIso, decisionReason: "任务已销号，申请自动关闭" }).where(eq(extensionRequests.id, s.pending.id)).run();
+  event(c, t, "extensionWithdrawn", nowIso, { text: "任务已销号，延期申请自动关闭" });
+}
+
+export function postProgress(c: Ctx, taskId: number, version: number, text: string, files: StoredFile[]): number {
+  return act(c, taskId, version, "progress", { text }, (t, next, nowIso) => {
+    writeTask(c, t, { state: next, progressCount: t.progressCount + 1, lastProgressAt: nowIso }, nowIso);
+    const eventId = event(c, t, "progress", nowIso, { from: t.state, to: next, text: text.trim(), data: files.length ? { files: files.map((f) => f.originalName) } : undefined });
+    for (const f of files) c.db.insert(attachments).values({ ...f, taskId: t.id, eventId, uploadedBy: c.actor.id, uploadedAt: nowIso }).run();
+  });
+}
+
+/** 申请销号, or 销号 at once where the unit needs no leader's check. */
+export function requestSignOff(c: Ctx, taskId: number, version: number, note: string): number {
+  return act(c, taskId, version, "requestSignOff", {}, (t, next, nowIso, s) => {
+    if (next === "done") {
+      writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
+      event(c, t, "closedByOwner", nowIso, { from: t.state, to: next, text: note.trim() || "本单位无需领导审核，责任人直接销号" });
+      closePendingExtension(c, t, s, nowIso);
+    } else {
+      writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso }, nowIso);
+      event(c, t, "requestSignOff", nowIso, { from: t.state, to: next, text: note.trim() });
+    }
+  });
+}
+
+export function signOff(c: Ctx, taskId: number, version: number, note: string): number {
+  return act(c, taskId, version, "signOff", {}, (t, next, nowIso, s) => {
+    writeTask(c, t, { state: next, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
+    event(c, t, "signOff", nowIso, { from: t.state, to: next, text: note.trim() });
+    closePendingExtension(c, t, s, nowIso);
+  });
+}
+
+export function sendBack(c: Ctx, taskId: number, version: number, reason: string): number {
+  return act(c, taskId, version, "sendBack", { reason }, (t, next, nowIso) => {
+    writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null }, nowIso);
+    event(c, t, "sendBack", nowIso, { from: t.state, to: next, text: reason.trim() });
+  });
+}
+
+export function reopen(c: Ctx, taskId: number, version: number, reason: string): number {
+  return act(c, taskId, version, "reopen", { reason }, (t, next, nowIso) => {
+    writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null, signedOffBy: null, signedOffAt: null }, nowIso);
+    event(c, t, "reopen", nowIso, { from: t.state, to: next, text: reason.trim() });
+  });
+}
+
+export function requestExtension(c: Ctx, taskId: number, version: number, newDeadline: string, reason: string): number {
+  return act(c, taskId, version, "requestExtension", { newDeadline, reason }, (t, _next, nowIso) => {
+    writeTask(c, t, {}, nowIso);
+    c.db.insert(extensionRequests).values({ taskId: t.id, requestedBy: c.actor.id, requestedAt: nowIso, oldDeadline: t.deadline, newDeadline, reason: reason.trim() }).run();
+    event(c, t, "extensionRequested", nowIso, { text: reason.trim(), data: { from: t.deadline, to: newDeadline } });
+  });
+}
+
+export function decideExtension(c: Ctx, taskId: number, version: number, approve: boolean, reason: string): number {
+  return act(c, taskId, version, "decideExtension", {}, (t, _next, nowIso, s) => {
+    const p = s.pending!;
+    if (!approve && !reason.trim()) throw new ValidationError("不同意延期时请填写理由", { reason: "请填写理由" });
+    c.db
+      .update(extensionRequests)
+      .set({ status: approve ? "approved" : "refused", decidedBy: c.actor.id, decidedAt: nowIso, decisionReason: reason.trim() || null })
+      .where(eq(extensionRequests.id, p.id))
+      .run();
+    if (approve) {
+      writeTask(c, t, { deadline: p.newDeadline, deadlineKind: t.deadlineKind, originalDeadline: t.originalDeadline ?? t.deadline }, nowIso);
+      event(c, t, "extensionApproved", nowIso, { text: reason.trim(), data: { from: t.deadline, to: p.newDeadline } });
+    } else {
+      writeTask(c, t, {}, nowIso);
+      event(c, t, "extensionRefused", nowIso, { text: reason.trim(), data: { from: t.deadline, to: p.newDeadline } });
+    }
+  });
+}
+
+// ───────────────────────── create and edit ─────────────────────────
+
+export type TaskInput = {
+  title: string;
+  goal: string;
+  measures: string;
+  coUnits: string;
+  unitId: number | null;
+  ownerId: number | null;
+  leaderId: number | null;
+  deadlineKind: string;
+  deadline: string;
+  deadlineReason?: string;
+  linkedUnitId?: number | null;
+  problemId?: number | null;
+};
+
+/** Checks a create/edit form; returns clean values or throws ValidationError with every field's message. */
+function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast: boolean }) {
+  const errors: Record<string, string> = {};
+  const title = input.title.trim();
+  if (!title) errors.title = "请填写任务名称（问题描述）";
+  else if (title.length > 500) errors.title = "任务名称不超过 500 字";
+  const unit = input.unitId ? c.db.select().from(units).where(eq(units.id, input.unitId)).get() : undefined;
+  if (!unit) errors.unitId = "请选择责任单位";
+  else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能在本单位及下级单位中安排任务";
+  const owner = input.ownerId ? c.db.select().from(users).where(eq(users.id, input.ownerId)).get() : undefined;
+  if (!owner) errors.ownerId = "请选择责任人";
+  else if (!owner.active) errors.ownerId = "该责任人账号已停用";
+  const leader = input.leaderId ? c.db.select().from(users).where(eq(users.id, input.leaderId)).get() : undefined;
+  if (input.leaderId && (!leader || !leader.active || leader.role === "staff")) errors.leaderId = "责任领导须为在用的领导账号";
+  const kind = input.deadlineKind as DeadlineKind;
+  let deadline: string | null = null;
+  if (!(DEADLINE_KINDS as readonly string[]).includes(kind)) errors.deadlineKind = "请选择整改时限类型";
+  else if (kind !== "ongoing") {
+    if (!input.deadline) errors.deadline = "请填写整改时限";
+    else if (!isIsoDay(input.deadline)) errors.deadline = "整改时限不是有效日期";
+    else if (input.deadline < c.today && !opts.deadlineMayBePast) errors.deadline = `整改时限不能早于今天（${cnDate(c.today)}）`;
+    else deadline = input.deadline;
+  }
+  if (Object.keys(errors).length) throw new ValidationError("请修正标出的内容后再保存", errors);
+  return { title, goal: input.goal.trim(), measures: input.measures.trim(), coUnits: input.coUnits.trim(), unitId: unit!.id, ownerId: owner!.id, leaderId: leader?.id ?? null, deadlineKind: kind, deadline };
+}
+
+export function createTask(c: Ctx, input: TaskInput, origin?: { kind: "imported"; text: string }): number {
+  return tx(c.db, () => {
+    const v = validateInput(c, input, { deadlineMayBePast: false });
+    const nowIso = c.now.toISOString();
+    const r = c.db
+      .insert(tasks)
+      .values({ ...v, originalDeadline: v.deadline, linkedUnitId: input.linkedUnitId ?? null, problemId: input.problemId ?? null, createdBy: c.actor.id, createdAt: nowIso, updatedAt: nowIso })
+      .run();
+    const id = Number(r.lastInsertRowid);
+    const t = c.db.select().from(tasks).where(eq(tasks.id, id)).get()!;
+    event(c, t, origin?.kind ?? "created", nowIso, { to: "todo", text: origin?.text ?? "", data: { owner: v.ownerId, deadline: v.deadline, kind: v.deadlineKind } });
+    return id;
+  });
+}
+
+const EDIT_FIELDS = { title: "任务名称", goal: "整改目标", measures: "整改措施", coUnits: "配合单位", unitId: "责任单位", ownerId: "责任人", leaderId: "责任领导", deadlineKind: "时限类型", deadline: "整改时限" } as const;
+
+export function editTask(c: Ctx, taskId: number, version: number, input: TaskInput): number {
+  return act(c, taskId, version, "edit", {}, (t, _next, nowIso) => {
+    // an unchanged past deadline may stay; a new one may not be in the past
+    const v = validateInput(c, input, { deadlineMayBePast: input.deadline === t.deadline });
+    const changes: { field: string; label: string; from: unknown; to: unknown }[] = [];
+    for (const [field, label] of Object.entries(EDIT_FIELDS)) {
+      const from = (t as any)[field] ?? null;
+      const to = (v as any)[field] ?? null;
+      if (from !== to) changes.push({ field, label, from, to });
+    }
+    if (!changes.length) throw new ValidationError("没有需要保存的修改");
+    const deadlineChanged = changes.some((x) => x.field === "deadline" || x.field === "deadlineKind");
+    const reason = (input.deadlineReason ?? "").trim();
+    if (deadlineChanged && !reason) throw new ValidationError("修改整改时限须填写理由", { deadlineReason: "请填写修改时限的理由" });
+    writeTask(c, t, { ...v, originalDeadline: t.originalDeadline ?? v.deadline }, nowIso);
+    event(c, t, "edited", nowIso, { text: reason, data: { changes: changes.map((x) => ({ ...x, from: describe(c, x.field, x.from), to: describe(c, x.field, x.to) })) } });
+  });
+}
+
+function describe(c: Ctx, field: string, v: unknown): string {
+  if (v === null || v === undefined || v === "") return "（空）";
+  if (field === "ownerId" || field === "leaderId") return c.db.select({ n: users.name }).from(users).where(eq(users.id, v as number)).get()?.n ?? String(v);
+  if (field === "unitId") return c.db.select({ n: units.name }).from(units).where(eq(units.id, v as number)).get()?.n ?? String(v);
+  if (field === "deadline") return cnDate(v as string);
+  if (field === "deadlineKind") return ({ immediate: "立行立改", dated: "限期整改", ongoing: "长期坚持" } as Record<string, string>)[v as string] ?? String(v);
+  const s = String(v);
+  return s.length > 60 ? s.slice(0, 60) + "…" : s;
+}
+
+// ───────────────────────── choices for forms ─────────────────────────
+
+/** Units the actor may assign in, in tree order, with depth for indenting. */
+export function assignableUnits(db: Db, actor: Actor) {
+  const rows = db.select().from(units).orderBy(asc(units.path)).all();
+  const mine = rows.filter((u) => canCreateTaskIn(actor, u.path));
+  return mine.map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating }));
+}
+
+/** Active users the actor may choose as owner or leader: those of the actor's subtree. */
+export function assignableUsers(db: Db, actor: Actor) {
+  const conds = [eq(users.active, true)];
+  const rows = db
+    .select({ id: users.id, name: users.name, role: users.role, unitId: users.unitId, unitName: units.name, unitPath: units.path })
+    .from(users)
+    .innerJoin(units, eq(units.id, users.unitId))
+    .where(and(...conds))
+    .orderBy(asc(units.path), asc(users.name))
+    .all();
+  return rows.filter((u) => actor.role === "admin" || u.unitPath.startsWith(actor.unitPath));
+}
+
+/** Owners to filter the list by: the actor's subtree, or a staff member's own unit. */
+export function visibleOwners(db: Db, actor: Actor) {
+  const all = assignableUsers(db, actor);
+  return actor.role === "staff" ? all.filter((u) => u.unitId === actor.unitId) : all;
+}
+
+export function isState(s: unknown): s is State {
+  return typeof s === "string" && (STATES as readonly string[]).includes(s);
+}

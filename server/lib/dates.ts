@@ -1,0 +1,51 @@
+// Dates as people read them (2026年11月22日) and the calendar arithmetic of deadlines.
+// A deadline is a calendar day 'YYYY-MM-DD'; "today" is the day in the configured time zone.
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isIsoDay(s: unknown): s is string {
+  if (typeof s !== "string") return false;
+  const m = ISO_DAY.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
+}
+
+/** The calendar day of `at` in time zone `tz`, as 'YYYY-MM-DD'. */
+export function dayIn(tz: string, at: Date = new Date()): string {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)!.value;
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
+
+function toUtc(day: string): number {
+  const [y, m, d] = day.split("-").map(Number);
+  return Date.UTC(y, m - 1, d);
+}
+
+/** b − a in whole days. */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((toUtc(b) - toUtc(a)) / 86_400_000);
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(toUtc(day) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** 2026-11-22 → 2026年11月22日 */
+export function cnDate(day: string | null | undefined): string {
+  if (!day) return "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(day);
+  if (!m) return day;
+  return `${m[1]}年${Number(m[2])}月${Number(m[3])}日`;
+}
+
+/** An ISO moment → 2026年11月22日 14:05 in time zone tz. */
+export function cnDateTime(iso: string | null | undefined, tz: string): string {
+  if (!iso) return "";
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const day = dayIn(tz, at);
+  const time = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false }).format(at);
+  return `${cnDate(day)} ${time}`;
+}

@@ -1,0 +1,7 @@
+// Content-Disposition with a Chinese file name that survives every browser (RFC 5987/6266):
+// an ASCII fallback in filename= and the UTF-8 name in filename*=.
+export function contentDisposition(name: string, type: "inline" | "attachment" = "attachment"): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_") || "file";
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}

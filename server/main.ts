@@ -1,0 +1,53 @@
+// npm start: migrate, seed the demo on an empty database, listen, close gracefully.
+import { loadConfig, ConfigError } from "./config.ts";
+import { openDb, migrateDb } from "../db/client.ts";
+import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
+import { buildApp } from "./app.ts";
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const started = Date.now();
+  const db = openDb(config.databaseFile);
+  migrateDb(db);
+  let seeded = false;
+  if (config.seedDemo) seeded = await seedDemo(db, config);
+  const app = await buildApp({ config, db });
+  await app.listen({ port: config.port, host: config.host });
+  const lines = [`整改台账已启动：${config.baseUrl}（数据库 ${config.databaseFile}，用时 ${Date.now() - started} ms）`];
+  if (seeded) {
+    lines.push("已载入演示数据。演示账号（密码均为 " + DEMO_PASSWORD + "）：");
+    for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.email.padEnd(22)} ${a.name}（${{ admin: "管理员", leader: "领导", staff: "工作人员" }[a.role]}）`);
+  } else if (!config.seedDemo) {
+    lines.push("未载入演示数据（SEED_DEMO=0）。创建第一个管理员：npm run cli -- user add --email E --name N --role admin --unit UNIT --password P");
+  }
+  console.log(lines.join("\n"));
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "closing");
+    try {
+      await app.close();
+    } finally {
+      db.$client.close();
+      process.exit(0);
+    }
+  };
+  process.on("SIGINT", () => void close("SIGINT"));
+  process.on("SIGTERM", () => void close("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error("启动失败：", err);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+// eta templates from views/, rendered by reply.render(); the cache is on outside development.
+import { Eta } from "eta";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { cnDate, cnDateTime, dayIn } from "../lib/dates.ts";
+import { STATE_LABEL, DEADLINE_KIND_LABEL, LIGHT_LABEL, light, deadlineWords, overdueDays, type State, type DeadlineKind } from "../features/tasks/workflow.ts";
+import { ROLE_LABEL } from "../features/auth/permissions.ts";
+import { UNIT_KIND_LABEL, RATING_LABEL, EVENT_LABEL } from "../lib/labels.ts";
+import { readFlash } from "./flash.ts";
+
+export const viewsDir = fileURLToPath(new URL("../../views", import.meta.url));
+
+declare module "fastify" {
+  interface FastifyReply {
+    render(template: string, data?: Record<string, unknown>, status?: number): FastifyReply;
+  }
+}
+
+export function isHtmx(req: FastifyRequest): boolean {
+  return req.headers["hx-request"] === "true" && req.headers["hx-boosted"] !== "true" && req.headers["hx-history-restore-request"] !== "true";
+}
+
+function fileSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** ?a=1&b=2 from an object, leaving out empty values; `over` replaces keys. */
+function qs(params: Record<string, unknown>, over: Record<string, unknown> = {}): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...params, ...over })) {
+    if (v === undefined || v === null || v === "" || v === false) continue;
+    u.set(k, String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : "";
+}
+
+export function registerViews(app: FastifyInstance): void {
+  const eta = new Eta({ views: viewsDir, cache: !app.config.dev, autoEscape: true, autoTrim: [false, "nl"] });
+  const tz = app.config.timeZone;
+  const helpers = {
+    cnDate,
+    cnDateTime: (iso: string | null | undefined) => cnDateTime(iso, tz),
+    stateLabel: (s: State) => STATE_LABEL[s] ?? s,
+    kindLabel: (k: DeadlineKind) => DEADLINE_KIND_LABEL[k] ?? k,
+    roleLabel: (r: keyof typeof ROLE_LABEL) => ROLE_LABEL[r] ?? r,
+    unitKindLabel: (k: keyof typeof UNIT_KIND_LABEL) => UNIT_KIND_LABEL[k] ?? k,
+    ratingLabel: (r: keyof typeof RATING_LABEL | null) => (r ? RATING_LABEL[r] : ""),
+    lightLabel: (l: keyof typeof LIGHT_LABEL | null) => (l ? LIGHT_LABEL[l] : ""),
+    light,
+    deadlineWords,
+    overdueDays,
+    fileSize,
+    qs,
+    STATE_LABEL,
+    DEADLINE_KIND_LABEL,
+    RATING_LABEL,
+    UNIT_KIND_LABEL,
+    ROLE_LABEL,
+  };
+  app.decorate("eta", eta);
+  app.decorateReply("render", function (this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {
+    const req = this.request;
+    const today = dayIn(tz, app.clock());
+    const html = eta.render(template, {
+      user: req.user,
+      csrf: req.csrfToken,
+      today,
+      h: helpers,
+      path: req.url,
+      flash: req.method === "GET" ? readFlash(req, this) : null,
+      EVENT_LABEL,
+      ...data,
+    });
+    return this.code(status).header("Vary", "HX-Request").type("text/html; charset=utf-8").send(html);
+  });
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    eta: Eta;
+  }
+}
