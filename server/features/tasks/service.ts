@@ -385,6 +385,7 @@ function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast: bool
 }
 
 export function createTask(c: Ctx, input: TaskInput, origin?: { kind: "imported"; text: string }): number {
+  if (c.actor.role === "staff") throw new ForbiddenError("只有领导和管理员可以新建任务");
   return tx(c.db, () => {
     const v = validateInput(c, input, { deadlineMayBePast: false });
     const nowIso = c.now.toISOString();

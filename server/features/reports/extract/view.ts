@@ -13,6 +13,8 @@ export type View = {
   v: string;
   /** map[i] = offset in the original input of v[i] */
   map: Int32Array;
+  /** the original input */
+  input: string;
   /** length of the original input */
   inputLength: number;
 };
@@ -79,7 +81,7 @@ export function buildView(input: string): View {
   const folded = decode(codes, k);
   // pass 2: drop noise
   const noise = noiseRanges(folded);
-  if (noise.length === 0) return { v: folded, map: map1.subarray(0, k), inputLength: n };
+  if (noise.length === 0) return { v: folded, map: map1.subarray(0, k), input, inputLength: n };
   const codes2 = new Uint16Array(k);
   const map2 = new Int32Array(k);
   let j = 0, r = 0;
@@ -89,7 +91,7 @@ export function buildView(input: string): View {
     codes2[j] = codes[i];
     map2[j++] = map1[i];
   }
-  return { v: decode(codes2, j), map: map2.subarray(0, j), inputLength: n };
+  return { v: decode(codes2, j), map: map2.subarray(0, j), input, inputLength: n };
 }
 
 function decode(codes: Uint16Array, len: number): string {
@@ -105,6 +107,12 @@ export function origStart(view: View, i: number): number {
 }
 
 /** Original end offset (exclusive) of a view range ending at j (exclusive, j > 0). */
+/** The original text of a view range, line breaks removed (see collapseBreaks). */
+export function cutView(view: View, a: number, b: number): string {
+  const s = origStart(view, a), e = origEnd(view, b);
+  return e > s ? collapseBreaks(view.input.slice(s, e)) : "";
+}
+
 export function origEnd(view: View, j: number): number {
   return j > 0 ? view.map[j - 1] + 1 : 0;
 }

@@ -1,0 +1,337 @@
+// The report parser: text in, structure out. Pure; never throws.
+//
+//   normalise (view.ts) → segment into a numbered tree with lead-ins (tree.ts)
+//   → classify each section by its heading and lead-ins (kinds.ts) → split items (items.ts)
+//
+// Every returned text is cut from the input: text === collapseBreaks(input.slice(start, end)).
+import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
+import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
+import { headingKind, type Kind } from "./kinds.ts";
+import { dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
+
+export { collapseBreaks } from "./view.ts";
+
+export type Section = { heading: string; kind: "problems" | "causes" | "measures" | "other"; start: number; end: number };
+export type Item = { category: string | null; text: string; start: number; end: number };
+export type Extracted = {
+  title: string;
+  problems: Item[];
+  causes: Item[];
+  measures: Item[];
+  sections: Section[];
+  notice?: string;
+};
+
+export const NO_PROBLEMS_NOTICE = "未识别到存在问题，请手工添加";
+
+type Found = { kind: "P" | "C" | "M"; category: Range | null; range: Range };
+
+const KIND_NAME: Record<Kind, Section["kind"]> = { P: "problems", C: "causes", M: "measures", O: "other" };
+
+export function extractReport(text: string): Extracted {
+  try {
+    return extract(typeof text === "string" ? text : String(text ?? ""));
+  } catch {
+    return { title: "", problems: [], causes: [], measures: [], sections: [], notice: NO_PROBLEMS_NOTICE };
+  }
+}
+
+function extract(input: string): Extracted {
+  const view = buildView(input);
+  const doc = buildTree(view.v);
+  const titleRange = findTitle(doc);
+  const explicit = explicitKinds(doc);
+  let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
+  walker.run();
+  if (!walker.found.some((f) => f.kind === "M")) {
+    // no measures section by a strong name: accept 保障措施 / 工作要求 and the like
+    const again = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: true, titleEnd: titleRange ? titleRange[1] : 0 });
+    again.run();
+    if (again.found.some((f) => f.kind === "M")) walker = again;
+  }
+  let found = walker.found;
+  if (!found.some((f) => f.kind === "P")) found = [...areaHeadings(doc), ...found];
+
+  const out = (kind: "P" | "C" | "M") => found.filter((f) => f.kind === kind).map((f) => toItem(view, f)).filter((x): x is Item => x !== null);
+  const problems = out("P");
+  const result: Extracted = {
+    title: titleRange ? cut(view, titleRange) : "",
+    problems,
+    causes: out("C"),
+    measures: out("M"),
+    sections: walker.sections.map((s) => ({
+      heading: cut(view, s.range),
+      kind: KIND_NAME[s.kind],
+      start: origStart(view, s.node.start),
+      end: origEnd(view, Math.max(s.node.end, s.node.start + 1)),
+    })),
+  };
+  if (problems.length === 0) result.notice = NO_PROBLEMS_NOTICE;
+  return result;
+}
+
+function cut(view: View, r: Range): string {
+  return cutView(view, r[0], r[1]);
+}
+
+function toItem(view: View, f: Found): Item | null {
+  const start = origStart(view, f.range[0]);
+  const end = origEnd(view, f.range[1]);
+  if (!(end > start)) return null;
+  const text = collapseBreaks(view.input.slice(start, end));
+  if (!text) return null;
+  return { category: f.category ? cut(view, f.category) || null : null, text, start, end };
+}
+
+/** The document title: its first line, when short and not a numbered heading. */
+function findTitle(doc: Doc): Range | null {
+  const v = doc.v;
+  let a = 0;
+  while (a < v.length && (v[a] === " " || v[a] === "\n")) a++;
+  let b = v.indexOf("\n", a);
+  if (b < 0) b = v.length;
+  const r = trimRange(v, a, b);
+  if (!r) return null;
+  const line = v.slice(r[0], r[1]);
+  if (line.length > 60 || /[。;]$/.test(line) || /[。]/.test(line)) return null;
+  if (doc.root.children.some((c) => c.start === r[0])) return null;
+  return r;
+}
+
+/** The end of a node's title: the first line break, sentence end, colon, or child. */
+function titleEnd(doc: Doc, n: Node): number {
+  const v = doc.v;
+  const limit = Math.min(n.end, n.children.length ? n.children[0].start : n.end, n.bodyStart + 120);
+  for (let i = n.bodyStart; i < limit; i++) {
+    const c = v[i];
+    if (c === "\n" || c === "。" || c === "!" || c === "?" || c === ";" || c === ":") return i;
+  }
+  return limit;
+}
+
+function titleOf(doc: Doc, n: Node): string {
+  return doc.v.slice(n.bodyStart, titleEnd(doc, n)).trim();
+}
+
+/** Which kinds have a section heading of their own ("二、存在问题", "三、整改措施"). */
+function explicitKinds(doc: Doc): { P: boolean; M: boolean } {
+  const res = { P: false, M: false };
+  const visit = (n: Node) => {
+    for (const c of n.children) {
+      if (INLINE_STYLES.has(c.style)) continue;
+      const t = titleOf(doc, c);
+      const hk = t.length <= 30 ? headingKind(t) : null;
+      if (hk) {
+        if (hk.kind === "P") res.P = true;
+        if (hk.kind === "M" && !hk.weak) res.M = true;
+        if (hk.kind === "P" && hk.combined) res.M = res.M || /措施|计划|打算|建议|对策|下一步/.test(t);
+        continue;
+      }
+      visit(c);
+    }
+  };
+  visit(doc.root);
+  for (const l of doc.leads) {
+    if (l.type === "label" && l.lineStart && l.contentStart - l.pos <= 20) {
+      if (l.kind === "P") res.P = res.P || false;
+    }
+  }
+  return res;
+}
+
+/** Special self-checks: headings that end in 方面 name the problem areas. */
+function areaHeadings(doc: Doc): Found[] {
+  const out: Found[] = [];
+  const visit = (n: Node) => {
+    for (const c of n.children) {
+      if (!INLINE_STYLES.has(c.style)) {
+        const e = titleEnd(doc, c);
+        const r = trimRange(doc.v, c.bodyStart, e);
+        if (r && e - c.bodyStart <= 60 && /方面(?:的?问题|存在的问题)?$/.test(doc.v.slice(r[0], r[1]).replace(/[。.]$/, ""))) {
+          out.push({ kind: "P", category: null, range: r });
+          continue;
+        }
+      }
+      visit(c);
+    }
+  };
+  visit(doc.root);
+  return out;
+}
+
+type WalkOptions = { explicitP: boolean; explicitM: boolean; weakM: boolean; titleEnd: number };
+
+class Walker {
+  found: Found[] = [];
+  sections: { node: Node; kind: Kind; range: Range }[] = [];
+  constructor(private doc: Doc, private opt: WalkOptions) { }
+
+  run() {
+    const root = this.doc.root;
+    for (const c of root.children) {
+      const hk = this.headingOf(c, "O");
+      const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
+      if (r) this.sections.push({ node: c, kind: hk ?? "O", range: r });
+    }
+    this.walk(root, "O", null, false);
+  }
+
+  /** The kind a child's own heading announces, given the kind around it. */
+  private headingOf(c: Node, cur: Kind): Kind | null {
+    if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return null;
+    const t = titleOf(this.doc, c);
+    if (t.length > 30) return null;
+    const hk = headingKind(t);
+    if (!hk || (hk.weak && !this.opt.weakM)) return null;
+    if (cur === "O") return hk.kind;
+    if (hk.kind !== cur && t.replace(/[\sX*]/g, "").length <= 14) return hk.kind;
+    return null;
+  }
+
+  /** Whether a lead-in changes the kind, given the current and the section's kind. */
+  private applies(l: Lead, cur: Kind, base: Kind): boolean {
+    if (l.kind === cur) return false;
+    if (base === "O") {
+      if (l.kind === "P") return !this.opt.explicitP;
+      if (l.kind === "M") return !this.opt.explicitM;
+      if (l.kind === "C") return cur === "P";
+      return cur !== "O" && l.type === "label";
+    }
+    if (cur === "O") return l.type === "label"; // after "责任人：" only another label resumes
+    switch (cur) {
+      case "P": return l.kind !== "P" && (l.type !== "phrase");
+      case "M": return l.type === "label" && (l.kind === "O" || l.kind === "P");
+      case "C": return l.type !== "phrase" && l.kind !== "C";
+    }
+    return false;
+  }
+
+  private paraEnd(pos: number): number {
+    const br = this.doc.breaks;
+    const i = lowerBound(br, pos);
+    return i < br.length ? br[i] : this.doc.v.length;
+  }
+
+  private emit(kind: Kind, category: Range | null, range: Range | null) {
+    if (kind === "O" || !range) return;
+    const r = dropTrailers(this.doc.v, this.doc.breaks, range);
+    if (r) this.found.push({ kind, category, range: r });
+  }
+
+  private categoryRange(n: Node): Range | null {
+    const r = trimRange(this.doc.v, n.bodyStart, titleEnd(this.doc, n));
+    return r;
+  }
+
+  /**
+   * Walks a node. `kind` is the kind its content starts in; `category` the group heading its
+   * items fall under; `isItem` whether the node is itself one item (or a group of items).
+   */
+  private walk(node: Node, kind: Kind, category: Range | null, isItem: boolean, ownTitleCategory = false) {
+    const v = this.doc.v;
+    const kids = node.children;
+    const base = kind;
+    let cur = kind;
+    const leads = node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd));
+    const firstApplicable = leads.find((l) => this.applies(l, cur, base));
+    const isGroup = isItem && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
+    const childCategory = isGroup ? this.categoryRange(node) ?? category : category;
+    const anyGroupKid = kids.some((k) => k.children.length > 0 && !INLINE_STYLES.has(k.style));
+    let segStart: number;
+    if (node.style === "root") segStart = this.opt.titleEnd;
+    else if (isItem && !isGroup) {
+      const itemEnd = Math.min(firstApplicable ? firstApplicable.pos : node.end, kids.length ? kids[0].start : node.end, node.end);
+      this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, itemEnd);
+      segStart = itemEnd;
+    } else segStart = isItem ? titleEnd(this.doc, node) : titleEnd(this.doc, node);
+
+    type Loose = { a: number; b: number; kind: Kind; lead: Lead | null; kidsAfter: boolean };
+    const loose: Loose[] = [];
+    let curLead: Lead | null = null;
+    let eph: { scopeEnd: number; listStyle: string | null } | null = null;
+    const listKind = new Map<string, Kind>();
+    const closeSeg = (b: number) => {
+      if (b > segStart) {
+        const end = eph && !eph.listStyle ? Math.min(b, eph.scopeEnd) : b;
+        if (end > segStart) loose.push({ a: segStart, b: end, kind: cur, lead: curLead, kidsAfter: false });
+      }
+    };
+
+    let li = 0;
+    for (let ki = 0; ki <= kids.length; ki++) {
+      const c = ki < kids.length ? kids[ki] : null;
+      const limit = c ? c.start : node.end;
+      // lead-ins before this child
+      for (; li < leads.length && leads[li].pos < limit; li++) {
+        const l = leads[li];
+        if (l.pos < segStart) continue;
+        if (!this.applies(l, cur, base)) continue;
+        closeSeg(l.pos);
+        cur = l.kind;
+        curLead = l;
+        segStart = Math.max(segStart, l.contentStart);
+        if (base === "O" && (l.type !== "label" || !l.lineStart)) {
+          let scopeEnd = this.paraEnd(l.pos);
+          if (/:\s*$/.test(v.slice(Math.max(l.pos, scopeEnd - 3), scopeEnd))) scopeEnd = this.paraEnd(scopeEnd + 1);
+          eph = { scopeEnd, listStyle: null };
+        } else eph = null;
+      }
+      if (!c) break;
+      closeSeg(c.start);
+      // the list this child belongs to
+      const continuing = listKind.has(c.style) && c.value > 1;
+      if (eph) {
+        if (eph.listStyle === null && c.start <= eph.scopeEnd) eph.listStyle = c.style;
+        else if (eph.listStyle === null || eph.listStyle !== c.style || !continuing) { cur = base; eph = null; curLead = null; }
+      }
+      if (continuing && !eph) cur = listKind.get(c.style)!;
+      else if (!continuing) listKind.set(c.style, cur);
+      for (const lz of loose) if (lz.lead && lz.lead === curLead) lz.kidsAfter = true;
+      this.child(c, cur, childCategory, anyGroupKid);
+      segStart = Math.max(segStart, c.end);
+    }
+    closeSeg(node.end);
+
+    // unnumbered text: after a lead-in that no list follows, or the whole body of a section
+    const sectionBody = !isItem && kids.length === 0;
+    for (const lz of loose) {
+      if (lz.kind === "O") continue;
+      if (lz.lead ? lz.kidsAfter : !sectionBody) continue;
+      for (const r of splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind)) this.emit(lz.kind, category, r);
+    }
+  }
+
+  private child(c: Node, cur: Kind, category: Range | null, anyGroupKid: boolean) {
+    if (c.style === "label-p") return this.walk(c, "P", category, true);
+    if (c.style === "label-m") return this.walk(c, "M", category, true);
+    const hk = this.headingOf(c, cur);
+    if (hk) {
+      const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
+      if (r && c.parent?.style !== "root") this.sections.push({ node: c, kind: hk, range: r });
+      return this.walk(c, hk, null, false);
+    }
+    if (cur === "O") return this.walk(c, "O", null, false);
+    this.walk(c, cur, category, true, anyGroupKid);
+  }
+
+  /** One item: the node's text up to `end`; a 方面 heading over a 、-list gives one item per entry. */
+  private emitItem(node: Node, kind: Kind, category: Range | null, end: number) {
+    const v = this.doc.v;
+    const r = trimRange(v, node.bodyStart, end);
+    if (!r) return;
+    if (kind === "P") {
+      const te = titleEnd(this.doc, node);
+      const title = v.slice(node.bodyStart, te).trim();
+      if (/方面(的?问题)?$/.test(title) && te < end) {
+        const dl = dunList(v, [te, end]);
+        if (dl.length >= 2) {
+          const cat = trimRange(v, node.bodyStart, te);
+          for (const d of dl) this.found.push({ kind, category: cat, range: d });
+          return;
+        }
+      }
+    }
+    this.emit(kind, category, r);
+  }
+}
+

@@ -1,0 +1,135 @@
+// Splitting text that carries no numbering: paragraphs, semicolons, "存在A、B、C等问题".
+// Ranges are view ranges [a, b).
+
+export type Range = [number, number];
+
+const LEAD_PUNCT = " \n,.:;、)*";
+const TRAIL_PUNCT = " \n,;、:";
+
+/** The range without surrounding white space and stray leading/trailing punctuation; null if empty. */
+export function trimRange(v: string, a: number, b: number): Range | null {
+  while (a < b && LEAD_PUNCT.includes(v[a])) a++;
+  while (b > a && TRAIL_PUNCT.includes(v[b - 1])) b--;
+  return b > a ? [a, b] : null;
+}
+
+/** Paragraph ranges of [a, b), cut at the given paragraph breaks (sorted). */
+export function paragraphs(v: string, breaks: number[], a: number, b: number): Range[] {
+  const out: Range[] = [];
+  let i = lowerBound(breaks, a);
+  let s = a;
+  for (; i < breaks.length && breaks[i] < b; i++) {
+    const r = trimRange(v, s, breaks[i]);
+    if (r) out.push(r);
+    s = breaks[i] + 1;
+  }
+  const r = trimRange(v, s, b);
+  if (r) out.push(r);
+  return out;
+}
+
+export function lowerBound(arr: number[], x: number): number {
+  let lo = 0, hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid] < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情况)|专此|此致|妥否|请审阅|请审核|报告人|附件|抄送|联系人)|^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[^,。;:!?]{2,24}(?:支部|委员会|党委|党组|总支|工委|办公室|街道|社区|公司|学校|医院|中心)(?:[ ]*\d{4}年\d{1,2}月(?:\d{1,2}日)?)?$/;
+
+/** A closing line: 特此报告, a date, a signature. */
+export function isTrailer(s: string): boolean {
+  return TRAILER.test(s.replace(/[ ]+/g, "").replace(/[。.]$/, ""));
+}
+
+/** A range's paragraphs less the closing lines at its end. */
+export function dropTrailers(v: string, breaks: number[], r: Range): Range | null {
+  const ps = paragraphs(v, breaks, r[0], r[1]);
+  while (ps.length > 1 && isTrailer(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1]))) ps.pop();
+  if (ps.length === 0) return null;
+  if (ps.length === 1 && isTrailer(v.slice(ps[0][0], ps[0][1]))) return null;
+  return [ps[0][0], ps[ps.length - 1][1]];
+}
+
+const INTRO_SENTENCE = /^[^。;]{0,60}?(?:如下|以下|下列|几个方面|几点|[一二三四五六七八九十\d]+[个条项点方面]+[^。;:]{0,10})[^。;]{0,6}?[:。]/;
+
+/** Where the items of a paragraph begin, past a lead-in ("主要问题是：", "具体如下："). */
+function skipIntro(v: string, r: Range): Range | null {
+  const s = v.slice(r[0], r[1]);
+  const colon = s.indexOf(":");
+  if (colon >= 0 && colon <= 40 && !/[。;]/.test(s.slice(0, colon))) return trimRange(v, r[0] + colon + 1, r[1]);
+  const m = INTRO_SENTENCE.exec(s);
+  if (m && m[0].length < s.length) return trimRange(v, r[0] + m[0].length, r[1]);
+  return r;
+}
+
+/** A 、-list of problems: "存在学习形式单一、研讨交流不深、学用结合不紧等问题". */
+const DUN_LIST = /(?:存在|出现|有)(?:着)?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)(?:等)?(?:方面)?(?:的)?(?:问题|不足|现象|情况|短板)/g;
+
+export function dunList(v: string, r: Range): Range[] {
+  const out: Range[] = [];
+  const s = v.slice(r[0], r[1]);
+  DUN_LIST.lastIndex = 0;
+  for (let m = DUN_LIST.exec(s); m; m = DUN_LIST.exec(s)) {
+    const listStart = r[0] + m.index + m[0].indexOf(m[1]);
+    let a = listStart;
+    const parts: Range[] = [];
+    for (const part of m[1].split("、")) {
+      const t = trimRange(v, a, a + part.length);
+      if (t) parts.push(t);
+      a += part.length + 1;
+    }
+    if (parts.length >= 2 && parts.every((p) => p[1] - p[0] <= 30)) out.push(...parts);
+  }
+  return out;
+}
+
+/** Items of a stretch of unnumbered text. */
+export function splitLoose(v: string, breaks: number[], a: number, b: number, kind: "P" | "C" | "M"): Range[] {
+  let ps = paragraphs(v, breaks, a, b).filter((p) => !isTrailer(v.slice(p[0], p[1])));
+  // lead-in paragraphs ("通过自查，主要存在以下问题：") introduce and are no items
+  ps = ps.filter((p, i) => !(i < ps.length - 1 && isIntroParagraph(v.slice(p[0], p[1]))));
+  if (ps.length === 0) return [];
+  if (ps.length === 1 && isIntroParagraph(v.slice(ps[0][0], ps[0][1]))) return [];
+  if (ps.length >= 2) return ps.map((p) => skipIntro(v, p) ?? p);
+  const p = skipIntro(v, ps[0]);
+  if (!p) return [];
+  const semis = splitSemicolons(v, p);
+  if (semis.length >= 2) return semis;
+  if (kind === "P") {
+    const dl = dunList(v, p);
+    if (dl.length >= 2) return dl;
+  }
+  return [p];
+}
+
+function isIntroParagraph(s: string): boolean {
+  const t = s.trim();
+  return /:$/.test(t) || (t.length <= 40 && /(如下|以下|下列)[。:]?$/.test(t));
+}
+
+/** "A；B；C" → A, B, C when each part is a clause of its own. */
+export function splitSemicolons(v: string, r: Range): Range[] {
+  const out: Range[] = [];
+  let a = r[0];
+  for (let i = r[0]; i <= r[1]; i++) {
+    if (i === r[1] || v[i] === ";") {
+      const t = trimRange(v, a, i);
+      if (t) out.push(t);
+      a = i + 1;
+    }
+  }
+  if (out.length < 2 || out.some((t) => cjkCount(v, t) < 4)) return [];
+  return out;
+}
+
+function cjkCount(v: string, r: Range): number {
+  let n = 0;
+  for (let i = r[0]; i < r[1]; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x3400 && c <= 0x9fff) n++;
+  }
+  return n;
+}

@@ -1,0 +1,111 @@
+// A fresh app on a fresh migrated SQLite file per test, with a small organisation:
+//   党委 (root) → 支部A, 支部B; admin, leader (root), leaderA (支部A), owner + colleague (支部A), stranger (支部B).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { loadConfig, type Config } from "../../server/config.ts";
+import { openDb, migrateDb, type Db } from "../../db/client.ts";
+import { buildApp } from "../../server/app.ts";
+import { createUnit, createUser } from "../../server/features/admin/service.ts";
+
+export const PASSWORD = "test1234pass";
+
+export type TestApp = {
+  app: FastifyInstance;
+  db: Db;
+  config: Config;
+  dir: string;
+  ids: { root: number; a: number; b: number; admin: number; leader: number; leaderA: number; owner: number; colleague: number; stranger: number };
+  clock: { now: Date };
+  close: () => Promise<void>;
+};
+
+export async function makeApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-test-"));
+  const config = loadConfig({ DATABASE_FILE: join(dir, "rectify.db"), SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent", SEED_DEMO: "0", ...env });
+  const db = openDb(config.databaseFile);
+  migrateDb(db);
+  const root = createUnit(db, { code: "root", name: "测试党委", kind: "committee", parentId: null });
+  const a = createUnit(db, { code: "a", name: "第一党支部", kind: "branch", parentId: root });
+  const b = createUnit(db, { code: "b", name: "第二党支部", kind: "branch", parentId: root });
+  const mk = (email: string, name: string, role: string, unitId: number) => createUser(db, { email, name, role, unitId, password: PASSWORD });
+  const ids = {
+    root,
+    a,
+    b,
+    admin: await mk("admin@t.cn", "管理员", "admin", root),
+    leader: await mk("leader@t.cn", "王书记", "leader", root),
+    leaderA: await mk("leadera@t.cn", "赵书记", "leader", a),
+    owner: await mk("owner@t.cn", "李干事", "staff", a),
+    colleague: await mk("colleague@t.cn", "钱干事", "staff", a),
+    stranger: await mk("stranger@t.cn", "孙干事", "staff", b),
+  };
+  const clock = { now: new Date("2026-11-23T02:00:00Z") }; // 10:00 in Asia/Shanghai
+  const app = await buildApp({ config, db, clock: () => clock.now, logger: false });
+  await app.ready();
+  return {
+    app,
+    db,
+    config,
+    dir,
+    ids,
+    clock,
+    close: async () => {
+      await app.close();
+      db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Session = { cookie: string; csrf: string; email: string };
+
+function cookiesOf(res: { headers: Record<string, unknown> }): string[] {
+  const h = res.headers["set-cookie"];
+  const list = Array.isArray(h) ? h : h ? [String(h)] : [];
+  return list.map((c) => String(c).split(";")[0]);
+}
+
+export function csrfOf(html: string): string {
+  const m = /data-csrf="([^"]+)"/.exec(html) ?? /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error("no csrf token in page");
+  return m[1];
+}
+
+export async function login(app: FastifyInstance, email: string, password = PASSWORD): Promise<Session> {
+  const page = await app.inject({ method: "GET", url: "/login" });
+  const pre = cookiesOf(page).join("; ");
+  const res = await app.inject({ method: "POST", url: "/login", headers: { cookie: pre }, payload: { email, password, _csrf: csrfOf(page.body) } });
+  if (res.statusCode !== 303) throw new Error(`login failed for ${email}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  const cookie = [...cookiesOf(res), pre].join("; ");
+  const home = await app.inject({ method: "GET", url: "/tasks", headers: { cookie } });
+  return { cookie, csrf: csrfOf(home.body), email };
+}
+
+export function post(app: FastifyInstance, s: Session, url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return app.inject({ method: "POST", url, headers: { cookie: s.cookie, ...headers }, payload: { _csrf: s.csrf, ...stringify(payload) } });
+}
+
+export function get(app: FastifyInstance, s: Session | null, url: string, headers: Record<string, string> = {}) {
+  return app.inject({ method: "GET", url, headers: { ...(s ? { cookie: s.cookie } : {}), ...headers } });
+}
+
+function stringify(p: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+}
+
+/** multipart body for the progress form */
+export function multipart(fields: Record<string, string>, files: { name: string; filename: string; data: Buffer; type?: string }[]) {
+  const boundary = "----rectify" + Math.random().toString(16).slice(2);
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const f of files) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type ?? "application/octet-stream"}\r\n\r\n`));
+    parts.push(f.data, Buffer.from("\r\n"));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
+}
+
+export const PNG_1PX = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
