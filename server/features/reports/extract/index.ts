@@ -99,14 +99,22 @@ function findTitle(doc: Doc): Range | null {
 }
 
 /** The end of a node's title: the first line break, sentence end, colon, or child. */
-function titleEnd(doc: Doc, n: Node): number {
+function titleEnd(doc: Doc, n: Node, cutAtArea = true): number {
   const v = doc.v;
   const limit = Math.min(n.end, n.children.length ? n.children[0].start : n.end, n.bodyStart + 120);
   for (let i = n.bodyStart; i < limit; i++) {
     const c = v[i];
     if (c === "\n" || c === "。" || c === "!" || c === "?" || c === ";" || c === ":") return i;
+    // where line breaks were lost, "…方面" ends a heading that runs on into its text
+    if (cutAtArea && n.inline && c === "面" && v[i - 1] === "方" && i + 1 < limit && !"存的问不和及、,。:;".includes(v[i + 1])) return i + 1;
   }
   return limit;
+}
+
+/** The title a heading's kind is read from; a run-on title (line breaks lost) is cut short. */
+function headingTitle(doc: Doc, n: Node): string {
+  const t = doc.v.slice(n.bodyStart, titleEnd(doc, n, false)).trim();
+  return n.inline && t.length > 30 ? t.slice(0, 16) : t;
 }
 
 function titleOf(doc: Doc, n: Node): string {
@@ -119,7 +127,7 @@ function explicitKinds(doc: Doc): { P: boolean; M: boolean } {
   const visit = (n: Node) => {
     for (const c of n.children) {
       if (INLINE_STYLES.has(c.style)) continue;
-      const t = titleOf(doc, c);
+      const t = headingTitle(doc, c);
       const hk = t.length <= 30 ? headingKind(t) : null;
       if (hk) {
         if (hk.kind === "P") res.P = true;
@@ -159,6 +167,15 @@ function areaHeadings(doc: Doc): Found[] {
   return out;
 }
 
+function squash(s: string): string {
+  return s.replace(/[\s\p{P}\p{S}]+/gu, "");
+}
+
+/** A heading made of kind words only ("存在的主要问题", "原因分析"), naming no topic. */
+function isPureKindTitle(t: string): boolean {
+  return t.replace(/当前|目前|主要|突出|存在|问题|不足|差距|短板|原因|分析|剖析|根源|整改|措施|下一步|工作|计划|打算|清单|具体|表现|自查|发现|查摆|对策|建议|意见|要求|情况|的|及|和|与|[\sX*、,.:;()]/g, "").length <= 2;
+}
+
 type WalkOptions = { explicitP: boolean; explicitM: boolean; weakM: boolean; titleEnd: number };
 
 class Walker {
@@ -179,12 +196,13 @@ class Walker {
   /** The kind a child's own heading announces, given the kind around it. */
   private headingOf(c: Node, cur: Kind): Kind | null {
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return null;
-    const t = titleOf(this.doc, c);
+    const t = headingTitle(this.doc, c);
     if (t.length > 30) return null;
     const hk = headingKind(t);
     if (!hk || (hk.weak && !this.opt.weakM)) return null;
     if (cur === "O") return hk.kind;
     if (hk.kind !== cur && t.replace(/[\sX*]/g, "").length <= 14) return hk.kind;
+    if (hk.kind === cur && isPureKindTitle(t)) return hk.kind; // "(一)存在问题" under "二、存在问题及原因"
     return null;
   }
 
@@ -234,14 +252,20 @@ class Walker {
     let cur = kind;
     const leads = node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd));
     const firstApplicable = leads.find((l) => this.applies(l, cur, base));
-    const isGroup = isItem && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
+    // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
+    const isGroup = isItem && kind !== "M" && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
     const childCategory = isGroup ? this.categoryRange(node) ?? category : category;
     const anyGroupKid = kids.some((k) => k.children.length > 0 && !INLINE_STYLES.has(k.style));
     let segStart: number;
     if (node.style === "root") segStart = this.opt.titleEnd;
     else if (isItem && !isGroup) {
-      const itemEnd = Math.min(firstApplicable ? firstApplicable.pos : node.end, kids.length ? kids[0].start : node.end, node.end);
-      this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, itemEnd);
+      const firstKid = kind === "M" ? node.end : kids.length ? kids[0].start : node.end;
+      const itemEnd = Math.min(firstApplicable ? firstApplicable.pos : node.end, firstKid, node.end);
+      // "(一)关于理论学习方面 存在问题：…": the heading is the category, the label's text the item
+      const te = titleEnd(this.doc, node);
+      const label = leads.find((l) => l.type === "label" && l.kind === kind && l.pos >= te && l.pos < itemEnd);
+      if (label) this.emit(kind, this.categoryRange(node), trimRange(v, label.contentStart, itemEnd));
+      else this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, itemEnd);
       segStart = itemEnd;
     } else segStart = isItem ? titleEnd(this.doc, node) : titleEnd(this.doc, node);
 
@@ -256,6 +280,8 @@ class Walker {
         if (end > segStart) loose.push({ a: segStart, b: end, kind: cur, lead: curLead, kidsAfter: false });
       }
     };
+
+    if (kind === "P" && kids.length > 0 && (isGroup || !isItem)) this.preambleList(node, segStart, kids[0].start, childCategory);
 
     let li = 0;
     for (let ki = 0; ki <= kids.length; ki++) {
@@ -277,6 +303,7 @@ class Walker {
         } else eph = null;
       }
       if (!c) break;
+      if (c.start < segStart) continue; // inside an item already taken whole
       closeSeg(c.start);
       // the list this child belongs to
       const continuing = listKind.has(c.style) && c.value > 1;
@@ -312,6 +339,21 @@ class Walker {
     }
     if (cur === "O") return this.walk(c, "O", null, false);
     this.walk(c, cur, category, true, anyGroupKid);
+  }
+
+  /**
+   * A group's opening sentence "存在A、B、C等问题" names problems of its own, unless it only
+   * sums up the items listed after it (their titles repeat its entries).
+   */
+  private preambleList(node: Node, a: number, b: number, category: Range | null) {
+    const v = this.doc.v;
+    if (b <= a) return;
+    const dl = dunList(v, [a, b]);
+    if (dl.length < 2) return;
+    const heads = node.children.map((c) => squash(v.slice(c.bodyStart, titleEnd(this.doc, c))));
+    const echoed = dl.filter((d) => heads.some((h) => h.includes(squash(v.slice(d[0], d[1])).slice(0, 4))));
+    if (echoed.length * 2 >= dl.length) return;
+    for (const d of dl) this.found.push({ kind: "P", category, range: d });
   }
 
   /** One item: the node's text up to `end`; a 方面 heading over a 、-list gives one item per entry. */

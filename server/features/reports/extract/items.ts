@@ -44,8 +44,14 @@ export function isTrailer(s: string): boolean {
   return TRAILER.test(s.replace(/[ ]+/g, "").replace(/[。.]$/, ""));
 }
 
+// A signature and date run on after the last sentence: "…收缴情况。XX党支部2024年3月15日"
+const RUN_ON_SIGNATURE = /[。!?][^。!?;]{0,40}\d{4}年\d{1,2}月(?:\d{1,2}日)?$/;
+
 /** A range's paragraphs less the closing lines at its end. */
 export function dropTrailers(v: string, breaks: number[], r: Range): Range | null {
+  const tail = v.slice(Math.max(r[0], r[1] - 60), r[1]);
+  const sig = RUN_ON_SIGNATURE.exec(tail);
+  if (sig) r = [r[0], r[1] - tail.length + sig.index + 1];
   const ps = paragraphs(v, breaks, r[0], r[1]);
   while (ps.length > 1 && isTrailer(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1]))) ps.pop();
   if (ps.length === 0) return null;

@@ -9,8 +9,8 @@ const P_HEADING =
   /(存在|主要|突出|发现|反馈|查摆|查找|检视|梳理|自查|检查|巡察|暴露|面临|共性|个性)[^,。;]{0,8}(问题|不足|差距|短板|弱项|薄弱环节)|问题(和|与|及|、)?(不足|差距|短板|清单|表现|整改)|不足之处|(问题|不足|差距|短板|弱项)[)]?$|^(问题|不足|差距)/;
 const C_HEADING = /原因|根源|根子/;
 const M_HEADING =
-  /措施|对策|下一步|下步|今后|计划|打算|建议|努力方向|改进方向|整改(要求|情况|方向|举措|意见|落实|思路|任务|工作|方案)|(整改|工作|意见)要求|要求$|^整改$|工作思路|工作重点/;
-const WEAK_M = /保障措施|组织保障|工作要求|组织领导|工作机制/;
+  /措施|对策|下一步|下步|今后|(工作|整改|改进|努力)(计划|打算|思路|重点|方向|建议|要求|举措)|意见建议|(建议|打算|计划|要求)$|整改(要求|情况|方向|举措|意见|落实|任务|方案)|^整改$/;
+const WEAK_M = /保障措施|组织保障|^工作要求|组织领导|工作机制/;
 const O_HEADING = /(开展|落实|基本|总体|工作|自查|检查|完成)情况$|做法|成效|成绩|基本情况|指导思想|总体要求|目标任务|整改目标|工作目标|背景|概况|进展/;
 
 export type HeadingKind = { kind: Kind; weak?: boolean; combined?: boolean } | null;
@@ -21,7 +21,7 @@ export function headingKind(title: string): HeadingKind {
   if (!t) return null;
   const p = P_HEADING.test(t);
   const c = C_HEADING.test(t);
-  const m = M_HEADING.test(t) && !/问题整改$/.test(t);
+  const m = M_HEADING.test(t) && !/问题整改$|方面$/.test(t);
   if (p) {
     // "问题及原因", "问题及下一步计划", "问题清单及整改措施": problems first, the rest follows;
     // but "产生问题的原因" announces causes.

@@ -67,7 +67,15 @@ const CJK = /[\u3400-\u9fff]/;
 // Characters that make 一是 part of a word (统一是, 唯一是, 第一是, 同一是…).
 const SHI_WORD_PREFIX = new Set("统唯同单逐第万之专划归合均一其另任每某");
 
-type Rule = { re: RegExp; style: Style; value: (m: RegExpExecArray) => number; ok: (v: string, i: number, m: RegExpExecArray) => boolean; textStartsAtMarker?: boolean };
+type Rule = {
+  re: RegExp;
+  style: Style;
+  value: (m: RegExpExecArray) => number;
+  ok: (v: string, i: number, m: RegExpExecArray) => boolean;
+  textStartsAtMarker?: boolean;
+  /** where line breaks were lost ("…方面首先，…；其次，…"), a first item that fails `ok` is kept when its second follows */
+  rescue?: boolean;
+};
 
 const isClause = (v: string, i: number) => CLAUSE.includes(prevChar(v, i));
 const isSentence = (v: string, i: number) => SENT_END.includes(prevChar(v, i));
@@ -86,7 +94,7 @@ const RULES: Rule[] = [
     re: /(\d{1,2})(?:[.、](?![0-9%])|[)](?![0-9]))/g, style: "num-dot", value: (m) => Number(m[1]),
     ok: (v, i, m) => {
       const p = v[i - 1] ?? "\n";
-      if (/[0-9A-Za-z.第/\-:(_]/.test(p)) return false;
+      if (/[0-9A-Za-z.第/\-(_]/.test(p)) return false;
       if (m[0].endsWith(")")) return isSentence(v, i); // "1)" only where an item may start
       return true;
     },
@@ -103,37 +111,71 @@ const RULES: Rule[] = [
       return CLAUSE.includes(p) || p === " " || (!SHI_WORD_PREFIX.has(v[i - 1]) && !"一二三四五六七八九十".includes(v[i - 1] ?? ""));
     },
   },
-  { re: new RegExp(`(${CNN})要(?![求素点是])`, "g"), style: "cn-yao", value: (m) => cnValue(m[1]), ok: isClause },
-  { re: new RegExp(`(?:第|其)(${CNN})[,、:](?!\\d)`, "g"), style: "ordinal", value: (m) => cnValue(m[1]), ok: isClause },
+  { re: new RegExp(`(${CNN})要(?![求素点是])`, "g"), style: "cn-yao", value: (m) => cnValue(m[1]), ok: isClause, rescue: true },
+  { re: new RegExp(`(?:第|其)(${CNN})[,、:](?!\\d)`, "g"), style: "ordinal", value: (m) => cnValue(m[1]), ok: isClause, rescue: true },
   {
     re: /(首先|其次|再次|再者|此外|另外|最后)[,:是]?/g, style: "seq",
     value: (m) => (m[1] === "首先" ? 1 : m[1] === "其次" ? 2 : m[1] === "再次" ? 3 : 0),
     ok: (v, i, m) => isSentence(v, i) || (isClause(v, i) && /[,:是]$/.test(m[0])),
+    rescue: true,
   },
-  { re: /(?:有的|有些)(?!放矢)/g, style: "youde", value: () => 0, ok: (v, i) => isSentence(v, i), textStartsAtMarker: true },
+  { re: /(?:有的|有些)(?!放矢)/g, style: "youde", value: () => 0, ok: (v, i) => isSentence(v, i), textStartsAtMarker: true, rescue: true },
   {
     re: new RegExp(`(?:存在)?问题[ ]*(?:(\\d{1,2})|(${CNN})|\\((\\d{1,2}|${CNN})\\))[ ]*[:.、]`, "g"), style: "label-p",
-    value: (m) => cnValue(m[1] ?? m[2] ?? m[3] ?? ""), ok: isSentence,
+    value: (m) => cnValue(m[1] ?? m[2] ?? m[3] ?? ""), ok: isSentence, rescue: true,
   },
   {
     re: new RegExp(`(?:整改)?措施[ ]*(?:(\\d{1,2})|(${CNN})|\\((\\d{1,2}|${CNN})\\))[ ]*[:.、]`, "g"), style: "label-m",
-    value: (m) => cnValue(m[1] ?? m[2] ?? m[3] ?? ""), ok: isSentence,
+    value: (m) => cnValue(m[1] ?? m[2] ?? m[3] ?? ""), ok: isSentence, rescue: true,
   },
 ];
+
+/**
+ * Markers that failed their boundary check but fit a numbering: a first item whose second
+ * follows closely ("…方面首先，…；其次，…"); labels ("问题1：") also in a chain of their own.
+ */
+function rescued(strict: Marker[], weak: Marker[]): Marker[] {
+  const label = weak[0].style.startsWith("label");
+  const reach = label ? 2000 : 400;
+  const all = [...strict.map((m) => ({ m, ok: true })), ...weak.map((m) => ({ m, ok: false }))].sort((a, b) => a.m.start - b.m.start);
+  const follows = (a: Marker, b: Marker) => b.start - a.start <= reach && (a.style === "youde" ? b.value === 0 : b.value === Math.max(a.value, 1) + 1);
+  const out: Marker[] = [];
+  for (let i = all.length - 1; i >= 0; i--) {
+    if (all[i].ok) continue;
+    const next = all[i + 1];
+    if (next && follows(all[i].m, next.m) && (next.ok || label)) {
+      all[i].ok = true;
+      out.push(all[i].m);
+    }
+  }
+  if (label) {
+    // the last label of a chain follows its predecessor
+    for (let i = 1; i < all.length; i++) {
+      if (!all[i].ok && all[i - 1].ok && follows(all[i - 1].m, all[i].m)) { all[i].ok = true; out.push(all[i].m); }
+    }
+  }
+  return out;
+}
 
 export function findMarkers(v: string): Marker[] {
   const out: Marker[] = [];
   for (const rule of RULES) {
     rule.re.lastIndex = 0;
+    const weak: Marker[] = [];
+    const strict: Marker[] = [];
     for (let m = rule.re.exec(v); m; m = rule.re.exec(v)) {
       const i = m.index;
-      if (!rule.ok(v, i, m)) continue;
+      const ok = rule.ok(v, i, m);
       const value = rule.value(m);
       if (value < 0 || value > 60) continue;
+      const isLabel = rule.style.startsWith("label");
+      if (!ok && !(rule.rescue && (value <= 1 || isLabel))) continue;
       let end = rule.textStartsAtMarker ? i : i + m[0].length;
       while (end < v.length && (v[end] === " " || (!rule.textStartsAtMarker && "、.:,".includes(v[end]) && end === i + m[0].length))) end++;
-      out.push({ start: i, end, style: rule.style, value, lineStart: isLineStart(v, i) });
+      (ok ? strict : weak).push({ start: i, end, style: rule.style, value, lineStart: isLineStart(v, i) });
     }
+    out.push(...strict);
+    if (weak.length) out.push(...rescued(strict, weak));
   }
   out.sort((a, b) => a.start - b.start || b.end - a.end);
   // Keep the first (longest) marker at each position and drop markers inside another's text.

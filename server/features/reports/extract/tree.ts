@@ -38,7 +38,7 @@ export type Doc = {
   leads: Lead[];
 };
 
-const TERMINAL = /[。!?;:…”"’)】》]$/;
+const TERMINAL = /[。!?:…”"’)】》]$/;
 
 /** Positions of the line breaks that end a paragraph (not those that merely wrap a line). */
 export function paragraphBreaks(v: string, markerStarts: Set<number>): number[] {
@@ -83,7 +83,7 @@ export function findLeads(v: string, breaks: number[]): Lead[] {
     const lineStart = s === 0 || isAfterBreak(v, s, breakSet);
     const head = v.slice(s, s + 90);
     const lm = LABEL_RE.exec(head);
-    if (lm) {
+    if (lm && !/^([一二三四五六七八九十]+[、.]|\(|\d+[.、])/.test(lm[1])) {
       const k = labelKind(lm[1]);
       if (k) {
         out.push({ pos: s, contentStart: s + lm[0].length, kind: k, type: "label", lineStart });
@@ -95,7 +95,7 @@ export function findLeads(v: string, breaks: number[]): Lead[] {
       const nl = head.indexOf("\n");
       const line = (nl < 0 ? head : head.slice(0, nl)).trim();
       if (line.length <= 16 && !/[,。;!?]/.test(line) && (nl >= 0 || s + line.length >= v.length - 1)) {
-        const hk = headingKind(line);
+        const hk = isDocumentTitle(line) ? null : headingKind(line);
         if (hk && !hk.weak) {
           out.push({ pos: s, contentStart: s + line.length, kind: hk.kind, type: "label", lineStart });
           continue;
@@ -116,6 +116,11 @@ export function findLeads(v: string, breaks: number[]): Lead[] {
   }
   out.sort((a, b) => a.pos - b.pos);
   return out;
+}
+
+/** "关于巡察反馈问题的整改方案": a document's title line, not a section heading. */
+function isDocumentTitle(line: string): boolean {
+  return /^关于|(自查报告|整改方案|反馈意见|工作总结|情况报告|实施方案|检查材料)$/.test(line);
 }
 
 function isAfterBreak(v: string, s: number, breakSet: Set<number>): boolean {

@@ -66,6 +66,61 @@ function noiseRanges(s: string): [number, number][] {
   return out.sort((a, b) => a[0] - b[0]);
 }
 
+// A line that ends a paragraph ends with one of these (";" does not: "A；\nB；" reads the same joined).
+const TERMINAL_END = /[。!?:…”"’)】》]$/;
+// A line that opens with a number or an item word starts a paragraph of its own.
+const LINE_START_MARKER = /^[ ]*(?:[一二三四五六七八九十]{1,3}[、.是要]|\(|\d{1,2}[.、)]|[\u2460-\u249b\u2776-\u277f]|第[一二三四五六七八九十]{1,3}|首先|其次|再次|此外|最后|有的|问题|存在问题|整改措施|原因|下一步)/;
+
+/**
+ * Line breaks that only wrap a line (a long line cut mid-sentence, "put in mid-sentence") are
+ * dropped, so a paragraph is one line again. A break stays when the line ends a sentence, is
+ * short (a heading, a paragraph's last line), or the next line opens with a number.
+ */
+function softBreaks(s: string): [number, number][] {
+  const out: [number, number][] = [];
+  let lineStart = 0;
+  for (let i = s.indexOf("\n"); i >= 0; i = s.indexOf("\n", i + 1)) {
+    const line = s.slice(lineStart, i).trim();
+    lineStart = i + 1;
+    if (line.length < 24 || TERMINAL_END.test(line)) continue;
+    let j = i + 1;
+    while (j < s.length && s[j] === " ") j++;
+    if (j >= s.length || s[j] === "\n") continue;
+    if (LINE_START_MARKER.test(s.slice(j, j + 8))) continue;
+    let a = i;
+    while (a > 0 && s[a - 1] === " ") a--;
+    out.push([a, j]);
+  }
+  return out;
+}
+
+/** The view without the given sorted, disjoint ranges. */
+function dropRanges(codes: string, map: Int32Array, ranges: [number, number][]): { v: string; map: Int32Array } {
+  if (ranges.length === 0) return { v: codes, map };
+  const k = codes.length;
+  const codes2 = new Uint16Array(k);
+  const map2 = new Int32Array(k);
+  let j = 0, r = 0;
+  for (let i = 0; i < k; i++) {
+    while (r < ranges.length && ranges[r][1] <= i) r++;
+    if (r < ranges.length && ranges[r][0] <= i) continue;
+    codes2[j] = codes.charCodeAt(i);
+    map2[j++] = map[i];
+  }
+  return { v: decode(codes2, j), map: map2.subarray(0, j) };
+}
+
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
 export function buildView(input: string): View {
   const n = input.length;
   // pass 1: fold
@@ -79,19 +134,10 @@ export function buildView(input: string): View {
     map1[k++] = i;
   }
   const folded = decode(codes, k);
-  // pass 2: drop noise
-  const noise = noiseRanges(folded);
-  if (noise.length === 0) return { v: folded, map: map1.subarray(0, k), input, inputLength: n };
-  const codes2 = new Uint16Array(k);
-  const map2 = new Int32Array(k);
-  let j = 0, r = 0;
-  for (let i = 0; i < k; i++) {
-    while (r < noise.length && noise[r][1] <= i) r++;
-    if (r < noise.length && noise[r][0] <= i) continue;
-    codes2[j] = codes[i];
-    map2[j++] = map1[i];
-  }
-  return { v: decode(codes2, j), map: map2.subarray(0, j), input, inputLength: n };
+  // pass 2: drop noise; pass 3: drop the breaks that merely wrap a line
+  const clean = dropRanges(folded, map1.subarray(0, k), mergeRanges(noiseRanges(folded)));
+  const joined = dropRanges(clean.v, clean.map, softBreaks(clean.v));
+  return { v: joined.v, map: joined.map, input, inputLength: n };
 }
 
 function decode(codes: Uint16Array, len: number): string {
