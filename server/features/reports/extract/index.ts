@@ -43,7 +43,7 @@ function extract(input: string): Extracted {
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
   walker.run();
-  if (!walker.found.some((f) => f.kind === "M")) {
+  if (explicit.weakM && !walker.found.some((f) => f.kind === "M")) {
     // no measures section by a strong name: accept 保障措施 / 工作要求 and the like
     const again = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: true, titleEnd: titleRange ? titleRange[1] : 0 });
     again.run();
@@ -122,8 +122,8 @@ function titleOf(doc: Doc, n: Node): string {
 }
 
 /** Which kinds have a section heading of their own ("二、存在问题", "三、整改措施"). */
-function explicitKinds(doc: Doc): { P: boolean; M: boolean } {
-  const res = { P: false, M: false };
+function explicitKinds(doc: Doc): { P: boolean; M: boolean; weakM: boolean } {
+  const res = { P: false, M: false, weakM: false };
   const visit = (n: Node) => {
     for (const c of n.children) {
       if (INLINE_STYLES.has(c.style)) continue;
@@ -131,7 +131,7 @@ function explicitKinds(doc: Doc): { P: boolean; M: boolean } {
       const hk = t.length <= 30 ? headingKind(t) : null;
       if (hk) {
         if (hk.kind === "P") res.P = true;
-        if (hk.kind === "M" && !hk.weak) res.M = true;
+        if (hk.kind === "M") res[hk.weak ? "weakM" : "M"] = true;
         if (hk.kind === "P" && hk.combined) res.M = res.M || /措施|计划|打算|建议|对策|下一步/.test(t);
         continue;
       }
@@ -139,11 +139,6 @@ function explicitKinds(doc: Doc): { P: boolean; M: boolean } {
     }
   };
   visit(doc.root);
-  for (const l of doc.leads) {
-    if (l.type === "label" && l.lineStart && l.contentStart - l.pos <= 20) {
-      if (l.kind === "P") res.P = res.P || false;
-    }
-  }
   return res;
 }
 
@@ -165,6 +160,11 @@ function areaHeadings(doc: Doc): Found[] {
   };
   visit(doc.root);
   return out;
+}
+
+/** A heading that points at a problem rather than stating a measure: 针对…问题, 关于…方面. */
+function namesProblem(t: string): boolean {
+  return /^(针对|关于|就|对于|对)|问题[)]?$|方面$|^问题/.test(t.replace(/[\s"“”]/g, ""));
 }
 
 function squash(s: string): string {
@@ -211,14 +211,15 @@ class Walker {
     if (l.kind === cur) return false;
     if (base === "O") {
       if (l.kind === "P") return !this.opt.explicitP;
-      if (l.kind === "M") return !this.opt.explicitM;
+      // "会议要求：要…；要…" lists measures even beside a measures section
+      if (l.kind === "M") return !this.opt.explicitM || (l.type === "label" && /要求/.test(this.doc.v.slice(l.pos, l.contentStart)));
       if (l.kind === "C") return cur === "P";
       return cur !== "O" && l.type === "label";
     }
     if (cur === "O") return l.type === "label"; // after "责任人：" only another label resumes
     switch (cur) {
       case "P": return l.kind !== "P" && (l.type !== "phrase");
-      case "M": return l.type === "label" && (l.kind === "O" || l.kind === "P");
+      case "M": return (l.type === "label" && (l.kind === "O" || l.kind === "P")) || (l.kind === "P" && !this.opt.explicitP);
       case "C": return l.type !== "phrase" && l.kind !== "C";
     }
     return false;
@@ -248,18 +249,26 @@ class Walker {
   private walk(node: Node, kind: Kind, category: Range | null, isItem: boolean, ownTitleCategory = false) {
     const v = this.doc.v;
     const kids = node.children;
+    if (kids.length === 0 && node.leads.length === 0 && node.style !== "root") {
+      // the common case, kept cheap: a leaf item, or a section of unnumbered text
+      if (kind === "O") return;
+      if (isItem) return this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, node.end);
+      for (const r of splitLoose(v, this.doc.breaks, titleEnd(this.doc, node), node.end, kind)) this.emit(kind, category, r);
+      return;
+    }
     const base = kind;
     let cur = kind;
     const leads = node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd));
     const firstApplicable = leads.find((l) => this.applies(l, cur, base));
     // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
-    const isGroup = isItem && kind !== "M" && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
+    // (A measure under a heading that names a problem, "(一)针对…的问题", is one of a group too.)
+    const isGroup = isItem && (kind !== "M" || namesProblem(titleOf(this.doc, node))) && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
     const childCategory = isGroup ? this.categoryRange(node) ?? category : category;
     const anyGroupKid = kids.some((k) => k.children.length > 0 && !INLINE_STYLES.has(k.style));
     let segStart: number;
     if (node.style === "root") segStart = this.opt.titleEnd;
     else if (isItem && !isGroup) {
-      const firstKid = kind === "M" ? node.end : kids.length ? kids[0].start : node.end;
+      const firstKid = kind === "M" && !namesProblem(titleOf(this.doc, node)) ? node.end : kids.length ? kids[0].start : node.end;
       const itemEnd = Math.min(firstApplicable ? firstApplicable.pos : node.end, firstKid, node.end);
       // "(一)关于理论学习方面 存在问题：…": the heading is the category, the label's text the item
       const te = titleEnd(this.doc, node);
@@ -269,15 +278,17 @@ class Walker {
       segStart = itemEnd;
     } else segStart = isItem ? titleEnd(this.doc, node) : titleEnd(this.doc, node);
 
-    type Loose = { a: number; b: number; kind: Kind; lead: Lead | null; kidsAfter: boolean };
+    /** weak: after a passing remark ("但仍存在问题，…"), text counts only as a list of two or more */
+    type Loose = { a: number; b: number; kind: Kind; lead: Lead | null; weak: boolean };
     const loose: Loose[] = [];
+    const leadsWithKids = new Set<Lead>();
     let curLead: Lead | null = null;
     let eph: { scopeEnd: number; listStyle: string | null } | null = null;
     const listKind = new Map<string, Kind>();
     const closeSeg = (b: number) => {
       if (b > segStart) {
         const end = eph && !eph.listStyle ? Math.min(b, eph.scopeEnd) : b;
-        if (end > segStart) loose.push({ a: segStart, b: end, kind: cur, lead: curLead, kidsAfter: false });
+        if (end > segStart) loose.push({ a: segStart, b: end, kind: cur, lead: curLead, weak: eph !== null && curLead !== null && !/(:|如下|以下|表现(在|为))\s*$/.test(v.slice(curLead.pos, curLead.contentStart)) });
       }
     };
 
@@ -296,7 +307,7 @@ class Walker {
         cur = l.kind;
         curLead = l;
         segStart = Math.max(segStart, l.contentStart);
-        if (base === "O" && (l.type !== "label" || !l.lineStart)) {
+        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart)) {
           let scopeEnd = this.paraEnd(l.pos);
           if (/:\s*$/.test(v.slice(Math.max(l.pos, scopeEnd - 3), scopeEnd))) scopeEnd = this.paraEnd(scopeEnd + 1);
           eph = { scopeEnd, listStyle: null };
@@ -313,7 +324,7 @@ class Walker {
       }
       if (continuing && !eph) cur = listKind.get(c.style)!;
       else if (!continuing) listKind.set(c.style, cur);
-      for (const lz of loose) if (lz.lead && lz.lead === curLead) lz.kidsAfter = true;
+      if (curLead) leadsWithKids.add(curLead);
       this.child(c, cur, childCategory, anyGroupKid);
       segStart = Math.max(segStart, c.end);
     }
@@ -323,8 +334,10 @@ class Walker {
     const sectionBody = !isItem && kids.length === 0;
     for (const lz of loose) {
       if (lz.kind === "O") continue;
-      if (lz.lead ? lz.kidsAfter : !sectionBody) continue;
-      for (const r of splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind)) this.emit(lz.kind, category, r);
+      if (lz.lead ? leadsWithKids.has(lz.lead) : !sectionBody) continue;
+      const items = splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
+      if (lz.weak && items.length < 2) continue;
+      for (const r of items) this.emit(lz.kind, category, r);
     }
   }
 

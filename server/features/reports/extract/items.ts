@@ -87,7 +87,7 @@ export function dunList(v: string, r: Range): Range[] {
       if (t) parts.push(t);
       a += part.length + 1;
     }
-    if (parts.length >= 2 && parts.every((p) => p[1] - p[0] <= 30)) out.push(...parts);
+    if (parts.length >= 2 && parts.every((p) => p[1] - p[0] <= 30)) for (const q of parts) out.push(q);
   }
   return out;
 }
@@ -99,6 +99,7 @@ export function splitLoose(v: string, breaks: number[], a: number, b: number, ki
   ps = ps.filter((p, i) => !(i < ps.length - 1 && isIntroParagraph(v.slice(p[0], p[1]))));
   if (ps.length === 0) return [];
   if (ps.length === 1 && isIntroParagraph(v.slice(ps[0][0], ps[0][1]))) return [];
+  if (ps.length >= 2 && isSummary(v, ps)) ps = ps.slice(1);
   if (ps.length >= 2) return ps.map((p) => skipIntro(v, p) ?? p);
   const p = skipIntro(v, ps[0]);
   if (!p) return [];
@@ -109,6 +110,20 @@ export function splitLoose(v: string, breaks: number[], a: number, b: number, ki
     if (dl.length >= 2) return dl;
   }
   return [p];
+}
+
+/**
+ * A first paragraph that sums up the ones after it: "主要存在三个方面问题：A、B、C。" when
+ * A, B, C open the following paragraphs, or one that announces a count ("以下三个方面").
+ */
+function isSummary(v: string, ps: Range[]): boolean {
+  const first = v.slice(ps[0][0], ps[0][1]);
+  if (/(以下|如下|下列)[^。;]{0,6}([一二三四五六七八九十\d]+|几)(个|条|项|点|方面)/.test(first) && first.length <= 120) return true;
+  const names = first.replace(/^[^:]*:/, "").split(/[、,;。]/).map((x) => x.replace(/等.*$/, "").trim()).filter((x) => x.length >= 2);
+  if (names.length < 2) return false;
+  const heads = ps.slice(1).map((p) => v.slice(p[0], Math.min(p[1], p[0] + 30)));
+  const echoed = names.filter((n) => heads.some((h) => h.includes(n.slice(0, 4))));
+  return echoed.length * 2 > names.length;
 }
 
 function isIntroParagraph(s: string): boolean {

@@ -22,6 +22,8 @@ export function headingKind(title: string): HeadingKind {
   const p = P_HEADING.test(t);
   const c = C_HEADING.test(t);
   const m = M_HEADING.test(t) && !/问题整改$|方面$/.test(t);
+  // "针对学习不深入的问题": a heading that points at a problem to answer it
+  if (/^(针对|就|对于)/.test(t)) return m ? { kind: "M", weak: WEAK_M.test(t) } : null;
   if (p) {
     // "问题及原因", "问题及下一步计划", "问题清单及整改措施": problems first, the rest follows;
     // but "产生问题的原因" announces causes.
@@ -43,6 +45,7 @@ export function headingKind(title: string): HeadingKind {
 export function labelKind(label: string): Kind | null {
   const t = label.replace(/[\s*X]+/g, "");
   if (!t || t.length > 18) return null;
+  if (/整改(措施|情况|举措|落实|方向|要求)|^(主要)?措施$/.test(t)) return "M";
   if (/责任|时限|期限|时间|目标|标准|牵头|配合|领导|单位|来源|类别|序号|完成|进展|成效|整改结果/.test(t)) return "O";
   if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进/.test(t)) return "M";
   if (/原因|根源/.test(t)) return "C";

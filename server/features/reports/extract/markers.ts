@@ -3,6 +3,7 @@
 // start is checked here; whether it fits the numbering around it is decided by the tree builder.
 
 export type Style =
+  | "cn-part" // 第一部分
   | "cn-dun" // 一、 一.
   | "cn-paren" // (一)
   | "num-dot" // 1. 1、
@@ -19,7 +20,7 @@ export type Style =
 /** Styles that run inside a paragraph; they end where their paragraph ends. */
 export const INLINE_STYLES: ReadonlySet<string> = new Set(["cn-shi", "cn-yao", "ordinal", "seq", "youde"]);
 /** Styles that number headings rather than items. */
-export const HEADING_STYLES: ReadonlySet<string> = new Set(["cn-dun", "cn-paren"]);
+export const HEADING_STYLES: ReadonlySet<string> = new Set(["cn-part", "cn-dun", "cn-paren"]);
 
 export type Marker = {
   start: number; // where the marker begins
@@ -63,7 +64,6 @@ function isLineStart(v: string, i: number): boolean {
   return prevChar(v, i) === "\n";
 }
 
-const CJK = /[\u3400-\u9fff]/;
 // Characters that make 一是 part of a word (统一是, 唯一是, 第一是, 同一是…).
 const SHI_WORD_PREFIX = new Set("统唯同单逐第万之专划归合均一其另任每某");
 
@@ -85,9 +85,10 @@ const headingBoundary = (v: string, i: number) => {
 };
 
 const RULES: Rule[] = [
+  { re: new RegExp(`第(${CNN})(?:部分|章)[ ,:、.]?`, "g"), style: "cn-part", value: (m) => cnValue(m[1]), ok: (v, i) => isLineStart(v, i) },
   {
     re: new RegExp(`(${CNN})[、.](?![0-9])`, "g"), style: "cn-dun", value: (m) => cnValue(m[1]),
-    ok: (v, i) => headingBoundary(v, i) && !"第其".includes(v[i - 1] ?? ""),
+    ok: (v, i) => headingBoundary(v, i) && !"第其".includes(v[i - 1] ?? "\n"),
   },
   { re: new RegExp(`\\((${CNN})\\)`, "g"), style: "cn-paren", value: (m) => cnValue(m[1]), ok: () => true },
   {
@@ -99,7 +100,7 @@ const RULES: Rule[] = [
       return true;
     },
   },
-  { re: /\((\d{1,2})\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "") },
+  { re: /\((\d{1,2})\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "\n") },
   { re: /[\u2474-\u2487]/g, style: "num-paren", value: (m) => m[0].charCodeAt(0) - 0x2473, ok: () => true },
   { re: /[\u2488-\u249b]/g, style: "num-dot", value: (m) => m[0].charCodeAt(0) - 0x2487, ok: () => true },
   { re: /[\u2460-\u2473]/g, style: "circled", value: (m) => m[0].charCodeAt(0) - 0x245f, ok: () => true },
@@ -108,7 +109,7 @@ const RULES: Rule[] = [
     re: new RegExp(`(${CNN})是(?![否非的])`, "g"), style: "cn-shi", value: (m) => cnValue(m[1]),
     ok: (v, i) => {
       const p = prevChar(v, i);
-      return CLAUSE.includes(p) || p === " " || (!SHI_WORD_PREFIX.has(v[i - 1]) && !"一二三四五六七八九十".includes(v[i - 1] ?? ""));
+      return CLAUSE.includes(p) || p === " " || (!SHI_WORD_PREFIX.has(v[i - 1]) && !"一二三四五六七八九十".includes(v[i - 1] ?? "\n"));
     },
   },
   { re: new RegExp(`(${CNN})要(?![求素点是])`, "g"), style: "cn-yao", value: (m) => cnValue(m[1]), ok: isClause, rescue: true },
@@ -174,8 +175,8 @@ export function findMarkers(v: string): Marker[] {
       while (end < v.length && (v[end] === " " || (!rule.textStartsAtMarker && "、.:,".includes(v[end]) && end === i + m[0].length))) end++;
       (ok ? strict : weak).push({ start: i, end, style: rule.style, value, lineStart: isLineStart(v, i) });
     }
-    out.push(...strict);
-    if (weak.length) out.push(...rescued(strict, weak));
+    for (const m of strict) out.push(m);
+    if (weak.length) for (const m of rescued(strict, weak)) out.push(m);
   }
   out.sort((a, b) => a.start - b.start || b.end - a.end);
   // Keep the first (longest) marker at each position and drop markers inside another's text.
@@ -189,4 +190,3 @@ export function findMarkers(v: string): Marker[] {
   return kept;
 }
 
-export { CJK };

@@ -27,7 +27,8 @@ export type Node = {
   parent: Node | null;
   children: Node[];
   leads: Lead[];
-  lastByStyle: Map<string, number>;
+  /** the last number given to a child of each style (created on first use) */
+  lastByStyle: Map<string, number> | null;
 };
 
 export type Doc = {
@@ -45,13 +46,15 @@ export function paragraphBreaks(v: string, markerStarts: Set<number>): number[] 
   const out: number[] = [];
   let lineStart = 0;
   let prevLine = "";
+  let nextBlankEnd = 0;
   for (let i = 0; i <= v.length; i++) {
     if (i < v.length && v.charCodeAt(i) !== 10) continue;
     const line = v.slice(lineStart, i).trim();
     if (i < v.length) {
       // decide whether the break at i ends the paragraph
-      let j = i + 1;
+      let j = Math.max(i + 1, nextBlankEnd);
       while (j < v.length && (v[j] === " " || v[j] === "\n")) j++;
+      nextBlankEnd = j;
       const blank = v.slice(i + 1, j).includes("\n");
       const cur = line || prevLine;
       const hard = blank || !line || TERMINAL.test(cur) || cur.length < 24 || markerStarts.has(j) || j >= v.length;
@@ -66,21 +69,21 @@ export function paragraphBreaks(v: string, markerStarts: Set<number>): number[] 
 const LABEL_RE = /^([^,。;:!?\n()]{2,18}?)[ ]*:/;
 
 /** Lead-ins: labels before a colon, heading lines without a number, and lead-in sentences. */
-export function findLeads(v: string, breaks: number[]): Lead[] {
+export function findLeads(v: string): Lead[] {
   const out: Lead[] = [];
-  const breakSet = new Set(breaks);
   // sentence starts: text start, after a line break, or after 。!?;
-  const starts: number[] = [0];
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i];
-    if (c === "\n" || c === "。" || c === "!" || c === "?" || c === ";") starts.push(i + 1);
-  }
   let lastPos = -1;
-  for (let s of starts) {
+  for (let i = -1; i < v.length; i++) {
+    if (i >= 0) {
+      const c = v[i];
+      if (!(c === "\n" || c === "。" || c === "!" || c === "?" || c === ";")) continue;
+    }
+    let s = i + 1;
+    if (s <= lastPos) continue;
     while (s < v.length && (v[s] === " " || v[s] === "\n")) s++;
-    if (s >= v.length || s === lastPos) continue;
+    if (s >= v.length || s === lastPos) { lastPos = s; continue; }
     lastPos = s;
-    const lineStart = s === 0 || isAfterBreak(v, s, breakSet);
+    const lineStart = isAfterBreak(v, s);
     const head = v.slice(s, s + 90);
     const lm = LABEL_RE.exec(head);
     if (lm && !/^([一二三四五六七八九十]+[、.]|\(|\d+[.、])/.test(lm[1])) {
@@ -94,7 +97,7 @@ export function findLeads(v: string, breaks: number[]): Lead[] {
       // a heading line without a number: "存在问题", "原因分析", "下一步工作打算"
       const nl = head.indexOf("\n");
       const line = (nl < 0 ? head : head.slice(0, nl)).trim();
-      if (line.length <= 16 && !/[,。;!?]/.test(line) && (nl >= 0 || s + line.length >= v.length - 1)) {
+      if (line.length <= 16 && !/[,。;!?]/.test(line) && !/^([一二三四五六七八九十]+[、.]|\(|\d+[.、)])/.test(line) && (nl >= 0 || s + line.length >= v.length - 1)) {
         const hk = isDocumentTitle(line) ? null : headingKind(line);
         if (hk && !hk.weak) {
           out.push({ pos: s, contentStart: s + line.length, kind: hk.kind, type: "label", lineStart });
@@ -106,6 +109,15 @@ export function findLeads(v: string, breaks: number[]): Lead[] {
     if (cm) { out.push({ pos: s, contentStart: s, kind: "C", type: "sentence", lineStart }); continue; }
     const mm = M_LEAD.exec(head);
     if (mm) { out.push({ pos: s, contentStart: s, kind: "M", type: "sentence", lineStart }); continue; }
+  }
+  // well-known labels glued to what precedes them (line breaks lost): "…的问题整改情况：…"
+  const seen = new Set(out.map((l) => l.contentStart));
+  const glued = /(存在问题|主要问题|问题表现|具体表现|原因分析|整改措施|整改情况|整改举措|责任领导|责任单位|责任人|整改时限|完成时限)[ ]*:/g;
+  for (let m = glued.exec(v); m; m = glued.exec(v)) {
+    const end = m.index + m[0].length;
+    if (seen.has(end)) continue;
+    const k = labelKind(m[1]);
+    if (k) out.push({ pos: m.index, contentStart: end, kind: k, type: "label", lineStart: false });
   }
   // phrases opening a list of problems, anywhere in a sentence
   const re = new RegExp(P_LEAD.source, "g");
@@ -123,18 +135,18 @@ function isDocumentTitle(line: string): boolean {
   return /^关于|(自查报告|整改方案|反馈意见|工作总结|情况报告|实施方案|检查材料)$/.test(line);
 }
 
-function isAfterBreak(v: string, s: number, breakSet: Set<number>): boolean {
+function isAfterBreak(v: string, s: number): boolean {
   let j = s - 1;
   while (j >= 0 && v[j] === " ") j--;
-  return j < 0 || (v[j] === "\n" && breakSet.has(j)) || v[j] === "\n";
+  return j < 0 || v[j] === "\n";
 }
 
 function newNode(style: Style | "root", value: number, inline: boolean, start: number, bodyStart: number, parent: Node | null): Node {
-  return { style, value, inline, start, bodyStart, end: -1, parent, children: [], leads: [], lastByStyle: new Map() };
+  return { style, value, inline, start, bodyStart, end: -1, parent, children: [], leads: [], lastByStyle: null };
 }
 
 /** Styles a youde (有的…) list may hang under: headings, labels, the root. */
-const YOUDE_PARENTS = new Set(["root", "cn-dun", "cn-paren", "label-p", "label-m", "youde"]);
+const YOUDE_PARENTS = new Set(["root", "cn-part", "cn-dun", "cn-paren", "label-p", "label-m", "youde"]);
 
 export function buildTree(v: string): Doc {
   const markers = findMarkers(v);
@@ -143,7 +155,7 @@ export function buildTree(v: string): Doc {
     markerStarts.add(m.start);
   }
   const breaks = paragraphBreaks(v, markerStarts);
-  const leads = findLeads(v, breaks);
+  const leads = findLeads(v);
   const root = newNode("root", 0, false, 0, 0, null);
   const stack: Node[] = [root];
 
@@ -156,7 +168,7 @@ export function buildTree(v: string): Doc {
   const push = (m: Marker, parent: Node, value: number) => {
     const n = newNode(m.style, value, !m.lineStart, m.start, m.end, parent);
     parent.children.push(n);
-    parent.lastByStyle.set(m.style, value);
+    (parent.lastByStyle ??= new Map()).set(m.style, value);
     stack.push(n);
   };
   /** At a restart, a lead-in inside the list's last item belongs to the parent instead. */
@@ -202,10 +214,10 @@ export function buildTree(v: string): Doc {
       }
       return; // out of sequence: plain text
     }
-    const last = top.lastByStyle.get(m.style);
+    const last = top.lastByStyle?.get(m.style);
     const value = m.value === 0 ? (last ?? 0) + 1 : m.value;
     if (last !== undefined && value > last && value <= last + 2) { push(m, top, value); return; }
-    if (value === 1 || (top === root && HEADING_STYLES.has(m.style) && !root.lastByStyle.has(m.style))) { push(m, top, value); return; }
+    if (value === 1 || (top === root && HEADING_STYLES.has(m.style) && !root.lastByStyle?.has(m.style))) { push(m, top, value); return; }
   };
 
   // merge the three event streams in order of position

@@ -37,7 +37,7 @@ function fold(c: number, next: number): number {
   if (c < 0x20 || c === 0x7f) return 0x20; // other control characters (binary garbage)
   if (c < 0x80) return c;
   if (c >= 0xff01 && c <= 0xff5e) return c - 0xfee0; // full-width ASCII
-  if (c === 0x3000 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f) return 0x20;
+  if (c === 0x3000 || c === 0xa0 || c === 0x1680 || c === 0x180e || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f) return 0x20;
   if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff || c === 0xad) return DROP;
   if (c === 0x2028 || c === 0x2029 || c === 0x0b || c === 0x0c || c === 0x85) return 0x0a;
   const small = SMALL_FORMS[c];
@@ -140,7 +140,19 @@ export function buildView(input: string): View {
   return { v: joined.v, map: joined.map, input, inputLength: n };
 }
 
+const UTF16 = new TextDecoder("utf-16le");
+
 function decode(codes: Uint16Array, len: number): string {
+  // (lone surrogates would be replaced by U+FFFD here, which would break the one-to-one map)
+  for (let i = 0; i < len; i++) {
+    const c = codes[i];
+    if (c >= 0xd800 && c <= 0xdfff) return decodeSlow(codes, len);
+  }
+  const sub = codes.subarray(0, len);
+  return UTF16.decode(new Uint8Array(sub.buffer, sub.byteOffset, len * 2));
+}
+
+function decodeSlow(codes: Uint16Array, len: number): string {
   let s = "";
   const CHUNK = 8192;
   for (let i = 0; i < len; i += CHUNK) s += String.fromCharCode(...codes.subarray(i, Math.min(len, i + CHUNK)));

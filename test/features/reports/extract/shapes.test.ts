@@ -1,0 +1,239 @@
+// One small report per shape the parser must read (see DOMAIN.md, "The shapes reports come in").
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { extractReport } from "../../../../server/features/reports/extract/index.ts";
+import { missedKeys, squash } from "./helpers.ts";
+
+type Case = {
+  name: string;
+  text: string;
+  problems: (string | [category: string | null, key: string])[];
+  measures?: string[];
+  causes?: string[];
+};
+
+const CASES: Case[] = [
+  {
+    name: "problems in their own section, 1. 2. 3.; measures section with (一)(二)",
+    text: "XX支部自查报告\n一、工作开展情况\n全年召开支委会12次。\n二、存在的问题\n1.理论学习不深入。学习形式单一。\n2.组织生活不规范。\n3.党费收缴不及时。\n三、整改措施\n（一）加强理论学习。\n（二）规范组织生活。",
+    problems: ["理论学习不深入", "组织生活不规范", "党费收缴不及时"],
+    measures: ["加强理论学习", "规范组织生活"],
+  },
+  {
+    name: "group heading shares its paragraph with its first item; a group without sub-items is one problem",
+    text: "二、存在问题及原因分析\n（一）学习教育有差距。一是学习不系统；二是研讨不深入。\n（二）制度执行不严格。三会一课记录不全，党费公示不及时。\n三、下一步工作计划\n1.加强学习。\n2.严格制度。",
+    problems: [["学习教育有差距", "学习不系统"], ["学习教育有差距", "研讨不深入"], "三会一课记录不全"],
+    measures: ["加强学习", "严格制度"],
+  },
+  {
+    name: "(一)存在问题 / (二)原因分析: causes are kept apart",
+    text: "二、存在问题及原因\n（一）存在问题\n一是党员教育管理不严。\n二是发展党员程序不规范。\n（二）原因分析\n一是思想认识不到位。\n二是制度执行不严格。\n三、下一步工作打算\n一是加强教育。\n二是规范程序。",
+    problems: ["党员教育管理不严", "发展党员程序不规范"],
+    causes: ["思想认识不到位", "制度执行不严格"],
+    measures: ["加强教育", "规范程序"],
+  },
+  {
+    name: "problems and plans in one section (存在问题及下一步工作计划) told apart by their lead-ins",
+    text: "三、存在问题及下一步工作计划\n虽然取得了一定成效，但仍存在一些问题：一是理论学习不够深入；二是党员活动阵地不足。\n下一步，我们将从以下方面改进：一是完善学习制度；二是建设党员活动室。",
+    problems: ["理论学习不够深入", "党员活动阵地不足"],
+    measures: ["完善学习制度", "建设党员活动室"],
+  },
+  {
+    name: "special self-check: headings ending in 方面 are the problem areas",
+    text: "关于专项治理的自查报告\n一、自查情况\n（一）理论学习不深不实方面。\n一是制定了学习计划。二是开展了专题研讨。\n（二）组织生活不严肃方面。\n按时召开组织生活会。\n二、下一步工作计划\n（一）深化学习。\n（二）严肃组织生活。",
+    problems: ["理论学习不深不实", "组织生活不严肃"],
+    measures: ["深化学习", "严肃组织生活"],
+  },
+  {
+    name: "problems inline in one closing paragraph",
+    text: "XX支部年度总结\n一、主要工作\n开展主题党日12次。\n二、下步打算\n总体看成效明显，但也存在一些问题，一是学习不够深入;二是活动形式单一;三是阵地建设滞后。",
+    problems: ["学习不够深入", "活动形式单一", "阵地建设滞后"],
+  },
+  {
+    name: "half-width punctuation, placeholders and noise",
+    text: "XX党支部自查报告\n##paidbegin##\n一、基本情况\n**党支部有党员X名。\n二、存在问题\n(一)XX同志履职不到位:未按时参加支委会。\n(二)党员档案管理不规范:**份档案缺失。\n三、整改措施\n(一)约谈提醒。\n(二)补齐档案。\n本文档编辑密码:1234\n##paidend##",
+    problems: ["XX同志履职不到位", "党员档案管理不规范"],
+    measures: ["约谈提醒", "补齐档案"],
+  },
+  {
+    name: "traditional script",
+    text: "黨支部自查報告\n一、存在問題\n1.黨員學習不夠深入。\n2.黨費收繳不及時。\n二、整改措施\n1.加強學習。\n2.按月收繳黨費。",
+    problems: ["黨員學習不夠深入", "黨費收繳不及時"],
+    measures: ["加強學習", "按月收繳黨費"],
+  },
+  {
+    name: "line breaks lost",
+    text: "XX支部自查报告一、基本情况支部有党员20名。二、存在问题1.学习不深入。2.制度落实不到位。三、整改措施1.加强学习。2.落实制度。",
+    problems: ["学习不深入", "制度落实不到位"],
+    measures: ["加强学习", "落实制度"],
+  },
+  {
+    name: "line breaks put mid-sentence",
+    text: "二、存在的问题\n1.部分党员理论学习不够深入，满足于读文件、记笔\n记，联系实际不够。\n2.支部组织生活质量不高，主题党日活动内容单\n一，党员参与积极性不高。\n三、整改措施\n1.建立学习督\n促机制。\n2.丰富主题党日活动内容。",
+    problems: ["部分党员理论学习不够深入", "支部组织生活质量不高"],
+    measures: ["建立学习督促机制", "丰富主题党日活动内容"],
+  },
+  {
+    name: "problems separated only by semicolons",
+    text: "二、存在问题\n党员学习积极性不高；支部活动形式单一；党费收缴不够及时。\n三、整改措施\n健全学习制度；创新活动形式。",
+    problems: ["党员学习积极性不高", "支部活动形式单一", "党费收缴不够及时"],
+    measures: ["健全学习制度", "创新活动形式"],
+  },
+  {
+    name: "labels: 问题1：, 問題清單：, 主要问题是：",
+    text: "整改清单\n問題清單：\n问题1：支委会议题准备不充分。\n问题2：谈心谈话覆盖不全。\n整改措施：\n1.提前一周征集议题。\n2.每半年谈心谈话全覆盖。",
+    problems: ["支委会议题准备不充分", "谈心谈话覆盖不全"],
+    measures: ["提前一周征集议题", "每半年谈心谈话全覆盖"],
+  },
+  {
+    name: "主要问题是： label before semicolons",
+    text: "一、基本情况\n支部共有党员15名。\n二、存在的不足\n主要问题是：学习计划执行不严；发展党员工作滞后。",
+    problems: ["学习计划执行不严", "发展党员工作滞后"],
+  },
+  {
+    name: "a summary sentence names the problems before listing them",
+    text: "二、存在问题\n主要存在以下三个方面问题：学习不深入、制度不落实、管理不严格。具体如下：\n1.学习不深入。集中学习多，交流研讨少。\n2.制度不落实。三会一课记录不全。\n3.管理不严格。流动党员联系不紧密。",
+    problems: ["学习不深入", "制度不落实", "管理不严格"],
+  },
+  {
+    name: "巡察反馈意见: a 、-list of problems; a 、-list of methods is no problem list",
+    text: "巡察反馈意见\n巡察组通过个别谈话、调阅资料、实地走访等方式了解情况。\n一、发现的主要问题\n（一）党的建设方面\n党支部存在学习制度执行不严、组织生活质量不高、党员管理松散等问题。\n二、整改要求\n一是要强化学习；二是要严格组织生活。",
+    problems: ["学习制度执行不严", "组织生活质量不高", "党员管理松散"],
+    measures: ["强化学习", "严格组织生活"],
+  },
+  {
+    name: "ordinals 第一，第二，",
+    text: "一、巡察发现的问题\n第一，政治理论学习不深入；第二，落实民主集中制不到位；第三，廉政风险防控不力。\n二、整改意见\n第一，健全学习制度；第二，完善议事规则。",
+    problems: ["政治理论学习不深入", "落实民主集中制不到位", "廉政风险防控不力"],
+    measures: ["健全学习制度", "完善议事规则"],
+  },
+  {
+    name: "首先…其次…再次…此外",
+    text: "二、存在问题\n首先，学习教育抓得不实；其次，组织生活不够规范；再次，党员管理不够严格；此外，阵地建设存在短板。\n三、整改措施\n1.抓实学习。",
+    problems: ["学习教育抓得不实", "组织生活不够规范", "党员管理不够严格", "阵地建设存在短板"],
+    measures: ["抓实学习"],
+  },
+  {
+    name: "parallel clauses 有的党员…；有的党员…",
+    text: "一、存在的问题\n有的党员理想信念淡化；有的党员不按时交纳党费；有的党员长期不参加组织生活。\n二、整改措施\n开展党员集中教育。",
+    problems: ["有的党员理想信念淡化", "有的党员不按时交纳党费", "有的党员长期不参加组织生活"],
+    measures: ["开展党员集中教育"],
+  },
+  {
+    name: "measures as unmarked 要…；要… after 会议要求：",
+    text: "一、存在问题\n1.学习不深入。\n2.作风不扎实。\n二、整改要求\n会议要求：要深入学习党的理论；要切实转变工作作风；要建立整改台账。",
+    problems: ["学习不深入", "作风不扎实"],
+    measures: ["深入学习党的理论", "切实转变工作作风", "建立整改台账"],
+  },
+  {
+    name: "measures paired with each problem",
+    text: "三、问题及整改措施\n（一）理论学习不够深入。\n整改措施：制定学习计划，每月集中学习一次。\n（二）党员教育管理不严。\n整改措施：建立党员积分管理制度。",
+    problems: ["理论学习不够深入", "党员教育管理不严"],
+    measures: ["制定学习计划", "建立党员积分管理制度"],
+  },
+  {
+    name: "measures under other names: 工作建议, 对策",
+    text: "二、存在的主要问题\n1.基层党组织覆盖不全。\n2.党务干部力量薄弱。\n三、对策建议\n1.扩大组织覆盖。\n2.充实党务干部。",
+    problems: ["基层党组织覆盖不全", "党务干部力量薄弱"],
+    measures: ["扩大组织覆盖", "充实党务干部"],
+  },
+  {
+    name: "problems named 问题和不足 with ① items and causes after 究其原因",
+    text: "二、问题和不足\n①党员发展把关不严；②党费管理不规范。究其原因，一是思想上不够重视；二是制度执行不严。\n三、整改情况\n①已重新审核发展材料；②已补缴党费。",
+    problems: ["党员发展把关不严", "党费管理不规范"],
+    causes: ["思想上不够重视", "制度执行不严"],
+    measures: ["已重新审核发展材料", "已补缴党费"],
+  },
+  {
+    name: "work section mentions problems that are not problems",
+    text: "一、工作开展情况\n对照问题清单逐一查找，查摆问题5个，已全部整改到位。\n二、存在问题\n1.学习不深入。\n三、整改措施\n1.加强学习。",
+    problems: ["学习不深入"],
+    measures: ["加强学习"],
+  },
+  {
+    name: "a first paragraph that sums up the unnumbered paragraphs after it is no problem",
+    text: "二、存在问题\n经过自查，主要存在以下三个方面问题：学习不深入、制度不落实、管理不严格。\n学习不深入。集中学习多，交流研讨少。\n制度不落实。三会一课记录不全。\n管理不严格。流动党员联系不紧密。",
+    problems: ["学习不深入", "制度不落实", "管理不严格"],
+  },
+  {
+    name: "a passing remark about problems in a work section makes no problem",
+    text: "一、工作情况\n全年开展主题党日12次，虽然取得一定成效，但仍存在问题，需要进一步加强。\n二、存在问题\n1.学习不深入。\n三、整改措施\n1.加强学习。",
+    problems: ["学习不深入"],
+    measures: ["加强学习"],
+  },
+  {
+    name: "会议要求： in a 工作要求 section beside a measures section",
+    text: "一、发现的问题\n1.学习不深入。\n二、整改建议\n1.加强学习。\n三、工作要求\n会议要求：要压实整改责任；要按期报送整改报告。",
+    problems: ["学习不深入"],
+    measures: ["加强学习", "压实整改责任", "按期报送整改报告"],
+  },
+  {
+    name: "a 整改情况报告: each problem with its 整改情况：",
+    text: "二、问题整改落实情况\n（一）关于“学习不深入”的问题\n整改情况：制定学习计划，已完成整改。\n（二）关于“党费收缴不及时”的问题\n整改情况：补缴党费，已完成整改。",
+    problems: ["学习不深入", "党费收缴不及时"],
+    measures: ["制定学习计划", "补缴党费"],
+  },
+  {
+    name: "unnumbered heading lines: 存在问题 / 整改措施",
+    text: "XX支部自查报告\n一、基本情况\n支部有党员12名。\n存在问题\n1.组织生活不规范。\n2.党员管理不严格。\n整改措施\n1.规范组织生活。\n2.严格党员管理。",
+    problems: ["组织生活不规范", "党员管理不严格"],
+    measures: ["规范组织生活", "严格党员管理"],
+  },
+  {
+    name: "第一部分 / 第二部分 headings",
+    text: "第一部分 基本情况\n支部有党员9名。\n第二部分 存在问题\n1.学习不深入。\n2.活动不经常。\n第三部分 整改措施\n1.加强学习。",
+    problems: ["学习不深入", "活动不经常"],
+    measures: ["加强学习"],
+  },
+  {
+    name: "measures grouped under headings that name the problem",
+    text: "二、存在问题\n1.学习不深入。\n2.党费收缴不及时。\n三、整改措施\n（一）针对学习不深入的问题\n1.制定学习计划。\n2.开展专题研讨。\n（二）针对党费收缴不及时的问题\n1.按月收缴党费。",
+    problems: ["学习不深入", "党费收缴不及时"],
+    measures: ["制定学习计划", "开展专题研讨", "按月收缴党费"],
+  },
+  {
+    name: "a cause and a measure labelled inside each problem",
+    text: "二、存在的问题及原因\n1.理论学习不够深入。原因：思想上重视不够。措施：制定学习计划。\n2.组织生活不够规范。原因：制度执行不严。措施：严格执行三会一课制度。",
+    problems: ["理论学习不够深入", "组织生活不够规范"],
+    causes: ["思想上重视不够", "制度执行不严"],
+    measures: ["制定学习计划", "严格执行三会一课制度"],
+  },
+];
+
+for (const c of CASES) {
+  test(c.name, () => {
+    const r = extractReport(c.text);
+    const problems = c.problems.map((p) => (typeof p === "string" ? { key: p } : { key: p[1], category: p[0] }));
+    const show = (xs: { category: string | null; text: string }[]) => xs.map((x) => `${x.category ?? "-"} | ${x.text}`).join("\n");
+    assert.deepEqual(missedKeys(problems, r.problems), [], `problems:\n${show(r.problems)}`);
+    assert.equal(r.problems.length, problems.length, `problems:\n${show(r.problems)}`);
+    problems.forEach((p, i) => {
+      if (p.category !== undefined) assert.equal(squash(r.problems[i].category), squash(p.category));
+    });
+    if (c.measures) {
+      const ms = r.measures.map((m) => ({ text: m.text }));
+      assert.deepEqual(missedKeys(c.measures.map((key) => ({ key })), ms), [], `measures:\n${show(r.measures)}`);
+      assert.equal(r.measures.length, c.measures.length, `measures:\n${show(r.measures)}`);
+    }
+    if (c.causes) {
+      assert.deepEqual(missedKeys(c.causes.map((key) => ({ key })), r.causes), [], `causes:\n${show(r.causes)}`);
+      assert.equal(r.causes.length, c.causes.length, `causes:\n${show(r.causes)}`);
+    }
+    assert.equal(r.notice, undefined);
+  });
+}
+
+test("no problems found: the notice asks for manual entry", () => {
+  const r = extractReport("XX党支部工作总结\n一、主要做法\n全年开展主题党日12次。\n二、工作成效\n党员队伍建设得到加强。");
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.notice, "未识别到存在问题，请手工添加");
+});
+
+test("positions point into the original text, for the review screen", () => {
+  const text = "二、存在问题\r\n　　1.学习不深入。\r\n　　2.党费收缴不及时。\r\n三、整改措施\r\n　　1.加强学习。";
+  const r = extractReport(text);
+  assert.equal(r.problems.length, 2);
+  for (const p of r.problems) assert.equal(text.slice(p.start, p.end), p.text);
+  assert.equal(text.slice(r.problems[1].start, r.problems[1].end), "党费收缴不及时。");
+  assert.deepEqual(r.sections.map((s) => s.kind), ["problems", "measures"]);
+});
