@@ -263,6 +263,39 @@ export const reminderLog = sqliteTable(
   ],
 );
 
+/** 导入草稿: an uploaded report under review. Nothing of it becomes a report or tasks until
+ * 确认生成任务; the draft survives reloads. `itemsJson` holds the problems being edited. */
+export const importDrafts = sqliteTable(
+  "import_drafts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    unitId: integer("unit_id")
+      .notNull()
+      .references(() => units.id),
+    title: text("title").notNull(),
+    originalName: text("original_name"),
+    format: text("format", { enum: ["docx", "doc", "txt", "paste"] }).notNull(),
+    /** the uploaded file, kept under REPORTS dir from upload on; the report takes it over */
+    storedFile: text("stored_file"),
+    sha256: text("sha256"),
+    fullText: text("full_text").notNull(),
+    sectionsJson: text("sections_json").notNull().default("[]"),
+    /** the report's own measures as extracted, for matching and the picker */
+    measuresJson: text("measures_json").notNull().default("[]"),
+    itemsJson: text("items_json").notNull().default("[]"),
+    notice: text("notice"),
+    status: text("status", { enum: ["open", "confirmed", "discarded"] }).notNull().default("open"),
+    reportId: integer("report_id").references(() => reports.id),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("import_drafts_user_idx").on(t.userId, t.status)],
+);
+
 /** 系统设置 (key → JSON value): 黄灯天数, 整改期截止日期 */
 export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
@@ -278,3 +311,4 @@ export type Attachment = typeof attachments.$inferSelect;
 export type ExtensionRequest = typeof extensionRequests.$inferSelect;
 export type Report = typeof reports.$inferSelect;
 export type Problem = typeof problems.$inferSelect;
+export type ImportDraft = typeof importDrafts.$inferSelect;

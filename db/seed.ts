@@ -12,6 +12,7 @@ import { storeEvidence } from "../server/features/tasks/evidence.ts";
 import { addDays, dayIn } from "../server/lib/dates.ts";
 import { setSetting } from "../server/features/admin/settings.ts";
 import type { Actor } from "../server/features/auth/permissions.ts";
+import { extractReport } from "../server/features/reports/extract/index.ts";
 import { DEMO_REPORT_TEXT, DEMO_REPORT_TITLE, DEMO_PROBLEMS, DEMO_MEASURES } from "./demo-report.ts";
 
 export const DEMO_PASSWORD = "rectify2026";
@@ -58,7 +59,7 @@ export async function seedDemo(db: Db, config: Config, now = new Date()): Promis
   const ctx = (a: Actor, daysAgo: number, hour = 10) => ({ db, actor: a, now: at(daysAgo, hour), today: dayIn(config.timeZone, at(daysAgo, hour)) });
   const rep = db
     .insert(reports)
-    .values({ title: DEMO_REPORT_TITLE, unitId: root, format: "paste", fullText: DEMO_REPORT_TEXT, importedBy: ids.leader, importedAt: at(40).toISOString() })
+    .values({ title: DEMO_REPORT_TITLE, unitId: root, format: "paste", fullText: DEMO_REPORT_TEXT, sectionsJson: JSON.stringify(extractReport(DEMO_REPORT_TEXT).sections), importedBy: ids.leader, importedAt: at(40).toISOString() })
     .run();
   const reportId = Number(rep.lastInsertRowid);
   const problemIds = DEMO_PROBLEMS.map((p, i) => {
