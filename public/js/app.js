@@ -4,3 +4,20 @@ document.addEventListener("htmx:config:request", (evt) => {
   const ctx = evt.detail && evt.detail.ctx;
   if (token && ctx && ctx.request && ctx.request.headers) ctx.request.headers["X-CSRF-Token"] = token;
 });
+
+// Import review: "在光标处拆分" sends where the cursor is in the problem's text; "全选" ticks every problem.
+document.addEventListener(
+  "click",
+  (evt) => {
+    const button = evt.target instanceof Element && evt.target.closest("button[data-split]");
+    if (!button || !button.form) return;
+    const text = button.form.querySelector("[data-split-source]");
+    if (text && button.form.elements.at) button.form.elements.at.value = String(text.selectionStart ?? "");
+  },
+  true,
+);
+document.addEventListener("change", (evt) => {
+  const all = evt.target instanceof Element && evt.target.closest("[data-pick-all]");
+  if (!all) return;
+  for (const box of document.querySelectorAll("input.pick")) box.checked = all.checked;
+});

@@ -54,6 +54,8 @@ export function registerViews(app: FastifyInstance): void {
     overdueDays,
     fileSize,
     qs,
+    /** for markup built in a template's code block (eta escapes only what `<%=` prints) */
+    escape: (v: unknown) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!),
     STATE_LABEL,
     DEADLINE_KIND_LABEL,
     RATING_LABEL,

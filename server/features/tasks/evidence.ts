@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { extname, join } from "node:path";
 import { ValidationError } from "../../lib/errors.ts";
 
-export type IncomingFile = { filename: string; data: Buffer };
+export type { IncomingFile } from "../../lib/multipart.ts";
+import type { IncomingFile } from "../../lib/multipart.ts";
 export type StoredFile = { originalName: string; mime: string; size: number; sha256: string; storedFile: string };
 
 const KINDS: { ext: string[]; mime: string; magic: (b: Buffer) => boolean }[] = [

@@ -9,7 +9,8 @@ import { DomainError, ValidationError } from "../../lib/errors.ts";
 import { dayIn, isIsoDay } from "../../lib/dates.ts";
 import { contentDisposition } from "../../lib/http.ts";
 import * as svc from "./service.ts";
-import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT, type IncomingFile } from "./evidence.ts";
+import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT } from "./evidence.ts";
+import { readMultipart } from "../../lib/multipart.ts";
 import { getSetting } from "../admin/settings.ts";
 
 type Body = Record<string, string | undefined>;
@@ -194,24 +195,4 @@ export async function taskRoutes(app: FastifyInstance) {
     reply.header("Cache-Control", "private, max-age=3600");
     return reply.type(a.mime).send(createReadStream(join(app.config.evidenceDir, a.storedFile)));
   });
-}
-
-/** Reads a multipart form: text fields and non-empty files (size-limited by the plugin). */
-async function readMultipart(req: FastifyRequest, maxBytes: number): Promise<{ fields: Body; files: IncomingFile[] }> {
-  if (!req.isMultipart()) throw new ValidationError("请求格式不正确，请通过页面上的表单提交");
-  const fields: Body = {};
-  const files: IncomingFile[] = [];
-  try {
-    for await (const part of req.parts()) {
-      if (part.type === "file") {
-        const data = await part.toBuffer();
-        if (part.filename && data.length) files.push({ filename: part.filename, data });
-      } else fields[part.fieldname] = String(part.value);
-    }
-  } catch (e: any) {
-    if (e?.code === "FST_REQ_FILE_TOO_LARGE") throw new ValidationError(`文件过大：单个文件不能超过 ${Math.round(maxBytes / 1024 / 1024)} MB，未保存任何内容`, { files: "文件过大" });
-    if (e?.code === "FST_FILES_LIMIT") throw new ValidationError("一次最多上传 10 个文件", { files: "文件过多" });
-    throw e;
-  }
-  return { fields, files };
 }

@@ -208,7 +208,7 @@ export function getAttachment(db: Db, actor: Actor, attachmentId: number) {
 
 // ───────────────────────── the workflow verbs ─────────────────────────
 
-type Ctx = { db: Db; actor: Actor; now: Date; today: string };
+export type Ctx = { db: Db; actor: Actor; now: Date; today: string };
 
 /**
  * The frame of every change: load, check view/role/version/state/guards in that order,

@@ -1,0 +1,415 @@
+// Import a 自查报告: upload → draft (nothing but the draft is written) → review edits → 确认生成任务
+// (report, problems and tasks in one transaction). Also the report page's data.
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { extname, join } from "node:path";
+import type { Db } from "../../../db/client.ts";
+import { tx } from "../../../db/client.ts";
+import { importDrafts, problems, reports, tasks, units, users, type ImportDraft } from "../../../db/schema.ts";
+import { canCreateTaskIn, canView, unitInScope, type Actor } from "../auth/permissions.ts";
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
+import { cnDate } from "../../lib/dates.ts";
+import { createTask, type Ctx } from "../tasks/service.ts";
+import { getSetting } from "../admin/settings.ts";
+import { extractReport, type Item, type Section } from "./extract/index.ts";
+import { readReportFile, ReportFileError } from "./extract/read-file.ts";
+import * as draft from "./draft.ts";
+import type { DraftItem } from "./draft.ts";
+
+export const REPORT_EXTENSIONS = [".docx", ".doc", ".txt"];
+export const REPORT_ACCEPT = REPORT_EXTENSIONS.join(",");
+
+export type Upload = { unitId: number | null; title: string; file?: { filename: string; data: Buffer }; pasted?: string };
+
+function assertLeader(actor: Actor) {
+  if (actor.role === "staff") throw new ForbiddenError("只有领导和管理员可以导入自查报告");
+}
+
+const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
+
+/** Reports already imported from the same file (or the same pasted text). */
+export function sameFileReports(db: Db, sha: string | null) {
+  if (!sha) return [];
+  return db
+    .select({ id: reports.id, title: reports.title, importedAt: reports.importedAt, by: users.name })
+    .from(reports)
+    .innerJoin(users, eq(users.id, reports.importedBy))
+    .where(eq(reports.sha256, sha))
+    .orderBy(asc(reports.id))
+    .all();
+}
+
+function draftDefaults(c: Ctx, unitId: number): draft.Defaults {
+  const periodEnd = getSetting(c.db, "periodEnd");
+  return { unitId, leaderId: c.actor.role === "leader" ? c.actor.id : null, deadline: periodEnd && periodEnd >= c.today ? periodEnd : "" };
+}
+
+function unitRefs(db: Db): draft.UnitRef[] {
+  return db.select({ id: units.id, name: units.name, rating: units.rating, ratingYear: units.ratingYear, secretaryId: units.secretaryId, overseerId: units.overseerId, path: units.path }).from(units).all();
+}
+
+/**
+ * Reads the upload (a file or pasted text), runs the parser and stores a draft. The original file
+ * is kept under `reportsDir` from now on; the report takes it over on confirmation.
+ */
+export async function createDraft(c: Ctx, reportsDir: string, up: Upload): Promise<number> {
+  assertLeader(c.actor);
+  const errors: Record<string, string> = {};
+  const unit = up.unitId ? c.db.select().from(units).where(eq(units.id, up.unitId)).get() : undefined;
+  if (!unit) errors.unitId = "请选择报告所属单位";
+  else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能为本单位及下级单位导入报告";
+  const pasted = (up.pasted ?? "").replace(/\r\n?/g, "\n");
+  if (up.file && pasted.trim()) errors.file = "请只选择一种方式：上传文件或粘贴文字";
+  else if (!up.file && !pasted.trim()) errors.file = "请选择报告文件，或把报告全文粘贴到文本框中";
+  if (up.title.trim().length > 200) errors.title = "报告标题不超过 200 字";
+  if (Object.keys(errors).length) throw new ValidationError("请修正标出的内容", errors);
+
+  let text: string;
+  let format: ImportDraft["format"];
+  let sha: string;
+  let stored: string | null = null;
+  let originalName: string | null = null;
+  if (up.file) {
+    const ext = extname(up.file.filename).toLowerCase();
+    if (!REPORT_EXTENSIONS.includes(ext)) throw new ValidationError("只能导入 Word 文档（.docx、.doc）或文本文件（.txt）", { file: "文件类型不支持" });
+    try {
+      const read = await readReportFile(up.file.data, up.file.filename);
+      text = read.text;
+      format = read.format;
+    } catch (e) {
+      if (e instanceof ReportFileError) throw new ValidationError(e.message, { file: e.message });
+      throw e;
+    }
+    if (!text.trim()) throw new ValidationError("文件中没有文字内容，请检查是否选错了文件", { file: "文件中没有文字" });
+    sha = sha256(up.file.data);
+    originalName = up.file.filename.replace(/[\\/]/g, "_").slice(-200);
+    stored = join(new Date(c.now).toISOString().slice(0, 7), `${randomUUID()}${ext}`);
+    mkdirSync(join(reportsDir, stored, ".."), { recursive: true });
+    writeFileSync(join(reportsDir, stored), up.file.data, { flag: "wx" });
+  } else {
+    text = pasted;
+    format = "paste";
+    sha = sha256(pasted.trim());
+  }
+
+  try {
+    const ex = extractReport(text);
+    const d = draftDefaults(c, unit!.id);
+    const items = draft.initialItems(ex, unitRefs(c.db), d);
+    const title = up.title.trim() || ex.title || (originalName ? originalName.replace(/\.[^.]+$/, "") : "") || `${unit!.name}自查报告`;
+    const nowIso = c.now.toISOString();
+    const r = c.db
+      .insert(importDrafts)
+      .values({
+        userId: c.actor.id,
+        unitId: unit!.id,
+        title: title.slice(0, 200),
+        originalName,
+        format,
+        storedFile: stored,
+        sha256: sha,
+        fullText: text,
+        sectionsJson: JSON.stringify(ex.sections),
+        measuresJson: JSON.stringify(ex.measures),
+        itemsJson: JSON.stringify(items),
+        notice: ex.notice ?? null,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      })
+      .run();
+    return Number(r.lastInsertRowid);
+  } catch (e) {
+    if (stored) rmSync(join(reportsDir, stored), { force: true });
+    throw e;
+  }
+}
+
+function loadDraft(c: Ctx, id: number): ImportDraft {
+  const d = c.db.select().from(importDrafts).where(eq(importDrafts.id, id)).get();
+  if (!d) throw new NotFoundError("导入草稿不存在");
+  if (d.userId !== c.actor.id && c.actor.role !== "admin") throw new ForbiddenError("这是其他人的导入草稿");
+  return d;
+}
+
+function openDraft(c: Ctx, id: number): ImportDraft {
+  const d = loadDraft(c, id);
+  if (d.status === "confirmed") throw Object.assign(new ConflictError("这份报告已确认生成任务，不能再修改草稿"), { reportId: d.reportId });
+  if (d.status === "discarded") throw new ConflictError("这份导入草稿已放弃");
+  return d;
+}
+
+export type DraftView = ReturnType<typeof getDraft>;
+
+/** Everything the review screen shows. */
+export function getDraft(c: Ctx, id: number) {
+  const d = loadDraft(c, id);
+  const items = JSON.parse(d.itemsJson) as DraftItem[];
+  const measures = JSON.parse(d.measuresJson) as Item[];
+  const sections = JSON.parse(d.sectionsJson) as Section[];
+  const unitRows = unitRefs(c.db);
+  const unitName = new Map(unitRows.map((u) => [u.id, u.name]));
+  const linked = new Map(unitRows.filter((u) => u.rating && draft.FLAGGED_RATINGS.has(u.rating)).map((u) => [u.id, u]));
+  return {
+    draft: d,
+    items,
+    measures,
+    sections,
+    unitName,
+    linked,
+    duplicates: sameFileReports(c.db, d.sha256),
+    runs: draft.highlightRuns(d.fullText, items),
+    problemSection: sections.find((s) => s.kind === "problems") ?? null,
+  };
+}
+
+/** The open drafts of the signed-in user, newest first. */
+export function myDrafts(c: Ctx) {
+  return c.db
+    .select({ id: importDrafts.id, title: importDrafts.title, updatedAt: importDrafts.updatedAt, itemsJson: importDrafts.itemsJson })
+    .from(importDrafts)
+    .where(and(eq(importDrafts.userId, c.actor.id), eq(importDrafts.status, "open")))
+    .orderBy(desc(importDrafts.updatedAt))
+    .all()
+    .map((d) => ({ id: d.id, title: d.title, updatedAt: d.updatedAt, count: (JSON.parse(d.itemsJson) as unknown[]).length }));
+}
+
+/** Checks the people and units an edit sets; the actor may only assign in their own subtree. */
+function checkAssignment(c: Ctx, p: draft.ItemPatch) {
+  if (p.unitId) {
+    const u = c.db.select().from(units).where(eq(units.id, p.unitId)).get();
+    if (!u || !canCreateTaskIn(c.actor, u.path)) throw new ValidationError("只能在本单位及下级单位中安排任务", { unitId: "责任单位不可选" });
+  }
+  for (const [field, id] of [
+    ["ownerId", p.ownerId],
+    ["leaderId", p.leaderId],
+  ] as const) {
+    if (!id) continue;
+    const u = c.db.select({ active: users.active, role: users.role, path: units.path }).from(users).innerJoin(units, eq(units.id, users.unitId)).where(eq(users.id, id)).get();
+    if (!u || !u.active) throw new ValidationError("所选人员不存在或已停用", { [field]: "人员不可选" });
+    if (c.actor.role !== "admin" && !u.path.startsWith(c.actor.unitPath)) throw new ValidationError("只能选择本单位及下级单位的人员", { [field]: "人员不可选" });
+    if (field === "leaderId" && u.role === "staff") throw new ValidationError("责任领导须为领导账号", { leaderId: "须为领导账号" });
+  }
+  if (p.deadline && p.deadline < c.today) throw new ValidationError(`整改时限不能早于今天（${cnDate(c.today)}）`, { deadline: "时限已过" });
+  if (p.linkedUnitId) {
+    const u = c.db.select().from(units).where(eq(units.id, p.linkedUnitId)).get();
+    if (!u || !u.rating || !draft.FLAGGED_RATINGS.has(u.rating)) throw new ValidationError("只能关联评定为后进或软弱涣散的支部", { linkedUnitId: "不可关联" });
+  }
+}
+
+export type DraftOp =
+  | { op: "edit"; key: string; patch: draft.ItemPatch }
+  | { op: "merge"; key: string; patch?: draft.ItemPatch }
+  | { op: "split"; key: string; at: number; patch?: draft.ItemPatch }
+  | { op: "delete"; key: string }
+  | { op: "up" | "down"; key: string; patch?: draft.ItemPatch }
+  | { op: "add"; text: string; category?: string }
+  | { op: "bulk"; keys: string[]; patch: draft.ItemPatch }
+  | { op: "title"; title: string };
+
+/** Applies one edit to an open draft, in a transaction; a bad edit changes nothing. */
+export function updateDraft(c: Ctx, id: number, o: DraftOp): void {
+  assertLeader(c.actor);
+  tx(c.db, () => {
+    const d = openDraft(c, id);
+    let items = JSON.parse(d.itemsJson) as DraftItem[];
+    let title = d.title;
+    try {
+      if ("patch" in o && o.patch) checkAssignment(c, o.patch);
+      // an operation posted from an item's form carries that item's fields: apply them first
+      if (o.op !== "bulk" && o.op !== "add" && o.op !== "title" && o.op !== "delete" && o.patch) items = draft.patchItem(items, o.key, o.patch);
+      switch (o.op) {
+        case "edit":
+          break;
+        case "merge":
+          items = draft.mergeWithNext(items, o.key);
+          break;
+        case "split":
+          items = draft.splitAt(items, o.key, o.at);
+          break;
+        case "delete":
+          items = draft.removeItem(items, o.key);
+          break;
+        case "up":
+        case "down":
+          items = draft.moveItem(items, o.key, o.op);
+          break;
+        case "add":
+          items = draft.addItem(items, { text: o.text, category: o.category }, draftDefaults(c, d.unitId));
+          break;
+        case "bulk":
+          items = draft.bulkAssign(items, o.keys, o.patch);
+          break;
+        case "title": {
+          const t = o.title.trim();
+          if (!t) throw new ValidationError("报告标题不能为空", { title: "请填写标题" });
+          if (t.length > 200) throw new ValidationError("报告标题不超过 200 字", { title: "标题过长" });
+          title = t;
+          break;
+        }
+      }
+    } catch (e) {
+      if (e instanceof draft.DraftError) throw e.kind === "stale" ? new ConflictError(e.message) : new ValidationError(e.message);
+      throw e;
+    }
+    c.db
+      .update(importDrafts)
+      .set({ itemsJson: JSON.stringify(items), title, version: d.version + 1, updatedAt: c.now.toISOString() })
+      .where(eq(importDrafts.id, id))
+      .run();
+  });
+}
+
+export function discardDraft(c: Ctx, id: number, reportsDir: string): void {
+  const d = tx(c.db, () => {
+    const d = openDraft(c, id);
+    c.db.update(importDrafts).set({ status: "discarded", updatedAt: c.now.toISOString() }).where(eq(importDrafts.id, id)).run();
+    return d;
+  });
+  // the uploaded file was never acknowledged as a report; no other draft or report shares it
+  if (d.storedFile) rmSync(join(reportsDir, d.storedFile), { force: true });
+}
+
+/** An item's problems before anything is written: every item, every field, in Chinese. */
+export class ConfirmError extends ValidationError {
+  constructor(readonly itemErrors: Record<string, Record<string, string>>) {
+    const n = Object.keys(itemErrors).length;
+    super(`有 ${n} 条问题还不能生成任务，请按标出的提示修改后再确认`);
+  }
+}
+
+/**
+ * 确认生成任务: the report (original file, full text, sections), its problems and one task per
+ * problem, in one transaction. A draft from a file already imported needs `acknowledgeDuplicate`.
+ */
+export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: boolean }): { reportId: number; tasks: number } {
+  assertLeader(c.actor);
+  return tx(c.db, () => {
+    const d = openDraft(c, id);
+    const items = JSON.parse(d.itemsJson) as DraftItem[];
+    if (!items.length) throw new ValidationError("草稿中没有问题，请先添加问题再确认");
+    const dups = sameFileReports(c.db, d.sha256);
+    if (dups.length && !opts.acknowledgeDuplicate)
+      throw new ValidationError(`这份报告已于${cnDate(dups[0].importedAt.slice(0, 10))}导入过（《${dups[0].title}》）。如确需再次导入，请勾选“仍要导入”后再确认`, { acknowledgeDuplicate: "请确认是否重复导入" });
+
+    const unit = c.db.select().from(units).where(eq(units.id, d.unitId)).get()!;
+    if (!canCreateTaskIn(c.actor, unit.path)) throw new ForbiddenError("您不能为这个单位导入报告");
+    const nowIso = c.now.toISOString();
+    const reportId = Number(
+      c.db
+        .insert(reports)
+        .values({ title: d.title, unitId: d.unitId, originalName: d.originalName, format: d.format, storedFile: d.storedFile, sha256: d.sha256, fullText: d.fullText, sectionsJson: d.sectionsJson, importedBy: c.actor.id, importedAt: nowIso })
+        .run().lastInsertRowid,
+    );
+    const origin = { kind: "imported" as const, text: `由《${d.title}》导入` };
+    const itemErrors: Record<string, Record<string, string>> = {};
+    items.forEach((it, i) => {
+      const problemId = Number(
+        c.db
+          .insert(problems)
+          .values({ reportId, seq: i + 1, category: it.category, text: it.text, startOffset: it.start, endOffset: it.end, measures: it.measures || null, createdAt: nowIso })
+          .run().lastInsertRowid,
+      );
+      try {
+        if (it.linkedUnitId) checkAssignment(c, { linkedUnitId: it.linkedUnitId });
+        createTask(
+          c,
+          { title: it.text, goal: "", measures: it.measures, coUnits: "", unitId: it.unitId, ownerId: it.ownerId, leaderId: it.leaderId, deadlineKind: it.deadlineKind, deadline: it.deadlineKind === "ongoing" ? "" : it.deadline, linkedUnitId: it.linkedUnitId, problemId },
+          origin,
+        );
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        itemErrors[it.key] = e.fields && Object.keys(e.fields).length ? e.fields : { _: e.message };
+      }
+    });
+    // one bad item and nothing is written: the whole transaction rolls back
+    if (Object.keys(itemErrors).length) throw new ConfirmError(itemErrors);
+    c.db.update(importDrafts).set({ status: "confirmed", reportId, updatedAt: nowIso }).where(eq(importDrafts.id, id)).run();
+    return { reportId, tasks: items.length };
+  });
+}
+
+// ───────────────────────── reports ─────────────────────────
+
+function reportScope(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+  const r = c.db
+    .select({ report: reports, unitName: units.name, unitPath: units.path, importer: users.name })
+    .from(reports)
+    .innerJoin(units, eq(units.id, reports.unitId))
+    .innerJoin(users, eq(users.id, reports.importedBy))
+    .where(eq(reports.id, reportId))
+    .get();
+  if (!r) throw new NotFoundError("报告不存在");
+  return r;
+}
+
+/** Who may read a report: its unit's people and those above, and anyone with a task from it. */
+export function canSeeReport(c: Pick<Ctx, "db" | "actor">, reportId: number): boolean {
+  const r = reportScope(c, reportId);
+  if (unitInScope(c.actor, r.unitPath) || c.actor.unitId === r.report.unitId) return true;
+  const mine = c.db
+    .select({ n: sql<number>`count(*)` })
+    .from(tasks)
+    .innerJoin(problems, eq(problems.id, tasks.problemId))
+    .where(and(eq(problems.reportId, reportId), sql`(${tasks.ownerId} = ${c.actor.id} or ${tasks.leaderId} = ${c.actor.id})`))
+    .get()!.n;
+  return mine > 0;
+}
+
+export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+  const r = reportScope(c, reportId);
+  if (!canSeeReport(c, reportId)) throw new ForbiddenError("您没有权限查看这份报告");
+  const probs = c.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(asc(problems.seq)).all();
+  const ids = probs.map((p) => p.id);
+  const taskRows = ids.length
+    ? c.db
+        .select({ id: tasks.id, problemId: tasks.problemId, state: tasks.state, deadline: tasks.deadline, deadlineKind: tasks.deadlineKind, unitId: tasks.unitId, unitName: units.name, unitPath: units.path, ownerId: tasks.ownerId, ownerName: users.name, leaderId: tasks.leaderId, signoffRequestedBy: tasks.signoffRequestedBy, signedOffAt: tasks.signedOffAt })
+        .from(tasks)
+        .innerJoin(units, eq(units.id, tasks.unitId))
+        .innerJoin(users, eq(users.id, tasks.ownerId))
+        .where(inArray(tasks.problemId, ids))
+        .orderBy(asc(tasks.id))
+        .all()
+    : [];
+  const byProblem = new Map<number, (typeof taskRows)[number][]>();
+  for (const t of taskRows) {
+    const visible = canView(c.actor, { ...t, leaderId: t.leaderId, state: t.state, signoffRequestedBy: t.signoffRequestedBy });
+    if (!visible) continue;
+    byProblem.set(t.problemId!, [...(byProblem.get(t.problemId!) ?? []), t]);
+  }
+  const hidden = taskRows.length - [...byProblem.values()].reduce((a, l) => a + l.length, 0);
+  const counts = { total: taskRows.length, done: taskRows.filter((t) => t.state === "done").length };
+  const runs = draft.highlightRuns(
+    r.report.fullText,
+    probs.map((p) => ({ key: `p${p.seq}`, start: p.startOffset, end: p.endOffset })),
+  );
+  return { ...r, problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [] })), hidden, counts, runs, sections: JSON.parse(r.report.sectionsJson) as Section[] };
+}
+
+/** Reports the actor may read, newest first, with their task counts. */
+export function listReports(c: Pick<Ctx, "db" | "actor">) {
+  const rows = c.db
+    .select({
+      id: reports.id,
+      title: reports.title,
+      unitId: reports.unitId,
+      unitName: units.name,
+      unitPath: units.path,
+      importedAt: reports.importedAt,
+      importer: users.name,
+      total: sql<number>`(select count(*) from ${tasks} t join ${problems} p on p.id = t.problem_id where p.report_id = ${reports.id})`,
+      done: sql<number>`(select count(*) from ${tasks} t join ${problems} p on p.id = t.problem_id where p.report_id = ${reports.id} and t.state = 'done')`,
+    })
+    .from(reports)
+    .innerJoin(units, eq(units.id, reports.unitId))
+    .innerJoin(users, eq(users.id, reports.importedBy))
+    .orderBy(desc(reports.importedAt), desc(reports.id))
+    .all();
+  return rows.filter((r) => unitInScope(c.actor, r.unitPath) || c.actor.unitId === r.unitId);
+}
+
+export function reportFile(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+  const r = getReport(c, reportId);
+  if (!r.report.storedFile) throw new NotFoundError("这份报告是粘贴的文字，没有原始文件");
+  return { storedFile: r.report.storedFile, name: r.report.originalName ?? `${r.report.title}${extname(r.report.storedFile)}`, format: r.report.format };
+}
