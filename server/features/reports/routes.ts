@@ -114,7 +114,12 @@ export async function reportRoutes(app: FastifyInstance) {
   }
   function renderReview(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
     const data = reviewData(req, id, extra);
-    if (data.v.draft.status === "confirmed" && data.v.draft.reportId) return reply.redirect(`/reports/${data.v.draft.reportId}`, 303);
+    if (data.v.draft.status === "confirmed" && data.v.draft.reportId) {
+      // a stale tab after the confirmation: show the report it made
+      if (status !== 200) setFlash(reply, "这份报告已确认生成任务，草稿不能再修改");
+      if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/${data.v.draft.reportId}`).send("");
+      return reply.redirect(`/reports/${data.v.draft.reportId}`, 303);
+    }
     return reply.render(isHtmx(req) ? "reports/_draft" : "reports/review", data, status);
   }
   app.get("/reports/drafts/:id", (req, reply) => {
