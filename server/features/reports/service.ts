@@ -158,7 +158,8 @@ export function getDraft(c: Ctx, id: number) {
     unitName,
     linked,
     duplicates: sameFileReports(c.db, d.sha256),
-    runs: draft.highlightRuns(d.fullText, items),
+    // problems first (numbered), then the report's own measures (marked, not numbered)
+    runs: draft.highlightRuns(d.fullText, [...items, ...measures.map((m, i) => ({ key: `m${i + 1}`, start: m.start, end: m.end }))]),
     problemSection: sections.find((s) => s.kind === "problems") ?? null,
   };
 }
