@@ -4,37 +4,21 @@
 // report page and in the task list.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { makeApp, PASSWORD } from "../helpers/app.ts";
+import { makeApp } from "../helpers/app.ts";
+import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import { makeDocx } from "../features/reports/extract/helpers.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = join(process.cwd(), "test-results");
 const REPORT = join(import.meta.dirname, "../fixtures/reports/fenhao-shequ.txt");
 
-test("import a report, review it and confirm, in a real browser", { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）` }, async (t) => {
+test("import a report, review it and confirm, in a real browser", { timeout: 120_000, skip: NO_BROWSER }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  ta.clock.now = new Date();
-  await ta.app.listen({ port: 0, host: "127.0.0.1" });
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`;
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  t.after(() => browser.close());
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
-  const page = await ctx.newPage();
+  const { base, as } = await browse(t, ta);
+  const page = await as("leader@t.cn");
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=email]", "leader@t.cn");
-  await page.fill("input[name=password]", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
 
   // upload the .docx
   const docx = join(ARTIFACTS, "社区自查报告.docx");

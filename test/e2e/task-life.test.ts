@@ -4,35 +4,15 @@
 // owner asks again, the leader signs it off; the history shows every step.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { makeApp, PASSWORD, PNG_1PX } from "../helpers/app.ts";
+import { makeApp, PNG_1PX } from "../helpers/app.ts";
+import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = join(process.cwd(), "test-results");
-
-test("a task from assignment to 销号 in a real browser", { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）` }, async (t) => {
+test("a task from assignment to 销号 in a real browser", { timeout: 120_000, skip: NO_BROWSER }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  ta.clock.now = new Date(); // the browser's date inputs and the server agree on today
-  await ta.app.listen({ port: 0, host: "127.0.0.1" });
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`;
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  t.after(() => browser.close());
-  const as = async (email: string): Promise<Page> => {
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
-    await page.goto(`${base}/login`);
-    await page.fill("input[name=email]", email);
-    await page.fill("input[name=password]", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL((u) => !u.pathname.startsWith("/login"));
-    return page;
-  };
+  const { base, as } = await browse(t, ta);
   const later = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
   // the leader creates and assigns
@@ -99,7 +79,6 @@ test("a task from assignment to 销号 in a real browser", { timeout: 120_000, s
   const kinds = (ta.db.$client.prepare("select kind from task_events where task_id = ? order by id").all(id) as { kind: string }[]).map((r) => r.kind);
   assert.deepEqual(kinds, ["created", "extensionRequested", "extensionApproved", "progress", "requestSignOff", "sendBack", "requestSignOff", "signOff"]);
 
-  mkdirSync(ARTIFACTS, { recursive: true });
   await leader.screenshot({ path: join(ARTIFACTS, "task-page.png"), fullPage: true });
   await owner.setViewportSize({ width: 390, height: 844 });
   await owner.goto(`${base}/tasks/mine`);
