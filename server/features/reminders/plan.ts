@@ -128,6 +128,8 @@ export type WeeklyDigest = {
   from: string;
   to: string;
   total: number;
+  /** tasks with an end (长期坚持 left out): the base of the completion rate */
+  withEnd: number;
   done: number;
   /** 0–100, signed off / all tasks with an end (长期坚持 left out); null with no such task */
   completionRate: number | null;
@@ -321,6 +323,7 @@ function weeklyDigest(tasks: PlanTask[], u: PlanUser, monday: string, today: str
     from,
     to,
     total: tasks.length,
+    withEnd: withEnd.length,
     done,
     completionRate: withEnd.length ? Math.round((done / withEnd.length) * 100) : null,
     created: sortLines(tasks.filter((t) => within(t.createdAt)).map(line)),

@@ -19,7 +19,7 @@ import { DEFAULT_PLAN_SETTINGS, mailKindOf, plan, type LogEntry, type PlanSettin
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
-const textEta = new Eta({ views: viewsDir, cache: true, autoEscape: false, autoTrim: [false, "nl"] });
+const textEta = new Eta({ views: viewsDir, cache: true, autoEscape: false, autoTrim: false });
 const helpers = { cnDate, stateLabel: (s: State) => STATE_LABEL[s] ?? s };
 
 export const KIND_LABEL: Record<string, string> = {
