@@ -246,8 +246,12 @@ export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string
 
 // ───────────────────────── the run ─────────────────────────
 
-function settingsFor(o: RunOptions, today: string): PlanSettings {
-  return { ...DEFAULT_PLAN_SETTINGS, timeZone: o.config.timeZone, now: o.now.toISOString(), ...o.settings };
+// Claims are about real processes, so their times are the wall clock's, even when the run is
+// for another day (--date) or a test's fixed clock: `now` decides the day, not how old a claim is.
+const wall = () => new Date();
+
+function settingsFor(o: RunOptions): PlanSettings {
+  return { ...DEFAULT_PLAN_SETTINGS, timeZone: o.config.timeZone, now: wall().toISOString(), ...o.settings };
 }
 
 /** Restrict a planned mail to the items in `keys` (and their lines). */
@@ -259,7 +263,7 @@ function only(m: PlannedMail, keys: Set<string>): PlannedMail | null {
 
 export async function runReminders(o: RunOptions): Promise<{ today: string; results: RunResult[] }> {
   const today = o.today ?? dayIn(o.config.timeZone, o.now);
-  const settings = settingsFor(o, today);
+  const settings = settingsFor(o);
   const input = loadPlanInput(o.db, today);
   let mails = plan(input.tasks, input.users, input.log, today, settings);
   if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
@@ -275,11 +279,12 @@ export async function runReminders(o: RunOptions): Promise<{ today: string; resu
 }
 
 async function deliver(o: RunOptions, planned: PlannedMail, today: string, settings: PlanSettings, force: boolean): Promise<RunResult> {
-  const messageId = newMessageId(o.config.baseUrl, o.now);
+  const at = wall();
+  const messageId = newMessageId(o.config.baseUrl, at);
   const claimItems = planned.items.map((i) => ({ ...i, recipientId: planned.recipient.id }));
-  const keys = claim(o.db, claimItems, messageId, new Date(), { maxAttempts: settings.maxAttempts, staleClaimMinutes: settings.staleClaimMinutes, force });
+  const keys = claim(o.db, claimItems, messageId, at, { maxAttempts: settings.maxAttempts, staleClaimMinutes: settings.staleClaimMinutes, force });
   const mail = only(planned, keys);
-  if (!mail) return { recipient: planned.recipient, kind: planned.kind, subject: subjectOf(planned), items: 0, status: "taken" };
+  if (!mail) return { recipient: planned.recipient, kind: planned.kind, subject: subjectOf(planned), items: planned.items.length, status: "taken" };
   let out: OutgoingMail;
   try {
     out = renderMail(mail, { baseUrl: o.config.baseUrl, today, now: o.now, messageId });
@@ -290,7 +295,7 @@ async function deliver(o: RunOptions, planned: PlannedMail, today: string, setti
   }
   try {
     const r = await o.mailer.send(out);
-    record(o.db, messageId, keys, { ok: true, at: new Date() });
+    record(o.db, messageId, keys, { ok: true, at: wall() });
     return { recipient: mail.recipient, kind: mail.kind, subject: out.subject, items: keys.size, status: "sent", where: r.where };
   } catch (err) {
     const e = err as Error & { response?: string; responseCode?: number; code?: string };
@@ -339,9 +344,9 @@ export function listLog(db: Db, f: { status?: string; page?: number }) {
 export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly">, id: number): Promise<RunResult> {
   const row = o.db.select().from(reminderLog).where(eq(reminderLog.id, id)).get();
   if (!row) throw new NotFoundError("未找到该提醒记录");
-  const settings = settingsFor(o, "");
+  const settings = settingsFor(o);
   const claimedAt = claimTimeOf(row.messageId);
-  if (row.status === "pending" && claimedAt && o.now.getTime() - Date.parse(claimedAt) < settings.staleClaimMinutes * 60_000) {
+  if (row.status === "pending" && claimedAt && wall().getTime() - Date.parse(claimedAt) < settings.staleClaimMinutes * 60_000) {
     throw new ConflictError("该提醒正在发送中，请稍后刷新查看结果");
   }
   const group = row.messageId
