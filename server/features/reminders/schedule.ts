@@ -10,7 +10,7 @@ import { runReminders, type RunResult } from "./send.ts";
 
 type Log = { info: (obj: object, msg?: string) => void; error: (obj: object, msg?: string) => void };
 
-export type Schedule = { stop(): void; next(): Date | null; runNow(kind?: "daily" | "retry"): Promise<void> };
+export type Schedule = { stop(): void; next(): Date | null; runNow(kind?: "daily" | "retry"): Promise<void>; /** the run in progress or the last one */ idle(): Promise<void> };
 
 /** Did an occurrence of `pattern` fall within the last `withinMs` before `now`? */
 export function missedRecently(pattern: string, timeZone: string, now: Date, withinMs = 24 * 3600_000): boolean {
@@ -20,7 +20,7 @@ export function missedRecently(pattern: string, timeZone: string, now: Date, wit
   return !!next && next.getTime() <= now.getTime();
 }
 
-export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Mailer; log: Log; clock?: () => Date; catchUp?: boolean }): Schedule {
+export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Mailer; log: Log; clock?: () => Date; catchUp?: boolean; catchUpDelayMs?: number }): Schedule {
   const { db, config, mailer, log } = opts;
   const clock = opts.clock ?? (() => new Date());
   let running: Promise<void> = Promise.resolve();
@@ -50,7 +50,7 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
   let catchUp: NodeJS.Timeout | null = null;
   if (opts.catchUp !== false && missedRecently(config.remindCron, config.timeZone, clock())) {
     // the server was down at the scheduled time today (or restarted since): catch up shortly after start
-    catchUp = setTimeout(() => void start("daily"), 3000);
+    catchUp = setTimeout(() => void start("daily"), opts.catchUpDelayMs ?? 3000);
     catchUp.unref();
   }
   return {
@@ -61,5 +61,6 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
     },
     next: () => daily.nextRun(),
     runNow: (kind = "daily") => start(kind),
+    idle: () => running,
   };
 }

@@ -9,7 +9,7 @@ import { simpleParser } from "mailparser";
 import { makeApp } from "../../helpers/app.ts";
 import { createMailer } from "../../../server/features/reminders/mailer.ts";
 import { runReminders, claimTimeOf } from "../../../server/features/reminders/send.ts";
-import { missedRecently } from "../../../server/features/reminders/schedule.ts";
+import { missedRecently, startReminderSchedule } from "../../../server/features/reminders/schedule.ts";
 import { startSmtp, addTask, rejectWith } from "./helpers.ts";
 
 const NOW = new Date("2026-11-23T02:00:00Z"); // Monday 10:00 in Shanghai
@@ -180,4 +180,24 @@ test("missedRecently: a start after today's scheduled time catches up; before it
   assert.equal(missedRecently("30 8 * * *", "Asia/Shanghai", new Date("2026-11-23T00:10:00Z")), true, "yesterday's 08:30 is within 24 h");
   assert.equal(missedRecently("30 8 * * *", "Asia/Shanghai", new Date("2026-11-23T00:10:00Z"), 3600_000), false);
   assert.equal(missedRecently("30 8 * * 1", "Asia/Shanghai", new Date("2026-11-25T02:00:00Z")), false, "a Monday-only schedule on Wednesday");
+});
+
+test("the server's schedule: a start after the scheduled time catches the day up once; the retry pass sends nothing new", { timeout: 60_000 }, async (t) => {
+  const ta = await makeApp();
+  t.after(() => ta.close());
+  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  const logged: string[] = [];
+  const log = { info: (_o: object, m?: string) => logged.push(m ?? ""), error: (_o: object, m?: string) => logged.push("ERROR " + (m ?? "")) };
+  const schedule = startReminderSchedule({ db: ta.db, config: ta.config, mailer: createMailer(ta.config), log, clock: () => NOW, catchUpDelayMs: 50 });
+  t.after(() => schedule.stop());
+  assert.ok(schedule.next()! > new Date(), "the next daily run is scheduled");
+  await new Promise((r) => setTimeout(r, 300));
+  await schedule.idle();
+  const files = () => readdirSync(ta.config.outboxDir).filter((f) => f.endsWith(".eml")).length;
+  assert.equal(files(), 3, "the owner's mail and two Monday digests");
+  assert.ok(logged.includes("reminders run"));
+  await schedule.runNow("retry");
+  await schedule.runNow("daily");
+  assert.equal(files(), 3, "nothing twice");
+  assert.ok(!logged.some((l) => l.startsWith("ERROR")), logged.join());
 });
