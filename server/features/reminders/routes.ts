@@ -10,6 +10,7 @@ import { listLog, resend, type RunResult } from "./send.ts";
 
 type Query = Record<string, string | undefined>;
 const OUTBOX_PAGE = 50;
+const SHOWN_HEADERS = ["list-id", "list-unsubscribe", "x-rectify-kind", "x-rectify-tasks", "auto-submitted", "references"];
 /** the resend request waits this long for the mail server, then answers and lets it finish */
 const RESEND_WAIT_MS = 10_000;
 
@@ -73,18 +74,11 @@ export async function reminderRoutes(app: FastifyInstance) {
       to: addressText(m.to),
       date: m.date?.toISOString() ?? null,
       messageId: m.messageId ?? "",
-      headers: ["list-id", "x-rectify-kind", "x-rectify-tasks", "auto-submitted", "references"].map((h) => [h, headerText(m.headers.get(h))]).filter(([, v]) => v),
+      // as written in the file (mailparser folds List-* headers into one object)
+      headers: m.headerLines.filter((h) => SHOWN_HEADERS.includes(h.key)).map((h) => [h.line.slice(0, h.line.indexOf(":")), h.line.slice(h.line.indexOf(":") + 1).trim()]),
       text: m.text ?? "",
       html: typeof m.html === "string" ? m.html : "",
     });
   });
 }
 
-function headerText(v: unknown): string {
-  if (v == null) return "";
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.map(headerText).join(" ");
-  if (typeof v === "object" && "text" in (v as object)) return String((v as { text: unknown }).text);
-  if (typeof v === "object" && "value" in (v as object)) return String((v as { value: unknown }).value);
-  return String(v);
-}

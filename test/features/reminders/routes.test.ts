@@ -32,6 +32,7 @@ test("发件箱: lists the .eml files and shows one (subject, recipients, both b
   assert.ok(!show.body.includes("<script>alert(1)"), "the title is escaped in the page");
   assert.match(show.body, new RegExp(`/tasks/${id}`));
   assert.match(show.body, /deadline-reminder/);
+  assert.match(show.body, /List-ID/);
   const raw = await get(ta.app, admin, `/admin/outbox/${file}?raw=1`);
   assert.equal(raw.statusCode, 200);
   assert.match(String(raw.headers["content-type"]), /message\/rfc822/);
