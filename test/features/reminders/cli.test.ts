@@ -6,9 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { createServer } from "node:net";
 
 function cli(dir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { encoding: "utf8", env: { ...process.env, DATABASE_FILE: join(dir, "rectify.db"), LOG_LEVEL: "silent", SMTP_URL: "", BASE_URL: "https://zg.example.org" }, timeout: 60_000 });
+  return cliEnv(dir, {}, ...args);
+}
+function cliEnv(dir: string, env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { encoding: "utf8", env: { ...process.env, DATABASE_FILE: join(dir, "rectify.db"), LOG_LEVEL: "silent", SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -54,4 +58,21 @@ test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and
   const unknown = cli(dir, "remind", "--force");
   assert.equal(unknown.code, 1);
   assert.match(unknown.err, /错误/);
+});
+
+test("cli remind with a mail server that is down: prints the failure with its reason, exits 2, and a later run retries", { timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-remind-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.equal(cli(dir, "seed-demo").code, 0);
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  const down = cliEnv(dir, { SMTP_URL: `smtp://127.0.0.1:${port}` }, "remind");
+  assert.equal(down.code, 2, down.err);
+  assert.match(down.out, /^  发送失败 .*ECONNREFUSED/m);
+  assert.match(down.out, /失败的会在之后的运行中重试/);
+  const retry = cli(dir, "remind"); // no SMTP_URL now: the outbox takes the retries
+  assert.equal(retry.code, 0, retry.err);
+  assert.equal((retry.out.match(/^  已发送 /gm) ?? []).length, (down.out.match(/^  发送失败 /gm) ?? []).length);
 });
