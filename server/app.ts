@@ -17,6 +17,7 @@ import { taskRoutes } from "./features/tasks/routes.ts";
 import { adminRoutes } from "./features/admin/routes.ts";
 import { homeRoutes } from "./features/dashboard/routes.ts";
 import { reportRoutes } from "./features/reports/routes.ts";
+import { reminderRoutes } from "./features/reminders/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -77,6 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(taskRoutes);
   await app.register(adminRoutes);
   await app.register(reportRoutes);
+  await app.register(reminderRoutes);
 
   app.setNotFoundHandler((req, reply) => {
     reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);

@@ -7,6 +7,7 @@ import { openDb, migrateDb, type Db } from "../db/client.ts";
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { createUser, unitByCode, createUnit } from "./features/admin/service.ts";
 import { DomainError } from "./lib/errors.ts";
+import { cnDate, isIsoDay } from "./lib/dates.ts";
 
 const USAGE = `用法：npm run cli -- <命令>
   migrate                              应用数据库迁移
@@ -15,7 +16,9 @@ const USAGE = `用法：npm run cli -- <命令>
                                        新增账号（UNIT 为单位代码；数据库中还没有单位时，
                                        --unit 会新建这个顶层单位，--unit-name 可给出名称）
   backup FILE                          在线备份正在使用的数据库到 FILE
-  extract FILE                         解析自查报告（.docx/.doc/.txt），输出 JSON`;
+  extract FILE                         解析自查报告（.docx/.doc/.txt），输出 JSON
+  remind [--dry-run] [--date YYYY-MM-DD]
+                                       发送今天（或给定日期）的提醒邮件；--dry-run 只列出将发送的邮件`;
 
 class CliError extends Error {}
 
@@ -91,13 +94,40 @@ async function run(argv: string[]): Promise<void> {
       console.log(`已备份到 ${resolve(target)}（证据文件在 ${config.evidenceDir}，请一并备份该目录）`);
       return;
     }
+    case "remind": {
+      const { values } = parseArgs({ args: rest, options: { "dry-run": { type: "boolean" }, date: { type: "string" } }, strict: true });
+      if (values.date !== undefined && !isIsoDay(values.date)) throw new CliError(`日期无效：${values.date}（应为 YYYY-MM-DD，如 2026-11-23）`);
+      const { runReminders } = await import("./features/reminders/send.ts");
+      const { createMailer } = await import("./features/reminders/mailer.ts");
+      const db = open(config);
+      const mailer = createMailer(config);
+      try {
+        const dry = !!values["dry-run"];
+        const { today, results } = await runReminders({ db, config, mailer, now: new Date(), today: values.date, dryRun: dry });
+        const where = mailer.kind === "smtp" ? "经 SMTP 发送" : `写入发件箱 ${config.outboxDir}`;
+        console.log(`${cnDate(today)}的提醒${dry ? "（试运行，不发送）" : `（${where}）`}：`);
+        const label = { "would-send": "将发送", sent: "已发送", failed: "发送失败", taken: "已由另一进程发送" } as const;
+        for (const r of results) {
+          console.log(`  ${label[r.status]}  ${r.recipient.name} <${r.recipient.email}>  ${r.subject}（${r.items}项）${r.error ? "：" + r.error : ""}`);
+        }
+        const n = (st: string) => results.filter((r) => r.status === st).length;
+        if (!results.length) console.log("  没有需要发送的提醒（已发送过的不会重复发送）");
+        else if (dry) console.log(`共 ${n("would-send")} 封将发送。`);
+        else console.log(`共发送 ${n("sent")} 封，失败 ${n("failed")} 封${n("failed") ? "（失败的会在之后的运行中重试，详见 提醒记录 页面）" : ""}。`);
+        if (n("failed")) process.exitCode = 2;
+      } finally {
+        mailer.close();
+        db.$client.close();
+      }
+      return;
+    }
     default:
       throw new CliError(`未知命令：${cmd}\n${USAGE}`);
   }
 }
 
 run(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err) => {
     if (err instanceof CliError || err instanceof ConfigError || err instanceof DomainError) console.error("错误：" + err.message);
     else if (err?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || err?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") console.error("错误：" + err.message + "\n" + USAGE);

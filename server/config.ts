@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "n
 import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { Cron } from "croner";
 
 const bool = z
   .enum(["0", "1", "true", "false", "yes", "no"], { message: "应为 0 或 1" })
@@ -35,7 +36,17 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, { message: "应以 smtp:// 或 smtps:// 开头" })
     .optional(),
   MAIL_FROM: z.string().default("整改台账 <rectify@localhost>"),
-  REMIND_CRON: z.string().default("30 8 * * *"),
+  REMIND_CRON: z
+    .string()
+    .default("30 8 * * *")
+    .refine((p) => {
+      try {
+        new Cron(p, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RECTIFY_DEV: bool.default(false),
 });

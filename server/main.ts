@@ -3,6 +3,8 @@ import { loadConfig, ConfigError } from "./config.ts";
 import { openDb, migrateDb } from "../db/client.ts";
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { buildApp } from "./app.ts";
+import { createMailer } from "./features/reminders/mailer.ts";
+import { startReminderSchedule } from "./features/reminders/schedule.ts";
 
 async function main() {
   let config;
@@ -29,6 +31,9 @@ async function main() {
   } else if (!config.seedDemo) {
     lines.push("未载入演示数据（SEED_DEMO=0）。创建第一个管理员：npm run cli -- user add --email E --name N --role admin --unit UNIT --password P");
   }
+  const mailer = createMailer(config);
+  const schedule = startReminderSchedule({ db, config, mailer, log: app.log });
+  lines.push(`提醒邮件：${config.smtpUrl ? "经 SMTP 发送" : `写入发件箱 ${config.outboxDir}`}，下次运行 ${schedule.next()?.toLocaleString("zh-CN", { timeZone: config.timeZone }) ?? "—"}（${config.timeZone}）`);
   console.log(lines.join("\n"));
 
   let closing = false;
@@ -37,8 +42,10 @@ async function main() {
     closing = true;
     app.log.info({ signal }, "closing");
     try {
+      schedule.stop();
       await app.close();
     } finally {
+      mailer.close();
       db.$client.close();
       process.exit(0);
     }

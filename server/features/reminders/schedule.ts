@@ -1,0 +1,66 @@
+// The reminder schedule inside the server: croner runs the daily run at REMIND_CRON in TZ, a
+// retry pass every 30 minutes takes failed sends again (under the cap), and a start after a
+// missed run catches it up. Runs are async and never overlap (croner's `protect`); the SMTP
+// conversation is network I/O, so requests are served meanwhile.
+import { Cron } from "croner";
+import type { Db } from "../../../db/client.ts";
+import type { Config } from "../../config.ts";
+import type { Mailer } from "./mailer.ts";
+import { runReminders, type RunResult } from "./send.ts";
+
+type Log = { info: (obj: object, msg?: string) => void; error: (obj: object, msg?: string) => void };
+
+export type Schedule = { stop(): void; next(): Date | null; runNow(kind?: "daily" | "retry"): Promise<void>; /** the run in progress or the last one */ idle(): Promise<void> };
+
+/** Did an occurrence of `pattern` fall within the last `withinMs` before `now`? */
+export function missedRecently(pattern: string, timeZone: string, now: Date, withinMs = 24 * 3600_000): boolean {
+  const probe = new Cron(pattern, { timezone: timeZone, paused: true });
+  const next = probe.nextRun(new Date(now.getTime() - withinMs));
+  probe.stop();
+  return !!next && next.getTime() <= now.getTime();
+}
+
+export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Mailer; log: Log; clock?: () => Date; catchUp?: boolean; catchUpDelayMs?: number }): Schedule {
+  const { db, config, mailer, log } = opts;
+  const clock = opts.clock ?? (() => new Date());
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
+
+  const run = async (kind: "daily" | "retry") => {
+    if (busy) return;
+    busy = true;
+    try {
+      const { today, results } = await runReminders({ db, config, mailer, now: clock(), retryOnly: kind === "retry" });
+      const count = (s: RunResult["status"]) => results.filter((r) => r.status === s).length;
+      if (results.length || kind === "daily") log.info({ today, kind, sent: count("sent"), failed: count("failed"), taken: count("taken") }, "reminders run");
+      for (const r of results.filter((x) => x.status === "failed")) log.error({ to: r.recipient.email, subject: r.subject, error: r.error }, "reminder failed");
+    } catch (err) {
+      log.error({ err }, "reminders run failed");
+    } finally {
+      busy = false;
+    }
+  };
+  const start = (kind: "daily" | "retry") => {
+    running = run(kind);
+    return running;
+  };
+
+  const daily = new Cron(config.remindCron, { timezone: config.timeZone, protect: true }, () => start("daily"));
+  const retry = new Cron("*/30 * * * *", { timezone: config.timeZone, protect: true }, () => start("retry"));
+  let catchUp: NodeJS.Timeout | null = null;
+  if (opts.catchUp !== false && missedRecently(config.remindCron, config.timeZone, clock())) {
+    // the server was down at the scheduled time today (or restarted since): catch up shortly after start
+    catchUp = setTimeout(() => void start("daily"), opts.catchUpDelayMs ?? 3000);
+    catchUp.unref();
+  }
+  return {
+    stop() {
+      daily.stop();
+      retry.stop();
+      if (catchUp) clearTimeout(catchUp);
+    },
+    next: () => daily.nextRun(),
+    runNow: (kind = "daily") => start(kind),
+    idle: () => running,
+  };
+}

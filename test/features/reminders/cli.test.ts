@@ -1,0 +1,78 @@
+// npm run cli -- remind, run as cron or a person runs it: a real process on a seeded database.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { createServer } from "node:net";
+
+function cli(dir: string, ...args: string[]) {
+  return cliEnv(dir, {}, ...args);
+}
+function cliEnv(dir: string, env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { encoding: "utf8", env: { ...process.env, DATABASE_FILE: join(dir, "rectify.db"), LOG_LEVEL: "silent", SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and prints what it sent; a second run sends nothing; a bad date is refused in Chinese", { timeout: 120_000 }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-remind-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.equal(cli(dir, "seed-demo").code, 0);
+  const outbox = join(dir, "outbox");
+
+  const dry = cli(dir, "remind", "--dry-run");
+  assert.equal(dry.code, 0, dry.err);
+  assert.match(dry.out, /试运行，不发送/);
+  const planned = (dry.out.match(/^  将发送 /gm) ?? []).length;
+  assert.ok(planned >= 2, dry.out);
+  assert.match(dry.out, /李干事 <staff@demo\.rectify>  【整改提醒】/);
+  assert.ok(!existsSync(outbox) || readdirSync(outbox).length === 0, "a dry run writes nothing");
+
+  const run = cli(dir, "remind");
+  assert.equal(run.code, 0, run.err);
+  assert.equal((run.out.match(/^  已发送 /gm) ?? []).length, planned);
+  assert.match(run.out, new RegExp(`共发送 ${planned} 封，失败 0 封`));
+  assert.equal(readdirSync(outbox).filter((f) => f.endsWith(".eml")).length, planned);
+  const db = new Database(join(dir, "rectify.db"), { readonly: true });
+  assert.equal((db.prepare("select count(*) n from reminder_log where status = 'sent'").get() as { n: number }).n >= planned, true);
+  db.close();
+
+  const again = cli(dir, "remind");
+  assert.equal(again.code, 0);
+  assert.match(again.out, /没有需要发送的提醒/);
+  assert.equal(readdirSync(outbox).filter((f) => f.endsWith(".eml")).length, planned);
+
+  // a later date: a dry run for it lists that day's reminders
+  const later = cli(dir, "remind", "--dry-run", "--date", "2027-03-01");
+  assert.equal(later.code, 0, later.err);
+  assert.match(later.out, /2027年3月1日的提醒/);
+
+  for (const bad of ["2026-13-01", "2026-02-30", "明天", "20261123"]) {
+    const r = cli(dir, "remind", "--date", bad);
+    assert.equal(r.code, 1, bad);
+    assert.match(r.err, /日期无效/);
+    assert.match(r.err, /YYYY-MM-DD/);
+  }
+  const unknown = cli(dir, "remind", "--force");
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /错误/);
+});
+
+test("cli remind with a mail server that is down: prints the failure with its reason, exits 2, and a later run retries", { timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-remind-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.equal(cli(dir, "seed-demo").code, 0);
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  const down = cliEnv(dir, { SMTP_URL: `smtp://127.0.0.1:${port}` }, "remind");
+  assert.equal(down.code, 2, down.err);
+  assert.match(down.out, /^  发送失败 .*ECONNREFUSED/m);
+  assert.match(down.out, /失败的会在之后的运行中重试/);
+  const retry = cli(dir, "remind"); // no SMTP_URL now: the outbox takes the retries
+  assert.equal(retry.code, 0, retry.err);
+  assert.equal((retry.out.match(/^  已发送 /gm) ?? []).length, (down.out.match(/^  发送失败 /gm) ?? []).length);
+});

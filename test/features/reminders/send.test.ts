@@ -1,0 +1,203 @@
+// Delivery end to end: a real SMTP server on 127.0.0.1, the messages parsed back with
+// mailparser; a server that refuses then accepts; a slow server while requests are served;
+// the outbox default; the sent log that makes a second run send nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { simpleParser } from "mailparser";
+import { makeApp } from "../../helpers/app.ts";
+import { createMailer } from "../../../server/features/reminders/mailer.ts";
+import { runReminders, claimTimeOf } from "../../../server/features/reminders/send.ts";
+import { missedRecently, startReminderSchedule } from "../../../server/features/reminders/schedule.ts";
+import { startSmtp, addTask, rejectWith } from "./helpers.ts";
+
+const NOW = new Date("2026-11-23T02:00:00Z"); // Monday 10:00 in Shanghai
+
+type LogRow = { id: number; task_id: number | null; recipient_id: number; kind: string; day: string; status: string; attempts: number; last_error: string | null; message_id: string | null };
+const logRows = (db: { $client: { prepare: (s: string) => { all: () => unknown[] } } }) => db.$client.prepare("select * from reminder_log order by id").all() as LogRow[];
+
+test("SMTP end to end: one mail per owner, Chinese subject decoded, both bodies, links to BASE_URL, threading headers; a second run sends nothing", { timeout: 60_000 }, async (t) => {
+  const smtp = await startSmtp();
+  const ta = await makeApp({ SMTP_URL: smtp.url, BASE_URL: "https://rectify.example.org", MAIL_FROM: "整改台账 <noreply@example.org>" });
+  t.after(async () => {
+    await ta.close();
+    await smtp.close();
+  });
+  const { db, ids, config } = ta;
+  const t1 = addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-11-24", title: "三会一课落实不到位" }); // 1 day
+  const t2 = addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-11-26", title: "党费收缴不规范<b>" }); // 3 days
+  addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-12-20" }); // far: no mail
+  addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: null }); // 长期坚持: no mail
+  const mailer = createMailer(config);
+  t.after(() => mailer.close());
+
+  const run = await runReminders({ db, config, mailer, now: NOW });
+  assert.equal(run.today, "2026-11-23");
+  const toOwner = smtp.received.filter((m) => m.to.includes("owner@t.cn"));
+  assert.equal(toOwner.length, 1, "one mail gathers both tasks");
+  const m = toOwner[0].parsed;
+  assert.equal(m.subject, "【整改提醒】您有2项整改任务即将到期");
+  assert.equal((m.from as any).value[0].name, "整改台账");
+  assert.equal((m.from as any).value[0].address, "noreply@example.org");
+  assert.equal((m.to as any).value[0].name, "李干事");
+  assert.match(m.text!, /三会一课落实不到位/);
+  assert.match(m.text!, /剩余1天/);
+  assert.match(m.text!, /党费收缴不规范<b>/, "plain text is not HTML-escaped");
+  assert.match(m.text!, new RegExp(`https://rectify\\.example\\.org/tasks/${t1}`));
+  assert.ok(typeof m.html === "string");
+  assert.match(m.html as string, /党费收缴不规范&lt;b&gt;/, "HTML escapes the title");
+  assert.match(m.html as string, new RegExp(`href="https://rectify\\.example\\.org/tasks/${t2}"`));
+  assert.match(m.html as string, /2026年11月24日/);
+  assert.equal(m.headers.get("x-rectify-kind"), "deadline-reminder");
+  assert.match(toOwner[0].raw.toString("utf8"), /^List-ID: Rectify reminders <reminders\.rectify\.example\.org>\r?$/im);
+  assert.match(toOwner[0].raw.toString("utf8"), /^List-Unsubscribe: <https:\/\/rectify\.example\.org\/profile>\r?$/im);
+  assert.equal(m.headers.get("auto-submitted"), "auto-generated");
+  assert.match(String(m.references), /rectify\.thread\.owner\./);
+  // the log: one row per item, sent, with the Message-ID the mail carried
+  const rows = logRows(db).filter((r) => r.recipient_id === ids.owner);
+  assert.deepEqual(rows.map((r) => [r.task_id, r.kind, r.day, r.status, r.attempts]), [
+    [t1, "due-1", "2026-11-23", "sent", 1],
+    [t2, "due-3", "2026-11-23", "sent", 1],
+  ]);
+  assert.equal(rows[0].message_id, m.messageId);
+  assert.ok(claimTimeOf(rows[0].message_id));
+  // Monday: the weekly digest went to the leaders of the unit tree
+  const weekly = smtp.received.filter((x) => x.parsed.headers.get("x-rectify-kind") === "weekly-digest");
+  assert.deepEqual(weekly.map((x) => x.to[0]).sort(), ["leader@t.cn", "leadera@t.cn"]);
+  assert.match(weekly[0].parsed.subject!, /^【整改周报】/);
+  assert.match(weekly[0].parsed.text!, /完成率/);
+
+  const before = smtp.received.length;
+  const again = await runReminders({ db, config, mailer, now: new Date(NOW.getTime() + 3600_000) });
+  assert.deepEqual(again.results, []);
+  assert.equal(smtp.received.length, before, "nothing twice");
+});
+
+test("a server that refuses a recipient, then accepts: the failure is kept with its reason and retried on the next run; capped", { timeout: 60_000 }, async (t) => {
+  let refuse = true;
+  const smtp = await startSmtp({ onRcpt: () => (refuse ? rejectWith(550, "5.1.1 Mailbox unavailable") : null) });
+  const ta = await makeApp({ SMTP_URL: smtp.url });
+  t.after(async () => {
+    await ta.close();
+    await smtp.close();
+  });
+  const { db, ids, config } = ta;
+  const id = addTask(db, { unitId: ids.a, ownerId: ids.owner, deadline: "2026-11-22" }); // overdue, no leader
+  const mailer = createMailer(config);
+  t.after(() => mailer.close());
+  const settings = { weeklyCatchUpDays: -1 }; // no weekly digest in this test
+
+  const r1 = await runReminders({ db, config, mailer, now: NOW, settings });
+  assert.equal(r1.results.length, 1);
+  assert.equal(r1.results[0].status, "failed");
+  let [row] = logRows(db);
+  assert.equal(row.status, "failed");
+  assert.equal(row.attempts, 1);
+  assert.match(row.last_error!, /550/);
+  assert.match(row.last_error!, /Mailbox unavailable/);
+  assert.equal(smtp.received.length, 0);
+
+  refuse = false;
+  const r2 = await runReminders({ db, config, mailer, now: new Date(NOW.getTime() + 1800_000), retryOnly: true, settings });
+  assert.equal(r2.results[0].status, "sent");
+  [row] = logRows(db);
+  assert.deepEqual([row.task_id, row.status, row.attempts, row.last_error], [id, "sent", 2, null]);
+  assert.equal(smtp.received.length, 1);
+  assert.equal(smtp.received[0].parsed.subject, "【整改提醒】您有1项整改任务已逾期");
+  assert.match(smtp.received[0].parsed.text!, /逾期1天/);
+
+  // a recipient refused for good: tried 5 times in all, then left for the admin page
+  refuse = true;
+  const id2 = addTask(db, { unitId: ids.a, ownerId: ids.colleague, deadline: "2026-11-23" });
+  for (let i = 0; i < 7; i++) await runReminders({ db, config, mailer, now: new Date(NOW.getTime() + i * 1800_000), settings });
+  const capped = logRows(db).find((r) => r.task_id === id2)!;
+  assert.equal(capped.status, "failed");
+  assert.equal(capped.attempts, 5);
+});
+
+test("a mail server that is down: nothing is lost, the reason is logged", { timeout: 60_000 }, async (t) => {
+  const smtp = await startSmtp();
+  const port = smtp.port;
+  await smtp.close(); // nothing listens there now
+  const ta = await makeApp({ SMTP_URL: `smtp://127.0.0.1:${port}` });
+  t.after(() => ta.close());
+  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  const mailer = createMailer(ta.config);
+  const r = await runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: { weeklyCatchUpDays: -1 } });
+  mailer.close();
+  assert.equal(r.results[0].status, "failed");
+  const [row] = logRows(ta.db);
+  assert.equal(row.status, "failed");
+  assert.match(row.last_error!, /ECONNREFUSED|ESOCKET|ECONNECTION/);
+});
+
+test("a slow mail server never blocks a request", { timeout: 60_000 }, async (t) => {
+  const smtp = await startSmtp({ delayMs: 1500 });
+  const ta = await makeApp({ SMTP_URL: smtp.url });
+  t.after(async () => {
+    await ta.close();
+    await smtp.close();
+  });
+  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: "2026-11-24" });
+  const mailer = createMailer(ta.config);
+  t.after(() => mailer.close());
+  const started = Date.now();
+  const running = runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: { weeklyCatchUpDays: -1 } });
+  await new Promise((r) => setTimeout(r, 200)); // the first mail is on the wire
+  const t0 = Date.now();
+  const res = await ta.app.inject({ method: "GET", url: "/login" });
+  const took = Date.now() - t0;
+  assert.equal(res.statusCode, 200);
+  assert.ok(took < 500, `a page during a slow send took ${took} ms`);
+  const r = await running;
+  assert.ok(Date.now() - started >= 2500, "the sends themselves were slow");
+  assert.deepEqual(r.results.map((x) => x.status), ["sent", "sent"]);
+});
+
+test("no SMTP_URL: mails go to the outbox folder as .eml files", { timeout: 60_000 }, async (t) => {
+  const ta = await makeApp();
+  t.after(() => ta.close());
+  const id = addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadline: "2026-11-16" }); // overdue 7 days
+  const mailer = createMailer(ta.config);
+  assert.equal(mailer.kind, "outbox");
+  const r = await runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: { weeklyCatchUpDays: -1 } });
+  assert.deepEqual(r.results.map((x) => [x.recipient.email, x.status]).sort(), [["leadera@t.cn", "sent"], ["owner@t.cn", "sent"]]);
+  const files = readdirSync(ta.config.outboxDir).filter((f) => f.endsWith(".eml"));
+  assert.equal(files.length, 2);
+  const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(join(ta.config.outboxDir, f)))));
+  const lead = mails.find((m) => (m.to as any).value[0].address === "leadera@t.cn")!;
+  assert.equal(lead.subject, "【整改督办】1项整改任务逾期未销号");
+  assert.match(lead.text!, /逾期7天/);
+  assert.match(lead.text!, new RegExp(`/tasks/${id}`));
+  assert.equal(lead.headers.get("x-rectify-kind"), "leader-escalation");
+});
+
+test("missedRecently: a start after today's scheduled time catches up; before it, it waits for the schedule", () => {
+  // 08:30 in Shanghai is 00:30 UTC
+  assert.equal(missedRecently("30 8 * * *", "Asia/Shanghai", new Date("2026-11-23T02:00:00Z")), true);
+  assert.equal(missedRecently("30 8 * * *", "Asia/Shanghai", new Date("2026-11-23T00:10:00Z")), true, "yesterday's 08:30 is within 24 h");
+  assert.equal(missedRecently("30 8 * * *", "Asia/Shanghai", new Date("2026-11-23T00:10:00Z"), 3600_000), false);
+  assert.equal(missedRecently("30 8 * * 1", "Asia/Shanghai", new Date("2026-11-25T02:00:00Z")), false, "a Monday-only schedule on Wednesday");
+});
+
+test("the server's schedule: a start after the scheduled time catches the day up once; the retry pass sends nothing new", { timeout: 60_000 }, async (t) => {
+  const ta = await makeApp();
+  t.after(() => ta.close());
+  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  const logged: string[] = [];
+  const log = { info: (_o: object, m?: string) => logged.push(m ?? ""), error: (_o: object, m?: string) => logged.push("ERROR " + (m ?? "")) };
+  const schedule = startReminderSchedule({ db: ta.db, config: ta.config, mailer: createMailer(ta.config), log, clock: () => NOW, catchUpDelayMs: 50 });
+  t.after(() => schedule.stop());
+  assert.ok(schedule.next()! > new Date(), "the next daily run is scheduled");
+  await new Promise((r) => setTimeout(r, 300));
+  await schedule.idle();
+  const files = () => readdirSync(ta.config.outboxDir).filter((f) => f.endsWith(".eml")).length;
+  assert.equal(files(), 3, "the owner's mail and two Monday digests");
+  assert.ok(logged.includes("reminders run"));
+  await schedule.runNow("retry");
+  await schedule.runNow("daily");
+  assert.equal(files(), 3, "nothing twice");
+  assert.ok(!logged.some((l) => l.startsWith("ERROR")), logged.join());
+});
