@@ -88,7 +88,7 @@ test(".xlsx: title, subtitle, merged group headers in the standard order, frozen
   const s = playStory(ta);
   const l = ledger(ta.db, s.actors.leader, { report: s.reportId }, "2026-11-23", "2026-11-23", TZ);
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows }));
+  await wb.xlsx.load((await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows })) as any);
   assert.deepEqual(wb.worksheets.map((w) => w.name), ["整改台账", "按单位汇总"]);
   const ws = wb.getWorksheet("整改台账")!;
   assert.equal(ws.getCell("A1").value, "《中共示范县文化和旅游局委员会2026年度基层党建工作自查报告整改台账》");
@@ -153,7 +153,7 @@ test(".xlsx at an earlier date: the task created later is absent, states as they
   const s = playStory(ta);
   const l = ledger(ta.db, s.actors.admin, { report: s.reportId }, "2026-10-22", "2026-11-23", TZ);
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows }));
+  await wb.xlsx.load((await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows })) as any);
   const ws = wb.getWorksheet("整改台账")!;
   assert.equal(ws.getCell("A2").value, "截至2026年10月22日");
   assert.equal(ws.rowCount, 4 + 5, "T4 was created on 10-20: it is there");
