@@ -193,7 +193,7 @@ export function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, t
   }
   const loaded = loadTasks(db, and(...conds));
   const items = loaded.map((l) => ({ task: taskAsOf(l.input, asOf, tz), source: l.source, reportId: l.reportId })).filter((x): x is { task: TaskAsOf; source: LedgerSource | null; reportId: number | null } => x.task !== null);
-  const reportsIn = new Set(items.map((i) => i.reportId));
+  const reportsIn = new Set(items.map((i) => i.reportId).filter((r) => r !== null));
   const rows = ledgerRows(items, asOf, getSetting(db, "yellowDays"), { showSource: scope.report === undefined && reportsIn.size > 1 });
   return { title: `《${name}整改台账》`, name, asOf, rows };
 }

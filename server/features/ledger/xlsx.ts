@@ -6,7 +6,28 @@ import ExcelJS from "exceljs";
 import { cnDate } from "../../lib/dates.ts";
 import { LEDGER_COLUMNS, LEDGER_GROUPS, summaryByUnit, type LedgerRow } from "./rows.ts";
 
-const WIDTHS = [6, 16, 34, 24, 34, 10, 16, 14, 10, 14, 36, 12, 14, 10, 24, 20];
+const WIDTHS = [5, 12, 26, 18, 26, 8, 14, 10, 8, 14, 26, 10, 14, 8, 16, 14];
+/** points per line of 10 pt 宋体, and the padding of a row */
+const LINE_PT = 13.5;
+
+/** Width of text in column units: a CJK character or full-width mark takes two, others one. */
+function textUnits(s: string): number {
+  let n = 0;
+  for (const ch of s) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u3000-\u303f\u2010-\u2027]/.test(ch) ? 2 : 1.1;
+  return n;
+}
+
+/** Rows hold wrapped text: their height is set from the longest cell, since not every reader re-measures them. */
+export function rowHeight(values: unknown[], widths: number[]): number {
+  let lines = 1;
+  values.forEach((v, i) => {
+    if (typeof v !== "string" || !v) return;
+    const usable = Math.max(1, widths[i] - 1);
+    const n = v.split("\n").reduce((sum, line) => sum + Math.max(1, Math.ceil(textUnits(line) / usable)), 0);
+    lines = Math.max(lines, n);
+  });
+  return Math.min(409, Math.round(lines * LINE_PT + 6));
+}
 const BODY_FONT = "宋体";
 const HEAD_FONT = "黑体";
 const TITLE_FONT = "方正小标宋简体";
@@ -99,6 +120,7 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
       r.evidence,
       r.note,
     ]);
+    row.height = rowHeight(row.values as unknown[] as unknown[], [0, ...WIDTHS]);
     row.eachCell({ includeEmpty: true }, (cell, c) => {
       cell.font = { name: BODY_FONT, size: 10 };
       cell.alignment = { vertical: "middle", wrapText: true, horizontal: c === 1 || c === 6 || c === 9 || c === 10 || c === 12 || c === 13 || c === 14 ? "center" : "left" };

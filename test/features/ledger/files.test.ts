@@ -109,7 +109,8 @@ test(".xlsx: title, subtitle, merged group headers in the standard order, frozen
   assert.equal(ws.getCell("C4").font.name, "黑体");
   assert.deepEqual({ state: ws.views[0].state, ySplit: (ws.views[0] as any).ySplit }, { state: "frozen", ySplit: 4 });
   assert.ok((ws.autoFilter as any) && String(typeof ws.autoFilter === "string" ? ws.autoFilter : JSON.stringify(ws.autoFilter)).includes("A4") , JSON.stringify(ws.autoFilter));
-  assert.ok((ws.getColumn(3).width ?? 0) >= 30, "問題 column sized");
+  assert.ok((ws.getColumn(3).width ?? 0) >= 20 && (ws.getColumn(1).width ?? 99) <= 6, "columns sized");
+  assert.ok((ws.getRow(5).height ?? 0) >= 27, "a row tall enough for its wrapped text");
 
   // rows: report order, one per task
   const body = [5, 6, 7, 8, 9].map((r) => ws.getRow(r));
