@@ -25,3 +25,10 @@ echo "PDF：$pdf（$pages 页，$size）"
 pdftoppm -r 80 -png "$pdf" "$out/page"
 ls "$out"/page-*.png
 if command -v pdffonts >/dev/null; then pdffonts "$pdf"; fi
+# the ledger too, where LibreOffice Calc is installed (libreoffice-calc-nogui)
+if soffice --headless -env:UserInstallation="file://$tmp/lo" --convert-to pdf --outdir "$out" "$out/整改台账.xlsx" >/dev/null 2>&1 && [ -s "$out/整改台账.pdf" ]; then
+  pdftoppm -r 80 -png "$out/整改台账.pdf" "$out/ledger"
+  echo "台账：$out/整改台账.pdf（$(pdfinfo "$out/整改台账.pdf" | awk '/^Pages:/ {print $2}') 页）"
+else
+  echo "（未安装 LibreOffice Calc，台账未转换：apt-get install -y libreoffice-calc-nogui）"
+fi
