@@ -18,6 +18,7 @@ import { adminRoutes } from "./features/admin/routes.ts";
 import { homeRoutes } from "./features/dashboard/routes.ts";
 import { reportRoutes } from "./features/reports/routes.ts";
 import { reminderRoutes } from "./features/reminders/routes.ts";
+import { ledgerRoutes } from "./features/ledger/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -79,6 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(reportRoutes);
   await app.register(reminderRoutes);
+  await app.register(ledgerRoutes);
 
   app.setNotFoundHandler((req, reply) => {
     reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);

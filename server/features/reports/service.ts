@@ -7,11 +7,12 @@ import { extname, join } from "node:path";
 import type { Db } from "../../../db/client.ts";
 import { tx } from "../../../db/client.ts";
 import { importDrafts, problems, reports, tasks, units, users, type ImportDraft } from "../../../db/schema.ts";
-import { canCreateTaskIn, canView, unitInScope, type Actor } from "../auth/permissions.ts";
+import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate } from "../../lib/dates.ts";
 import { createTask, type Ctx } from "../tasks/service.ts";
 import { getSetting } from "../admin/settings.ts";
+import { canSeeReport as canSeeReportDocuments } from "../ledger/service.ts";
 import { extractReport, type Item, type Section } from "./extract/index.ts";
 import { readReportFile, ReportFileError } from "./extract/read-file.ts";
 import * as draft from "./draft.ts";
@@ -344,10 +345,13 @@ function reportScope(c: Pick<Ctx, "db" | "actor">, reportId: number) {
   return r;
 }
 
-/** Who may read a report: its unit's people and those above, and anyone with a task from it. */
+/**
+ * Who may read a report: those who may read its 整改情况报告 (admin, leaders of its unit or above,
+ * staff of its unit — ledger/service.ts), and anyone who owns or leads a task from it.
+ */
 export function canSeeReport(c: Pick<Ctx, "db" | "actor">, reportId: number): boolean {
   const r = reportScope(c, reportId);
-  if (unitInScope(c.actor, r.unitPath) || c.actor.unitId === r.report.unitId) return true;
+  if (canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath })) return true;
   const mine = c.db
     .select({ n: sql<number>`count(*)` })
     .from(tasks)
@@ -384,7 +388,9 @@ export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
     r.report.fullText,
     probs.map((p) => ({ key: `p${p.seq}`, start: p.startOffset, end: p.endOffset })),
   );
-  return { ...r, problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [] })), hidden, counts, runs, sections: JSON.parse(r.report.sectionsJson) as Section[] };
+  // the 整改情况报告 and the ledger cover every task of the report: only for those who may see them all
+  const documents = canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath });
+  return { ...r, problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [] })), hidden, counts, runs, documents, sections: JSON.parse(r.report.sectionsJson) as Section[] };
 }
 
 /** Reports the actor may read, newest first, with their task counts. */
@@ -406,7 +412,7 @@ export function listReports(c: Pick<Ctx, "db" | "actor">) {
     .innerJoin(users, eq(users.id, reports.importedBy))
     .orderBy(desc(reports.importedAt), desc(reports.id))
     .all();
-  return rows.filter((r) => unitInScope(c.actor, r.unitPath) || c.actor.unitId === r.unitId);
+  return rows.filter((r) => canSeeReportDocuments(c.actor, { id: r.unitId, path: r.unitPath }));
 }
 
 export function reportFile(c: Pick<Ctx, "db" | "actor">, reportId: number) {

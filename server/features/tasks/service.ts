@@ -67,7 +67,8 @@ export function scopeCondition(db: Db, actor: Actor): SQL | undefined {
 
 const leaderUser = aliasedTable(users, "leader_user");
 
-export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
+/** The WHERE of the task list: what the actor may see, narrowed by the filters (the ledger export uses it too). */
+export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: string): SQL | undefined {
   const conds: (SQL | undefined)[] = [scopeCondition(db, actor)];
   if (f.unit) conds.push(inArray(tasks.unitId, subtreeIds(db, f.unit)));
   if (f.state) conds.push(eq(tasks.state, f.state));
@@ -78,7 +79,11 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   if (f.mine) conds.push(eq(tasks.ownerId, actor.id));
   if (f.review) conds.push(eq(tasks.state, "review"), or(sql`${tasks.signoffRequestedBy} IS NULL`, ne(tasks.signoffRequestedBy, actor.id)));
   if (f.flagged) conds.push(inArray(units.rating, ["backward", "weak"]));
-  const where = and(...conds);
+  return and(...conds);
+}
+
+export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
+  const where = taskConditions(db, actor, f, today);
   const total = db
     .select({ n: sql<number>`count(*)` })
     .from(tasks)

@@ -1,0 +1,33 @@
+// The exports for the command line: the same files as the pages, written to disk, as the
+// system (everything visible). Used by `npm run cli -- export ledger|report`.
+import { writeFileSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Db } from "../../../db/client.ts";
+import type { Config } from "../../config.ts";
+import { cnDate, dayIn } from "../../lib/dates.ts";
+import { ledger, parseAsOf, reportProgress, SYSTEM_ACTOR } from "./service.ts";
+import { ledgerXlsx } from "./xlsx.ts";
+import { reportDocx } from "./docx.ts";
+
+function write(out: string, buf: Buffer): string {
+  const file = resolve(out);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, buf);
+  return file;
+}
+
+export async function exportLedgerFile(db: Db, config: Config, o: { report?: number; unitCode?: string; asOf?: string; out: string }, now = new Date()): Promise<string> {
+  const today = dayIn(config.timeZone, now);
+  const asOf = parseAsOf(o.asOf, today);
+  const l = ledger(db, SYSTEM_ACTOR, { report: o.report, unitCode: o.unitCode }, asOf, today, config.timeZone);
+  const file = write(o.out, await ledgerXlsx({ title: l.title, asOf, rows: l.rows, generatedAt: now }));
+  return `已导出${l.title}（截至${cnDate(asOf)}，${l.rows.length} 项任务）：${file}`;
+}
+
+export async function exportReportFile(db: Db, config: Config, o: { report: number; asOf?: string; out: string }, now = new Date()): Promise<string> {
+  const today = dayIn(config.timeZone, now);
+  const asOf = parseAsOf(o.asOf, today);
+  const doc = reportProgress(db, SYSTEM_ACTOR, o.report, asOf, config.timeZone);
+  const file = write(o.out, await reportDocx({ title: doc.title, blocks: doc.blocks }));
+  return `已导出《${doc.title}》整改情况报告（截至${cnDate(asOf)}，问题${doc.summary.total}个，已销号${doc.summary.done}个）：${file}`;
+}

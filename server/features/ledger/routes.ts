@@ -1,0 +1,93 @@
+// The live 整改措施 section (page, fragment, plain text), the 整改情况报告 .docx and the 整改台账
+// .xlsx. Thin: parse, call the service, render or send the file. Who may see what: service.ts.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { requireUser } from "../../plugins/auth.ts";
+import { isHtmx } from "../../plugins/views.ts";
+import { dayIn, isIsoDay } from "../../lib/dates.ts";
+import { contentDisposition } from "../../lib/http.ts";
+import { NotFoundError, ValidationError } from "../../lib/errors.ts";
+import { isState, type TaskFilters } from "../tasks/service.ts";
+import * as svc from "./service.ts";
+import { blocksToText, liveSectionText } from "./compose.ts";
+import { reportDocx } from "./docx.ts";
+import { ledgerXlsx } from "./xlsx.ts";
+
+type Query = Record<string, string | undefined>;
+const int = (v: unknown) => {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+};
+
+export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/** The task list's filters (server/features/tasks/routes.ts), plus its fixed views 我的任务 / 待我销号. */
+function listFilters(q: Query): TaskFilters {
+  return {
+    unit: int(q.unit),
+    state: isState(q.state) ? q.state : undefined,
+    owner: int(q.owner),
+    overdue: q.overdue === "1",
+    flagged: q.flagged === "1",
+    from: isIsoDay(q.from) ? q.from : undefined,
+    to: isIsoDay(q.to) ? q.to : undefined,
+    mine: q.mine === "1",
+    review: q.review === "1",
+  };
+}
+
+export async function ledgerRoutes(app: FastifyInstance) {
+  app.addHook("preHandler", requireUser);
+  const today = () => dayIn(app.config.timeZone, app.clock());
+  const reportId = (req: FastifyRequest) => {
+    const id = int((req.params as { id: string }).id);
+    if (!id) throw new NotFoundError("未找到该自查报告");
+    return id;
+  };
+  const progress = (req: FastifyRequest) => {
+    const t = today();
+    const asOf = svc.parseAsOf((req.query as Query).asOf, t);
+    return { today: t, asOf, doc: svc.reportProgress(app.db, req.user!, reportId(req), asOf, app.config.timeZone) };
+  };
+
+  /** 整改情况: the report with its live 整改措施 section, as of a day (htmx swaps the fragment). */
+  app.get("/reports/:id/progress", (req, reply) => {
+    const { today, asOf, doc } = progress(req);
+    const data = { title: `${doc.report.title} · 整改情况`, doc, asOf, today, isToday: asOf === today, copyText: liveSectionText(doc) };
+    return reply.render(isHtmx(req) ? "ledger/_progress" : "ledger/progress", data);
+  });
+
+  /** The whole report as plain text (paste into a message or a document). */
+  app.get("/reports/:id/progress.txt", (req, reply) => {
+    const { doc } = progress(req);
+    return reply.header("Cache-Control", "private, no-store").type("text/plain; charset=utf-8").send(blocksToText(doc.blocks));
+  });
+
+  /** 整改情况报告 .docx */
+  app.get("/reports/:id/export.docx", async (req, reply) => {
+    const { asOf, doc } = progress(req);
+    const buf = await reportDocx({ title: doc.title, blocks: doc.blocks });
+    return reply
+      .header("Content-Disposition", contentDisposition(svc.reportFileName(doc.title, asOf)))
+      .header("Cache-Control", "private, no-store")
+      .type(DOCX_TYPE)
+      .send(buf);
+  });
+
+  /** 整改台账 .xlsx: ?report=ID, ?unit=ID (with sub-units) and/or the task list's filters; ?asOf=YYYY-MM-DD */
+  app.get("/ledger.xlsx", async (req, reply) => {
+    const q = req.query as Query;
+    const t = today();
+    const asOf = svc.parseAsOf(q.asOf, t);
+    if (q.report !== undefined && q.report !== "" && !int(q.report)) throw new ValidationError("报告编号无效");
+    const filters = listFilters(q);
+    const unit = filters.unit;
+    const l = svc.ledger(app.db, req.user!, { report: int(q.report), unit, filters: { ...filters, unit: undefined } }, asOf, t, app.config.timeZone);
+    const buf = await ledgerXlsx({ title: l.title, asOf, rows: l.rows, generatedAt: app.clock() });
+    return reply
+      .header("Content-Disposition", contentDisposition(svc.ledgerFileName(l.name, asOf)))
+      .header("Cache-Control", "private, no-store")
+      .type(XLSX_TYPE)
+      .send(buf);
+  });
+}

@@ -1,0 +1,113 @@
+// 整改台账 rows, pure: one row per task as of a day, in the column order of DOMAIN.md, and the
+// summary by unit (total, 已销号, 整改中, 逾期, 完成率).
+import { cnDate } from "../../lib/dates.ts";
+import { light, type Light } from "../tasks/workflow.ts";
+import { statusWords, type TaskAsOf } from "./as-of.ts";
+
+/** The columns of the standard ledger, in order (DOMAIN.md). */
+export const LEDGER_COLUMNS = [
+  "序号",
+  "问题类别（来源）",
+  "问题描述",
+  "整改目标（完成标准）",
+  "整改措施",
+  "责任领导",
+  "责任单位",
+  "配合单位",
+  "责任人",
+  "整改时限",
+  "整改进展",
+  "完成情况",
+  "销号日期",
+  "验收人",
+  "佐证材料",
+  "备注",
+] as const;
+
+/** Merged header cells over groups of columns (1-based, inclusive). */
+export const LEDGER_GROUPS = [
+  { title: "责任分工", from: 6, to: 9 },
+  { title: "整改落实情况", from: 11, to: 15 },
+] as const;
+
+export type LedgerSource = { category: string | null; problemText: string | null; problemMeasures: string | null; reportTitle: string | null; seq: number | null };
+
+export type LedgerRow = {
+  seq: number;
+  category: string;
+  problem: string;
+  goal: string;
+  measures: string;
+  leader: string;
+  unit: string;
+  coUnits: string;
+  owner: string;
+  /** 'YYYY-MM-DD', or null for 长期坚持 */
+  deadline: string | null;
+  deadlineWords: string;
+  progress: string;
+  status: string;
+  statusKind: "done" | "overdue" | "review" | "doing" | "todo" | "ongoing";
+  light: Light;
+  signedOffDay: string | null;
+  signedOffBy: string;
+  evidence: string;
+  note: string;
+  unitId: number;
+};
+
+export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null }[], asOf: string, yellowDays: number, opts: { showSource: boolean }): LedgerRow[] {
+  return items.map(({ task: t, source: s }, i) => {
+    const notes: string[] = [];
+    if (t.deadlineKind === "immediate") notes.push("立行立改");
+    if (t.extended) notes.push(`原定时限${cnDate(t.originalDeadline)}，经批准延期至${cnDate(t.deadline)}`);
+    if (t.linkedUnitId) notes.push("整顿转化");
+    let category = s?.category?.trim() || (t.linkedUnitId ? "整顿转化" : "其他");
+    if (opts.showSource && s?.reportTitle) category += `（《${s.reportTitle}》）`;
+    const statusKind: LedgerRow["statusKind"] = t.state === "done" ? "done" : t.overdueDays > 0 ? "overdue" : t.deadlineKind === "ongoing" ? "ongoing" : t.state;
+    return {
+      seq: i + 1,
+      category,
+      problem: t.title,
+      goal: t.goal,
+      measures: t.measures || s?.problemMeasures || "",
+      leader: t.leaderName,
+      unit: t.unitName,
+      coUnits: t.coUnits,
+      owner: t.ownerName,
+      deadline: t.deadlineKind === "ongoing" ? null : t.deadline,
+      deadlineWords: t.deadlineKind === "ongoing" || !t.deadline ? "长期坚持" : cnDate(t.deadline),
+      progress: t.latestProgress ? `${cnDate(t.latestProgress.day)}：${t.latestProgress.text}${t.progressCount > 1 ? `（共${t.progressCount}次）` : ""}` : "",
+      status: statusWords(t),
+      statusKind,
+      light: light({ state: t.state, deadline: t.deadline, deadlineKind: t.deadlineKind }, asOf, yellowDays),
+      signedOffDay: t.state === "done" ? t.signedOffDay : null,
+      signedOffBy: t.state === "done" ? (t.signedOffBy ?? "") : "",
+      evidence: t.evidence.join("\n"),
+      note: notes.join("；"),
+      unitId: t.unitId,
+    };
+  });
+}
+
+export type UnitSummary = { unit: string; total: number; done: number; doing: number; overdue: number; rate: number };
+
+/** By responsible unit, in order of first appearance, with a 合计 row last. */
+export function summaryByUnit(rows: LedgerRow[]): UnitSummary[] {
+  const map = new Map<number, UnitSummary>();
+  const add = (s: UnitSummary, r: LedgerRow) => {
+    s.total++;
+    if (r.statusKind === "done") s.done++;
+    else if (r.statusKind === "overdue") s.overdue++;
+    else s.doing++;
+  };
+  const all: UnitSummary = { unit: "合计", total: 0, done: 0, doing: 0, overdue: 0, rate: 0 };
+  for (const r of rows) {
+    if (!map.has(r.unitId)) map.set(r.unitId, { unit: r.unit, total: 0, done: 0, doing: 0, overdue: 0, rate: 0 });
+    add(map.get(r.unitId)!, r);
+    add(all, r);
+  }
+  const out = [...map.values(), all];
+  for (const s of out) s.rate = s.total ? s.done / s.total : 0;
+  return out;
+}

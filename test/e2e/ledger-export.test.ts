@@ -1,0 +1,114 @@
+// End to end in real headless Chromium: a leader sees the report's live 整改措施 section and the
+// ledger, signs off a task, and sees both change; moving the 截至 date back shows the earlier
+// state (htmx swap); the copy button puts the section on the clipboard; print hides the controls;
+// the downloads arrive under their Chinese names.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { makeApp, PASSWORD } from "../helpers/app.ts";
+import * as tasks from "../../server/features/tasks/service.ts";
+import { addDays, cnDate, dayIn } from "../../server/lib/dates.ts";
+import { actorsOf, insertReport } from "../features/ledger/story.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(process.cwd(), "test-results");
+
+test("signing off a task changes the report section and the ledger, in a real browser", { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）` }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  ta.clock.now = new Date(); // the browser's date input and the server agree on today
+  const tz = ta.config.timeZone;
+  const today = dayIn(tz, ta.clock.now);
+  const yesterday = addDays(today, -1);
+  const a = actorsOf(ta);
+  const ctx = (actor: typeof a.leader, daysAgo: number) => {
+    const now = new Date(ta.clock.now.getTime() - daysAgo * 86_400_000);
+    return { db: ta.db, actor, now, today: dayIn(tz, now) };
+  };
+  const { reportId, problemIds } = insertReport(ta, new Date(ta.clock.now.getTime() - 10 * 86_400_000).toISOString());
+  const v = (id: number) => tasks.getTask(ta.db, a.admin, id).task.version;
+  const mk = (i: number, days: number) => tasks.createTask(ctx(a.leader, 5), { title: `问题${i + 1}`, goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, days), problemId: problemIds[i] });
+  const t1 = mk(0, 10);
+  mk(2, 20);
+  tasks.postProgress(ctx(a.owner, 3), t1, v(t1), "组织委员已当场记录10月支委会", []);
+  tasks.requestSignOff(ctx(a.owner, 2), t1, v(t1), "申请销号");
+
+  await ta.app.listen({ port: 0, host: "127.0.0.1" });
+  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`;
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  t.after(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "zh-CN", acceptDownloads: true });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+  const page: Page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill("input[name=email]", "leader@t.cn");
+  await page.fill("input[name=password]", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+
+  const ledgerStates = async (): Promise<{ name: string; states: unknown[] }> => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(".toolbar a:has-text('导出台账')")]);
+    const file = join(ta.dir, `ledger-${Date.now()}.xlsx`);
+    await download.saveAs(file);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const ws = wb.getWorksheet("整改台账")!;
+    const states = [];
+    for (let r = 5; r <= ws.rowCount; r++) states.push(ws.getRow(r).getCell(12).value);
+    return { name: download.suggestedFilename(), states };
+  };
+
+  // before: 待销号, nothing signed off
+  await page.goto(`${base}/reports/${reportId}/progress`);
+  const doc = page.locator("article.doc");
+  assert.match((await doc.textContent()) ?? "", /共查摆问题5个，已整改销号0个/);
+  assert.match((await doc.textContent()) ?? "", /整改中（已申请销号，待审核）/);
+  const before = await ledgerStates();
+  assert.equal(before.name, `中共示范县文化和旅游局委员会2026年度基层党建工作自查报告整改台账（截至${cnDate(today)}）.xlsx`);
+  assert.deepEqual(before.states, ["待销号", "待整改"]);
+
+  // the leader signs it off on the task page
+  await page.goto(`${base}/tasks/${t1}`);
+  await page.click("button:has-text('同意销号')");
+  await page.waitForSelector(".task-meta .state-done");
+
+  // after: the section and the ledger say 已销号 today
+  await page.goto(`${base}/reports/${reportId}/progress`);
+  const after = (await doc.textContent()) ?? "";
+  assert.match(after, /共查摆问题5个，已整改销号1个，正在整改4个，逾期0个，整改完成率20%。/);
+  assert.ok(after.includes(`【已销号（${cnDate(today)}）】`), after.slice(0, 400));
+  assert.deepEqual((await ledgerStates()).states, ["已销号", "待整改"]);
+
+  // the copy button puts the regenerated section on the clipboard
+  await page.click("button:has-text('复制整改措施')");
+  await page.waitForSelector(".copy-status:has-text('已复制')");
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(copied, /^　　共查摆问题5个，已整改销号1个/);
+  assert.doesNotMatch(copied, /主要做法及成效/, "only the 整改措施 section");
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "report-progress.png"), fullPage: true });
+
+  // back to yesterday: htmx swaps the section, the URL follows, the links carry the date
+  await page.fill("input[name=asOf]", yesterday);
+  await page.waitForSelector(`.toolbar:has-text('历史状态')`);
+  const earlier = (await doc.textContent()) ?? "";
+  assert.ok(earlier.includes(`（截至${cnDate(yesterday)}）`));
+  assert.match(earlier, /已整改销号0个/);
+  assert.ok(page.url().includes(`asOf=${yesterday}`), page.url());
+  assert.deepEqual((await ledgerStates()).states, ["待销号", "待整改"], "the ledger as of yesterday");
+  assert.equal(await page.locator("header.topbar").count(), 1, "the fragment, not a page inside the page");
+
+  // print: the controls go, the document stays
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.isVisible(".toolbar"), false);
+  assert.equal(await page.isVisible("form.asof"), false);
+  assert.equal(await page.isVisible("article.doc"), true);
+  await page.pdf?.({ path: join(ARTIFACTS, "report-progress-print.pdf"), format: "A4" }).catch(() => undefined);
+});
