@@ -13,12 +13,19 @@ const M_HEADING =
 const WEAK_M = /保障措施|组织保障|^工作要求|组织领导|工作机制/;
 const O_HEADING = /(开展|落实|基本|总体|工作|自查|检查|完成)情况$|做法|成效|成绩|基本情况|指导思想|总体要求|目标任务|整改目标|工作目标|背景|概况|进展/;
 
+const PAST_HEADING = /^(上年度|上一年度|上年|去年|上次|前次|上一次|上轮|上一轮|前期|以往)[^,。;]{0,16}(整改|措施|问题)[^,。;]{0,8}(落实|完成|整改)?情况$/;
+const CHECK_HEADING = /^(个人|班子|领导班子)?(对照检查|对照检视|检视剖析|对照剖析|查摆剖析|检视查摆|对照查摆)(情况|出的(主要)?问题|的(主要)?问题)?((及|和|与)(产生的)?(原因|根源)(分析|剖析)?)?$/;
+
 export type HeadingKind = { kind: Kind; weak?: boolean; combined?: boolean } | null;
 
 /** The kind a section heading announces (or null when it says nothing). */
 export function headingKind(title: string): HeadingKind {
   const t = title.replace(/[\s*X]+/g, "");
   if (!t) return null;
+  // "上年度民主生活会整改措施落实情况": what was done about last year's problems, not this report's
+  if (PAST_HEADING.test(t)) return { kind: "O" };
+  // "对照检查情况", "检视剖析", "个人对照检查": a 对照检查材料's problems section
+  if (CHECK_HEADING.test(t)) return { kind: "P", combined: C_HEADING.test(t) };
   const p = P_HEADING.test(t);
   const c = C_HEADING.test(t);
   const m = M_HEADING.test(t) && !/问题整改$|方面$/.test(t);
