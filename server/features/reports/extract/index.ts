@@ -7,7 +7,7 @@
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
 import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
 import { headingKind, type Kind } from "./kinds.ts";
-import { dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
+import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
 export { collapseBreaks } from "./view.ts";
 
@@ -38,7 +38,8 @@ export function extractReport(text: string): Extracted {
 
 function extract(input: string): Extracted {
   const view = buildView(input);
-  const doc = buildTree(view.v);
+  // the closing block (attachments, signature, date, 抄送) holds no items
+  const doc = buildTree(view.v.slice(0, closingStart(view.v)));
   const titleRange = findTitle(doc);
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
