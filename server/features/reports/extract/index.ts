@@ -7,6 +7,7 @@
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
 import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
 import { headingKind, type Kind } from "./kinds.ts";
+import { findTables } from "./table.ts";
 import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
 export { collapseBreaks } from "./view.ts";
@@ -38,19 +39,42 @@ export function extractReport(text: string): Extracted {
 
 function extract(input: string): Extracted {
   const view = buildView(input);
+  // tables flattened to text are read row by row; the tree never sees them
+  const tables = findTables(input).map((t) => ({
+    start: viewIndex(view, t.start),
+    end: viewIndex(view, t.end),
+    found: t.cells.map((c): Found => ({
+      kind: c.kind,
+      category: c.category ? [viewIndex(view, c.category[0]), viewIndex(view, c.category[1])] : null,
+      range: [viewIndex(view, c.range[0]), viewIndex(view, c.range[1])],
+    })),
+  }));
+  let v = view.v;
+  if (tables.length) {
+    const chars = v.split("");
+    for (const t of tables) for (let i = t.start; i < t.end; i++) if (chars[i] !== "\n") chars[i] = " ";
+    v = chars.join("");
+  }
   // the closing block (attachments, signature, date, 抄送) holds no items
-  const doc = buildTree(view.v.slice(0, closingStart(view.v)));
+  const doc = buildTree(v.slice(0, closingStart(v)));
   const titleRange = findTitle(doc);
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
   walker.run();
-  if (explicit.weakM && !walker.found.some((f) => f.kind === "M")) {
+  const tableM = tables.some((t) => t.found.some((f) => f.kind === "M"));
+  if (explicit.weakM && !tableM && !walker.found.some((f) => f.kind === "M")) {
     // no measures section by a strong name: accept 保障措施 / 工作要求 and the like
     const again = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: true, titleEnd: titleRange ? titleRange[1] : 0 });
     again.run();
     if (again.found.some((f) => f.kind === "M")) walker = again;
   }
   let found = walker.found;
+  for (const t of tables) {
+    if (!t.found.length) continue;
+    let at = found.findIndex((f) => f.range[0] >= t.start);
+    if (at < 0) at = found.length;
+    found = [...found.slice(0, at), ...t.found, ...found.slice(at)];
+  }
   if (!found.some((f) => f.kind === "P")) found = [...areaHeadings(doc), ...found];
 
   const out = (kind: "P" | "C" | "M") => found.filter((f) => f.kind === kind).map((f) => toItem(view, f)).filter((x): x is Item => x !== null);
@@ -69,6 +93,16 @@ function extract(input: string): Extracted {
   };
   if (problems.length === 0) result.notice = NO_PROBLEMS_NOTICE;
   return result;
+}
+
+/** The view index of the first kept character at or after an input offset. */
+function viewIndex(view: View, off: number): number {
+  let lo = 0, hi = view.map.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (view.map[mid] < off) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 function cut(view: View, r: Range): string {
