@@ -211,6 +211,9 @@ function isPureKindTitle(t: string): boolean {
   return t.replace(/当前|目前|主要|突出|存在|问题|不足|差距|短板|原因|分析|剖析|根源|整改|措施|下一步|工作|计划|打算|清单|具体|表现|自查|发现|查摆|对策|建议|意见|要求|情况|的|及|和|与|[\sX*、,.:;()]/g, "").length <= 2;
 }
 
+/** The end of a problem's own text that introduces details of it, not further problems. */
+const DETAIL_INTRO = /[。,;]\s*(?:主要|具体)?(?:表现(?:在|为)?|体现(?:在|为)|例如|比如)(?:以下几个方面|以下方面|如下|几个方面)?\s*[:,]?\s*$/;
+
 type WalkOptions = { explicitP: boolean; explicitM: boolean; weakM: boolean; titleEnd: number };
 
 class Walker {
@@ -297,13 +300,15 @@ class Walker {
     const firstApplicable = leads.find((l) => this.applies(l, cur, base));
     // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
     // (A measure under a heading that names a problem, "(一)针对…的问题", is one of a group too.)
-    const isGroup = isItem && (kind !== "M" || namesProblem(titleOf(this.doc, node))) && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
+    // "2、档案管理不规范。主要表现在：(1)…(2)…": the sub-points detail one problem
+    const detailed = isItem && kind === "P" && kids.length > 0 && DETAIL_INTRO.test(v.slice(node.bodyStart, kids[0].start));
+    const isGroup = isItem && !detailed && (kind !== "M" || namesProblem(titleOf(this.doc, node))) && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
     const childCategory = isGroup ? this.categoryRange(node) ?? category : category;
     const anyGroupKid = kids.some((k) => k.children.length > 0 && !INLINE_STYLES.has(k.style));
     let segStart: number;
     if (node.style === "root") segStart = this.opt.titleEnd;
     else if (isItem && !isGroup) {
-      const firstKid = kind === "M" && !namesProblem(titleOf(this.doc, node)) ? node.end : kids.length ? kids[0].start : node.end;
+      const firstKid = detailed || (kind === "M" && !namesProblem(titleOf(this.doc, node))) ? node.end : kids.length ? kids[0].start : node.end;
       const itemEnd = Math.min(firstApplicable ? firstApplicable.pos : node.end, firstKid, node.end);
       // "(一)关于理论学习方面 存在问题：…": the heading is the category, the label's text the item
       const te = titleEnd(this.doc, node);

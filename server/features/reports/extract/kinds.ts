@@ -52,6 +52,7 @@ export function headingKind(title: string): HeadingKind {
 export function labelKind(label: string): Kind | null {
   const t = label.replace(/[\s*X]+/g, "");
   if (!t || t.length > 18) return null;
+  if (PAST_HEADING.test(t)) return "O";
   if (/整改(措施|情况|举措|落实|方向|要求)|^(主要)?措施$/.test(t)) return "M";
   if (/责任|时限|期限|时间|目标|标准|牵头|配合|领导|单位|来源|类别|序号|完成|进展|成效|整改结果/.test(t)) return "O";
   if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进/.test(t)) return "M";
