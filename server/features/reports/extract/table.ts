@@ -27,11 +27,15 @@ function lines(input: string): Line[] {
     if (b < 0) b = input.length;
     let e = b;
     if (e > a && input[e - 1] === "\r") e--;
-    out.push({ a, b: e, t: input.slice(a, e).normalize("NFKC").trim() });
+    const t = input.slice(a, e).normalize("NFKC").trim();
+    // a page number between two rows ("— 2 —", "第 3 页") is no line of the table
+    if (!PAGE_NUMBER.test(t)) out.push({ a, b: e, t });
     a = b + 1;
   }
   return out;
 }
+
+const PAGE_NUMBER = /^(?:[-—–―─]+ *\d+ *[-—–―─]+|第 *\d+ *页(?: *[,/] *共 *\d+ *页)?|\d+ *\/ *\d+)$/;
 
 const norm = (s: string) => s.normalize("NFKC").replace(/[\s*:]/g, "");
 
