@@ -12,11 +12,11 @@
 export type TableCell = { kind: "P" | "M"; category: [number, number] | null; range: [number, number] };
 export type Table = { start: number; end: number; cells: TableCell[] };
 
-const P_COL = /^(?:存在的?|主要|具体|反馈(?:的)?|巡察(?:反馈)?|查摆(?:的)?)?问题(?:描述|表现|内容|名称|清单|事项|具体表现)?$|^(?:问题及表现|存在不足|主要不足|反馈意见)$/;
+const P_COL = /^(?:存在的?|主要|具体|反馈(?:的)?|巡察(?:反馈)?|查摆(?:的)?|发现(?:的)?|检查发现(?:的)?)?问题(?:及|和)?(?:描述|表现|内容|名称|清单|事项|具体表现|情况)?$|^(?:存在不足|主要不足|反馈意见|巡察反馈意见)$/;
 const M_COL = /^(?:具体)?(?:整改)?(?:措施|举措)$|^整改(?:措施|举措|方案|内容|要求|任务)(?:及(?:成效|目标))?$|^(?:下一步)?改进措施$/;
 const CAT_COL = /^问题(?:类别|类型|分类|来源)$|^(?:类别|类型|方面|领域)$/;
 const NO_COL = /^(?:序号|编号|序|No\.?)$/i;
-const OTHER_COL = /责任|时限|期限|时间|完成|进展|目标|标准|备注|领导|单位|牵头|配合|佐证|销号|验收|情况/;
+const OTHER_COL = /责任|时限|期限|时间|日期|完成|进展|目标|标准|备注|领导|单位|牵头|配合|佐证|材料|销号|验收|情况|状态|结果|成效|说明|附件|来源|依据/;
 
 type Line = { a: number; b: number; t: string };
 
@@ -37,7 +37,8 @@ function lines(input: string): Line[] {
 
 const PAGE_NUMBER = /^(?:[-—–―─]+ *\d+ *[-—–―─]+|第 *\d+ *页(?: *[,/] *共 *\d+ *页)?|\d+ *\/ *\d+)$/;
 
-const norm = (s: string) => s.normalize("NFKC").replace(/[\s*:]/g, "");
+// "问题类别（来源）" → "问题类别": a column's note in brackets does not decide its role
+const norm = (s: string) => s.normalize("NFKC").replace(/\([^)]*\)/g, "").replace(/[\s*:]/g, "");
 
 /** Column roles of a header; null when the names do not make a 问题清单 header. */
 function headerRoles(names: string[]): ("no" | "P" | "M" | "cat" | "other")[] | null {
@@ -50,12 +51,15 @@ function headerRoles(names: string[]): ("no" | "P" | "M" | "cat" | "other")[] | 
     if (P_COL.test(n)) return "P" as const;
     if (M_COL.test(n)) return "M" as const;
     if (OTHER_COL.test(n)) return "other" as const;
-    return null;
+    return /^[\u4e00-\u9fff]{2,6}$/.test(n) ? ("unknown" as const) : null;
   });
   if (roles.some((r) => r === null)) return null;
-  const rs = roles as ("no" | "P" | "M" | "cat" | "other")[];
+  const rs = roles as ("no" | "P" | "M" | "cat" | "other" | "unknown")[];
   if (rs.filter((r) => r === "P").length !== 1 || rs.filter((r) => r === "M").length > 1) return null;
-  return rs;
+  // a column of an unknown name or two, among columns that make a 问题清单 clear
+  const unknown = rs.filter((r) => r === "unknown").length;
+  if (unknown > 0 && (unknown * 4 > rs.length || !(rs.includes("M") || rs.includes("no")))) return null;
+  return rs.map((r) => (r === "unknown" ? "other" : r));
 }
 
 const SEP = /\t|[ \u3000]{2,}|\|/;
@@ -139,6 +143,7 @@ export function findTables(input: string): Table[] {
           const row = ls[j];
           if (!row.t) break;
           const raw = splitRow(input, row);
+          if (/^[\s|:\-—=+]+$/.test(row.t)) { end = row.b; continue; } // "|---|---|" under a markdown header
           if (raw.length < 2 || looksLikeHeading(row.t)) break;
           const cs = raw.map((r) => trimCell(input, r));
           // a row with fewer cells keeps its first ones in place

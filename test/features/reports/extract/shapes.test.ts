@@ -253,6 +253,12 @@ const CASES: Case[] = [
     problems: ["党员档案管理不规范", "支部书记培训不到位"],
     measures: ["规范档案管理", "加强书记培训"],
   },
+  {
+    name: "a markdown-style ledger table: bracketed notes in column names, a separator row, columns of other names",
+    text: "XX支部整改台账\n一、问题清单\n| 序号 | 问题类别（来源） | 问题描述 | 整改目标（完成标准） | 整改措施 | 责任人 | 整改时限 | 佐证材料 |\n|---|---|---|---|---|---|---|---|\n| 1 | 巡察反馈 | 党费收缴不及时 | 按月足额收缴 | 建立党费收缴提醒制度 | 张XX | 2024年10月 | 收缴台账 |\n| 2 | 自查发现 | 会议记录不规范 | 记录要素齐全 | 统一印发记录本 | 李XX | 长期坚持 | 记录本 |\n二、工作要求\n各支部要抓好落实。",
+    problems: [["巡察反馈", "党费收缴不及时"], ["自查发现", "会议记录不规范"]],
+    measures: ["建立党费收缴提醒制度", "统一印发记录本"],
+  },
 ];
 
 for (const c of CASES) {
