@@ -214,6 +214,8 @@ function isPureKindTitle(t: string): boolean {
 /** The end of a problem's own text that introduces details of it, not further problems. */
 const DETAIL_INTRO = /[。,;]\s*(?:主要|具体)?(?:表现(?:在|为)?|体现(?:在|为)|例如|比如)(?:以下几个方面|以下方面|如下|几个方面)?\s*[:,]?\s*$/;
 
+const DETAIL_STYLES: ReadonlySet<string> = new Set(["num-paren", "circled", "num-dot"]);
+
 type WalkOptions = { explicitP: boolean; explicitM: boolean; weakM: boolean; titleEnd: number };
 
 class Walker {
@@ -301,7 +303,8 @@ class Walker {
     // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
     // (A measure under a heading that names a problem, "(一)针对…的问题", is one of a group too.)
     // "2、档案管理不规范。主要表现在：(1)…(2)…": the sub-points detail one problem
-    const detailed = isItem && kind === "P" && kids.length > 0 && DETAIL_INTRO.test(v.slice(node.bodyStart, kids[0].start));
+    // (only finer numbering, (1) ① 1.: "一是…二是…" after it keeps meaning a group of problems)
+    const detailed = isItem && kind === "P" && kids.length > 0 && DETAIL_STYLES.has(kids[0].style) && DETAIL_INTRO.test(v.slice(node.bodyStart, kids[0].start));
     const isGroup = isItem && !detailed && (kind !== "M" || namesProblem(titleOf(this.doc, node))) && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
     const childCategory = isGroup ? this.categoryRange(node) ?? category : category;
     const anyGroupKid = kids.some((k) => k.children.length > 0 && !INLINE_STYLES.has(k.style));
