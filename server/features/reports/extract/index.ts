@@ -271,9 +271,10 @@ class Walker {
     return i < br.length ? br[i] : this.doc.v.length;
   }
 
-  private emit(kind: Kind, category: Range | null, range: Range | null) {
+  /** `numbered`: the range is a numbered item's text, which a closing line may end but never be. */
+  private emit(kind: Kind, category: Range | null, range: Range | null, numbered = false) {
     if (kind === "O" || !range) return;
-    const r = dropTrailers(this.doc.v, this.doc.breaks, range);
+    const r = dropTrailers(this.doc.v, this.doc.breaks, range, numbered);
     if (r) this.found.push({ kind, category, range: r });
   }
 
@@ -429,7 +430,7 @@ class Walker {
         }
       }
     }
-    this.emit(kind, category, r);
+    this.emit(kind, category, r, true);
   }
 }
 

@@ -66,7 +66,9 @@ export function closingStart(v: string): number {
   let sawClosing = false;
   for (let i = lines.length - 1; i >= 1; i--) {
     const t = text(lines[i]);
-    if (CLOSING.test(t) || (isTrailer(t) && !/[。;]/.test(t))) { cut = lines[i][0]; sawClosing = true; continue; }
+    if (/^(?:[一二三四五六七八九十]+[、.]|\(|\d+[.、)]|[\u2460-\u2473])/.test(t) && !ATTACHMENT_ITEM.test(t)) break;
+    // a signature or 特此报告 counts only above a date or 抄送 (alone, it may be an item's last line)
+    if (CLOSING.test(t) || (sawClosing && isTrailer(t) && !/[。;]/.test(t))) { cut = lines[i][0]; sawClosing = true; continue; }
     if (ATTACHMENT_ITEM.test(t)) {
       // "2.XX统计表" under "附件：1.XX自查表"
       let j = i - 1;
@@ -82,14 +84,14 @@ export function closingStart(v: string): number {
 const RUN_ON_SIGNATURE = /[。!?][^。!?;]{0,40}\d{4}年\d{1,2}月(?:\d{1,2}日)?$/;
 
 /** A range's paragraphs less the closing lines at its end. */
-export function dropTrailers(v: string, breaks: number[], r: Range): Range | null {
+export function dropTrailers(v: string, breaks: number[], r: Range, keepFirst = false): Range | null {
   const tail = v.slice(Math.max(r[0], r[1] - 60), r[1]);
   const sig = RUN_ON_SIGNATURE.exec(tail);
   if (sig) r = [r[0], r[1] - tail.length + sig.index + 1];
   const ps = paragraphs(v, breaks, r[0], r[1]);
   while (ps.length > 1 && isTrailer(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1]))) ps.pop();
   if (ps.length === 0) return null;
-  if (ps.length === 1 && isTrailer(v.slice(ps[0][0], ps[0][1]))) return null;
+  if (ps.length === 1 && !keepFirst && isTrailer(v.slice(ps[0][0], ps[0][1]))) return null;
   return [ps[0][0], ps[ps.length - 1][1]];
 }
 

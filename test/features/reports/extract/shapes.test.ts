@@ -259,6 +259,12 @@ const CASES: Case[] = [
     problems: [["巡察反馈", "党费收缴不及时"], ["自查发现", "会议记录不规范"]],
     measures: ["建立党费收缴提醒制度", "统一印发记录本"],
   },
+  {
+    name: "a last item that reads like a signature ('…活动中心') is kept when no date or 抄送 follows",
+    text: "XX支部自查报告\n一、存在问题\n1.阵地建设滞后。\n2.活动场所不足。\n二、整改措施\n1.改造党员活动室\n2.建设党群服务中心",
+    problems: ["阵地建设滞后", "活动场所不足"],
+    measures: ["改造党员活动室", "建设党群服务中心"],
+  },
 ];
 
 for (const c of CASES) {
