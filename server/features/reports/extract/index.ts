@@ -326,6 +326,7 @@ class Walker {
     type Loose = { a: number; b: number; kind: Kind; lead: Lead | null; weak: boolean };
     const loose: Loose[] = [];
     const leadsWithKids = new Set<Lead>();
+    const kidKinds = new Set<Kind>();
     let curLead: Lead | null = null;
     let eph: { scopeEnd: number; listStyle: string | null } | null = null;
     const listKind = new Map<string, Kind>();
@@ -369,6 +370,7 @@ class Walker {
       if (continuing && !eph) cur = listKind.get(c.style)!;
       else if (!continuing) listKind.set(c.style, cur);
       if (curLead) leadsWithKids.add(curLead);
+      kidKinds.add(cur);
       this.child(c, cur, childCategory, anyGroupKid);
       segStart = Math.max(segStart, c.end);
     }
@@ -378,7 +380,9 @@ class Walker {
     const sectionBody = !isItem && kids.length === 0;
     for (const lz of loose) {
       if (lz.kind === "O") continue;
-      if (lz.lead ? leadsWithKids.has(lz.lead) : !sectionBody) continue;
+      // (a section's unnumbered text counts too when its numbered items are of another kind:
+      // "存在以下不足：A；B。" then "工作思路：一是…二是…")
+      if (lz.lead ? leadsWithKids.has(lz.lead) : !(sectionBody || (!isItem && base !== "O" && !kidKinds.has(lz.kind)))) continue;
       const items = splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
       if (lz.weak && items.length < 2) continue;
       for (const r of items) this.emit(lz.kind, category, r);
