@@ -7,7 +7,8 @@
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
 import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
 import { headingKind, type Kind } from "./kinds.ts";
-import { dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
+import { findTables } from "./table.ts";
+import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
 export { collapseBreaks } from "./view.ts";
 
@@ -38,18 +39,42 @@ export function extractReport(text: string): Extracted {
 
 function extract(input: string): Extracted {
   const view = buildView(input);
-  const doc = buildTree(view.v);
+  // tables flattened to text are read row by row; the tree never sees them
+  const tables = findTables(input).map((t) => ({
+    start: viewIndex(view, t.start),
+    end: viewIndex(view, t.end),
+    found: t.cells.map((c): Found => ({
+      kind: c.kind,
+      category: c.category ? [viewIndex(view, c.category[0]), viewIndex(view, c.category[1])] : null,
+      range: [viewIndex(view, c.range[0]), viewIndex(view, c.range[1])],
+    })),
+  }));
+  let v = view.v;
+  if (tables.length) {
+    const chars = v.split("");
+    for (const t of tables) for (let i = t.start; i < t.end; i++) if (chars[i] !== "\n") chars[i] = " ";
+    v = chars.join("");
+  }
+  // the closing block (attachments, signature, date, 抄送) holds no items
+  const doc = buildTree(v.slice(0, closingStart(v)));
   const titleRange = findTitle(doc);
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
   walker.run();
-  if (explicit.weakM && !walker.found.some((f) => f.kind === "M")) {
+  const tableM = tables.some((t) => t.found.some((f) => f.kind === "M"));
+  if (explicit.weakM && !tableM && !walker.found.some((f) => f.kind === "M")) {
     // no measures section by a strong name: accept 保障措施 / 工作要求 and the like
     const again = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: true, titleEnd: titleRange ? titleRange[1] : 0 });
     again.run();
     if (again.found.some((f) => f.kind === "M")) walker = again;
   }
   let found = walker.found;
+  for (const t of tables) {
+    if (!t.found.length) continue;
+    let at = found.findIndex((f) => f.range[0] >= t.start);
+    if (at < 0) at = found.length;
+    found = [...found.slice(0, at), ...t.found, ...found.slice(at)];
+  }
   if (!found.some((f) => f.kind === "P")) found = [...areaHeadings(doc), ...found];
 
   const out = (kind: "P" | "C" | "M") => found.filter((f) => f.kind === kind).map((f) => toItem(view, f)).filter((x): x is Item => x !== null);
@@ -68,6 +93,16 @@ function extract(input: string): Extracted {
   };
   if (problems.length === 0) result.notice = NO_PROBLEMS_NOTICE;
   return result;
+}
+
+/** The view index of the first kept character at or after an input offset. */
+function viewIndex(view: View, off: number): number {
+  let lo = 0, hi = view.map.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (view.map[mid] < off) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 function cut(view: View, r: Range): string {
@@ -176,6 +211,11 @@ function isPureKindTitle(t: string): boolean {
   return t.replace(/当前|目前|主要|突出|存在|问题|不足|差距|短板|原因|分析|剖析|根源|整改|措施|下一步|工作|计划|打算|清单|具体|表现|自查|发现|查摆|对策|建议|意见|要求|情况|的|及|和|与|[\sX*、,.:;()]/g, "").length <= 2;
 }
 
+/** The end of a problem's own text that introduces details of it, not further problems. */
+const DETAIL_INTRO = /[。,;]\s*(?:主要|具体)?(?:表现(?:在|为)?|体现(?:在|为)|例如|比如)(?:以下几个方面|以下方面|如下|几个方面)?\s*[:,]?\s*$/;
+
+const DETAIL_STYLES: ReadonlySet<string> = new Set(["num-paren", "circled", "num-dot"]);
+
 type WalkOptions = { explicitP: boolean; explicitM: boolean; weakM: boolean; titleEnd: number };
 
 class Walker {
@@ -231,9 +271,10 @@ class Walker {
     return i < br.length ? br[i] : this.doc.v.length;
   }
 
-  private emit(kind: Kind, category: Range | null, range: Range | null) {
+  /** `numbered`: the range is a numbered item's text, which a closing line may end but never be. */
+  private emit(kind: Kind, category: Range | null, range: Range | null, numbered = false) {
     if (kind === "O" || !range) return;
-    const r = dropTrailers(this.doc.v, this.doc.breaks, range);
+    const r = dropTrailers(this.doc.v, this.doc.breaks, range, numbered);
     if (r) this.found.push({ kind, category, range: r });
   }
 
@@ -262,13 +303,16 @@ class Walker {
     const firstApplicable = leads.find((l) => this.applies(l, cur, base));
     // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
     // (A measure under a heading that names a problem, "(一)针对…的问题", is one of a group too.)
-    const isGroup = isItem && (kind !== "M" || namesProblem(titleOf(this.doc, node))) && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
+    // "2、档案管理不规范。主要表现在：(1)…(2)…": the sub-points detail one problem
+    // (only finer numbering, (1) ① 1.: "一是…二是…" after it keeps meaning a group of problems)
+    const detailed = isItem && kind === "P" && kids.length > 0 && DETAIL_STYLES.has(kids[0].style) && DETAIL_INTRO.test(v.slice(node.bodyStart, kids[0].start));
+    const isGroup = isItem && !detailed && (kind !== "M" || namesProblem(titleOf(this.doc, node))) && kids.length > 0 && (!firstApplicable || kids[0].start < firstApplicable.pos);
     const childCategory = isGroup ? this.categoryRange(node) ?? category : category;
     const anyGroupKid = kids.some((k) => k.children.length > 0 && !INLINE_STYLES.has(k.style));
     let segStart: number;
     if (node.style === "root") segStart = this.opt.titleEnd;
     else if (isItem && !isGroup) {
-      const firstKid = kind === "M" && !namesProblem(titleOf(this.doc, node)) ? node.end : kids.length ? kids[0].start : node.end;
+      const firstKid = detailed || (kind === "M" && !namesProblem(titleOf(this.doc, node))) ? node.end : kids.length ? kids[0].start : node.end;
       const itemEnd = Math.min(firstApplicable ? firstApplicable.pos : node.end, firstKid, node.end);
       // "(一)关于理论学习方面 存在问题：…": the heading is the category, the label's text the item
       const te = titleEnd(this.doc, node);
@@ -282,6 +326,7 @@ class Walker {
     type Loose = { a: number; b: number; kind: Kind; lead: Lead | null; weak: boolean };
     const loose: Loose[] = [];
     const leadsWithKids = new Set<Lead>();
+    const kidKinds = new Set<Kind>();
     let curLead: Lead | null = null;
     let eph: { scopeEnd: number; listStyle: string | null } | null = null;
     const listKind = new Map<string, Kind>();
@@ -325,6 +370,7 @@ class Walker {
       if (continuing && !eph) cur = listKind.get(c.style)!;
       else if (!continuing) listKind.set(c.style, cur);
       if (curLead) leadsWithKids.add(curLead);
+      kidKinds.add(cur);
       this.child(c, cur, childCategory, anyGroupKid);
       segStart = Math.max(segStart, c.end);
     }
@@ -334,7 +380,9 @@ class Walker {
     const sectionBody = !isItem && kids.length === 0;
     for (const lz of loose) {
       if (lz.kind === "O") continue;
-      if (lz.lead ? leadsWithKids.has(lz.lead) : !sectionBody) continue;
+      // (a section's unnumbered text counts too when its numbered items are of another kind:
+      // "存在以下不足：A；B。" then "工作思路：一是…二是…")
+      if (lz.lead ? leadsWithKids.has(lz.lead) : !(sectionBody || (!isItem && base !== "O" && !kidKinds.has(lz.kind)))) continue;
       const items = splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
       if (lz.weak && items.length < 2) continue;
       for (const r of items) this.emit(lz.kind, category, r);
@@ -386,7 +434,7 @@ class Walker {
         }
       }
     }
-    this.emit(kind, category, r);
+    this.emit(kind, category, r, true);
   }
 }
 

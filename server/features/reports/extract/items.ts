@@ -44,18 +44,54 @@ export function isTrailer(s: string): boolean {
   return TRAILER.test(s.replace(/[ ]+/g, "").replace(/[。.]$/, ""));
 }
 
+/** A line of a report's closing block: attachments, signature, date, copies (抄送). */
+const CLOSING = /^(?:附件|附:|抄送|抄报|印发|主送|报送|联系人|联系电话|签发)|^(?:\d{4}|[X*]{2,4}|二〇[一二三四五六七八九〇○]{2})年[\dX*一二三四五六七八九十]{1,2}月(?:[\dX*一二三四五六七八九十]{1,3}日)?$/;
+const ATTACHMENT_ITEM = /^\d{1,2}[.、][^。;]{1,60}$/;
+
+/**
+ * Where a report's closing block begins (attachment list, signature, date, 抄送), or v.length
+ * when it has none: nothing after it is a problem or a measure.
+ */
+export function closingStart(v: string): number {
+  const lines: Range[] = [];
+  for (let a = 0; a <= v.length;) {
+    let b = v.indexOf("\n", a);
+    if (b < 0) b = v.length;
+    const r = trimRange(v, a, b);
+    if (r) lines.push([a, b]);
+    a = b + 1;
+  }
+  const text = (r: Range) => v.slice(r[0], r[1]).replace(/[ ]+/g, "").replace(/[。.]$/, "");
+  let cut = v.length;
+  let sawClosing = false;
+  for (let i = lines.length - 1; i >= 1; i--) {
+    const t = text(lines[i]);
+    if (/^(?:[一二三四五六七八九十]+[、.]|\(|\d+[.、)]|[\u2460-\u2473])/.test(t) && !ATTACHMENT_ITEM.test(t)) break;
+    // a signature or 特此报告 counts only above a date or 抄送 (alone, it may be an item's last line)
+    if (CLOSING.test(t) || (sawClosing && isTrailer(t) && !/[。;]/.test(t))) { cut = lines[i][0]; sawClosing = true; continue; }
+    if (ATTACHMENT_ITEM.test(t)) {
+      // "2.XX统计表" under "附件：1.XX自查表"
+      let j = i - 1;
+      while (j >= 1 && ATTACHMENT_ITEM.test(text(lines[j]))) j--;
+      if (j >= 1 && /^(?:附件|附:)/.test(text(lines[j]))) { cut = lines[j][0]; sawClosing = true; i = j; continue; }
+    }
+    break;
+  }
+  return sawClosing ? cut : v.length;
+}
+
 // A signature and date run on after the last sentence: "…收缴情况。XX党支部2024年3月15日"
 const RUN_ON_SIGNATURE = /[。!?][^。!?;]{0,40}\d{4}年\d{1,2}月(?:\d{1,2}日)?$/;
 
 /** A range's paragraphs less the closing lines at its end. */
-export function dropTrailers(v: string, breaks: number[], r: Range): Range | null {
+export function dropTrailers(v: string, breaks: number[], r: Range, keepFirst = false): Range | null {
   const tail = v.slice(Math.max(r[0], r[1] - 60), r[1]);
   const sig = RUN_ON_SIGNATURE.exec(tail);
   if (sig) r = [r[0], r[1] - tail.length + sig.index + 1];
   const ps = paragraphs(v, breaks, r[0], r[1]);
   while (ps.length > 1 && isTrailer(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1]))) ps.pop();
   if (ps.length === 0) return null;
-  if (ps.length === 1 && isTrailer(v.slice(ps[0][0], ps[0][1]))) return null;
+  if (ps.length === 1 && !keepFirst && isTrailer(v.slice(ps[0][0], ps[0][1]))) return null;
   return [ps[0][0], ps[ps.length - 1][1]];
 }
 

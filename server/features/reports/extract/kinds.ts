@@ -13,12 +13,19 @@ const M_HEADING =
 const WEAK_M = /保障措施|组织保障|^工作要求|组织领导|工作机制/;
 const O_HEADING = /(开展|落实|基本|总体|工作|自查|检查|完成)情况$|做法|成效|成绩|基本情况|指导思想|总体要求|目标任务|整改目标|工作目标|背景|概况|进展/;
 
+const PAST_HEADING = /^(上年度|上一年度|上年|去年|上次|前次|上一次|上轮|上一轮|前期|以往)[^,。;]{0,16}(整改|措施|问题)[^,。;]{0,8}(落实|完成|整改)?情况$/;
+const CHECK_HEADING = /^(个人|班子|领导班子)?(对照检查|对照检视|检视剖析|对照剖析|查摆剖析|检视查摆|对照查摆|自我检视|自我剖析|个人检视)(情况|出的(主要)?问题|的(主要)?问题)?((及|和|与)(产生的)?(原因|根源)(分析|剖析)?)?$/;
+
 export type HeadingKind = { kind: Kind; weak?: boolean; combined?: boolean } | null;
 
 /** The kind a section heading announces (or null when it says nothing). */
 export function headingKind(title: string): HeadingKind {
   const t = title.replace(/[\s*X]+/g, "");
   if (!t) return null;
+  // "上年度民主生活会整改措施落实情况": what was done about last year's problems, not this report's
+  if (PAST_HEADING.test(t)) return { kind: "O" };
+  // "对照检查情况", "检视剖析", "个人对照检查": a 对照检查材料's problems section
+  if (CHECK_HEADING.test(t)) return { kind: "P", combined: C_HEADING.test(t) };
   const p = P_HEADING.test(t);
   const c = C_HEADING.test(t);
   const m = M_HEADING.test(t) && !/问题整改$|方面$/.test(t);
@@ -45,16 +52,17 @@ export function headingKind(title: string): HeadingKind {
 export function labelKind(label: string): Kind | null {
   const t = label.replace(/[\s*X]+/g, "");
   if (!t || t.length > 18) return null;
+  if (PAST_HEADING.test(t)) return "O";
   if (/整改(措施|情况|举措|落实|方向|要求)|^(主要)?措施$/.test(t)) return "M";
   if (/责任|时限|期限|时间|目标|标准|牵头|配合|领导|单位|来源|类别|序号|完成|进展|成效|整改结果/.test(t)) return "O";
-  if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进/.test(t)) return "M";
+  if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进|(工作|努力)(思路|设想|方向|重点)$/.test(t)) return "M";
   if (/原因|根源/.test(t)) return "C";
   if (P_WORDS.test(t) || /表现$|^现状$/.test(t)) return "P";
   return null;
 }
 
 /** A lead-in sentence that opens measures: 下一步，… 今后，… 针对上述问题，… */
-export const M_LEAD = /^(?:下一步|下步|下阶段|今后|接下来|今后一个时期|在今后的工作中|针对(?:上述|以上|存在的|这些|查摆出的|发现的)[^,。;]{0,10}问题)[^。;]{0,40}?(?:[,:]|将|要)|^(?:我们|我支部|支部|党支部|党委|党组|我局|我部|我单位)?(?:将|要)(?:从以下|采取以下|重点从|着力从|从)[^。;]{0,12}(?:方面|几点|措施)/;
+export const M_LEAD = /^(?:下一步|下步|下阶段|今后|接下来|今后一个时期|在今后的?工作中|针对(?:上述|以上|存在的|这些|查摆出的|发现的)[^,。;]{0,10}问题)[^。;]{0,40}?(?:[,:]|将|要)|^(?:我们|我支部|支部|党支部|党委|党组|我局|我部|我单位)?(?:将|要)(?:从以下|采取以下|重点从|着力从|从)[^。;]{0,12}(?:方面|几点|措施)|^(?:(?:\d{4}|明|来|新的一|新一|下一)年度?|下半年|今后一年)[,]?[^。;:]{0,16}?(?:将|要|拟|计划|打算)[^。;:]{0,16}?(?:以下|如下|下列|几个方面|几点)[^。;:]{0,10}:|^(?:(?:为此|对此|因此|同时)[,]?)?[^。;:,]{0,12}(?:将|要|拟)(?:重点|着力|主要|继续|切实)?(?:做好|抓好|推进|落实|采取|从)(?:以下|如下|下列)[^。;:]{0,10}:/;
 /** A lead-in sentence that opens causes: 究其原因，… 产生问题的原因… */
 export const C_LEAD = /^(?:究其原因|分析原因|剖析原因|深挖根源|追根溯源|原因(?:主要)?(?:有|是|在于)|(?:产生|出现)?(?:上述|以上|这些)?问题(?:产生|存在)?的(?:主要|根本)?原因)/;
 /** A phrase, anywhere in a sentence, that opens a list of problems: 但也存在一些问题，… */

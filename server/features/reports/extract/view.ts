@@ -50,8 +50,10 @@ function fold(c: number, next: number): number {
 const NOISE: RegExp[] = [
   /#{2,}[A-Za-z0-9_]*#{2,}/g,
   /^[ ]*(?:本文档|本文件|文档)?(?:编辑|打开|修改|访问)?密码[ ]*[:]?[^\n]{0,40}$/gm,
-  /^[ ]*(?:第[ ]*\d+[ ]*页(?:[ ]*[,/][ ]*共[ ]*\d+[ ]*页)?|-[ ]*\d+[ ]*-|\d+[ ]*\/[ ]*\d+)[ ]*$/gm,
+  /^[ ]*(?:第[ ]*\d+[ ]*页(?:[ ]*[,/][ ]*共[ ]*\d+[ ]*页)?|[-—–―─]+[ ]*\d+[ ]*[-—–―─]+|\d+[ ]*\/[ ]*\d+)[ ]*$/gm,
   /^[ ]*[-—_=*#~·.…]{3,}[ ]*$/gm,
+  // a classification line: "内部资料 注意保存", "机密★1年"
+  /^[ ]*(?:内部资料|内部文件|内部材料|秘密|机密|绝密)(?:[ ]*★[^\n]{0,8})?(?:[ ]*注意保存)?[ ]*$/gm,
 ];
 
 function noiseRanges(s: string): [number, number][] {
@@ -63,7 +65,32 @@ function noiseRanges(s: string): [number, number][] {
       out.push([m.index, m.index + m[0].length]);
     }
   }
+  // a running page header: the document's title line repeated further down
+  const title = titleLine(s);
+  if (title) {
+    const re = /^[^\n]*$/gm;
+    let line = 0;
+    for (let m = re.exec(s); m; m = re.exec(s)) {
+      if (m[0].length === 0) { re.lastIndex++; continue; }
+      const t = m[0].replace(/[ ]+/g, "");
+      if (line++ >= 1 && m.index > title.end && t.length <= title.text.length + 24 && t.endsWith(title.text)) out.push([m.index, m.index + m[0].length]);
+    }
+  }
   return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** The title line among the first lines: "关于…的自查报告", "…对照检查材料". */
+function titleLine(s: string): { text: string; end: number } | null {
+  const re = /^[^\n]*$/gm;
+  let n = 0;
+  for (let m = re.exec(s); m && n < 6; m = re.exec(s)) {
+    if (m[0].length === 0) { re.lastIndex++; continue; }
+    const t = m[0].replace(/[ ]+/g, "");
+    if (!t) continue;
+    n++;
+    if (t.length >= 8 && t.length <= 60 && !/[。;,:]/.test(t) && /(报告|方案|材料|总结|清单|台账|意见)$/.test(t)) return { text: t, end: m.index + m[0].length };
+  }
+  return null;
 }
 
 // A line that ends a paragraph ends with one of these (";" does not: "A；\nB；" reads the same joined).
