@@ -1,16 +1,13 @@
 // The command line, run as a user runs it: a real process on a real SQLite file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { cli as run } from "./helpers/cli.ts";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
-function cli(dir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { encoding: "utf8", env: { ...process.env, DATABASE_FILE: join(dir, "rectify.db"), LOG_LEVEL: "silent" }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (dir: string, ...args: string[]) => run({ DATABASE_FILE: join(dir, "rectify.db") }, ...args);
 
 test("cli: migrate, user add (first admin), seed-demo refuses a non-empty database, backup, errors exit non-zero", { timeout: 120_000 }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rectify-cli-"));

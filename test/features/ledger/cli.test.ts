@@ -2,18 +2,15 @@
 // file of an app whose history was played through the services.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { makeApp } from "../../helpers/app.ts";
 import { playStory } from "./story.ts";
+import { cli as run, cliAsync } from "../../helpers/cli.ts";
 
-function cli(dbFile: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { encoding: "utf8", env: { ...process.env, DATABASE_FILE: dbFile, LOG_LEVEL: "silent", TZ: "Asia/Shanghai" }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (dbFile: string, ...args: string[]) => run({ DATABASE_FILE: dbFile, TZ: "Asia/Shanghai" }, ...args);
 
 test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 120_000 }, async (t) => {
   const ta = await makeApp();
@@ -66,10 +63,10 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
     [["export", "ledger", "--bogus", "1", "--out", join(ta.dir, "x.xlsx")], /Unknown option|未知/],
     [["export", "nothing"], /未知的 export 子命令/],
   ];
-  for (const [args, msg] of fails) {
-    const r = cli(db, ...args);
-    assert.equal(r.code, 1, args.join(" "));
-    assert.match(r.err, msg, args.join(" "));
-  }
+  const results = await Promise.all(fails.map(([args]) => cliAsync({ DATABASE_FILE: db, TZ: "Asia/Shanghai" }, ...args)));
+  fails.forEach(([args, msg], i) => {
+    assert.equal(results[i].code, 1, args.join(" "));
+    assert.match(results[i].err, msg, args.join(" "));
+  });
   assert.ok(!existsSync(join(ta.dir, "x.docx")) && !existsSync(join(ta.dir, "x.xlsx")), "nothing written on an error");
 });

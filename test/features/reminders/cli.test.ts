@@ -1,7 +1,7 @@
 // npm run cli -- remind, run as cron or a person runs it: a real process on a seeded database.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { cli as run } from "../../helpers/cli.ts";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +12,7 @@ function cli(dir: string, ...args: string[]) {
   return cliEnv(dir, {}, ...args);
 }
 function cliEnv(dir: string, env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { encoding: "utf8", env: { ...process.env, DATABASE_FILE: join(dir, "rectify.db"), LOG_LEVEL: "silent", SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return run({ DATABASE_FILE: join(dir, "rectify.db"), SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, ...args);
 }
 
 test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and prints what it sent; a second run sends nothing; a bad date is refused in Chinese", { timeout: 120_000 }, (t) => {
