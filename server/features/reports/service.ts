@@ -363,7 +363,8 @@ export function canSeeReport(c: Pick<Ctx, "db" | "actor">, reportId: number): bo
 
 export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
   const r = reportScope(c, reportId);
-  if (!canSeeReport(c, reportId)) throw new ForbiddenError("您没有权限查看这份报告");
+  // like the 整改情况 pages: a report one may not read is not there (its title is not revealed)
+  if (!canSeeReport(c, reportId)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
   const probs = c.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(asc(problems.seq)).all();
   const ids = probs.map((p) => p.id);
   const taskRows = ids.length

@@ -225,8 +225,8 @@ test("确认生成任务: one bad problem and nothing is written; then report, p
   const owner = await login(ta.app, "owner@t.cn");
   assert.equal((await get(ta.app, owner, `/reports/${reportId}`)).statusCode, 200);
   const stranger = await login(ta.app, "stranger@t.cn");
-  assert.equal((await get(ta.app, stranger, `/reports/${reportId}`)).statusCode, 403);
-  assert.equal((await get(ta.app, stranger, `/reports/${reportId}/original`)).statusCode, 403);
+  assert.equal((await get(ta.app, stranger, `/reports/${reportId}`)).statusCode, 404);
+  assert.equal((await get(ta.app, stranger, `/reports/${reportId}/original`)).statusCode, 404);
   const original = await get(ta.app, owner, `/reports/${reportId}/original`);
   assert.equal(original.statusCode, 200);
   assert.match(String(original.headers["content-disposition"]), /filename\*=UTF-8''%E8%87%AA%E6%9F%A5/);
