@@ -16,6 +16,7 @@ import { authRoutes } from "./features/auth/routes.ts";
 import { taskRoutes } from "./features/tasks/routes.ts";
 import { adminRoutes } from "./features/admin/routes.ts";
 import { homeRoutes } from "./features/dashboard/routes.ts";
+import { searchRoutes } from "./features/search/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -75,6 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   await app.register(taskRoutes);
   await app.register(adminRoutes);
+  await app.register(searchRoutes);
 
   app.setNotFoundHandler((req, reply) => {
     reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);
