@@ -8,6 +8,7 @@ import type { Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { addDays } from "../../lib/dates.ts";
+import { statsVersion } from "../../lib/stats-version.ts";
 import { STATE_LABEL } from "../tasks/workflow.ts";
 import { addInto, completionRate, emptyFigures, isFlagged, openByWeek, rollUp, weekOf, worstFirst, type Figures, type UnitNode } from "./figures.ts";
 import { categoryBars, COLORS, stackedBar, weeklyChart, type CategoryRow, type WeekPoint } from "./charts.ts";
@@ -50,24 +51,16 @@ export type OverviewView = {
   builtMs: number;
 };
 
-const cache = new WeakMap<Db, { version: import("better-sqlite3").Statement; snap?: Snapshot }>();
-
-function slot(db: Db) {
-  let s = cache.get(db);
-  if (!s) {
-    s = { version: db.$client.prepare("SELECT n FROM stats_version WHERE id = 1").pluck() };
-    cache.set(db, s);
-  }
-  return s;
-}
+const cache = new WeakMap<Db, Snapshot>();
 
 /** The current snapshot: rebuilt only when the change counter or the day has moved. */
 export function snapshot(db: Db, today: string, tzOffsetMinutes: number): Snapshot {
-  const s = slot(db);
-  const key = `${s.version.get()}|${today}|${tzOffsetMinutes}`;
-  if (s.snap?.key === key) return s.snap;
-  s.snap = build(db, key, today, tzOffsetMinutes);
-  return s.snap;
+  const key = `${statsVersion(db)}|${today}|${tzOffsetMinutes}`;
+  const hit = cache.get(db);
+  if (hit?.key === key) return hit;
+  const snap = build(db, key, today, tzOffsetMinutes);
+  cache.set(db, snap);
+  return snap;
 }
 
 function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Snapshot {

@@ -3,8 +3,8 @@
 //
 // The index uses SQLite's trigram tokenizer, which matches runs of three or more characters.
 // Chinese words are often two characters (党员, 整改), so terms of one or two characters are
-// matched with LIKE on the same table instead (slower: a scan that stops at the first page of
-// hits), and a query made only of such terms says so on the page.
+// matched with instr() on the same table instead (a scan that stops at the first page of hits:
+// fast for a common word, slow for a rare one), and a query of only such terms says so.
 
 export const MAX_QUERY_CHARS = 100;
 export const MAX_TERMS = 8;
@@ -15,7 +15,7 @@ export type ParsedQuery = {
   terms: string[];
   /** terms of 3+ characters: matched by the trigram index */
   long: string[];
-  /** terms of 1–2 characters: matched by LIKE */
+  /** terms of 1–2 characters: matched by instr() */
   short: string[];
 };
 
@@ -37,11 +37,6 @@ export function parseQuery(raw: unknown): ParsedQuery {
 /** FTS5 query: every term as a quoted string (so no user text is read as FTS syntax), all required. */
 export function ftsMatch(long: string[]): string {
   return long.map((t) => `"${t.replace(/"/g, '""')}"`).join(" AND ");
-}
-
-/** %term% for LIKE … ESCAPE '\' */
-export function likePattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
 }
 
 const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

@@ -4,7 +4,7 @@
 // limited to what the actor may see, highlighted by query.ts.
 import type { Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
-import { ftsMatch, highlight, likePattern, parseQuery, type ParsedQuery } from "./query.ts";
+import { ftsMatch, highlight, parseQuery, type ParsedQuery } from "./query.ts";
 
 export const SEARCH_LIMIT = 20;
 
@@ -23,7 +23,12 @@ export type Hit = {
   at: string | null;
 };
 
-export type SearchResult = { query: ParsedQuery; hits: Hit[]; more: boolean; mode: "empty" | "fts" | "like" };
+export type SearchResult = {
+  query: ParsedQuery;
+  hits: Hit[];
+  more: boolean;
+  mode: "empty" | "fts" | "like";
+};
 
 type Row = {
   rowid: number;
@@ -51,41 +56,51 @@ function scopeSql(actor: Actor): { sql: string; params: Record<string, unknown> 
   return { sql: `((search_index.task_id IS NOT NULL AND ${task}) OR (search_index.report_id IS NOT NULL AND ru.path LIKE :path))`, params };
 }
 
-const SELECT = `SELECT search_index.rowid AS rowid, search_index.kind AS kind, search_index.title AS title, search_index.body AS body, search_index.task_id AS task_id, search_index.report_id AS report_id,
+const SELECT = `SELECT search_index.rowid AS rowid, search_index.kind AS kind, search_index.title AS title, search_index.body AS body,
+  search_index.task_id AS task_id, search_index.report_id AS report_id,
   t.title AS task_title, tu.name AS task_unit, r.title AS report_title, ru.name AS report_unit,
-  CASE search_index.kind WHEN 'event' THEN (SELECT e.at FROM task_events e WHERE e.id = search_index.rowid / 4) END AS event_at,
-  CASE search_index.kind WHEN 'problem' THEN (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = search_index.rowid / 4) END AS problem_task
-FROM search_index
-LEFT JOIN tasks t ON t.id = search_index.task_id
+  CASE search_index.kind WHEN 'event' THEN (SELECT e.at FROM task_events e WHERE e.id = search_index.rowid - ${2 * 2 ** 40}) END AS event_at,
+  CASE search_index.kind WHEN 'problem' THEN (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = search_index.rowid - ${2 ** 40}) END AS problem_task`;
+const JOINS = `LEFT JOIN tasks t ON t.id = search_index.task_id
 LEFT JOIN units tu ON tu.id = t.unit_id
 LEFT JOIN reports r ON r.id = search_index.report_id
 LEFT JOIN units ru ON ru.id = r.unit_id`;
 
+/** each kind is one rowid range in search_index: rowid = kind * 2^40 + id (0002_search.sql) */
+const SPAN = 2 ** 40;
+const KINDS: HitKind[] = ["task", "problem", "event", "report"];
+const BASE: Record<HitKind, number> = { task: 0, problem: SPAN, event: 2 * SPAN, report: 3 * SPAN };
 export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): SearchResult {
   const query = parseQuery(raw);
   if (!query.terms.length) return { query, hits: [], more: false, mode: "empty" };
   const scope = scopeSql(actor);
-  const params: Record<string, unknown> = { ...scope.params, limit: limit + 1 };
-  const where: string[] = [scope.sql];
+  const base: Record<string, unknown> = { ...scope.params, limit: limit + 1 };
+  const where: string[] = [scope.sql, "search_index.rowid >= :lo", "search_index.rowid < :hi"];
+  // 1–2 character terms: the trigram index cannot match them; instr() on the rows
   query.short.forEach((t, i) => {
-    params[`like${i}`] = likePattern(t);
-    where.push(`(search_index.title LIKE :like${i} ESCAPE '\\' OR search_index.body LIKE :like${i} ESCAPE '\\')`);
+    base[`s${i}`] = t;
+    where.push(`(instr(search_index.title, :s${i}) > 0 OR instr(search_index.body, :s${i}) > 0)`);
   });
-  let sql: string;
+  const c = db.$client;
+  let rows: (Row & { score: number })[] = [];
   if (query.long.length) {
-    params.match = ftsMatch(query.long);
-    sql = `${SELECT} WHERE search_index MATCH :match AND ${where.join(" AND ")} ORDER BY bm25(search_index, 4.0, 1.0) LIMIT :limit`;
+    base.match = ftsMatch(query.long);
+    const ranked = c.prepare(`${SELECT}, bm25(search_index, 4.0, 1.0) AS score FROM search_index ${JOINS} WHERE search_index MATCH :match AND ${where.join(" AND ")} ORDER BY score LIMIT :limit`);
+    rows = ranked.all({ ...base, lo: 0, hi: 4 * SPAN }) as (Row & { score: number })[];
   } else {
-    // only 1–2 character terms: the trigram index cannot help; newest first
-    sql = `${SELECT} WHERE ${where.join(" AND ")} ORDER BY search_index.rowid DESC LIMIT :limit`;
+    // only 1–2 character terms: newest first, tasks before problems, notes and reports
+    const newest = c.prepare(`${SELECT}, 0 AS score FROM search_index ${JOINS} WHERE ${where.join(" AND ")} ORDER BY search_index.rowid DESC LIMIT :limit`);
+    for (const k of KINDS) {
+      if (rows.length > limit) break;
+      rows.push(...(newest.all({ ...base, lo: BASE[k], hi: BASE[k] + SPAN }) as (Row & { score: number })[]));
+    }
   }
-  const rows = db.$client.prepare(sql).all(params) as Row[];
   const more = rows.length > limit;
   return { query, hits: rows.slice(0, limit).map((r) => toHit(r, query.terms)), more, mode: query.long.length ? "fts" : "like" };
 }
 
 function toHit(r: Row, terms: string[]): Hit {
-  const id = Math.floor(r.rowid / 4);
+  const id = r.rowid - BASE[r.kind];
   switch (r.kind) {
     case "task":
       return { kind: "task", href: `/tasks/${id}`, titleHtml: highlight(r.title, terms, 120), snippetHtml: r.body && hasMatch(r.body, terms) ? highlight(r.body, terms) : "", unitName: r.task_unit, at: null };
