@@ -70,8 +70,9 @@ export function weeklyChart(points: WeekPoint[], opts: { width?: number; title: 
   const m = { l: 40, r: 48, t: 26, b: 40 };
   const pw = width - m.l - m.r;
   const ph = height - m.t - m.b;
-  const maxBar = niceMax(Math.max(1, ...points.map((p) => p.signedOff)));
-  const maxLine = niceMax(Math.max(1, ...points.map((p) => p.open)));
+  // four grid steps of a round whole number each
+  const maxBar = 4 * niceMax(Math.max(1, ...points.map((p) => p.signedOff)) / 4);
+  const maxLine = 4 * niceMax(Math.max(1, ...points.map((p) => p.open)) / 4);
   const n = Math.max(1, points.length);
   const step = pw / n;
   const parts: string[] = [];
@@ -108,10 +109,11 @@ function svg(width: number, height: number, title: string, body: string): string
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px" role="img" aria-label="${escapeHtml(title)}" ${FONT}><title>${escapeHtml(title)}</title><rect width="${width}" height="${height}" fill="#fff"/>${body}</svg>`;
 }
 
-/** 1, 2, 5 × 10^k at or above v */
+/** the smallest of 1, 2, 5 × 10^k (k ≥ 0) at or above v: a whole, round number */
 export function niceMax(v: number): number {
+  if (v <= 1) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= v) return f * p;
+  for (const f of [1, 2, 5, 10]) if (f * p >= v) return f * p;
   return 10 * p;
 }
 

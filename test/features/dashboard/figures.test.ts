@@ -57,4 +57,11 @@ test("charts: escaped labels, one bar per value, the numbers drawn", () => {
   assert.equal(niceMax(7), 10);
   assert.equal(niceMax(130), 200);
   assert.equal(niceMax(1), 1);
+  assert.equal(niceMax(0.25), 1);
+  assert.equal(niceMax(2.5), 5);
+  // the weekly chart's axis labels are whole numbers even for tiny counts
+  const small = weeklyChart([{ label: "11/2", signedOff: 1, open: 5 }], { title: "周" });
+  const labels = [...small.matchAll(/font-size="11" fill="#(?:2e8b57|b71c1c)">([^<]+)</g)].map((m) => m[1]);
+  assert.ok(labels.length === 10 && labels.every((l) => /^\d+$/.test(l)), labels.join(","));
+  assert.deepEqual(labels.filter((_, i) => i % 2 === 1), ["0", "2", "4", "6", "8"]);
 });
