@@ -8,7 +8,7 @@ async function newTask(t: TestApp, s: Session, over: Record<string, unknown> = {
   return Number(/\/tasks\/(\d+)/.exec(res.headers.location as string)![1]);
 }
 const version = (t: TestApp, id: number) => (t.db.$client.prepare("select version from tasks where id = ?").get(id) as { version: number }).version;
-const indexed = (t: TestApp, match: string) => (t.db.$client.prepare("select count(*) n from search_index where search_index match ?").get(match) as { n: number }).n;
+const indexed = (t: TestApp, match: string) => (t.db.$client.prepare("select count(*) n from search_tasks where search_tasks match ?").get(match) as { n: number }).n;
 
 test("search finds task titles, measures, progress notes, problems and report titles, ranked and highlighted", async (t) => {
   const ta = await makeApp();
@@ -88,4 +88,23 @@ test("the index follows edits in the same transaction, and search shows only wha
   const colleague = await login(ta.app, "colleague@t.cn"); // staff of 支部A
   assert.match((await get(ta.app, colleague, "/search?q=" + encodeURIComponent("述职不深入"))).body, new RegExp(`/tasks/${id}"`));
   assert.equal((await get(ta.app, null, "/search?q=x")).statusCode, 303, "sign-in first");
+});
+
+test("a very common phrase is ranked among each kind's newest matches, and says so", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { RANK_WINDOW } = await import("../../../server/features/search/service.ts");
+  const ins = ta.db.$client.prepare("insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, '', 'dated', '2026-12-31')");
+  ta.db.$client.transaction(() => {
+    for (let i = 0; i < RANK_WINDOW + 50; i++) ins.run(ta.ids.a, ta.ids.owner, `第${i}项：谈心谈话开展不经常`);
+  })();
+  const leader = await login(ta.app, "leader@t.cn");
+  const page = await get(ta.app, leader, "/search?q=" + encodeURIComponent("谈心谈话"));
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /匹配很多：每类在最近的 \d+ 条中按相关度排序/);
+  assert.match(page.body, /前 20 条结果/);
+  // every hit comes from the newest RANK_WINDOW: items 50 … RANK_WINDOW + 49
+  const items = [...page.body.matchAll(/第(\d+)项：<mark>谈心谈话<\/mark>/g)].map((m) => Number(m[1]));
+  assert.equal(items.length, 20);
+  assert.ok(items.every((i) => i >= 50), items.join(","));
 });
