@@ -8,8 +8,8 @@ const stmts = new WeakMap<Db, Statement>();
 
 export function statsVersion(db: Db): number {
   let s = stmts.get(db);
-  if (!s) stmts.set(db, (s = db.$client.prepare("SELECT n FROM stats_version WHERE id = 1").pluck()));
-  return s.get() as number;
+  if (!s) stmts.set(db, (s = db.$client.prepare("SELECT n FROM stats_version WHERE id = 1")));
+  return s.pluck().get() as number;
 }
 
 /** memo(db, key, build): build() once per (database, key, change counter) */
