@@ -46,7 +46,8 @@ type Row = {
 };
 
 /**
- * Each kind has its own FTS5 table (0002_search.sql). `from` joins what the scope needs;
+ * Each kind has its own FTS5 table (0002_search.sql). `from` joins what the scope needs (CROSS
+ * JOIN keeps the index table outermost, so "newest first" walks it and stops at the limit);
  * `cols` gives every kind the same row shape.
  */
 const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols: string; weights: string }[] = [
@@ -54,7 +55,7 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     kind: "task",
     table: "search_tasks",
     text: ["s.title", "s.body"],
-    from: "search_tasks s JOIN tasks t ON t.id = s.rowid JOIN units tu ON tu.id = t.unit_id",
+    from: "search_tasks s CROSS JOIN tasks t ON t.id = s.rowid JOIN units tu ON tu.id = t.unit_id",
     cols: "s.title AS title, s.body AS body, t.id AS task_id, NULL AS report_id, tu.name AS unit, NULL AS at, NULL AS problem_task",
     weights: "4.0, 1.0",
   },
@@ -62,7 +63,7 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     kind: "problem",
     table: "search_problems",
     text: ["s.body"],
-    from: "search_problems s JOIN reports r ON r.id = s.report_id JOIN units ru ON ru.id = r.unit_id",
+    from: "search_problems s CROSS JOIN reports r ON r.id = s.report_id JOIN units ru ON ru.id = r.unit_id",
     cols: "r.title AS title, s.body AS body, NULL AS task_id, r.id AS report_id, ru.name AS unit, NULL AS at, (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = s.rowid) AS problem_task",
     weights: "1.0",
   },
@@ -70,7 +71,7 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     kind: "event",
     table: "search_events",
     text: ["s.body"],
-    from: "search_events s JOIN tasks t ON t.id = s.task_id JOIN units tu ON tu.id = t.unit_id JOIN task_events e ON e.id = s.rowid",
+    from: "search_events s CROSS JOIN tasks t ON t.id = s.task_id JOIN units tu ON tu.id = t.unit_id JOIN task_events e ON e.id = s.rowid",
     cols: "t.title AS title, s.body AS body, t.id AS task_id, NULL AS report_id, tu.name AS unit, e.at AS at, NULL AS problem_task",
     weights: "1.0",
   },
@@ -78,7 +79,7 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     kind: "report",
     table: "search_reports",
     text: ["s.title"],
-    from: "search_reports s JOIN reports r ON r.id = s.rowid JOIN units ru ON ru.id = r.unit_id",
+    from: "search_reports s CROSS JOIN reports r ON r.id = s.rowid JOIN units ru ON ru.id = r.unit_id",
     cols: "s.title AS title, '' AS body, NULL AS task_id, r.id AS report_id, ru.name AS unit, NULL AS at, NULL AS problem_task",
     weights: "1.0",
   },
