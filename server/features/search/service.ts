@@ -50,14 +50,13 @@ type Row = {
  * JOIN keeps the index table outermost, so "newest first" walks it and stops at the limit);
  * `cols` gives every kind the same row shape.
  */
-const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols: string; weights: string }[] = [
+const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols: string }[] = [
   {
     kind: "task",
     table: "search_tasks",
     text: ["s.title", "s.body"],
     from: "search_tasks s CROSS JOIN tasks t ON t.id = s.rowid JOIN units tu ON tu.id = t.unit_id",
     cols: "s.title AS title, s.body AS body, t.id AS task_id, NULL AS report_id, tu.name AS unit, NULL AS at, NULL AS problem_task",
-    weights: "4.0, 1.0",
   },
   {
     kind: "problem",
@@ -65,7 +64,6 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     text: ["s.body"],
     from: "search_problems s CROSS JOIN reports r ON r.id = s.report_id JOIN units ru ON ru.id = r.unit_id",
     cols: "r.title AS title, s.body AS body, NULL AS task_id, r.id AS report_id, ru.name AS unit, NULL AS at, (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = s.rowid) AS problem_task",
-    weights: "1.0",
   },
   {
     kind: "event",
@@ -73,7 +71,6 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     text: ["s.body"],
     from: "search_events s CROSS JOIN tasks t ON t.id = s.task_id JOIN units tu ON tu.id = t.unit_id JOIN task_events e ON e.id = s.rowid",
     cols: "t.title AS title, s.body AS body, t.id AS task_id, NULL AS report_id, tu.name AS unit, e.at AS at, NULL AS problem_task",
-    weights: "1.0",
   },
   {
     kind: "report",
@@ -81,7 +78,6 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols:
     text: ["s.title"],
     from: "search_reports s CROSS JOIN reports r ON r.id = s.rowid JOIN units ru ON ru.id = r.unit_id",
     cols: "s.title AS title, '' AS body, NULL AS task_id, r.id AS report_id, ru.name AS unit, NULL AS at, NULL AS problem_task",
-    weights: "1.0",
   },
 ];
 
@@ -95,11 +91,12 @@ function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<st
 }
 
 /**
- * bm25 costs microseconds per matching row, and at 100,000 tasks a common phrase
- * (谈心谈话) matches over a hundred thousand rows; so each kind ranks at most its newest
- * RANK_WINDOW matches (found by walking that kind's index newest first, which stops there).
+ * How many of a kind's newest matches are ranked. Walking a kind's index newest first stops
+ * after this many, whatever the phrase; a common phrase (谈心谈话 matches ~85,000 rows at
+ * 100,000 tasks) is ranked among its newest, a rarer one over all its matches. SQLite's bm25()
+ * would walk every match, so ranking is done here (score()).
  */
-export const RANK_WINDOW = 1000;
+export const RANK_WINDOW = 200;
 
 export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): SearchResult {
   const query = parseQuery(raw);
@@ -108,8 +105,9 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
   const rows: Row[] = [];
   let windowed = false;
   for (const k of KINDS) {
+    if (!query.long.length && rows.length > limit) break;
     const scope = scopeSql(actor, k.kind);
-    const params: Record<string, unknown> = { ...scope.params, limit: limit + 1 };
+    const params: Record<string, unknown> = { ...scope.params, limit: query.long.length ? RANK_WINDOW : limit + 1 };
     const where = [scope.sql];
     // 1–2 character terms: the trigram index cannot match them; instr() on the rows
     query.short.forEach((t, i) => {
@@ -118,22 +116,46 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
     });
     if (query.long.length) {
       params.match = ftsMatch(query.long);
-      const floor = c.prepare(`SELECT rowid FROM ${k.table} WHERE ${k.table} MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET ${RANK_WINDOW - 1}`).pluck().get({ match: params.match }) as number | undefined;
-      if (floor !== undefined) windowed = true;
-      params.floor = floor ?? 0;
-      const sql = `SELECT '${k.kind}' AS kind, s.rowid AS id, ${k.cols}, bm25(${k.table}, ${k.weights}) AS score FROM ${k.from}
-        WHERE ${k.table} MATCH :match AND s.rowid >= :floor AND ${where.join(" AND ")} ORDER BY score LIMIT :limit`;
-      rows.push(...(c.prepare(sql).all(params) as Row[]));
-    } else {
-      // only 1–2 character terms: newest first, tasks before problems, notes and reports
-      if (rows.length > limit) break;
-      const sql = `SELECT '${k.kind}' AS kind, s.rowid AS id, ${k.cols}, 0 AS score FROM ${k.from} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`;
-      rows.push(...(c.prepare(sql).all(params) as Row[]));
+      where.unshift(`${k.table} MATCH :match`);
     }
+    const found = c.prepare(`SELECT '${k.kind}' AS kind, s.rowid AS id, ${k.cols}, 0 AS score FROM ${k.from} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`).all(params) as Row[];
+    if (query.long.length) {
+      if (found.length >= RANK_WINDOW) windowed = true;
+      for (const r of found) r.score = score(k.kind === "task" || k.kind === "report" ? r.title : "", r.body, query.terms);
+    }
+    rows.push(...found);
   }
-  if (query.long.length) rows.sort((a, b) => a.score - b.score);
+  // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
+  if (query.long.length) rows.sort((a, b) => b.score - a.score);
   const more = rows.length > limit;
   return { query, hits: rows.slice(0, limit).map((r) => toHit(r, query.terms)), more, mode: query.long.length ? "fts" : "like", windowed };
+}
+
+/**
+ * Relevance in the manner of BM25 without the collection statistics: for each term, its
+ * occurrences in the title (weighed 4×) and the body, saturating, divided by a length norm;
+ * a text that holds the terms more often and more densely scores higher.
+ */
+export function score(title: string, body: string, terms: string[]): number {
+  const k1 = 1.2;
+  const b = 0.75;
+  const avg = 40;
+  const tf = (text: string, term: string) => {
+    let n = 0;
+    const l = text.toLowerCase();
+    const t = term.toLowerCase();
+    for (let i = l.indexOf(t); i !== -1; i = l.indexOf(t, i + t.length)) n++;
+    return n;
+  };
+  let s = 0;
+  for (const term of terms) {
+    for (const [text, w] of [[title, 4], [body, 1]] as const) {
+      if (!text) continue;
+      const f = tf(text, term);
+      if (f) s += (w * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * [...text].length) / avg));
+    }
+  }
+  return s;
 }
 
 function toHit(r: Row, terms: string[]): Hit {
