@@ -19,7 +19,30 @@ export function openDb(file: string): Db {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("cache_size = -32000");
+  cacheStatements(sqlite);
   return drizzle(sqlite, { schema }) as Db;
+}
+
+/**
+ * drizzle prepares every query anew; SQLite's parse and plan were a large part of a page's time
+ * in the benchmark (10+ queries a page). Prepared statements are kept by their SQL text and
+ * handed out again with their row mode reset (drizzle sets raw() itself where it wants arrays).
+ * Nothing here iterates a statement, so a statement is never busy when handed out again.
+ */
+function cacheStatements(sqlite: Database.Database, max = 2000): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    const hit = cache.get(source);
+    if (hit) {
+      if (hit.reader) hit.raw(true).raw(false); // back to plain rows, whatever pluck()/raw()/expand() the last user set
+      return hit;
+    }
+    const stmt = prepare(source);
+    if (cache.size >= max) cache.clear();
+    cache.set(source, stmt);
+    return stmt;
+  }) as typeof sqlite.prepare;
 }
 
 export function migrateDb(db: Db): void {

@@ -19,6 +19,7 @@ import { homeRoutes } from "./features/dashboard/routes.ts";
 import { reportRoutes } from "./features/reports/routes.ts";
 import { reminderRoutes } from "./features/reminders/routes.ts";
 import { ledgerRoutes } from "./features/ledger/routes.ts";
+import { searchRoutes } from "./features/search/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -81,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes);
   await app.register(reminderRoutes);
   await app.register(ledgerRoutes);
+  await app.register(searchRoutes);
 
   app.setNotFoundHandler((req, reply) => {
     reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);

@@ -1,10 +1,22 @@
-// 首页: sends each user to where their work is until the overview (issue 7) lands.
+// 首页: the overview for leaders and admin (their unit and its sub-units; ?unit= drills down);
+// staff keep 我的任务 as their home, where their own work is.
 import type { FastifyInstance } from "fastify";
 import { requireUser } from "../../plugins/auth.ts";
+import { dayIn } from "../../lib/dates.ts";
+import { overview, tzOffsetMinutes } from "./service.ts";
 
 export async function homeRoutes(app: FastifyInstance) {
+  const tz = app.config.timeZone;
+  let offsetFor = { day: "", minutes: 0 };
   app.get("/", { preHandler: requireUser }, (req, reply) => {
     const u = req.user!;
-    return reply.redirect(u.role === "staff" ? "/tasks/mine" : "/tasks", 303);
+    if (u.role === "staff") return reply.redirect("/tasks/mine", 303);
+    const now = app.clock();
+    const today = dayIn(tz, now);
+    if (offsetFor.day !== today) offsetFor = { day: today, minutes: tzOffsetMinutes(tz, now) };
+    const raw = Number((req.query as Record<string, string>).unit);
+    const unitId = Number.isInteger(raw) && raw > 0 ? raw : undefined;
+    const view = overview(app.db, u, today, offsetFor.minutes, unitId);
+    return reply.render("dashboard/index", { title: "首页", view });
   });
 }

@@ -52,7 +52,7 @@ export async function taskRoutes(app: FastifyInstance) {
       query: req.query,
       yellowDays: yellowDays(),
       units: svc.assignableUnits(app.db, c.actor.role === "staff" ? { ...c.actor, role: "leader" } : c.actor),
-      owners: svc.visibleOwners(app.db, c.actor),
+      owners: svc.visibleOwners(app.db, c.actor, filters.unit),
     };
     return reply.render(isHtmx(req) ? "tasks/_list" : "tasks/index", data);
   }

@@ -1,0 +1,240 @@
+// npm run bench [-- --tasks N --seconds S --connections C --fresh]
+// Builds (or reuses) a database at scale in bench/data/, starts the real server on it as a child
+// process (`node --import tsx server/main.ts`, template cache on, LOG_LEVEL=warn), and loads it
+// from this process with autocannon: a trivial route as the baseline, then the pages. Then it
+// times the reminder planner, extraction of the project's own test reports, a 10,000-row ledger
+// export and start-up, prints a table and writes bench/last.json.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { openDb, migrateDb } from "../db/client.ts";
+import { dayIn } from "../server/lib/dates.ts";
+import { buildBenchDb, scaleFor, BENCH_ADMIN, BENCH_OWNER, BENCH_PASSWORD, type Scale } from "./build.ts";
+import { timePlanner, timeExtractFixtures, timeLedger } from "./timings.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const TZ = "Asia/Shanghai";
+
+export const TARGETS = {
+  pages: { list: { rps: 1500, ratio: 0.04, p99_ms: 50 }, task: { rps: 1500, ratio: 0.04, p99_ms: 50 }, overview: { rps: 1500, ratio: 0.04, p99_ms: 50 }, search: { p99_ms: 100 } },
+  timings_ms: { plan: 1000, ledger_10k: 3000, startup: 1000 },
+} as const;
+
+type Page = { rps: number; p50_ms: number; p99_ms: number; ratio: number; errors: number };
+
+async function main() {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false } },
+  });
+  const tasks = Number(values.tasks);
+  const seconds = Number(values.seconds);
+  const connections = Number(values.connections);
+  if (!(tasks >= 100 && seconds >= 1 && connections >= 1)) throw new Error("用法：npm run bench -- --tasks N（≥100） --seconds S（≥1） [--connections C] [--fresh]");
+  const scale = scaleFor(tasks);
+  const dataDir = join(root, "bench", "data");
+  const dbFile = join(dataDir, `bench-${tasks}.db`);
+  const today = dayIn(TZ, new Date());
+
+  // ── 1. the database ──
+  mkdirSync(dataDir, { recursive: true });
+  if (values.fresh || !existsSync(dbFile)) {
+    for (const f of readdirSync(dataDir)) if (f.startsWith(`bench-${tasks}.db`)) rmSync(join(dataDir, f));
+    console.log(`建库：${tasks} 项任务 → ${dbFile}`);
+    const db = openDb(dbFile);
+    migrateDb(db);
+    const built = await buildBenchDb(db, scale, today, (s) => console.log(s));
+    db.$client.pragma("wal_checkpoint(TRUNCATE)");
+    db.$client.close();
+    console.log(`建库用时 ${built.seconds.toFixed(1)} s`);
+  } else console.log(`沿用已建的库：${dbFile}（--fresh 重建）`);
+  const db = openDb(dbFile);
+  migrateDb(db);
+  const q = <T>(sql: string, ...p: unknown[]) => db.$client.prepare(sql).get(...p) as T;
+  const counts = q<{ tasks: number; events: number; reports: number; units: number; users: number }>(
+    "SELECT (SELECT count(*) FROM tasks) tasks, (SELECT count(*) FROM task_events) events, (SELECT count(*) FROM reports) reports, (SELECT count(*) FROM units) units, (SELECT count(*) FROM users) users",
+  );
+  const ownerId = q<{ id: number }>("SELECT id FROM users WHERE email = ?", BENCH_OWNER).id;
+  // the list: a branch with a thousandth of the tasks, filtered by state
+  const listUnit = q<{ unit_id: number }>("SELECT unit_id FROM tasks WHERE state = 'doing' GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1").unit_id;
+  const taskIds = (db.$client.prepare("SELECT id FROM tasks ORDER BY (id * 7919) % 10007 LIMIT 500").all() as { id: number }[]).map((r) => r.id);
+  const postTasks = db.$client.prepare("SELECT id, version FROM tasks WHERE owner_id = ? AND state IN ('todo', 'doing') ORDER BY id").all(ownerId) as { id: number; version: number }[];
+  db.$client.close();
+
+  // ── 2. start-up, then the server under load ──
+  const port = await freePort();
+  const startups: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await startServer(dbFile, port);
+    startups.push(s.ms);
+    if (i < 2) await stopServer(s.child);
+    else {
+      try {
+        const pages = await loadPages(port, seconds, connections, { listUnit, taskIds, postTasks });
+        await stopServer(s.child);
+        // ── 3. timings in this process ──
+        const db2 = openDb(dbFile);
+        const plan = await timePlanner(db2, today, TZ);
+        const extract = await timeExtractFixtures(join(root, "test", "fixtures", "reports"));
+        const ledger = await timeLedger(db2, today, TZ);
+        db2.$client.close();
+        const startup = median(startups);
+        const out = {
+          scale: { ...scale, tasks: counts.tasks, history: counts.events, reports: counts.reports, units: counts.units, users: counts.users } satisfies Scale,
+          baseline: { rps: pages.baseline.rps },
+          pages: Object.fromEntries(Object.entries(pages).filter(([k]) => k !== "baseline").map(([k, v]) => [k, { rps: v.rps, p50_ms: v.p50_ms, p99_ms: v.p99_ms, ratio: v.ratio }])),
+          timings_ms: { plan: plan.ms, extract_fixtures: extract.ms, ledger_10k: ledger.ms, startup },
+          notes: {
+            when: new Date().toISOString(),
+            seconds,
+            connections,
+            machine: `${process.platform} ${process.arch}, Node ${process.version}`,
+            plan: plan.note,
+            extract_fixtures: extract.note,
+            ledger_10k: ledger.note,
+            startup: `median of 3 starts (${startups.join(", ")} ms): spawn of node --import tsx server/main.ts until /healthz answers`,
+            errors: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, v.errors])),
+          },
+        };
+        writeFileSync(join(root, "bench", "last.json"), JSON.stringify(out, null, 2) + "\n");
+        printTable(out);
+      } finally {
+        if (s.child.exitCode === null) await stopServer(s.child);
+      }
+    }
+  }
+}
+
+// ───────────── the load ─────────────
+
+async function loadPages(port: number, seconds: number, connections: number, d: { listUnit: number; taskIds: number[]; postTasks: { id: number; version: number }[] }) {
+  const base = `http://127.0.0.1:${port}`;
+  const admin = await signIn(base, BENCH_ADMIN);
+  const owner = await signIn(base, BENCH_OWNER);
+  const run = async (name: string, opts: Partial<autocannon.Options>) => {
+    const r = await autocannon({ url: base, connections, duration: seconds, ...opts } as autocannon.Options);
+    const errors = r.non2xx + r.errors + r.timeouts;
+    if (errors) console.log(`  ${name}: ${JSON.stringify({ non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, codes: r.statusCodeStats })}`);
+    console.log(`  ${name.padEnd(14)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${errors ? `  非 2xx/错误 ${errors}` : ""}`);
+    return { rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors };
+  };
+  console.log(`压测（${connections} 个连接，每项 ${seconds} s）：`);
+  const cookie = { cookie: admin.cookie };
+  const baseline = await run("baseline", { url: `${base}/healthz` });
+  const list = await run("list", { url: `${base}/tasks?unit=${d.listUnit}&state=doing`, headers: cookie });
+  let ti = 0;
+  const task = await run("task", { url: base, headers: cookie, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: `/tasks/${d.taskIds[ti++ % d.taskIds.length]}` }) }] });
+  const overview = await run("overview", { url: `${base}/`, headers: cookie });
+  const queries = ["组织生活会", "谈心谈话", "党费收缴", "发展党员程序", "会议记录"].map(encodeURIComponent);
+  let si = 0;
+  const search = await run("search", { url: base, headers: cookie, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: `/search?q=${queries[si++ % queries.length]}` }) }] });
+  // progress posts: round-robin over the owner's open tasks; each pass raises every version by one
+  const pool = d.postTasks;
+  if (pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
+  let pi = 0;
+  const boundary = "----rectifybench";
+  const progress_post = await run("progress_post", {
+    url: base,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (req: any) => {
+          const i = pi++;
+          const t = pool[i % pool.length];
+          const version = t.version + Math.floor(i / pool.length);
+          const field = (k: string, v: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+          const body = field("_csrf", owner.csrf) + field("version", String(version)) + field("text", `压测进展 ${i}：已组织专题学习`) + `--${boundary}--\r\n`;
+          return { ...req, path: `/tasks/${t.id}/progress`, body, headers: { cookie: owner.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "hx-request": "true" } };
+        },
+      },
+    ],
+  });
+  const withRatio = (p: { rps: number; p50_ms: number; p99_ms: number; errors: number }): Page => ({ ...p, ratio: Math.round((p.rps / baseline.rps) * 1000) / 1000 });
+  return { baseline: withRatio(baseline), list: withRatio(list), task: withRatio(task), overview: withRatio(overview), search: withRatio(search), progress_post: withRatio(progress_post) };
+}
+
+async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {
+  const page = await fetch(`${base}/login`);
+  const pre = page.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const res = await fetch(`${base}/login`, { method: "POST", redirect: "manual", headers: { cookie: pre.join("; "), "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ email, password: BENCH_PASSWORD, _csrf: csrf }) });
+  if (res.status !== 303) throw new Error(`登录失败：${email} ${res.status}`);
+  const cookie = [...res.headers.getSetCookie().map((c) => c.split(";")[0]), ...pre].join("; ");
+  const home = await (await fetch(`${base}/tasks/mine`, { headers: { cookie } })).text();
+  return { cookie, csrf: /data-csrf="([^"]+)"/.exec(home)![1] };
+}
+
+// ───────────── the server ─────────────
+
+async function startServer(dbFile: string, port: number): Promise<{ child: ChildProcess; ms: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    cwd: root,
+    env: { ...process.env, DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", TZ, SESSION_SECRET: "bench-".repeat(8) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`服务器未能启动（退出码 ${child.exitCode}）`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) return { child, ms: Math.round(performance.now() - t0) };
+    } catch {}
+    await new Promise((res) => setTimeout(res, 10));
+    if (performance.now() - t0 > 60_000) throw new Error("服务器 60 s 内未启动");
+  }
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((res) => {
+    if (child.exitCode !== null) return res();
+    child.once("exit", () => res());
+    child.kill("SIGTERM");
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+    s.on("error", rej);
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ───────────── the report ─────────────
+
+function printTable(out: { scale: Scale; baseline: { rps: number }; pages: Record<string, Omit<Page, "errors">>; timings_ms: Record<string, number | null> }) {
+  const pad = (s: string | number, n: number) => String(s).padStart(n);
+  const lines = [
+    "",
+    `规模：${out.scale.units} 个单位，${out.scale.users} 个账号，${out.scale.tasks} 项任务，${out.scale.history} 条历史，${out.scale.reports} 份报告`,
+    `页面            req/s    p50 ms   p99 ms   对基线比   目标`,
+    `baseline     ${pad(out.baseline.rps, 8)}                            1.000`,
+  ];
+  for (const [k, v] of Object.entries(out.pages)) {
+    const t = (TARGETS.pages as Record<string, Record<string, number>>)[k];
+    const goal = t ? [t.rps ? `≥${t.rps}/s` : "", t.ratio ? `≥${t.ratio * 100}%` : "", t.p99_ms ? `p99<${t.p99_ms}` : ""].filter(Boolean).join(" ") : "";
+    const ok = t ? (!t.rps || v.rps >= t.rps) && (!t.ratio || v.ratio >= t.ratio) && (!t.p99_ms || v.p99_ms < t.p99_ms) : true;
+    lines.push(`${k.padEnd(13)}${pad(v.rps, 8)} ${pad(v.p50_ms, 9)} ${pad(v.p99_ms, 8)} ${pad(v.ratio.toFixed(3), 10)}   ${goal}${t ? (ok ? " ✓" : " ✗") : ""}`);
+  }
+  lines.push("", "计时            ms       目标");
+  for (const [k, v] of Object.entries(out.timings_ms)) {
+    const t = (TARGETS.timings_ms as Record<string, number>)[k];
+    lines.push(`${k.padEnd(16)}${pad(v === null ? "—" : v, 6)}   ${t ? `<${t}${v === null ? "" : v < t ? " ✓" : " ✗"}` : ""}`);
+  }
+  lines.push("", "已写入 bench/last.json");
+  console.log(lines.join("\n"));
+}
+
+main().catch((e) => {
+  console.error("压测失败：", e);
+  process.exit(1);
+});

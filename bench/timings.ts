@@ -1,0 +1,54 @@
+// The benchmark's timed jobs, run in the bench process on the built database. The reminder
+// planner (server/features/reminders/) and the ledger export (server/features/ledger/) are
+// built on other branches; they are loaded by path, and until they are merged the timing is
+// null with a note saying so.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Db } from "../db/client.ts";
+import { extractFileToJson } from "../server/features/reports/extract/file.ts";
+
+export type Timing = { ms: number | null; note: string };
+
+async function optional(path: string): Promise<any | null> {
+  try {
+    return await import(new URL(path, import.meta.url).href);
+  } catch (e: any) {
+    if (e?.code === "ERR_MODULE_NOT_FOUND") return null;
+    throw e;
+  }
+}
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+/** loadPlanInput + plan() over every task, for today */
+export async function timePlanner(db: Db, today: string, tz: string): Promise<Timing> {
+  const send = await optional("../server/features/reminders/send.ts");
+  const planMod = await optional("../server/features/reminders/plan.ts");
+  if (!send?.loadPlanInput || !planMod?.plan) return { ms: null, note: "未计时：server/features/reminders/（提醒）尚未合并到本分支" };
+  const t0 = performance.now();
+  const input = send.loadPlanInput(db, today);
+  const mails = planMod.plan(input.tasks, input.users, input.log, today, { ...planMod.DEFAULT_PLAN_SETTINGS, timeZone: tz, now: new Date() });
+  return { ms: ms(t0), note: `读取 ${input.tasks.length} 项任务并生成 ${mails.length} 封提醒的计划` };
+}
+
+/** every report under test/fixtures/reports, read and extracted as `npm run cli -- extract` does */
+export async function timeExtractFixtures(dir: string): Promise<Timing> {
+  const files = readdirSync(dir).filter((f) => /\.(txt|docx|doc)$/.test(f));
+  const t0 = performance.now();
+  let problems = 0;
+  for (const f of files) problems += ((await extractFileToJson(join(dir, f))) as { problems: unknown[] }).problems.length;
+  return { ms: ms(t0), note: `${files.length} 份报告，识别出 ${problems} 个问题` };
+}
+
+/** the 整改台账 of a committee holding ~10,000 tasks (rows cut to 10,000), composed and written as .xlsx */
+export async function timeLedger(db: Db, today: string, tz: string): Promise<Timing> {
+  const svc = await optional("../server/features/ledger/service.ts");
+  const xlsx = await optional("../server/features/ledger/xlsx.ts");
+  if (!svc?.ledger || !xlsx?.ledgerXlsx) return { ms: null, note: "未计时：server/features/ledger/（台账导出）尚未合并到本分支" };
+  const unit = db.$client.prepare("SELECT u.id FROM units u WHERE u.kind = 'committee' AND u.parent_id IS NOT NULL ORDER BY u.id LIMIT 1").get() as { id: number };
+  const t0 = performance.now();
+  const l = svc.ledger(db, svc.SYSTEM_ACTOR, { unit: unit.id }, today, today, tz);
+  const rows = l.rows.slice(0, 10_000);
+  const buf: Buffer = await xlsx.ledgerXlsx({ title: l.title, asOf: l.asOf, rows });
+  return { ms: ms(t0), note: `${rows.length} 行（该党委共 ${l.rows.length} 项任务），.xlsx ${Math.round(buf.length / 1024)} KB` };
+}

@@ -1,0 +1,23 @@
+// The database's change counter for figures and the unit tree (stats_version, bumped by
+// triggers in the writing transaction: db/migrations/0003_overview_stats.sql). Anything derived
+// from tasks' states/deadlines or from the units may be memoised under it.
+import type { Statement } from "better-sqlite3";
+import type { Db } from "../../db/client.ts";
+
+const stmts = new WeakMap<Db, Statement>();
+
+export function statsVersion(db: Db): number {
+  let s = stmts.get(db);
+  if (!s) stmts.set(db, (s = db.$client.prepare("SELECT n FROM stats_version WHERE id = 1")));
+  return s.pluck().get() as number;
+}
+
+/** memo(db, key, build): build() once per (database, key, change counter) */
+export function memoByVersion<T>(cache: WeakMap<Db, { v: number; value: T }>, db: Db, build: () => T): T {
+  const v = statsVersion(db);
+  const hit = cache.get(db);
+  if (hit && hit.v === v) return hit.value;
+  const value = build();
+  cache.set(db, { v, value });
+  return value;
+}
