@@ -174,7 +174,7 @@ async function startServer(dbFile: string, port: number): Promise<{ child: Child
   const t0 = performance.now();
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
     cwd: root,
-    env: { ...process.env, DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", TZ, SESSION_SECRET: "bench-".repeat(8) },
+    env: { ...process.env, DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (;;) {

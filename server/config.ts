@@ -40,13 +40,14 @@ const schema = z.object({
     .string()
     .default("30 8 * * *")
     .refine((p) => {
+      if (p === "off") return true; // no schedule in the server: run `npm run cli -- remind` from the system's cron
       try {
         new Cron(p, { paused: true }).stop();
         return true;
       } catch {
         return false;
       }
-    }, "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）"),
+    }, "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）；不在服务器内定时发送时设为 off"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RECTIFY_DEV: bool.default(false),
 });

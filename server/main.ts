@@ -32,8 +32,12 @@ async function main() {
     lines.push("未载入演示数据（SEED_DEMO=0）。创建第一个管理员：npm run cli -- user add --email E --name N --role admin --unit UNIT --password P");
   }
   const mailer = createMailer(config);
-  const schedule = startReminderSchedule({ db, config, mailer, log: app.log });
-  lines.push(`提醒邮件：${config.smtpUrl ? "经 SMTP 发送" : `写入发件箱 ${config.outboxDir}`}，下次运行 ${schedule.next()?.toLocaleString("zh-CN", { timeZone: config.timeZone }) ?? "—"}（${config.timeZone}）`);
+  const schedule = config.remindCron === "off" ? null : startReminderSchedule({ db, config, mailer, log: app.log });
+  lines.push(
+    schedule
+      ? `提醒邮件：${config.smtpUrl ? "经 SMTP 发送" : `写入发件箱 ${config.outboxDir}`}，下次运行 ${schedule.next()?.toLocaleString("zh-CN", { timeZone: config.timeZone }) ?? "—"}（${config.timeZone}）`
+      : "提醒邮件：服务器内不定时发送（REMIND_CRON=off），请用 npm run cli -- remind 由系统定时任务运行",
+  );
   console.log(lines.join("\n"));
 
   let closing = false;
@@ -42,7 +46,7 @@ async function main() {
     closing = true;
     app.log.info({ signal }, "closing");
     try {
-      schedule.stop();
+      schedule?.stop();
       await app.close();
     } finally {
       mailer.close();

@@ -23,7 +23,11 @@ export function isIsoDay(s: unknown): s is string {
 
 /** The calendar day of `at` in time zone `tz`, as 'YYYY-MM-DD'. */
 export function dayIn(tz: string, at: Date = new Date()): string {
-  const parts = formatter("day", tz, () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })).formatToParts(at);
+  const f = formatter("day", tz, () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }));
+  // en-CA prints YYYY-MM-DD; format() is several times cheaper than formatToParts()
+  const s = f.format(at);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
+  const parts = f.formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)!.value;
   return `${get("year")}-${get("month")}-${get("day")}`;
 }

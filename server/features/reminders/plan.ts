@@ -212,7 +212,13 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     return u && u.active && u.remindEnabled && u.email ? u : null;
   };
   const nameOf = (id: number | null) => (id == null ? "" : (byId.get(id)?.name ?? ""));
-  const localDay = (iso: string) => dayIn(s.timeZone, new Date(iso));
+  // the same moments are asked about once per leader whose digest they fall in: remember them
+  const days = new Map<string, string>();
+  const localDay = (iso: string) => {
+    let d = days.get(iso);
+    if (d === undefined) days.set(iso, (d = dayIn(s.timeZone, new Date(iso))));
+    return d;
+  };
 
   /** null when the item must not be sent now; else its attempts so far */
   const due = (key: string): number | null => {
@@ -285,9 +291,18 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
   // weekly digest, Monday (caught up until Friday), to each leader for their unit and sub-units
   const monday = mondayOf(today);
   if (daysBetween(monday, today) <= s.weeklyCatchUpDays) {
+    // tasks by unit path, so a leader's subtree is found among the units, not among all tasks
+    const byPath = new Map<string, PlanTask[]>();
+    for (const t of tasks) {
+      const list = byPath.get(t.unitPath);
+      if (list) list.push(t);
+      else byPath.set(t.unitPath, [t]);
+    }
+    const paths = [...byPath.keys()];
     for (const u of users) {
       if (u.role !== "leader" || !reachable(u.id)) continue;
-      const digest = weeklyDigest(tasks.filter((t) => inSubtree(t.unitPath, u.unitPath)), u, monday, today, localDay, nameOf);
+      const mine = paths.filter((p) => inSubtree(p, u.unitPath)).flatMap((p) => byPath.get(p)!);
+      const digest = weeklyDigest(mine, u, monday, today, localDay, nameOf);
       if (digest.total === 0) continue;
       const ok = add("weekly", u, { taskId: null, kind: "weekly", day: monday }, null);
       if (ok) mails.get(`${u.id}:weekly`)!.digest = digest;

@@ -47,4 +47,6 @@ test("the plain-text body: one block per task with its link, a blank line betwee
 test("REMIND_CRON is checked at start: a bad expression stops it with a message naming the variable", () => {
   assert.equal(loadConfig({ REMIND_CRON: "0 7 * * 1-5", SESSION_SECRET: "x".repeat(40) }).remindCron, "0 7 * * 1-5");
   assert.throws(() => loadConfig({ REMIND_CRON: "every morning", SESSION_SECRET: "x".repeat(40) }), (e: unknown) => e instanceof ConfigError && /REMIND_CRON/.test(e.message) && /cron 表达式/.test(e.message));
+  // "off": no schedule in the server (the system's cron runs `npm run cli -- remind`)
+  assert.equal(loadConfig({ REMIND_CRON: "off", SESSION_SECRET: "x".repeat(40) }).remindCron, "off");
 });
