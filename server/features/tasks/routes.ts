@@ -45,16 +45,18 @@ export async function taskRoutes(app: FastifyInstance) {
     const c = ctx(req);
     const filters = { ...parseFilters(req.query as Record<string, string>), ...view.fixed };
     const result = svc.listTasks(app.db, c.actor, filters, c.today);
+    // the filter form's choices only on a whole page; htmx swaps the list alone
+    const full = !isHtmx(req);
     const data = {
       ...view,
       result,
       filters,
       query: req.query,
       yellowDays: yellowDays(),
-      units: svc.assignableUnits(app.db, c.actor.role === "staff" ? { ...c.actor, role: "leader" } : c.actor),
-      owners: svc.visibleOwners(app.db, c.actor, filters.unit),
+      units: full ? svc.assignableUnits(app.db, c.actor.role === "staff" ? { ...c.actor, role: "leader" } : c.actor) : [],
+      ...(full && !view.fixed.mine ? svc.visibleOwners(app.db, c.actor, filters.unit, filters.owner) : { owners: [], manyOwners: false }),
     };
-    return reply.render(isHtmx(req) ? "tasks/_list" : "tasks/index", data);
+    return reply.render(full ? "tasks/index" : "tasks/_list", data);
   }
 
   app.get("/tasks", (req, reply) => renderList(req, reply, { title: "任务列表", base: "/tasks", fixed: {} }));
