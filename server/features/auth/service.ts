@@ -61,13 +61,27 @@ export async function login(db: Db, email: string, password: string, now: Date, 
   return { ok: true, token, user };
 }
 
+/** Every request asks these two: prepared once per database, so drizzle builds their SQL once. */
+const prepared = new WeakMap<Db, ReturnType<typeof prepareSessionQueries>>();
+function prepareSessionQueries(db: Db) {
+  return {
+    session: db.select().from(sessions).where(eq(sessions.id, sql.placeholder("sid"))).prepare(),
+    user: db
+      .select({ id: users.id, role: users.role, unitId: users.unitId, name: users.name, email: users.email, active: users.active, unitPath: units.path, unitName: units.name })
+      .from(users)
+      .innerJoin(units, eq(units.id, users.unitId))
+      .where(eq(users.id, sql.placeholder("id")))
+      .prepare(),
+  };
+}
+function queries(db: Db) {
+  let q = prepared.get(db);
+  if (!q) prepared.set(db, (q = prepareSessionQueries(db)));
+  return q;
+}
+
 function sessionUser(db: Db, userId: number): SessionUser | null {
-  const r = db
-    .select({ id: users.id, role: users.role, unitId: users.unitId, name: users.name, email: users.email, active: users.active, unitPath: units.path, unitName: units.name })
-    .from(users)
-    .innerJoin(units, eq(units.id, users.unitId))
-    .where(eq(users.id, userId))
-    .get();
+  const r = queries(db).user.get({ id: userId });
   if (!r || !r.active) return null;
   return { id: r.id, role: r.role as Role, unitId: r.unitId, unitPath: r.unitPath, name: r.name, email: r.email, unitName: r.unitName };
 }
@@ -76,7 +90,7 @@ function sessionUser(db: Db, userId: number): SessionUser | null {
 export function resumeSession(db: Db, token: string | undefined, now: Date, ttlMs: number): { sid: string; user: SessionUser } | null {
   if (!token || token.length > 100) return null;
   const sid = hashToken(token);
-  const s = db.select().from(sessions).where(eq(sessions.id, sid)).get();
+  const s = queries(db).session.get({ sid });
   if (!s) return null;
   const nowIso = now.toISOString();
   if (s.expiresAt <= nowIso || now.getTime() - Date.parse(s.createdAt) > ABSOLUTE_MAX_MS) {

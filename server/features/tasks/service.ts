@@ -135,18 +135,10 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
 // ───────────────────────── one task ─────────────────────────
 
 function loadScope(db: Db, id: number) {
-  const t = db
-    .select({ task: tasks, unitPath: units.path, requireCheck: units.requireSignoffCheck })
-    .from(tasks)
-    .innerJoin(units, eq(units.id, tasks.unitId))
-    .where(eq(tasks.id, id))
-    .get();
+  const q = taskPage(db);
+  const t = Number.isSafeInteger(id) ? q.scope.get({ id }) : undefined;
   if (!t) return null;
-  const pending = db
-    .select()
-    .from(extensionRequests)
-    .where(and(eq(extensionRequests.taskId, id), eq(extensionRequests.status, "pending")))
-    .get();
+  const pending = q.pending.get({ id });
   const scope: TaskScope = {
     unitId: t.task.unitId,
     unitPath: t.unitPath,
@@ -159,31 +151,61 @@ function loadScope(db: Db, id: number) {
   return { task: t.task, scope, requireCheck: t.requireCheck, pending };
 }
 
+/**
+ * The task page's queries, prepared once per database: their shape never changes, only the id,
+ * so drizzle builds the SQL once instead of on every request.
+ */
+const actorUser = aliasedTable(users, "actor_user");
+const taskPageQueries = new WeakMap<Db, ReturnType<typeof prepareTaskPage>>();
+function prepareTaskPage(db: Db) {
+  const id = sql.placeholder("id");
+  return {
+    scope: db
+      .select({ task: tasks, unitPath: units.path, requireCheck: units.requireSignoffCheck })
+      .from(tasks)
+      .innerJoin(units, eq(units.id, tasks.unitId))
+      .where(eq(tasks.id, id))
+      .prepare(),
+    pending: db
+      .select()
+      .from(extensionRequests)
+      .where(and(eq(extensionRequests.taskId, id), eq(extensionRequests.status, "pending")))
+      .prepare(),
+    unit: db.select().from(units).where(eq(units.id, id)).prepare(),
+    name: db.select({ name: users.name }).from(users).where(eq(users.id, id)).prepare(),
+    events: db
+      .select({ e: taskEvents, actorName: actorUser.name })
+      .from(taskEvents)
+      .leftJoin(actorUser, eq(actorUser.id, taskEvents.actorId))
+      .where(eq(taskEvents.taskId, id))
+      .orderBy(desc(taskEvents.at), desc(taskEvents.id))
+      .prepare(),
+    files: db.select().from(attachments).where(eq(attachments.taskId, id)).orderBy(asc(attachments.id)).prepare(),
+    problem: db
+      .select({ id: problems.id, text: problems.text, category: problems.category, reportId: reports.id, reportTitle: reports.title })
+      .from(problems)
+      .innerJoin(reports, eq(reports.id, problems.reportId))
+      .where(eq(problems.id, id))
+      .prepare(),
+  };
+}
+function taskPage(db: Db) {
+  let q = taskPageQueries.get(db);
+  if (!q) taskPageQueries.set(db, (q = prepareTaskPage(db)));
+  return q;
+}
+
 export function getTask(db: Db, actor: Actor, id: number) {
   const s = loadScope(db, id);
   if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该任务，可能您没有权限查看");
   const t = s.task;
-  const u = db.select().from(units).where(eq(units.id, t.unitId)).get()!;
-  const nameOf = (uid: number | null) => (uid ? (db.select({ name: users.name }).from(users).where(eq(users.id, uid)).get()?.name ?? "") : "");
-  const actorUser = aliasedTable(users, "actor_user");
-  const events = db
-    .select({ e: taskEvents, actorName: actorUser.name })
-    .from(taskEvents)
-    .leftJoin(actorUser, eq(actorUser.id, taskEvents.actorId))
-    .where(eq(taskEvents.taskId, id))
-    .orderBy(desc(taskEvents.at), desc(taskEvents.id))
-    .all()
-    .map((r) => ({ ...r.e, actorName: r.actorName ?? "系统", data: r.e.data ? JSON.parse(r.e.data) : null }));
-  const files = db.select().from(attachments).where(eq(attachments.taskId, id)).orderBy(asc(attachments.id)).all();
-  const problem = t.problemId
-    ? db
-        .select({ id: problems.id, text: problems.text, category: problems.category, reportId: reports.id, reportTitle: reports.title })
-        .from(problems)
-        .innerJoin(reports, eq(reports.id, problems.reportId))
-        .where(eq(problems.id, t.problemId))
-        .get()
-    : null;
-  const linkedUnit = t.linkedUnitId ? db.select().from(units).where(eq(units.id, t.linkedUnitId)).get() : null;
+  const q = taskPage(db);
+  const u = q.unit.get({ id: t.unitId })!;
+  const nameOf = (uid: number | null) => (uid ? (q.name.get({ id: uid })?.name ?? "") : "");
+  const events = q.events.all({ id }).map((r) => ({ ...r.e, actorName: r.actorName ?? "系统", data: r.e.data ? JSON.parse(r.e.data) : null }));
+  const files = q.files.all({ id });
+  const problem = t.problemId ? (q.problem.get({ id: t.problemId }) ?? null) : null;
+  const linkedUnit = t.linkedUnitId ? (q.unit.get({ id: t.linkedUnitId }) ?? null) : null;
   const allowed = (Object.keys(ACTION_LABEL) as Action[]).filter((a) => can(actor, a, s.scope) && nextState(t.state, a, { requireCheck: s.requireCheck }) !== null);
   return {
     task: t,
