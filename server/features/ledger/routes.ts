@@ -9,8 +9,6 @@ import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { isState, type TaskFilters } from "../tasks/service.ts";
 import * as svc from "./service.ts";
 import { blocksToText, liveSectionText } from "./compose.ts";
-import { reportDocx } from "./docx.ts";
-import { ledgerXlsx } from "./xlsx.ts";
 
 type Query = Record<string, string | undefined>;
 const int = (v: unknown) => {
@@ -66,7 +64,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
   /** 整改情况报告 .docx */
   app.get("/reports/:id/export.docx", async (req, reply) => {
     const { asOf, doc } = progress(req);
-    const buf = await reportDocx({ title: doc.title, blocks: doc.blocks });
+    const buf = await (await import("./docx.ts")).reportDocx({ title: doc.title, blocks: doc.blocks });
     return reply
       .header("Content-Disposition", contentDisposition(svc.reportFileName(doc.title, asOf)))
       .header("Cache-Control", "private, no-store")
@@ -83,7 +81,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
     const filters = listFilters(q);
     const unit = filters.unit;
     const l = svc.ledger(app.db, req.user!, { report: int(q.report), unit, filters: { ...filters, unit: undefined } }, asOf, t, app.config.timeZone);
-    const buf = await ledgerXlsx({ title: l.title, asOf, rows: l.rows, generatedAt: app.clock() });
+    const buf = await (await import("./xlsx.ts")).ledgerXlsx({ title: l.title, asOf, rows: l.rows, generatedAt: app.clock() });
     return reply
       .header("Content-Disposition", contentDisposition(svc.ledgerFileName(l.name, asOf)))
       .header("Cache-Control", "private, no-store")

@@ -1,7 +1,10 @@
 // Admin pages: 提醒记录 (the reminder log, with a resend button) and 发件箱 (the .eml files
 // written when no SMTP_URL is set).
 import type { FastifyInstance } from "fastify";
-import { simpleParser, type AddressObject } from "mailparser";
+import type { AddressObject } from "mailparser";
+// mailparser is loaded when a mail is first shown, not at start-up
+type ParseOptions = import("mailparser").SimpleParserOptions;
+const simpleParser = async (source: Buffer | string, options: ParseOptions) => (await import("mailparser")).simpleParser(source, options);
 import { requireAdmin } from "../../plugins/auth.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { NotFoundError } from "../../lib/errors.ts";

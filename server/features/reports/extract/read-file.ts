@@ -1,6 +1,4 @@
 // Reads an uploaded report: .docx, .doc or plain text (UTF-8 or GB18030), recognised by content.
-import mammoth from "mammoth";
-import WordExtractor from "word-extractor";
 import iconv from "iconv-lite";
 
 /** A file that cannot be read as a report. The message is shown to the user. */
@@ -53,7 +51,7 @@ async function readDocx(buf: Buffer): Promise<ReportFile> {
     throw new ReportFileError(`${UNSUPPORTED}（这是压缩包，不是 Word 文档）`);
   }
   try {
-    const { value } = await mammoth.extractRawText({ buffer: buf });
+    const { value } = await (await import("mammoth")).default.extractRawText({ buffer: buf });
     return { text: value, format: "docx" };
   } catch {
     throw new ReportFileError("文件不是有效的 Word 文档：文件已损坏或不完整，请用 Word 另存后重新上传");
@@ -62,7 +60,7 @@ async function readDocx(buf: Buffer): Promise<ReportFile> {
 
 async function readDoc(buf: Buffer): Promise<ReportFile> {
   try {
-    const doc = await new WordExtractor().extract(buf);
+    const doc = await new (await import("word-extractor")).default().extract(buf);
     return { text: doc.getBody(), format: "doc" };
   } catch {
     throw new ReportFileError("文件不是有效的 Word 文档：无法读取这个 .doc 文件，请用 Word 另存为 .docx 后重新上传");
