@@ -4,19 +4,17 @@
 // the downloads arrive under their Chinese names.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+
 import { join } from "node:path";
 import ExcelJS from "exceljs";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { makeApp, PASSWORD } from "../helpers/app.ts";
+import type { Page } from "playwright-core";
+import { makeApp } from "../helpers/app.ts";
+import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import * as tasks from "../../server/features/tasks/service.ts";
 import { addDays, cnDate, dayIn } from "../../server/lib/dates.ts";
 import { actorsOf, insertReport } from "../features/ledger/story.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = join(process.cwd(), "test-results");
-
-test("signing off a task changes the report section and the ledger, in a real browser", { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）` }, async (t) => {
+test("signing off a task changes the report section and the ledger, in a real browser", { timeout: 120_000, skip: NO_BROWSER }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   ta.clock.now = new Date(); // the browser's date input and the server agree on today
@@ -36,21 +34,8 @@ test("signing off a task changes the report section and the ledger, in a real br
   tasks.postProgress(ctx(a.owner, 3), t1, v(t1), "组织委员已当场记录10月支委会", []);
   tasks.requestSignOff(ctx(a.owner, 2), t1, v(t1), "申请销号");
 
-  await ta.app.listen({ port: 0, host: "127.0.0.1" });
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`;
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  t.after(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "zh-CN", acceptDownloads: true });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
-  const page: Page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=email]", "leader@t.cn");
-  await page.fill("input[name=password]", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const { base, as } = await browse(t, ta);
+  const page: Page = await as("leader@t.cn", { width: 1200, height: 900 }, (context) => context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base }));
 
   const ledgerStates = async (): Promise<{ name: string; states: unknown[] }> => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(".toolbar a:has-text('导出台账')")]);
@@ -92,7 +77,6 @@ test("signing off a task changes the report section and the ledger, in a real br
   assert.match(copied, /^　　共查摆问题5个，已整改销号1个/);
   assert.doesNotMatch(copied, /主要做法及成效/, "only the 整改措施 section");
 
-  mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "report-progress.png"), fullPage: true });
 
   // back to yesterday: htmx swaps the section, the URL follows, the links carry the date

@@ -2,18 +2,15 @@
 // are there, typing in the search box swaps in highlighted results without a page load.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { makeApp, PASSWORD } from "../helpers/app.ts";
+import { makeApp } from "../helpers/app.ts";
+import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import { createTask } from "../../server/features/tasks/service.ts";
 import { updateUnit } from "../../server/features/admin/service.ts";
 import { dayIn, addDays } from "../../server/lib/dates.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = join(process.cwd(), "test-results");
-
-test("the overview draws and active search answers as one types", { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）` }, async (t) => {
+test("the overview draws and active search answers as one types", { timeout: 120_000, skip: NO_BROWSER }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   ta.clock.now = new Date();
@@ -25,21 +22,12 @@ test("the overview draws and active search answers as one types", { timeout: 120
   titles.forEach((title, i) =>
     createTask(c, { title, goal: "", measures: "建立台账，逐月核对", coUnits: "", unitId: i % 2 ? ta.ids.a : ta.ids.b, ownerId: i % 2 ? ta.ids.owner : ta.ids.stranger, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: addDays(today, 3 + i * 10) }),
   );
-  await ta.app.listen({ port: 0, host: "127.0.0.1" });
-  const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`;
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-  t.after(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "zh-CN" })).newPage();
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=email]", "leader@t.cn");
-  await page.fill("input[name=password]", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const { base, as } = await browse(t, ta);
+  const page = await as("leader@t.cn", { width: 1200, height: 900 });
   await page.goto(`${base}/`);
   assert.equal(await page.locator("svg[role=img]").count(), 3);
   assert.match(await page.locator(".kpis").innerText(), /4\s*任务总数/);
   assert.match(await page.locator("tr.flagged").first().innerText(), /第二党支部\s*后进/);
-  mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "overview.png"), fullPage: true });
 
   // active search: no submit, the results swap in

@@ -2,7 +2,7 @@
 // listening on a free loopback port. Browser tests skip with a clear message where it is absent.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { TestContext } from "node:test";
 import { PASSWORD, type TestApp } from "./app.ts";
 
@@ -12,7 +12,9 @@ export const ARTIFACTS = join(process.cwd(), "test-results");
 export const NO_BROWSER = existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）`;
 
 /** Starts the app on a free port with today's real date (the browser's date inputs agree) and a browser. */
-export async function browse(t: TestContext, ta: TestApp): Promise<{ base: string; browser: Browser; as: (email: string, viewport?: { width: number; height: number }) => Promise<Page> }> {
+type SignIn = (email: string, viewport?: { width: number; height: number }, setup?: (ctx: BrowserContext) => Promise<void>) => Promise<Page>;
+
+export async function browse(t: TestContext, ta: TestApp): Promise<{ base: string; browser: Browser; as: SignIn }> {
   ta.clock.now = new Date();
   await ta.app.listen({ port: 0, host: "127.0.0.1" });
   const base = `http://127.0.0.1:${(ta.app.server.address() as { port: number }).port}`;
@@ -23,8 +25,9 @@ export async function browse(t: TestContext, ta: TestApp): Promise<{ base: strin
   t.after(() => browser.close());
   mkdirSync(ARTIFACTS, { recursive: true });
   /** a signed-in page of its own browser context */
-  const as = async (email: string, viewport = { width: 1280, height: 900 }): Promise<Page> => {
-    const ctx = await browser.newContext({ viewport, locale: "zh-CN" });
+  const as: SignIn = async (email, viewport = { width: 1280, height: 900 }, setup) => {
+    const ctx = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true });
+    if (setup) await setup(ctx);
     const page = await ctx.newPage();
     await page.goto(`${base}/login`);
     await page.fill("input[name=email]", email);
