@@ -4,7 +4,6 @@
 // the downloads arrive under their Chinese names.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import type { Page } from "playwright-core";

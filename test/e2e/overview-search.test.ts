@@ -2,7 +2,6 @@
 // are there, typing in the search box swaps in highlighted results without a page load.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-
 import { join } from "node:path";
 import { makeApp } from "../helpers/app.ts";
 import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
