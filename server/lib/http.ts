@@ -5,3 +5,9 @@ export function contentDisposition(name: string, type: "inline" | "attachment" =
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
+
+/** A form or query value as a positive whole number (an id, a page), else undefined. */
+export function positiveInt(v: unknown): number | undefined {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}

@@ -1,4 +1,5 @@
 // 单位管理 and 账号管理 (admin only), and the system settings.
+import { positiveInt } from "../../lib/http.ts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { eq } from "drizzle-orm";
 import { requireAdmin } from "../../plugins/auth.ts";
@@ -10,10 +11,7 @@ import * as svc from "./service.ts";
 import { getSetting, setSetting } from "./settings.ts";
 
 type Body = Record<string, string | undefined>;
-const int = (v: unknown) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : null;
-};
+const int = (v: unknown) => positiveInt(v) ?? null;
 
 function unitInput(b: Body): svc.UnitInput {
   return {

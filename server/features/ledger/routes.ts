@@ -4,17 +4,14 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireUser } from "../../plugins/auth.ts";
 import { isHtmx } from "../../plugins/views.ts";
 import { dayIn, isIsoDay } from "../../lib/dates.ts";
-import { contentDisposition } from "../../lib/http.ts";
+import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { isState, type TaskFilters } from "../tasks/service.ts";
 import * as svc from "./service.ts";
 import { blocksToText, liveSectionText } from "./compose.ts";
 
 type Query = Record<string, string | undefined>;
-const int = (v: unknown) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-};
+const int = positiveInt;
 
 export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -14,7 +14,7 @@ import { isHtmx } from "../../plugins/views.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { DomainError, ForbiddenError, ValidationError } from "../../lib/errors.ts";
 import { dayIn } from "../../lib/dates.ts";
-import { contentDisposition } from "../../lib/http.ts";
+import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import { readMultipart } from "../../lib/multipart.ts";
 import { assignableUnits, assignableUsers } from "../tasks/service.ts";
 import { getSetting } from "../admin/settings.ts";
@@ -22,10 +22,7 @@ import * as svc from "./service.ts";
 import type { ItemPatch, DeadlineKind } from "./draft.ts";
 
 type Body = Record<string, string | string[] | undefined>;
-const int = (v: unknown) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-};
+const int = positiveInt;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
 const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

@@ -7,17 +7,14 @@ import { isHtmx } from "../../plugins/views.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { DomainError, ValidationError } from "../../lib/errors.ts";
 import { dayIn, isIsoDay } from "../../lib/dates.ts";
-import { contentDisposition } from "../../lib/http.ts";
+import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import * as svc from "./service.ts";
 import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT } from "./evidence.ts";
 import { readMultipart } from "../../lib/multipart.ts";
 import { getSetting } from "../admin/settings.ts";
 
 type Body = Record<string, string | undefined>;
-const int = (v: unknown) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-};
+const int = positiveInt;
 
 export async function taskRoutes(app: FastifyInstance) {
   app.addHook("preHandler", requireUser);
