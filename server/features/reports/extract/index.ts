@@ -6,7 +6,7 @@
 // Every returned text is cut from the input: text === collapseBreaks(input.slice(start, end)).
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
 import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
-import { headingKind, type Kind } from "./kinds.ts";
+import { headingKind, reportYear, type Kind } from "./kinds.ts";
 import { findTables } from "./table.ts";
 import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
@@ -56,7 +56,7 @@ function extract(input: string): Extracted {
     v = chars.join("");
   }
   // the closing block (attachments, signature, date, 抄送) holds no items
-  const doc = buildTree(v.slice(0, closingStart(v)));
+  const doc = buildTree(v.slice(0, closingStart(v)), reportYear(v));
   const titleRange = findTitle(doc);
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
@@ -163,7 +163,7 @@ function explicitKinds(doc: Doc): { P: boolean; M: boolean; weakM: boolean } {
     for (const c of n.children) {
       if (INLINE_STYLES.has(c.style)) continue;
       const t = headingTitle(doc, c);
-      const hk = t.length <= 30 ? headingKind(t) : null;
+      const hk = t.length <= 30 ? headingKind(t, doc.year) : null;
       if (hk) {
         if (hk.kind === "P") res.P = true;
         if (hk.kind === "M") res[hk.weak ? "weakM" : "M"] = true;
@@ -238,7 +238,7 @@ class Walker {
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return null;
     const t = headingTitle(this.doc, c);
     if (t.length > 30) return null;
-    const hk = headingKind(t);
+    const hk = headingKind(t, this.doc.year);
     if (!hk || (hk.weak && !this.opt.weakM)) return null;
     if (cur === "O") return hk.kind;
     if (hk.kind !== cur && t.replace(/[\sX*]/g, "").length <= 14) return hk.kind;

@@ -96,7 +96,7 @@ function titleLine(s: string): { text: string; end: number } | null {
 // A line that ends a paragraph ends with one of these (";" does not: "A；\nB；" reads the same joined).
 const TERMINAL_END = /[。!?:…”"’)】》]$/;
 // A line that opens with a number or an item word starts a paragraph of its own.
-const LINE_START_MARKER = /^[ ]*(?:[一二三四五六七八九十]{1,3}[、.是要]|\(|\d{1,2}[.、)]|[\u2460-\u249b\u2776-\u277f]|第[一二三四五六七八九十]{1,3}|首先|其次|再次|此外|最后|有的|问题|存在问题|整改措施|原因|下一步)/;
+const LINE_START_MARKER = /^[ ]*(?:[一二三四五六七八九十]{1,3}[ ]?[、.是要]|\(|\d{1,2}[ ]?[.、)]|[\u2460-\u249b\u2776-\u277f]|第[一二三四五六七八九十]{1,3}|首先|其次|再次|此外|最后|有的|问题|存在问题|整改措施|原因|下一步)/;
 
 /**
  * Line breaks that only wrap a line (a long line cut mid-sentence, "put in mid-sentence") are
