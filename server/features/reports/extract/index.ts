@@ -211,6 +211,9 @@ function isPureKindTitle(t: string): boolean {
   return t.replace(/当前|目前|主要|突出|存在|问题|不足|差距|短板|原因|分析|剖析|根源|整改|措施|下一步|工作|计划|打算|清单|具体|表现|自查|发现|查摆|对策|建议|意见|要求|情况|的|及|和|与|[\sX*、,.:;()]/g, "").length <= 2;
 }
 
+/** A line that names a problem to answer it: "关于“学习不深入”的问题", "针对XX问题". */
+const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题$/;
+
 /** The end of a problem's own text that introduces details of it, not further problems. */
 const DETAIL_INTRO = /[。,;]\s*(?:主要|具体)?(?:表现(?:在|为)?|体现(?:在|为)|例如|比如)(?:以下几个方面|以下方面|如下|几个方面)?\s*[:,]?\s*$/;
 
@@ -226,11 +229,57 @@ class Walker {
   run() {
     const root = this.doc.root;
     for (const c of root.children) {
-      const hk = this.headingOf(c, "O");
+      const hk = this.sectionKind(c, "O");
       const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
       if (r) this.sections.push({ node: c, kind: hk ?? "O", range: r });
     }
     this.walk(root, "O", null, false);
+  }
+
+  /** Sections whose items are problems answered one by one ("1.关于“…”的问题" then what was done). */
+  private answered = new Set<Node>();
+
+  /**
+   * The kind of a section: what its heading announces, or what its items are. A section whose
+   * items are "关于“…”的问题" lines lists problems whatever its heading says ("反馈意见逐项整改
+   * 情况"); under a measures heading, the text below each such line is what is done about it.
+   */
+  private sectionKind(c: Node, cur: Kind): Kind | null {
+    const hk = this.headingOf(c, cur);
+    if (hk === "P" || hk === "C" || hk === "O") return hk;
+    if (hk === null && cur !== "O") return null;
+    if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return hk;
+    if (!this.problemItems(c)) return hk;
+    if (hk === "M") this.answered.add(c);
+    return "P";
+  }
+
+  /** Whether most of a node's numbered children are lines that name a problem: "1.关于“X”的问题". */
+  private problemItems(n: Node): boolean {
+    const kids = n.children.filter((k) => !INLINE_STYLES.has(k.style));
+    if (kids.length < 2) return false;
+    let hits = 0;
+    for (const k of kids) {
+      const te = titleEnd(this.doc, k);
+      const t = this.doc.v.slice(k.bodyStart, te).trim().replace(/[.。]$/, "");
+      // the problem's own line (sub-items under it would make it a group of measures)
+      if (PROBLEM_LINE.test(t) && !k.children.some((g) => !INLINE_STYLES.has(g.style))) hits++;
+    }
+    return hits >= 2 && hits * 3 >= kids.length * 2;
+  }
+
+  /** An item of an answered section: its first line is the problem, the text below what was done. */
+  private answeredItem(node: Node, end: number): boolean {
+    if (!node.parent || !this.answered.has(node.parent)) return false;
+    const v = this.doc.v;
+    const te = titleEnd(this.doc, node);
+    if (v[te] !== "\n" || te >= end) return false;
+    const title = trimRange(v, node.bodyStart, te);
+    const rest = trimRange(v, te, end);
+    if (!title || !rest) return false;
+    this.emit("P", null, title, true);
+    this.emit("M", null, rest, true);
+    return true;
   }
 
   /** The kind a child's own heading announces, given the kind around it. */
@@ -293,7 +342,10 @@ class Walker {
     if (kids.length === 0 && node.leads.length === 0 && node.style !== "root") {
       // the common case, kept cheap: a leaf item, or a section of unnumbered text
       if (kind === "O") return;
-      if (isItem) return this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, node.end);
+      if (isItem) {
+        if (kind === "P" && this.answeredItem(node, node.end)) return;
+        return this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, node.end);
+      }
       for (const r of splitLoose(v, this.doc.breaks, titleEnd(this.doc, node), node.end, kind)) this.emit(kind, category, r);
       return;
     }
@@ -318,6 +370,7 @@ class Walker {
       const te = titleEnd(this.doc, node);
       const label = leads.find((l) => l.type === "label" && l.kind === kind && l.pos >= te && l.pos < itemEnd);
       if (label) this.emit(kind, this.categoryRange(node), trimRange(v, label.contentStart, itemEnd));
+      else if (kind === "P" && this.answeredItem(node, itemEnd)) { /* emitted */ }
       else this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, itemEnd);
       segStart = itemEnd;
     } else segStart = isItem ? titleEnd(this.doc, node) : titleEnd(this.doc, node);
@@ -383,7 +436,9 @@ class Walker {
       // (a section's unnumbered text counts too when its numbered items are of another kind:
       // "存在以下不足：A；B。" then "工作思路：一是…二是…")
       if (lz.lead ? leadsWithKids.has(lz.lead) : !(sectionBody || (!isItem && base !== "O" && !kidKinds.has(lz.kind)))) continue;
-      const items = splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
+      // "1.关于X的问题 整改情况：A；B。": what is done about one problem is one measure
+      const oneAnswer = isItem && base === "P" && lz.kind === "M" && lz.lead?.type === "label" && !/措施|举措|计划|打算/.test(v.slice(lz.lead.pos, lz.lead.contentStart));
+      const items = oneAnswer ? [trimRange(v, lz.a, lz.b)].filter((r): r is Range => r !== null) : splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
       if (lz.weak && items.length < 2) continue;
       for (const r of items) this.emit(lz.kind, category, r);
     }
@@ -392,7 +447,7 @@ class Walker {
   private child(c: Node, cur: Kind, category: Range | null, anyGroupKid: boolean) {
     if (c.style === "label-p") return this.walk(c, "P", category, true);
     if (c.style === "label-m") return this.walk(c, "M", category, true);
-    const hk = this.headingOf(c, cur);
+    const hk = this.sectionKind(c, cur);
     if (hk) {
       const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
       if (r && c.parent?.style !== "root") this.sections.push({ node: c, kind: hk, range: r });

@@ -4,7 +4,7 @@
 export type Range = [number, number];
 
 const LEAD_PUNCT = " \n,.:;、)*";
-const TRAIL_PUNCT = " \n,;、:";
+const TRAIL_PUNCT = " \n,;、:(";
 
 /** The range without surrounding white space and stray leading/trailing punctuation; null if empty. */
 export function trimRange(v: string, a: number, b: number): Range | null {

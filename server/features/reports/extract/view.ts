@@ -7,6 +7,7 @@
 // keeps every kept character's original offset, so any range of the view maps back to a range of
 // the input, and the text the parser returns is always cut from the input itself.
 import { SIMPLIFIED, TRADITIONAL } from "./trad-table.ts";
+import { labelKind } from "./kinds.ts";
 
 export type View = {
   /** the folded text */
@@ -114,6 +115,9 @@ function softBreaks(s: string): [number, number][] {
     while (j < s.length && s[j] === " ") j++;
     if (j >= s.length || s[j] === "\n") continue;
     if (LINE_START_MARKER.test(s.slice(j, j + 8))) continue;
+    // "整改情况：" "责任人：" opening the next line: a label, not the rest of a sentence
+    const label = /^([^\s,。;:!?()]{2,8}):/.exec(s.slice(j, j + 10));
+    if (label && labelKind(label[1])) continue;
     let a = i;
     while (a > 0 && s[a - 1] === " ") a--;
     out.push([a, j]);
