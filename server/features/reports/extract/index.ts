@@ -56,7 +56,8 @@ function extract(input: string): Extracted {
     v = chars.join("");
   }
   // the closing block (attachments, signature, date, 抄送) holds no items
-  const doc = buildTree(v.slice(0, closingStart(v)), reportYear(v));
+  const closing = closingStart(v);
+  const doc = buildTree(v.slice(0, closing), reportYear(v));
   const titleRange = findTitle(doc);
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
@@ -71,6 +72,8 @@ function extract(input: string): Extracted {
   let found = walker.found;
   for (const t of tables) {
     if (!t.found.length) continue;
+    // a ledger appended after the signature repeats the body: it counts only for a kind the body lacks
+    if (t.start >= closing) t.found = t.found.filter((f) => !walker.found.some((g) => g.kind === f.kind));
     let at = found.findIndex((f) => f.range[0] >= t.start);
     if (at < 0) at = found.length;
     found = [...found.slice(0, at), ...t.found, ...found.slice(at)];
