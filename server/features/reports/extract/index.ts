@@ -214,8 +214,10 @@ function isPureKindTitle(t: string): boolean {
   return t.replace(/当前|目前|主要|突出|存在|问题|不足|差距|短板|原因|分析|剖析|根源|整改|措施|下一步|工作|计划|打算|清单|具体|表现|自查|发现|查摆|对策|建议|意见|要求|情况|的|及|和|与|[\sX*、,.:;()]/g, "").length <= 2;
 }
 
+const PROGRESS_LABEL = /进展|进度|完成情况/;
+
 /** A line that names a problem to answer it: "关于“学习不深入”的问题", "针对XX问题". */
-const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题$/;
+const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题(?:的?整改(?:落实|进展)?情况)?$/;
 
 /** The end of a problem's own text that introduces details of it, not further problems. */
 const DETAIL_INTRO = /[。,;]\s*(?:主要|具体)?(?:表现(?:在|为)?|体现(?:在|为)|例如|比如)(?:以下几个方面|以下方面|如下|几个方面)?\s*[:,]?\s*$/;
@@ -253,7 +255,8 @@ class Walker {
     if (hk === null && cur !== "O") return null;
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return hk;
     if (!this.problemItems(c)) return hk;
-    if (hk === "M") this.answered.add(c);
+    // under a measures heading or none, the text below each problem is what is done about it
+    this.answered.add(c);
     return "P";
   }
 
@@ -296,6 +299,16 @@ class Walker {
     if (hk.kind !== cur && t.replace(/[\sX*]/g, "").length <= 14) return hk.kind;
     if (hk.kind === cur && isPureKindTitle(t)) return hk.kind; // "(一)存在问题" under "二、存在问题及原因"
     return null;
+  }
+
+  /** "整改措施：…" then "整改进展：已完成": after a measure, progress is a status (alone, it says what was done). */
+  private progressAsStatus(leads: Lead[]): Lead[] {
+    let sawMeasure = false;
+    return leads.map((l) => {
+      if (l.type !== "label" || l.kind !== "M") return l;
+      if (!PROGRESS_LABEL.test(this.doc.v.slice(l.pos, l.contentStart))) { sawMeasure = true; return l; }
+      return sawMeasure ? { ...l, kind: "O" as const } : l;
+    });
   }
 
   /** Whether a lead-in changes the kind, given the current and the section's kind. */
@@ -354,7 +367,7 @@ class Walker {
     }
     const base = kind;
     let cur = kind;
-    const leads = node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd));
+    const leads = this.progressAsStatus(node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd)));
     const firstApplicable = leads.find((l) => this.applies(l, cur, base));
     // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
     // (A measure under a heading that names a problem, "(一)针对…的问题", is one of a group too.)
