@@ -216,6 +216,13 @@ function isPureKindTitle(t: string): boolean {
 
 const PROGRESS_LABEL = /进展|进度|完成情况/;
 
+/** A heading about what was done or what is: its items are neither problems nor measures. */
+const OTHER_TITLE = /情况|做法|成效|成绩|经验|亮点|特色|概况|背景|基本|主要工作|工作开展|开展|取得|目标|要求|原则|思路|组织|领导|保障|时间|步骤|安排|附件|说明/;
+/** An item's first sentence that finds fault: "…不到位", "…流于形式", "缺乏…". */
+const NEGATIVE = /不够|不足|不到位|不强|不高|不严|不深|不实|不细|不精|不规范|不及时|不明显|不完善|不健全|不平衡|不充分|不全|不力|不清|不畅|不均|偏少|偏低|偏弱|偏多|缺乏|缺失|欠缺|薄弱|滞后|单一|流于形式|走过场|松懈|淡化|弱化|虚化|有待(?:提高|加强|提升|改进)|存在[^。;]{0,12}(?:问题|漏洞|隐患|现象|短板)/;
+/** An item that opens with what to do: "加强…", "建立健全…", "严格落实…". */
+const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富)/;
+
 /** A line that names a problem to answer it: "关于“学习不深入”的问题", "针对XX问题". */
 const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题(?:的?整改(?:落实|进展)?情况)?$/;
 
@@ -254,10 +261,27 @@ class Walker {
     if (hk === "P" || hk === "C" || hk === "O") return hk;
     if (hk === null && cur !== "O") return null;
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return hk;
-    if (!this.problemItems(c)) return hk;
-    // under a measures heading or none, the text below each problem is what is done about it
-    this.answered.add(c);
-    return "P";
+    if (this.problemItems(c)) {
+      // under a measures heading or none, the text below each problem is what is done about it
+      this.answered.add(c);
+      return "P";
+    }
+    if (hk !== null || c.parent?.style !== "root" || OTHER_TITLE.test(headingTitle(this.doc, c))) return hk;
+    // a heading that says nothing ("二、需要改进的地方"): what its items say decides
+    if (!this.opt.explicitP && this.itemsLike(c, NEGATIVE) && !this.itemsLike(c, IMPERATIVE)) return "P";
+    if (!this.opt.explicitM && this.itemsLike(c, IMPERATIVE) && !this.itemsLike(c, NEGATIVE)) {
+      const before = c.parent.children.slice(0, c.parent.children.indexOf(c));
+      if (before.some((b) => headingKind(headingTitle(this.doc, b), this.doc.year)?.kind === "P" || (this.itemsLike(b, NEGATIVE) && !OTHER_TITLE.test(headingTitle(this.doc, b))))) return "M";
+    }
+    return null;
+  }
+
+  /** Whether two or more numbered children, and two thirds of them, open with a phrase like `re`. */
+  private itemsLike(n: Node, re: RegExp): boolean {
+    const kids = n.children.filter((k) => !INLINE_STYLES.has(k.style));
+    if (kids.length < 2) return false;
+    const hits = kids.filter((k) => re.test(this.doc.v.slice(k.bodyStart, titleEnd(this.doc, k)))).length;
+    return hits >= 2 && hits * 3 >= kids.length * 2;
   }
 
   /** Whether most of a node's numbered children are lines that name a problem: "1.关于“X”的问题". */

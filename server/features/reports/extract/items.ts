@@ -37,7 +37,7 @@ export function lowerBound(arr: number[], x: number): number {
   return lo;
 }
 
-const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情况)|专此|此致|妥否|请审阅|请审核|报告人|附件|抄送|联系人)|^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[^,。;:!?]{2,24}(?:支部|委员会|党委|党组|总支|工委|办公室|街道|社区|公司|学校|医院|中心)(?:[ ]*\d{4}年\d{1,2}月(?:\d{1,2}日)?)?$/;
+const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情况)|专此|此致|妥否|请审阅|请审核|报告人|附件|抄送|联系人|填报单位|填表人|填报人|制表人|审核人|填报时间)|^\(?截至[^。;]{0,24}\)?$|^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[^,。;:!?]{2,24}(?:支部|委员会|党委|党组|总支|工委|办公室|街道|社区|公司|学校|医院|中心)(?:[ ]*\d{4}年\d{1,2}月(?:\d{1,2}日)?)?$/;
 
 /**
  * A closing pledge, no measure: "社区党委将以此次自查自纠为契机，坚持问题导向，确保…落到实处。"
@@ -193,8 +193,11 @@ function colonAfter(v: string, p: Range): string {
 
 function isIntroParagraph(s: string): boolean {
   const t = s.trim();
-  return /:$/.test(t) || (t.length <= 40 && /(如下|以下|下列)[。:]?$/.test(t));
+  return /:$/.test(t) || (t.length <= 40 && /(如下|以下|下列)[。:]?$/.test(t)) || (t.length <= 80 && INTRO_END.test(t));
 }
+
+/** "…突出表现在三个方面。" "主要有以下4个问题。": a sentence that only announces a list */
+const INTRO_END = /(?:表现|体现|反映|集中)(?:在|为)[^。;]{0,6}(?:以下|如下)?(?:几|[一二三四五六七八九十\d]+)个?方面[。]?$|(?:以下|如下|下列)[^。;]{0,4}(?:几|[一二三四五六七八九十\d]+)(?:个|条|项|点)[^。;]{0,6}[。]?$/;
 
 /** "A；B；C" → A, B, C when each part is a clause of its own. */
 export function splitSemicolons(v: string, r: Range): Range[] {

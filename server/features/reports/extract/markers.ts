@@ -94,14 +94,14 @@ const RULES: Rule[] = [
   { re: new RegExp(`第(${CNN})(?:部分|章)[ ,:、.]?`, "g"), style: "cn-part", value: (m) => cnValue(m[1]), ok: (v, i) => isLineStart(v, i) },
   // 章节式 numbering: "1 基本情况" (a short heading line), "2.1 …", "2.1.1 …" at a line start
   { re: /(?<=(?:^|\n)[ ]*)(\d{1,2})[ ]+(?=[\u4e00-\u9fff][^\n。;!?]{0,28}(?:\n|$))/g, style: "sec1", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) },
-  { re: /(?<=(?:^|\n)[ ]*)\d{1,2}\.(\d{1,2})[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec2", value: (m) => Number(m[1]), ok: (v, i, m) => isLineStart(v, i) && !UNIT.test(v[i + m[0].length] ?? "") },
-  { re: /(?<=(?:^|\n)[ ]*)\d{1,2}\.\d{1,2}\.(\d{1,2})[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec3", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) },
+  { re: /(?<=(?:^|\n)[ ]*)\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec2", value: (m) => Number(m[1]), ok: (v, i, m) => isLineStart(v, i) && !UNIT.test(v[i + m[0].length] ?? "") },
+  { re: /(?<=(?:^|\n)[ ]*)\d{1,2}\.\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec3", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) },
   {
     // "二、" "二 、" "一.": a space may stand before the 、 (not before a ".": "一 .5")
     re: new RegExp(`(${CNN})(?:[ ]?、|\\.(?![0-9]))`, "g"), style: "cn-dun", value: (m) => cnValue(m[1]),
     ok: (v, i, m) => headingBoundary(v, i) && !"第其".includes(v[i - 1] ?? "\n") && (m[0].length <= m[1].length + 1 || isLineStart(v, i)),
   },
-  { re: new RegExp(`\\((${CNN})\\)`, "g"), style: "cn-paren", value: (m) => cnValue(m[1]), ok: () => true },
+  { re: new RegExp(`\\([ ]?(${CNN})[ ]?\\)`, "g"), style: "cn-paren", value: (m) => cnValue(m[1]), ok: () => true },
   {
     // "1." "1、" "1)", and at a line start "1 . " "3 ．" (a space before the mark)
     re: /(\d{1,2})(?:[ ]?[.、](?![0-9%])|[)](?![0-9]))/g, style: "num-dot", value: (m) => Number(m[1]),
@@ -113,7 +113,7 @@ const RULES: Rule[] = [
       return true;
     },
   },
-  { re: /\((\d{1,2})\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "\n") },
+  { re: /\([ ]?(\d{1,2})[ ]?\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "\n") },
   { re: /[\u2474-\u2487]/g, style: "num-paren", value: (m) => m[0].charCodeAt(0) - 0x2473, ok: () => true },
   { re: /[\u2488-\u249b]/g, style: "num-dot", value: (m) => m[0].charCodeAt(0) - 0x2487, ok: () => true },
   { re: /[\u2460-\u2473]/g, style: "circled", value: (m) => m[0].charCodeAt(0) - 0x245f, ok: () => true },
