@@ -5,7 +5,7 @@
 //
 // Every returned text is cut from the input: text === collapseBreaks(input.slice(start, end)).
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
-import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
+import { buildTree, HEADING_STYLES, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
 import { headingKind, reportYear, type Kind } from "./kinds.ts";
 import { findTables } from "./table.ts";
 import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
@@ -221,7 +221,7 @@ const OTHER_TITLE = /情况|做法|成效|成绩|经验|亮点|特色|概况|背
 /** An item's first sentence that finds fault: "…不到位", "…流于形式", "缺乏…". */
 const NEGATIVE = /不够|不足|不到位|不强|不高|不严|不深|不实|不细|不精|不规范|不及时|不明显|不完善|不健全|不平衡|不充分|不全|不力|不清|不畅|不均|偏少|偏低|偏弱|偏多|缺乏|缺失|欠缺|薄弱|滞后|单一|流于形式|走过场|松懈|淡化|弱化|虚化|有待(?:提高|加强|提升|改进)|存在[^。;]{0,12}(?:问题|漏洞|隐患|现象|短板)/;
 /** An item that opens with what to do: "加强…", "建立健全…", "严格落实…". */
-const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富)/;
+const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富|争取|加快|确保|定期|补齐|调整|配齐|选派|召开|成立|设立|扩大|改进|改善|整合|整治|清理|排查|依托|利用|借助|采取)/;
 
 /** A line that names a problem to answer it: "关于“学习不深入”的问题", "针对XX问题". */
 const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题(?:的?整改(?:落实|进展)?情况)?$/;
@@ -268,12 +268,31 @@ class Walker {
     }
     if (hk !== null || c.parent?.style !== "root" || OTHER_TITLE.test(headingTitle(this.doc, c))) return hk;
     // a heading that says nothing ("二、需要改进的地方"): what its items say decides
-    if (!this.opt.explicitP && this.itemsLike(c, NEGATIVE) && !this.itemsLike(c, IMPERATIVE)) return "P";
-    if (!this.opt.explicitM && this.itemsLike(c, IMPERATIVE) && !this.itemsLike(c, NEGATIVE)) {
+    const named = this.namedKinds();
+    if (!named.has("P") && this.itemsLike(c, NEGATIVE) && !this.itemsLike(c, IMPERATIVE)) return "P";
+    if (!named.has("M") && this.itemsLike(c, IMPERATIVE) && !this.itemsLike(c, NEGATIVE)) {
       const before = c.parent.children.slice(0, c.parent.children.indexOf(c));
       if (before.some((b) => headingKind(headingTitle(this.doc, b), this.doc.year)?.kind === "P" || (this.itemsLike(b, NEGATIVE) && !OTHER_TITLE.test(headingTitle(this.doc, b))))) return "M";
     }
     return null;
+  }
+
+  private named: Set<Kind> | null = null;
+
+  /** The kinds the report's section headings (一、 (一) 1 第一部分) name. */
+  private namedKinds(): Set<Kind> {
+    if (this.named) return this.named;
+    const out = new Set<Kind>();
+    const visit = (n: Node, depth: number) => {
+      for (const c of n.children) {
+        if (!HEADING_STYLES.has(c.style)) continue;
+        const hk = headingKind(headingTitle(this.doc, c), this.doc.year);
+        if (hk) out.add(hk.kind);
+        if (depth < 1) visit(c, depth + 1);
+      }
+    };
+    visit(this.doc.root, 0);
+    return (this.named = out);
   }
 
   /** Whether two or more numbered children, and two thirds of them, open with a phrase like `re`. */
@@ -319,6 +338,8 @@ class Walker {
     if (t.length > 30) return null;
     const hk = headingKind(t, this.doc.year);
     if (!hk || (hk.weak && !this.opt.weakM)) return null;
+    // "1.阵地建设薄弱，办公用房不足。": an item's sentence, no heading (a heading names a kind, or stands alone)
+    if (cur === "O" && !HEADING_STYLES.has(c.style) && this.doc.v[titleEnd(this.doc, c)] === "。" && !isPureKindTitle(t) && /[,、]/.test(t)) return null;
     if (cur === "O") return hk.kind;
     if (hk.kind !== cur && t.replace(/[\sX*]/g, "").length <= 14) return hk.kind;
     if (hk.kind === cur && isPureKindTitle(t)) return hk.kind; // "(一)存在问题" under "二、存在问题及原因"
