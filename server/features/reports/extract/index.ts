@@ -6,7 +6,7 @@
 // Every returned text is cut from the input: text === collapseBreaks(input.slice(start, end)).
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
 import { buildTree, HEADING_STYLES, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
-import { headingKind, reportYear, type Kind } from "./kinds.ts";
+import { headingKind, labelKind, reportYear, type Kind } from "./kinds.ts";
 import { findTables } from "./table.ts";
 import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
@@ -250,6 +250,8 @@ class Walker {
 
   /** Sections whose items are problems answered one by one ("1.关于“…”的问题" then what was done). */
   private answered = new Set<Node>();
+  /** The same, in a report whose problems are listed in a section of their own. */
+  private answersOnly = new Set<Node>();
 
   /**
    * The kind of a section: what its heading announces, or what its items are. A section whose
@@ -262,7 +264,12 @@ class Walker {
     if (hk === null && cur !== "O") return null;
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return hk;
     if (this.problemItems(c)) {
-      // under a measures heading or none, the text below each problem is what is done about it
+      // under a measures heading or none, the text below each problem is what is done about it;
+      // when another section lists the problems already, only that answer counts
+      if (hk !== "P" && this.namedKinds().has("P")) {
+        this.answersOnly.add(c);
+        return "M";
+      }
       this.answered.add(c);
       return "P";
     }
@@ -286,7 +293,8 @@ class Walker {
     const visit = (n: Node, depth: number) => {
       for (const c of n.children) {
         if (!HEADING_STYLES.has(c.style)) continue;
-        const hk = headingKind(headingTitle(this.doc, c), this.doc.year);
+        const t = headingTitle(this.doc, c);
+        const hk = t.length <= 30 && !PROBLEM_LINE.test(t.replace(/[.。]$/, "")) ? headingKind(t, this.doc.year) : null;
         if (hk) out.add(hk.kind);
         if (depth < 1) visit(c, depth + 1);
       }
@@ -319,14 +327,17 @@ class Walker {
 
   /** An item of an answered section: its first line is the problem, the text below what was done. */
   private answeredItem(node: Node, end: number): boolean {
-    if (!node.parent || !this.answered.has(node.parent)) return false;
+    if (!node.parent || !(this.answered.has(node.parent) || this.answersOnly.has(node.parent))) return false;
     const v = this.doc.v;
     const te = titleEnd(this.doc, node);
-    if (v[te] !== "\n" || te >= end) return false;
+    if (te >= end) return false;
     const title = trimRange(v, node.bodyStart, te);
-    const rest = trimRange(v, te, end);
-    if (!title || !rest) return false;
-    this.emit("P", null, title, true);
+    let rest = trimRange(v, te, end);
+    // "整改情况：…" right after the line: the label is no part of the answer
+    const label = rest && /^([^\s,。;:!?()]{2,8}):/.exec(v.slice(rest[0], rest[0] + 10));
+    if (rest && label && labelKind(label[1]) === "M") rest = trimRange(v, rest[0] + label[0].length, rest[1]);
+    if (!title || !rest || !(v[te] === "\n" || label)) return false;
+    if (this.answered.has(node.parent)) this.emit("P", null, title, true);
     this.emit("M", null, rest, true);
     return true;
   }
@@ -404,7 +415,7 @@ class Walker {
       // the common case, kept cheap: a leaf item, or a section of unnumbered text
       if (kind === "O") return;
       if (isItem) {
-        if (kind === "P" && this.answeredItem(node, node.end)) return;
+        if ((kind === "P" || kind === "M") && this.answeredItem(node, node.end)) return;
         return this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, node.end);
       }
       for (const r of splitLoose(v, this.doc.breaks, titleEnd(this.doc, node), node.end, kind)) this.emit(kind, category, r);
@@ -431,7 +442,7 @@ class Walker {
       const te = titleEnd(this.doc, node);
       const label = leads.find((l) => l.type === "label" && l.kind === kind && l.pos >= te && l.pos < itemEnd);
       if (label) this.emit(kind, this.categoryRange(node), trimRange(v, label.contentStart, itemEnd));
-      else if (kind === "P" && this.answeredItem(node, itemEnd)) { /* emitted */ }
+      else if ((kind === "P" || kind === "M") && this.answeredItem(node, itemEnd)) { /* emitted */ }
       else this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, itemEnd);
       segStart = itemEnd;
     } else segStart = isItem ? titleEnd(this.doc, node) : titleEnd(this.doc, node);
@@ -508,6 +519,8 @@ class Walker {
   private child(c: Node, cur: Kind, category: Range | null, anyGroupKid: boolean) {
     if (c.style === "label-p") return this.walk(c, "P", category, true);
     if (c.style === "label-m") return this.walk(c, "M", category, true);
+    // "1.关于“X”的问题" in a section answering problems one by one: an item, not a heading
+    if (c.parent && (this.answered.has(c.parent) || this.answersOnly.has(c.parent))) return this.walk(c, cur, category, true, anyGroupKid);
     const hk = this.sectionKind(c, cur);
     if (hk) {
       const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));

@@ -332,6 +332,12 @@ const CASES: Case[] = [
     problems: ["党费收缴不及时", "会议记录不规范"],
     measures: ["按月收缴", "统一记录本"],
   },
+  {
+    name: "problems listed in a section of their own, then answered one by one: the answers are measures, the problem lines no second problem",
+    text: "XX局党组整改情况的报告\n一、反馈的主要问题\n1.理论学习不深入。\n2.公车管理不规范。\n二、逐项整改情况\n1.关于“理论学习不深入”的问题\n修订学习制度，举办读书班1期。\n2.关于“公车管理不规范”的问题\n整改情况：安装定位系统。",
+    problems: ["理论学习不深入", "公车管理不规范"],
+    measures: ["修订学习制度", "安装定位系统"],
+  },
 ];
 
 for (const c of CASES) {
