@@ -266,7 +266,7 @@ class Walker {
     if (this.problemItems(c)) {
       // under a measures heading or none, the text below each problem is what is done about it;
       // when another section lists the problems already, only that answer counts
-      if (hk !== "P" && this.namedKinds().has("P")) {
+      if (this.namedKinds().has("P")) {
         this.answersOnly.add(c);
         return "M";
       }
@@ -522,6 +522,8 @@ class Walker {
     // "1.关于“X”的问题" in a section answering problems one by one: an item, not a heading
     if (c.parent && (this.answered.has(c.parent) || this.answersOnly.has(c.parent))) return this.walk(c, cur, category, true, anyGroupKid);
     const hk = this.sectionKind(c, cur);
+    // a section about last year's rectification: nothing in it is this report's, lead-ins included
+    if (hk === "O") return;
     if (hk) {
       const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
       if (r && c.parent?.style !== "root") this.sections.push({ node: c, kind: hk, range: r });
