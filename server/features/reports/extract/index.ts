@@ -223,6 +223,11 @@ const NEGATIVE = /不够|不足|不到位|不强|不高|不严|不深|不实|不
 /** An item that opens with what to do: "加强…", "建立健全…", "严格落实…". */
 const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富|争取|加快|确保|定期|补齐|调整|配齐|选派|召开|成立|设立|扩大|改进|改善|整合|整治|清理|排查|依托|利用|借助|采取)/;
 
+function within(n: Node, outer: Node): boolean {
+  for (let p: Node | null = n; p; p = p.parent) if (p === outer) return true;
+  return false;
+}
+
 /** A line that names a problem to answer it: "关于“学习不深入”的问题", "针对XX问题". */
 const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题(?:的?整改(?:落实|进展)?情况)?$/;
 
@@ -260,13 +265,18 @@ class Walker {
    */
   private sectionKind(c: Node, cur: Kind): Kind | null {
     const hk = this.headingOf(c, cur);
-    if (hk === "P" || hk === "C" || hk === "O") return hk;
+    if (hk === "C" || hk === "O") return hk;
+    if (hk === "P") {
+      // "二、反馈问题整改落实情况": below each problem line, what was done about it
+      if (cur === "O" && /整改|措施/.test(headingTitle(this.doc, c)) && this.problemItems(c)) this.answered.add(c);
+      return hk;
+    }
     if (hk === null && cur !== "O") return null;
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return hk;
     if (this.problemItems(c)) {
       // under a measures heading or none, the text below each problem is what is done about it;
       // when another section lists the problems already, only that answer counts
-      if (this.namedKinds().has("P")) {
+      if (this.namedKinds().some((x) => x.kind === "P" && !within(x.node, c) && !within(c, x.node) && !this.problemItems(x.node))) {
         this.answersOnly.add(c);
         return "M";
       }
@@ -275,7 +285,7 @@ class Walker {
     }
     if (hk !== null || c.parent?.style !== "root" || OTHER_TITLE.test(headingTitle(this.doc, c))) return hk;
     // a heading that says nothing ("二、需要改进的地方"): what its items say decides
-    const named = this.namedKinds();
+    const named = new Set(this.namedKinds().map((x) => x.kind));
     if (!named.has("P") && this.itemsLike(c, NEGATIVE) && !this.itemsLike(c, IMPERATIVE)) return "P";
     if (!named.has("M") && this.itemsLike(c, IMPERATIVE) && !this.itemsLike(c, NEGATIVE)) {
       const before = c.parent.children.slice(0, c.parent.children.indexOf(c));
@@ -284,18 +294,18 @@ class Walker {
     return null;
   }
 
-  private named: Set<Kind> | null = null;
+  private named: { node: Node; kind: Kind }[] | null = null;
 
-  /** The kinds the report's section headings (一、 (一) 1 第一部分) name. */
-  private namedKinds(): Set<Kind> {
+  /** The section headings (一、 (一) 1 第一部分) that name a kind. */
+  private namedKinds(): { node: Node; kind: Kind }[] {
     if (this.named) return this.named;
-    const out = new Set<Kind>();
+    const out: { node: Node; kind: Kind }[] = [];
     const visit = (n: Node, depth: number) => {
       for (const c of n.children) {
         if (!HEADING_STYLES.has(c.style)) continue;
         const t = headingTitle(this.doc, c);
         const hk = t.length <= 30 && !PROBLEM_LINE.test(t.replace(/[.。]$/, "")) ? headingKind(t, this.doc.year) : null;
-        if (hk) out.add(hk.kind);
+        if (hk) out.push({ node: c, kind: hk.kind });
         if (depth < 1) visit(c, depth + 1);
       }
     };
@@ -320,7 +330,9 @@ class Walker {
       const te = titleEnd(this.doc, k);
       const t = this.doc.v.slice(k.bodyStart, te).trim().replace(/[.。]$/, "");
       // the problem's own line (sub-items under it would make it a group of measures)
-      if (PROBLEM_LINE.test(t) && !k.children.some((g) => !INLINE_STYLES.has(g.style))) hits++;
+      // ("X的问题" with "整改情况：" right below it counts too)
+      const answered = /问题$/.test(t) && t.length <= 60 && labelKind(/^\s*([^\s,。;:!?()]{2,8}):/.exec(this.doc.v.slice(te, te + 14))?.[1] ?? "") === "M";
+      if ((PROBLEM_LINE.test(t) || answered) && !k.children.some((g) => !INLINE_STYLES.has(g.style))) hits++;
     }
     return hits >= 2 && hits * 3 >= kids.length * 2;
   }

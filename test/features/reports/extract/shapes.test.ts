@@ -344,6 +344,12 @@ const CASES: Case[] = [
     problems: ["党建与教学融合不够", "组织生活形式单一"],
     measures: ["开展党员示范课评选", "丰富主题党日形式"],
   },
+  {
+    name: "problem lines without 关于 count when 整改情况： follows them; under 问题整改情况 an unlabelled answer is a measure",
+    text: "XX支部整改报告\n一、反馈意见整改情况\n（一）“三会一课”制度落实不到位的问题\n整改情况：制定组织生活计划。\n（二）党员发展程序不规范的问题\n整改情况：复查发展党员档案。\n二、其他问题整改情况\n1.关于“学习不深入”的问题\n修订学习制度。\n2.关于“档案混乱”的问题\n整理档案。",
+    problems: ["三会一课”制度落实不到位", "党员发展程序不规范", "学习不深入", "档案混乱"],
+    measures: ["制定组织生活计划", "复查发展党员档案", "修订学习制度", "整理档案"],
+  },
 ];
 
 for (const c of CASES) {
