@@ -93,9 +93,9 @@ const headingBoundary = (v: string, i: number) => {
 const RULES: Rule[] = [
   { re: new RegExp(`第(${CNN})(?:部分|章)[ ,:、.]?`, "g"), style: "cn-part", value: (m) => cnValue(m[1]), ok: (v, i) => isLineStart(v, i) },
   // 章节式 numbering: "1 基本情况" (a short heading line), "2.1 …", "2.1.1 …" at a line start
-  { re: /(?<=(?:^|\n)[ ]*)(\d{1,2})[ ]+(?=[\u4e00-\u9fff][^\n。;!?]{0,28}(?:\n|$))/g, style: "sec1", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) },
-  { re: /(?<=(?:^|\n)[ ]*)\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec2", value: (m) => Number(m[1]), ok: (v, i, m) => isLineStart(v, i) && !UNIT.test(v[i + m[0].length] ?? "") },
-  { re: /(?<=(?:^|\n)[ ]*)\d{1,2}\.\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec3", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) },
+  { re: /(\d{1,2})[ ]+(?=[\u4e00-\u9fff][^\n。;!?]{0,28}(?:\n|$))/g, style: "sec1", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) && !/\d/.test(v[i - 1] ?? "") },
+  { re: /\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec2", value: (m) => Number(m[1]), ok: (v, i, m) => isLineStart(v, i) && !/[\d.]/.test(v[i - 1] ?? "") && !UNIT.test(v[i + m[0].length] ?? "") },
+  { re: /\d{1,2}\.\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec3", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) && !/[\d.]/.test(v[i - 1] ?? "") },
   {
     // "二、" "二 、" "一.": a space may stand before the 、 (not before a ".": "一 .5")
     re: new RegExp(`(${CNN})(?:[ ]?、|\\.(?![0-9]))`, "g"), style: "cn-dun", value: (m) => cnValue(m[1]),
