@@ -489,7 +489,7 @@ class Walker {
         cur = l.kind;
         curLead = l;
         segStart = Math.max(segStart, l.contentStart);
-        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart)) {
+        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart) && !(l.type === "label" && l.kind === "O" && base === "M")) {
           let scopeEnd = this.paraEnd(l.pos);
           if (/:\s*$/.test(v.slice(Math.max(l.pos, scopeEnd - 3), scopeEnd))) scopeEnd = this.paraEnd(scopeEnd + 1);
           eph = { scopeEnd, listStyle: null };
