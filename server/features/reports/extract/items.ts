@@ -44,8 +44,15 @@ const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情�
  * (one sentence, not a list of clauses)
  */
 export function isPledge(s: string): boolean {
-  return /以(?:此次|这次|本次|此)[^。;,]{0,24}为契机/.test(s) && !/;/.test(s) && s.replace(/[。.!]\s*$/, "").split("。").length <= 2;
+  const t = s.trim();
+  if (/;|:$/.test(t) || t.replace(/[。.!]\s*$/, "").split("。").length > 2) return false;
+  if (/以(?:此次|这次|本次|此)[^。;,]{0,24}为契机/.test(t)) return true;
+  // "对于以上问题，支部将认真加以整改。": a promise about the problems above, naming no measure
+  return t.length <= 60 && SUMS_UP.test(t) && VAGUE.test(t);
 }
+
+const SUMS_UP = /^(?:对于|针对|对|就)?(?:以上|上述|这些|查摆出的|查找出的|发现的|存在的)[^。;:]{0,10}问题[^。;:]{0,30}(?:将|要|会)/;
+const VAGUE = /认真|切实|加以|逐项|全力|立行立改|整改到位|取得实效|落实到位|抓好整改|积极整改|高度重视/;
 
 /** A closing line: 特此报告, a date, a signature. */
 export function isTrailer(s: string): boolean {
