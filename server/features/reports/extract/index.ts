@@ -532,7 +532,12 @@ class Walker {
     if (c.style === "label-p") return this.walk(c, "P", category, true);
     if (c.style === "label-m") return this.walk(c, "M", category, true);
     // "1.关于“X”的问题" in a section answering problems one by one: an item, not a heading
-    if (c.parent && (this.answered.has(c.parent) || this.answersOnly.has(c.parent))) return this.walk(c, cur, category, true, anyGroupKid);
+    if (c.parent && (this.answered.has(c.parent) || this.answersOnly.has(c.parent))) {
+      if (c.children.length === 0) return this.walk(c, cur, category, true, anyGroupKid);
+      // "1.关于X的问题\n一是…；二是…": the line is the problem, what follows lists its measures
+      if (this.answered.has(c.parent)) this.emit("P", null, this.categoryRange(c), true);
+      return this.walk(c, "M", null, false);
+    }
     const hk = this.sectionKind(c, cur);
     // a section about last year's rectification: nothing in it is this report's, lead-ins included
     if (hk === "O") return;

@@ -362,6 +362,12 @@ const CASES: Case[] = [
     problems: ["理论学习不够深入", "组织生活不够规范"],
     measures: ["加强学习", "规范组织生活"],
   },
+  {
+    name: "an answered problem line followed by 一是…二是…: the line is the problem, the list its measures",
+    text: "XX局整改报告\n一、整改工作总体情况\n召开会议4次。\n二、反馈意见逐项整改情况\n1.关于“理论学习不深入”的问题\n一是修订学习制度；二是举办读书班1期。\n2.关于“公车管理不规范”的问题\n整改情况：一是安装定位系统；二是实行一车一档。",
+    problems: ["理论学习不深入", "公车管理不规范"],
+    measures: ["修订学习制度", "举办读书班1期", "安装定位系统", "实行一车一档"],
+  },
 ];
 
 for (const c of CASES) {
