@@ -63,7 +63,7 @@ export function isTrailer(s: string): boolean {
 const CLOSING = /^(?:附件|附:|抄送|抄报|印发|主送|报送|联系人|联系电话|签发)|^(?:\d{4}|[X*]{2,4}|二〇[一二三四五六七八九〇○]{2})年[\dX*一二三四五六七八九十]{1,2}月(?:[\dX*一二三四五六七八九十]{1,3}日)?$/;
 const ATTACHMENT_ITEM = /^\d{1,2}[.、][^。;]{1,60}$/;
 /** A line that opens an appendix: "附件", "附件2", "附表：" */
-const APPENDIX_HEAD = /^(?:附件|附表)[\d一二三四五六七八九十]{0,2}:?$|^[^,。;:!?]{4,40}(?:台账|清单|一览表|统计表|明细表)$/;
+const APPENDIX_HEAD = /^(?:附件|附表)[\d一二三四五六七八九十]{0,2}(?::[^。;]{2,40})?:?$|^[^,。;:!?]{4,40}(?:台账|清单|一览表|统计表|明细表)$/;
 
 /**
  * Where a report's closing block begins (attachment list, signature, date, 抄送), or v.length
@@ -86,7 +86,8 @@ export function closingStart(v: string): number {
   // the closing block begins above it, whatever follows
   for (let i = 2; i < lines.length; i++) {
     if (!APPENDIX_HEAD.test(text(lines[i]))) continue;
-    const date = CLOSING.test(text(lines[i - 1])) ? i - 1 : -1;
+    const prev = text(lines[i - 1]);
+    const date = CLOSING.test(prev) || (isTrailer(prev) && /\d{4}年\d{1,2}月/.test(prev)) ? i - 1 : -1;
     if (date >= 1 && !/^(?:附件|附:|抄送)/.test(text(lines[date]))) {
       cut = lines[i][0];
       sawClosing = true;

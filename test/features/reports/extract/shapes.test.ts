@@ -368,6 +368,12 @@ const CASES: Case[] = [
     problems: ["理论学习不深入", "公车管理不规范"],
     measures: ["修订学习制度", "举办读书班1期", "安装定位系统", "实行一车一档"],
   },
+  {
+    name: "a one-cell-per-line ledger after a signature with its date on the same line, opened by 附件：title",
+    text: "XX局整改报告\n一、存在的问题\n1.预算编制不够精细。\n2.采购验收走过场。\n二、整改措施\n1.修订预算编制规程。\n2.开展采购验收专项检查。\n\nXX局党组 2024年11月5日\n\n附件：XX局问题整改台账\n序号\n问题描述\n整改措施\n责任人\n1\n预算编制不够精细\n修订预算编制规程\n张XX\n2\n采购验收走过场\n开展采购验收专项检查\n李XX",
+    problems: ["预算编制不够精细", "采购验收走过场"],
+    measures: ["修订预算编制规程", "开展采购验收专项检查"],
+  },
 ];
 
 for (const c of CASES) {
