@@ -63,7 +63,7 @@ export function isTrailer(s: string): boolean {
 const CLOSING = /^(?:附件|附:|抄送|抄报|印发|主送|报送|联系人|联系电话|签发)|^(?:\d{4}|[X*]{2,4}|二〇[一二三四五六七八九〇○]{2})年[\dX*一二三四五六七八九十]{1,2}月(?:[\dX*一二三四五六七八九十]{1,3}日)?$/;
 const ATTACHMENT_ITEM = /^\d{1,2}[.、][^。;]{1,60}$/;
 /** A line that opens an appendix: "附件", "附件2", "附表：" */
-const APPENDIX_HEAD = /^(?:附件|附表)[\d一二三四五六七八九十]{0,2}(?::[^。;]{2,40})?:?$|^[^,。;:!?]{4,40}(?:台账|清单|一览表|统计表|明细表)$/;
+const APPENDIX_HEAD = /^(?:附件|附表|附)[\d一二三四五六七八九十]{0,2}(?::[^。;]{2,40})?:?$|^[^,。;:!?]{4,40}(?:台账|清单|一览表|统计表|明细表)$/;
 
 /**
  * Where a report's closing block begins (attachment list, signature, date, 抄送), or v.length
