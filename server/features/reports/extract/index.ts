@@ -219,9 +219,9 @@ const PROGRESS_LABEL = /进展|进度|完成情况/;
 /** A heading about what was done or what is: its items are neither problems nor measures. */
 const OTHER_TITLE = /情况|做法|成效|成绩|经验|亮点|特色|概况|背景|基本|主要工作|工作开展|开展|取得|目标|要求|原则|思路|组织|领导|保障|时间|步骤|安排|附件|说明/;
 /** An item's first sentence that finds fault: "…不到位", "…流于形式", "缺乏…". */
-const NEGATIVE = /不(?:够|足|到位|强|高|严|深|实|细|精|规范|及时|明显|完善|健全|平衡|充分|全|力|清|畅|均|紧|经常|主动|扎实|理想|突出|广|好|新|活|准|牢|完整|一致|落实|严格)|未(?:能|按|及时|建立|落实|开展|参加|达到)|偏少|偏低|偏弱|偏多|偏软|偏宽|缺乏|缺失|欠缺|缺少|薄弱|滞后|单一|流于形式|走过场|松懈|淡化|弱化|虚化|有待(?:提高|加强|提升|改进)|存在[^。;]{0,12}(?:问题|漏洞|隐患|现象|短板)/;
+const NEGATIVE = /不(?:够|足|到位|强|高|严|深|实|细|精|规范|及时|明显|完善|健全|平衡|充分|全|力|清|畅|均|紧|经常|主动|扎实|理想|突出|广|好|新|活|准|牢|完整|一致|落实|严格)|未(?:能|按|及时|建立|落实|开展|参加|达到)|偏少|偏低|偏弱|偏多|偏软|偏宽|较少|较弱|较低|较差|打折扣|走样|差距|缺乏|缺失|欠缺|缺少|薄弱|滞后|单一|流于形式|走过场|松懈|淡化|弱化|虚化|有待(?:提高|加强|提升|改进)|存在[^。;]{0,12}(?:问题|漏洞|隐患|现象|短板)/;
 /** An item that opens with what to do: "加强…", "建立健全…", "严格落实…". */
-const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富|争取|加快|确保|定期|补齐|调整|配齐|选派|召开|成立|设立|扩大|改进|改善|整合|整治|清理|排查|依托|利用|借助|采取)/;
+const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富|争取|加快|确保|定期|补齐|调整|配齐|选派|召开|成立|设立|扩大|改进|改善|整合|整治|清理|排查|依托|利用|借助|采取|巩固|防止|杜绝|坚决|带头|从严|提醒|约谈|督导|检查|核查|复查|统一|编制|印发|完成|增强|配备|安排)/
 
 function within(n: Node, outer: Node): boolean {
   for (let p: Node | null = n; p; p = p.parent) if (p === outer) return true;
@@ -264,6 +264,20 @@ class Walker {
    * 情况"); under a measures heading, the text below each such line is what is done about it.
    */
   private sectionKind(c: Node, cur: Kind): Kind | null {
+    const k = this.sectionKindOf(c, cur);
+    if (c.parent?.style === "root") this.kindOf.set(c, k);
+    return k;
+  }
+
+  /** The kinds found for the top-level sections so far. */
+  private kindOf = new Map<Node, Kind | null>();
+
+  /** Whether a node holds 方面 problem areas ("（一）对退休党员疏于管理方面。"). */
+  private hasAreas(n: Node): boolean {
+    return n.children.some((k) => HEADING_STYLES.has(k.style) && /方面(?:的?问题)?$/.test(titleOf(this.doc, k).replace(/[.。]$/, "")));
+  }
+
+  private sectionKindOf(c: Node, cur: Kind): Kind | null {
     const hk = this.headingOf(c, cur);
     if (hk === "C" || hk === "O") return hk;
     if (hk === "P") {
@@ -286,11 +300,12 @@ class Walker {
     if (hk !== null || c.parent?.style !== "root" || OTHER_TITLE.test(headingTitle(this.doc, c))) return hk;
     // a heading that says nothing ("二、需要改进的地方"): what its items say decides
     // (unless another section's heading names that kind)
-    const named = new Set(this.namedKinds().filter((x) => !within(x.node, c)).map((x) => x.kind));
+    const named = new Set(this.namedKinds().filter((x) => !within(x.node, c) && !this.answered.has(x.node) && !this.answersOnly.has(x.node)).map((x) => x.kind));
     if (!named.has("P") && this.itemsLike(c, NEGATIVE) && !this.itemsLike(c, IMPERATIVE)) return "P";
     if (!named.has("M") && this.itemsLike(c, IMPERATIVE) && !this.itemsLike(c, NEGATIVE)) {
+      // (after the problems: a section of problems, problems found so far, or 方面 problem areas)
       const before = c.parent.children.slice(0, c.parent.children.indexOf(c));
-      if (before.some((b) => headingKind(headingTitle(this.doc, b), this.doc.year)?.kind === "P" || (this.itemsLike(b, NEGATIVE) && !OTHER_TITLE.test(headingTitle(this.doc, b))))) return "M";
+      if (this.found.some((f) => f.kind === "P") || before.some((b) => this.kindOf.get(b) === "P" || this.hasAreas(b))) return "M";
     }
     return null;
   }
@@ -319,7 +334,9 @@ class Walker {
   /** Whether two or more numbered children, and two thirds of them, open with a phrase like `re`. */
   private itemsLike(n: Node, re: RegExp): boolean {
     // under category headings ("（一）组织生活方面" then 1. 2.), the items are a level down
-    const kids = n.children.filter((k) => !INLINE_STYLES.has(k.style)).flatMap((k) => {
+    // (a section of one paragraph "一是…；二是…" has only inline items)
+    const numbered = n.children.filter((k) => !INLINE_STYLES.has(k.style));
+    const kids = (numbered.length ? numbered : n.children).flatMap((k) => {
       const sub = k.children.filter((g) => !INLINE_STYLES.has(g.style));
       const t = this.doc.v.slice(k.bodyStart, titleEnd(this.doc, k)).trim().replace(/[.。]$/, "");
       return sub.length && !re.test(t) && /方面$|^.{2,12}$/.test(t) ? sub : [k];
@@ -333,7 +350,8 @@ class Walker {
   private firstWords(k: Node): string {
     const v = this.doc.v;
     const te = titleEnd(this.doc, k);
-    const t = v.slice(k.bodyStart, te);
+    // "针对材料不完整的问题，补齐…" answers a problem: what it does is what counts
+    const t = v.slice(k.bodyStart, te).replace(/^\s*针对[^,。;]{2,30}(?:问题|不足)[,]?/, "");
     if (!/方面$/.test(t.trim()) || te >= k.end) return t;
     let e = te + 1;
     while (e < k.end && e < te + 80 && !"。;\n".includes(v[e])) e++;

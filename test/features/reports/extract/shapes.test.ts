@@ -374,6 +374,12 @@ const CASES: Case[] = [
     problems: ["预算编制不够精细", "采购验收走过场"],
     measures: ["修订预算编制规程", "开展采购验收专项检查"],
   },
+  {
+    name: "untyped headings read by their items: problems under 在…方面 titles, measures as 针对…问题，做… and as one 一是…二是… paragraph",
+    text: "XX局机关党支部班子对照检查材料\n一、对照检查发现\n（一）在理论学习方面。学习的系统性不强，研讨联系实际不够。\n（二）在执行制度方面。落实制度有时打折扣。\n二、重点抓好的几项工作\n（一）针对学习不系统的问题，制定年度学习计划。\n（二）针对制度打折扣的问题，统一印发支部工作记录本。\n三、几项重点工作\n一是巩固整改成果；二是建立长效机制。",
+    problems: ["学习的系统性不强", "落实制度有时打折扣"],
+    measures: ["制定年度学习计划", "统一印发支部工作记录本", "巩固整改成果", "建立长效机制"],
+  },
 ];
 
 for (const c of CASES) {
