@@ -1,7 +1,9 @@
 // The report parser: text in, structure out. Pure; never throws.
 //
 //   normalise (view.ts) → segment into a numbered tree with lead-ins (tree.ts)
-//   → classify each section by its heading and lead-ins (kinds.ts) → split items (items.ts)
+//   → classify each section by its heading and lead-ins (kinds.ts), or where the heading says
+//     nothing by what its items look like ("1.关于“…”的问题" lines, fault-finding or imperative
+//     sentences; Walker.sectionKind) → split items (items.ts)
 //
 // Every returned text is cut from the input: text === collapseBreaks(input.slice(start, end)).
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
