@@ -15,13 +15,18 @@ const O_HEADING = /(开展|落实|基本|总体|工作|自查|检查|完成)情�
 
 const PAST_HEADING = /^(上年度|上一年度|上年|去年|上次|前次|上一次|上轮|上一轮|前期|以往)[^,。;]{0,16}(整改|措施|问题)[^,。;]{0,8}((落实|完成|整改)?情况|进展|进度|回头看)$/;
 /** "2023年度查摆问题整改情况" in a 2024 report: a year before the report's own */
-const YEAR_HEADING = /^(?:关于)?(\d{4})年(?:度)?[^,。;]{0,20}(?:整改|措施|问题)/;
+const YEAR_HEADING = /^(?:关于)?(\d{4}|[〇○零一二三四五六七八九]{4})年(?:度)?[^,。;]{0,20}(?:整改|措施|问题)/;
+
+/** "2023" or "二〇二三" → 2023. */
+function yearValue(s: string): number {
+  return Number(s.replace(/[〇○零一二三四五六七八九]/g, (c) => String("〇一二三四五六七八九".indexOf(c === "○" || c === "零" ? "〇" : c))));
+}
 
 /** Whether a heading is about an earlier year than the report's. */
 function pastYear(t: string, year: number | undefined): boolean {
   if (!year) return false;
   const m = YEAR_HEADING.exec(t);
-  return !!m && Number(m[1]) < year && /情况$|(落实|完成|整改)$|回头看/.test(t);
+  return !!m && yearValue(m[1]) < year && /情况$|(落实|完成|整改)$|回头看/.test(t);
 }
 
 /**
@@ -29,11 +34,14 @@ function pastYear(t: string, year: number | undefined): boolean {
  * year of its date line (the last full date), else none.
  */
 export function reportYear(v: string): number | undefined {
-  const head = v.slice(0, 300).split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 3).join("\n");
-  const t = /(\d{4})年/.exec(head);
-  if (t) return Number(t[1]);
-  const dates = [...v.matchAll(/(\d{4})年\d{1,2}月\d{1,2}日/g)];
-  return dates.length ? Number(dates[dates.length - 1][1]) : undefined;
+  const lines = v.slice(0, 300).split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 3);
+  // the title lines: before the first numbered heading
+  const first = lines.findIndex((l) => /^(?:[一二三四五六七八九十]+[ ]?[、.]|\(|\d{1,2}[ .、)])/.test(l));
+  const head = (first < 0 ? lines : lines.slice(0, first)).join("\n");
+  const t = /(\d{4}|[〇○零一二三四五六七八九]{4})年/.exec(head);
+  if (t) return yearValue(t[1]);
+  const dates = [...v.matchAll(/(\d{4}|[〇○零一二三四五六七八九]{4})年(?:\d{1,2}|[一二三四五六七八九十]{1,2})月/g)];
+  return dates.length ? yearValue(dates[dates.length - 1][1]) : undefined;
 }
 const CHECK_HEADING = /^(个人|班子|领导班子)?(对照检查|对照检视|检视剖析|对照剖析|查摆剖析|检视查摆|对照查摆|自我检视|自我剖析|个人检视)(情况|出的(主要)?问题|的(主要)?问题)?((及|和|与)(产生的)?(原因|根源)(分析|剖析)?)?$/;
 

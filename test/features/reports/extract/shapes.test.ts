@@ -380,6 +380,12 @@ const CASES: Case[] = [
     problems: ["学习的系统性不强", "落实制度有时打折扣"],
     measures: ["制定年度学习计划", "统一印发支部工作记录本", "巩固整改成果", "建立长效机制"],
   },
+  {
+    name: "a past-year heading in Chinese numerals, the report's year from its date line (二〇二四年)",
+    text: "XX支部自查报告\n一、二〇二三年度问题整改落实情况\n1.关于“学习不深入”的问题\n整改情况：制定学习计划。\n2.关于“记录不规范”的问题\n整改情况：统一记录本。\n二、存在的问题\n1.党员活动阵地不足。\n2.志愿服务参与率低。\n三、整改措施\n1.改造活动室。\n2.建立志愿服务积分。\n\nXX党支部\n二〇二四年十二月二十日",
+    problems: ["党员活动阵地不足", "志愿服务参与率低"],
+    measures: ["改造活动室", "建立志愿服务积分"],
+  },
 ];
 
 for (const c of CASES) {
