@@ -1,12 +1,14 @@
 // The report parser: text in, structure out. Pure; never throws.
 //
 //   normalise (view.ts) → segment into a numbered tree with lead-ins (tree.ts)
-//   → classify each section by its heading and lead-ins (kinds.ts) → split items (items.ts)
+//   → classify each section by its heading and lead-ins (kinds.ts), or where the heading says
+//     nothing by what its items look like ("1.关于“…”的问题" lines, fault-finding or imperative
+//     sentences; Walker.sectionKind) → split items (items.ts)
 //
 // Every returned text is cut from the input: text === collapseBreaks(input.slice(start, end)).
 import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } from "./view.ts";
-import { buildTree, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
-import { headingKind, type Kind } from "./kinds.ts";
+import { buildTree, HEADING_STYLES, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
+import { headingKind, labelKind, reportYear, type Kind } from "./kinds.ts";
 import { findTables } from "./table.ts";
 import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
@@ -56,7 +58,8 @@ function extract(input: string): Extracted {
     v = chars.join("");
   }
   // the closing block (attachments, signature, date, 抄送) holds no items
-  const doc = buildTree(v.slice(0, closingStart(v)));
+  const closing = closingStart(v);
+  const doc = buildTree(v.slice(0, closing), reportYear(v));
   const titleRange = findTitle(doc);
   const explicit = explicitKinds(doc);
   let walker = new Walker(doc, { explicitP: explicit.P, explicitM: explicit.M, weakM: false, titleEnd: titleRange ? titleRange[1] : 0 });
@@ -71,6 +74,8 @@ function extract(input: string): Extracted {
   let found = walker.found;
   for (const t of tables) {
     if (!t.found.length) continue;
+    // a ledger appended after the signature repeats the body: it counts only for a kind the body lacks
+    if (t.start >= closing) t.found = t.found.filter((f) => !walker.found.some((g) => g.kind === f.kind));
     let at = found.findIndex((f) => f.range[0] >= t.start);
     if (at < 0) at = found.length;
     found = [...found.slice(0, at), ...t.found, ...found.slice(at)];
@@ -163,7 +168,7 @@ function explicitKinds(doc: Doc): { P: boolean; M: boolean; weakM: boolean } {
     for (const c of n.children) {
       if (INLINE_STYLES.has(c.style)) continue;
       const t = headingTitle(doc, c);
-      const hk = t.length <= 30 ? headingKind(t) : null;
+      const hk = t.length <= 30 ? headingKind(t, doc.year) : null;
       if (hk) {
         if (hk.kind === "P") res.P = true;
         if (hk.kind === "M") res[hk.weak ? "weakM" : "M"] = true;
@@ -211,6 +216,23 @@ function isPureKindTitle(t: string): boolean {
   return t.replace(/当前|目前|主要|突出|存在|问题|不足|差距|短板|原因|分析|剖析|根源|整改|措施|下一步|工作|计划|打算|清单|具体|表现|自查|发现|查摆|对策|建议|意见|要求|情况|的|及|和|与|[\sX*、,.:;()]/g, "").length <= 2;
 }
 
+const PROGRESS_LABEL = /进展|进度|完成情况/;
+
+/** A heading about what was done or what is: its items are neither problems nor measures. */
+const OTHER_TITLE = /情况|做法|成效|成绩|经验|亮点|特色|概况|背景|基本|主要工作|工作开展|开展|取得|目标|要求|原则|思路|组织|领导|保障|时间|步骤|安排|附件|说明/;
+/** An item's first sentence that finds fault: "…不到位", "…流于形式", "缺乏…". */
+const NEGATIVE = /不(?:够|足|到位|强|高|严|深|实|细|精|规范|及时|明显|完善|健全|平衡|充分|全|力|清|畅|均|紧|经常|主动|扎实|理想|突出|广|好|新|活|准|牢|完整|一致|落实|严格)|未(?:能|按|及时|建立|落实|开展|参加|达到)|偏少|偏低|偏弱|偏多|偏软|偏宽|较少|较弱|较低|较差|打折扣|走样|差距|缺乏|缺失|欠缺|缺少|薄弱|滞后|单一|流于形式|走过场|松懈|淡化|弱化|虚化|有待(?:提高|加强|提升|改进)|存在[^。;]{0,12}(?:问题|漏洞|隐患|现象|短板)/;
+/** An item that opens with what to do: "加强…", "建立健全…", "严格落实…". */
+const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富|争取|加快|确保|定期|补齐|调整|配齐|选派|召开|成立|设立|扩大|改进|改善|整合|整治|清理|排查|依托|利用|借助|采取|巩固|防止|杜绝|坚决|带头|从严|提醒|约谈|督导|检查|核查|复查|统一|编制|印发|完成|增强|配备|安排)/
+
+function within(n: Node, outer: Node): boolean {
+  for (let p: Node | null = n; p; p = p.parent) if (p === outer) return true;
+  return false;
+}
+
+/** A line that names a problem to answer it: "关于“学习不深入”的问题", "针对XX问题". */
+const PROBLEM_LINE = /^(?:关于|针对|对于|就)[^。;:]{2,60}问题(?:的?整改(?:落实|进展)?情况)?$/;
+
 /** The end of a problem's own text that introduces details of it, not further problems. */
 const DETAIL_INTRO = /[。,;]\s*(?:主要|具体)?(?:表现(?:在|为)?|体现(?:在|为)|例如|比如)(?:以下几个方面|以下方面|如下|几个方面)?\s*[:,]?\s*$/;
 
@@ -226,11 +248,149 @@ class Walker {
   run() {
     const root = this.doc.root;
     for (const c of root.children) {
-      const hk = this.headingOf(c, "O");
+      const hk = this.sectionKind(c, "O");
       const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
       if (r) this.sections.push({ node: c, kind: hk ?? "O", range: r });
     }
     this.walk(root, "O", null, false);
+  }
+
+  /** Sections whose items are problems answered one by one ("1.关于“…”的问题" then what was done). */
+  private answered = new Set<Node>();
+  /** The same, in a report whose problems are listed in a section of their own. */
+  private answersOnly = new Set<Node>();
+
+  /**
+   * The kind of a section: what its heading announces, or what its items are. A section whose
+   * items are "关于“…”的问题" lines lists problems whatever its heading says ("反馈意见逐项整改
+   * 情况"); under a measures heading, the text below each such line is what is done about it.
+   */
+  private sectionKind(c: Node, cur: Kind): Kind | null {
+    const k = this.sectionKindOf(c, cur);
+    if (c.parent?.style === "root") this.kindOf.set(c, k);
+    return k;
+  }
+
+  /** The kinds found for the top-level sections so far. */
+  private kindOf = new Map<Node, Kind | null>();
+
+  /** Whether a node holds 方面 problem areas ("（一）对退休党员疏于管理方面。"). */
+  private hasAreas(n: Node): boolean {
+    return n.children.some((k) => HEADING_STYLES.has(k.style) && /方面(?:的?问题)?$/.test(titleOf(this.doc, k).replace(/[.。]$/, "")));
+  }
+
+  private sectionKindOf(c: Node, cur: Kind): Kind | null {
+    const hk = this.headingOf(c, cur);
+    if (hk === "C" || hk === "O") return hk;
+    if (hk === "P") {
+      // "二、反馈问题整改落实情况": below each problem line, what was done about it
+      if (cur === "O" && /整改|措施/.test(headingTitle(this.doc, c)) && this.problemItems(c)) this.answered.add(c);
+      return hk;
+    }
+    if (hk === null && cur !== "O") return null;
+    if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return hk;
+    if (this.problemItems(c)) {
+      // under a measures heading or none, the text below each problem is what is done about it;
+      // when another section lists the problems already, only that answer counts
+      if (this.namedKinds().some((x) => x.kind === "P" && !within(x.node, c) && !within(c, x.node) && !this.problemItems(x.node))) {
+        this.answersOnly.add(c);
+        return "M";
+      }
+      this.answered.add(c);
+      return "P";
+    }
+    if (hk !== null || c.parent?.style !== "root" || OTHER_TITLE.test(headingTitle(this.doc, c))) return hk;
+    // a heading that says nothing ("二、需要改进的地方"): what its items say decides
+    // (unless another section's heading names that kind)
+    const named = new Set(this.namedKinds().filter((x) => !within(x.node, c) && !this.answered.has(x.node) && !this.answersOnly.has(x.node)).map((x) => x.kind));
+    if (!named.has("P") && this.itemsLike(c, NEGATIVE) && !this.itemsLike(c, IMPERATIVE)) return "P";
+    if (!named.has("M") && this.itemsLike(c, IMPERATIVE) && !this.itemsLike(c, NEGATIVE)) {
+      // (after the problems: a section of problems, problems found so far, or 方面 problem areas)
+      const before = c.parent.children.slice(0, c.parent.children.indexOf(c));
+      if (this.found.some((f) => f.kind === "P") || before.some((b) => this.kindOf.get(b) === "P" || this.hasAreas(b))) return "M";
+    }
+    return null;
+  }
+
+  private named: { node: Node; kind: Kind }[] | null = null;
+
+  /** The section headings (一、 (一) 1 第一部分) that name a kind. */
+  private namedKinds(): { node: Node; kind: Kind }[] {
+    if (this.named) return this.named;
+    const out: { node: Node; kind: Kind }[] = [];
+    const visit = (n: Node, depth: number) => {
+      for (const c of n.children) {
+        if (!HEADING_STYLES.has(c.style)) continue;
+        const t = headingTitle(this.doc, c);
+        // (below the top level, only a heading made of kind words: "(一)存在问题", not "(一)学习不够深入")
+        const heading = depth === 0 || isPureKindTitle(t);
+        const hk = heading && t.length <= 30 && !PROBLEM_LINE.test(t.replace(/[.。]$/, "")) ? headingKind(t, this.doc.year) : null;
+        if (hk) out.push({ node: c, kind: hk.kind });
+        if (depth < 1) visit(c, depth + 1);
+      }
+    };
+    visit(this.doc.root, 0);
+    return (this.named = out);
+  }
+
+  /** Whether two or more numbered children, and two thirds of them, open with a phrase like `re`. */
+  private itemsLike(n: Node, re: RegExp): boolean {
+    // under category headings ("（一）组织生活方面" then 1. 2.), the items are a level down
+    // (a section of one paragraph "一是…；二是…" has only inline items)
+    const numbered = n.children.filter((k) => !INLINE_STYLES.has(k.style));
+    const kids = (numbered.length ? numbered : n.children).flatMap((k) => {
+      const sub = k.children.filter((g) => !INLINE_STYLES.has(g.style));
+      const t = this.doc.v.slice(k.bodyStart, titleEnd(this.doc, k)).trim().replace(/[.。]$/, "");
+      return sub.length && !re.test(t) && /方面$|^.{2,12}$/.test(t) ? sub : [k];
+    });
+    if (kids.length < 2) return false;
+    const hits = kids.filter((k) => re.test(this.firstWords(k))).length;
+    return hits >= 2 && hits * 3 >= kids.length * 2;
+  }
+
+  /** An item's title, or after a "在…方面。" title its next sentence too. */
+  private firstWords(k: Node): string {
+    const v = this.doc.v;
+    const te = titleEnd(this.doc, k);
+    // "针对材料不完整的问题，补齐…" answers a problem: what it does is what counts
+    const t = v.slice(k.bodyStart, te).replace(/^\s*针对[^,。;]{2,30}(?:问题|不足)[,]?/, "");
+    if (!/方面$/.test(t.trim()) || te >= k.end) return t;
+    let e = te + 1;
+    while (e < k.end && e < te + 80 && !"。;\n".includes(v[e])) e++;
+    return v.slice(k.bodyStart, e);
+  }
+
+  /** Whether most of a node's numbered children are lines that name a problem: "1.关于“X”的问题". */
+  private problemItems(n: Node): boolean {
+    const kids = n.children.filter((k) => !INLINE_STYLES.has(k.style));
+    if (kids.length < 2) return false;
+    let hits = 0;
+    for (const k of kids) {
+      const te = titleEnd(this.doc, k);
+      const t = this.doc.v.slice(k.bodyStart, te).trim().replace(/[.。]$/, "");
+      // the problem's own line (sub-items under it would make it a group of measures)
+      // ("X的问题" with "整改情况：" right below it counts too)
+      const answered = /问题$/.test(t) && t.length <= 60 && labelKind(/^\s*([^\s,。;:!?()]{2,8}):/.exec(this.doc.v.slice(te, te + 14))?.[1] ?? "") === "M";
+      if ((PROBLEM_LINE.test(t) || answered) && !k.children.some((g) => !INLINE_STYLES.has(g.style))) hits++;
+    }
+    return hits >= 2 && hits * 3 >= kids.length * 2;
+  }
+
+  /** An item of an answered section: its first line is the problem, the text below what was done. */
+  private answeredItem(node: Node, end: number): boolean {
+    if (!node.parent || !(this.answered.has(node.parent) || this.answersOnly.has(node.parent))) return false;
+    const v = this.doc.v;
+    const te = titleEnd(this.doc, node);
+    if (te >= end) return false;
+    const title = trimRange(v, node.bodyStart, te);
+    let rest = trimRange(v, te, end);
+    // "整改情况：…" right after the line: the label is no part of the answer
+    const label = rest && /^([^\s,。;:!?()]{2,8}):/.exec(v.slice(rest[0], rest[0] + 10));
+    if (rest && label && labelKind(label[1]) === "M") rest = trimRange(v, rest[0] + label[0].length, rest[1]);
+    if (!title || !rest || !(v[te] === "\n" || label)) return false;
+    if (this.answered.has(node.parent)) this.emit("P", null, title, true);
+    this.emit("M", null, rest, true);
+    return true;
   }
 
   /** The kind a child's own heading announces, given the kind around it. */
@@ -238,12 +398,24 @@ class Walker {
     if (INLINE_STYLES.has(c.style) || c.style === "label-p" || c.style === "label-m") return null;
     const t = headingTitle(this.doc, c);
     if (t.length > 30) return null;
-    const hk = headingKind(t);
+    const hk = headingKind(t, this.doc.year);
     if (!hk || (hk.weak && !this.opt.weakM)) return null;
+    // "1.阵地建设薄弱，办公用房不足。": an item's sentence, no heading (a heading names a kind, or stands alone)
+    if (cur === "O" && !HEADING_STYLES.has(c.style) && this.doc.v[titleEnd(this.doc, c)] === "。" && !isPureKindTitle(t) && /[,、]/.test(t)) return null;
     if (cur === "O") return hk.kind;
     if (hk.kind !== cur && t.replace(/[\sX*]/g, "").length <= 14) return hk.kind;
     if (hk.kind === cur && isPureKindTitle(t)) return hk.kind; // "(一)存在问题" under "二、存在问题及原因"
     return null;
+  }
+
+  /** "整改措施：…" then "整改进展：已完成": after a measure, progress is a status (alone, it says what was done). */
+  private progressAsStatus(leads: Lead[]): Lead[] {
+    let sawMeasure = false;
+    return leads.map((l) => {
+      if (l.type !== "label" || l.kind !== "M") return l;
+      if (!PROGRESS_LABEL.test(this.doc.v.slice(l.pos, l.contentStart))) { sawMeasure = true; return l; }
+      return sawMeasure ? { ...l, kind: "O" as const } : l;
+    });
   }
 
   /** Whether a lead-in changes the kind, given the current and the section's kind. */
@@ -293,13 +465,16 @@ class Walker {
     if (kids.length === 0 && node.leads.length === 0 && node.style !== "root") {
       // the common case, kept cheap: a leaf item, or a section of unnumbered text
       if (kind === "O") return;
-      if (isItem) return this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, node.end);
+      if (isItem) {
+        if ((kind === "P" || kind === "M") && this.answeredItem(node, node.end)) return;
+        return this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, node.end);
+      }
       for (const r of splitLoose(v, this.doc.breaks, titleEnd(this.doc, node), node.end, kind)) this.emit(kind, category, r);
       return;
     }
     const base = kind;
     let cur = kind;
-    const leads = node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd));
+    const leads = this.progressAsStatus(node.leads.filter((l) => l.pos >= node.bodyStart && !(node.style === "root" && l.pos < this.opt.titleEnd)));
     const firstApplicable = leads.find((l) => this.applies(l, cur, base));
     // A numbered problem with sub-items is a group of problems; a measure keeps its sub-items.
     // (A measure under a heading that names a problem, "(一)针对…的问题", is one of a group too.)
@@ -318,6 +493,7 @@ class Walker {
       const te = titleEnd(this.doc, node);
       const label = leads.find((l) => l.type === "label" && l.kind === kind && l.pos >= te && l.pos < itemEnd);
       if (label) this.emit(kind, this.categoryRange(node), trimRange(v, label.contentStart, itemEnd));
+      else if ((kind === "P" || kind === "M") && this.answeredItem(node, itemEnd)) { /* emitted */ }
       else this.emitItem(node, kind, ownTitleCategory ? this.categoryRange(node) : category, itemEnd);
       segStart = itemEnd;
     } else segStart = isItem ? titleEnd(this.doc, node) : titleEnd(this.doc, node);
@@ -352,7 +528,7 @@ class Walker {
         cur = l.kind;
         curLead = l;
         segStart = Math.max(segStart, l.contentStart);
-        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart)) {
+        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart) && !(l.type === "label" && l.kind === "O" && base === "M")) {
           let scopeEnd = this.paraEnd(l.pos);
           if (/:\s*$/.test(v.slice(Math.max(l.pos, scopeEnd - 3), scopeEnd))) scopeEnd = this.paraEnd(scopeEnd + 1);
           eph = { scopeEnd, listStyle: null };
@@ -383,7 +559,9 @@ class Walker {
       // (a section's unnumbered text counts too when its numbered items are of another kind:
       // "存在以下不足：A；B。" then "工作思路：一是…二是…")
       if (lz.lead ? leadsWithKids.has(lz.lead) : !(sectionBody || (!isItem && base !== "O" && !kidKinds.has(lz.kind)))) continue;
-      const items = splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
+      // "1.关于X的问题 整改情况：A；B。": what is done about one problem is one measure
+      const oneAnswer = isItem && base === "P" && lz.kind === "M" && lz.lead?.type === "label" && !/措施|举措|计划|打算/.test(v.slice(lz.lead.pos, lz.lead.contentStart));
+      const items = oneAnswer ? [trimRange(v, lz.a, lz.b)].filter((r): r is Range => r !== null) : splitLoose(v, this.doc.breaks, lz.a, lz.b, lz.kind);
       if (lz.weak && items.length < 2) continue;
       for (const r of items) this.emit(lz.kind, category, r);
     }
@@ -392,7 +570,16 @@ class Walker {
   private child(c: Node, cur: Kind, category: Range | null, anyGroupKid: boolean) {
     if (c.style === "label-p") return this.walk(c, "P", category, true);
     if (c.style === "label-m") return this.walk(c, "M", category, true);
-    const hk = this.headingOf(c, cur);
+    // "1.关于“X”的问题" in a section answering problems one by one: an item, not a heading
+    if (c.parent && (this.answered.has(c.parent) || this.answersOnly.has(c.parent))) {
+      if (c.children.length === 0) return this.walk(c, cur, category, true, anyGroupKid);
+      // "1.关于X的问题\n一是…；二是…": the line is the problem, what follows lists its measures
+      if (this.answered.has(c.parent)) this.emit("P", null, this.categoryRange(c), true);
+      return this.walk(c, "M", null, false);
+    }
+    const hk = this.sectionKind(c, cur);
+    // a section about last year's rectification: nothing in it is this report's, lead-ins included
+    if (hk === "O") return;
     if (hk) {
       const r = trimRange(this.doc.v, c.start, titleEnd(this.doc, c));
       if (r && c.parent?.style !== "root") this.sections.push({ node: c, kind: hk, range: r });

@@ -4,7 +4,7 @@
 export type Range = [number, number];
 
 const LEAD_PUNCT = " \n,.:;、)*";
-const TRAIL_PUNCT = " \n,;、:";
+const TRAIL_PUNCT = " \n,;、:(";
 
 /** The range without surrounding white space and stray leading/trailing punctuation; null if empty. */
 export function trimRange(v: string, a: number, b: number): Range | null {
@@ -37,7 +37,22 @@ export function lowerBound(arr: number[], x: number): number {
   return lo;
 }
 
-const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情况)|专此|此致|妥否|请审阅|请审核|报告人|附件|抄送|联系人)|^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[^,。;:!?]{2,24}(?:支部|委员会|党委|党组|总支|工委|办公室|街道|社区|公司|学校|医院|中心)(?:[ ]*\d{4}年\d{1,2}月(?:\d{1,2}日)?)?$/;
+const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情况)|专此|此致|妥否|请审阅|请审核|报告人|述职人|汇报人|发言人|附件|抄送|联系人|填报单位|填表人|填报人|制表人|审核人|填报时间)|^\(?截至[^。;]{0,24}\)?$|^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[^,。;:!?]{2,24}(?:支部|委员会|党委|党组|总支|工委|办公室|街道|社区|公司|学校|医院|中心)(?:[ ]*\d{4}年\d{1,2}月(?:\d{1,2}日)?)?$/;
+
+/**
+ * A closing pledge, no measure: "社区党委将以此次自查自纠为契机，坚持问题导向，确保…落到实处。"
+ * (one sentence, not a list of clauses)
+ */
+export function isPledge(s: string): boolean {
+  const t = s.trim();
+  if (/;|:$/.test(t) || t.replace(/[。.!]\s*$/, "").split("。").length > 2) return false;
+  if (/以(?:此次|这次|本次|此)[^。;,]{0,24}为契机/.test(t)) return true;
+  // "对于以上问题，支部将认真加以整改。": a promise about the problems above, naming no measure
+  return t.length <= 60 && SUMS_UP.test(t) && VAGUE.test(t);
+}
+
+const SUMS_UP = /^(?:对于|针对|对|就)?(?:以上|上述|这些|查摆出的|查找出的|发现的|存在的)[^。;:]{0,10}问题[^。;:]{0,30}(?:将|要|会)/;
+const VAGUE = /认真|切实|加以|逐项|全力|立行立改|整改到位|取得实效|落实到位|抓好整改|积极整改|高度重视/;
 
 /** A closing line: 特此报告, a date, a signature. */
 export function isTrailer(s: string): boolean {
@@ -47,6 +62,8 @@ export function isTrailer(s: string): boolean {
 /** A line of a report's closing block: attachments, signature, date, copies (抄送). */
 const CLOSING = /^(?:附件|附:|抄送|抄报|印发|主送|报送|联系人|联系电话|签发)|^(?:\d{4}|[X*]{2,4}|二〇[一二三四五六七八九〇○]{2})年[\dX*一二三四五六七八九十]{1,2}月(?:[\dX*一二三四五六七八九十]{1,3}日)?$/;
 const ATTACHMENT_ITEM = /^\d{1,2}[.、][^。;]{1,60}$/;
+/** A line that opens an appendix: "附件", "附件2", "附表：" */
+const APPENDIX_HEAD = /^(?:附件|附表|附)[\d一二三四五六七八九十]{0,2}(?::[^。;]{2,40})?:?$|^[^,。;:!?]{4,40}(?:台账|清单|一览表|统计表|明细表)$/;
 
 /**
  * Where a report's closing block begins (attachment list, signature, date, 抄送), or v.length
@@ -64,7 +81,21 @@ export function closingStart(v: string): number {
   const text = (r: Range) => v.slice(r[0], r[1]).replace(/[ ]+/g, "").replace(/[。.]$/, "");
   let cut = v.length;
   let sawClosing = false;
-  for (let i = lines.length - 1; i >= 1; i--) {
+  let last = lines.length - 1;
+  // an appendix after the signature and date ("附件" on a line of its own, then a ledger):
+  // the closing block begins above it, whatever follows
+  for (let i = 2; i < lines.length; i++) {
+    if (!APPENDIX_HEAD.test(text(lines[i]))) continue;
+    const prev = text(lines[i - 1]);
+    const date = CLOSING.test(prev) || (isTrailer(prev) && /\d{4}年\d{1,2}月/.test(prev)) ? i - 1 : -1;
+    if (date >= 1 && !/^(?:附件|附:|抄送)/.test(text(lines[date]))) {
+      cut = lines[i][0];
+      sawClosing = true;
+      last = i - 1;
+      break;
+    }
+  }
+  for (let i = last; i >= 1; i--) {
     const t = text(lines[i]);
     if (/^(?:[一二三四五六七八九十]+[、.]|\(|\d+[.、)]|[\u2460-\u2473])/.test(t) && !ATTACHMENT_ITEM.test(t)) break;
     // a signature or 特此报告 counts only above a date or 抄送 (alone, it may be an item's last line)
@@ -89,7 +120,7 @@ export function dropTrailers(v: string, breaks: number[], r: Range, keepFirst = 
   const sig = RUN_ON_SIGNATURE.exec(tail);
   if (sig) r = [r[0], r[1] - tail.length + sig.index + 1];
   const ps = paragraphs(v, breaks, r[0], r[1]);
-  while (ps.length > 1 && isTrailer(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1]))) ps.pop();
+  while (ps.length > 1 && (isTrailer(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1])) || isPledge(v.slice(ps[ps.length - 1][0], ps[ps.length - 1][1])))) ps.pop();
   if (ps.length === 0) return null;
   if (ps.length === 1 && !keepFirst && isTrailer(v.slice(ps[0][0], ps[0][1]))) return null;
   return [ps[0][0], ps[ps.length - 1][1]];
@@ -130,9 +161,9 @@ export function dunList(v: string, r: Range): Range[] {
 
 /** Items of a stretch of unnumbered text. */
 export function splitLoose(v: string, breaks: number[], a: number, b: number, kind: "P" | "C" | "M"): Range[] {
-  let ps = paragraphs(v, breaks, a, b).filter((p) => !isTrailer(v.slice(p[0], p[1])));
-  // lead-in paragraphs ("通过自查，主要存在以下问题：") introduce and are no items
-  ps = ps.filter((p, i) => !(i < ps.length - 1 && isIntroParagraph(v.slice(p[0], p[1]))));
+  let ps = paragraphs(v, breaks, a, b).filter((p) => !isTrailer(v.slice(p[0], p[1])) && !isPledge(v.slice(p[0], p[1])));
+  // lead-in paragraphs ("通过自查，主要存在以下问题：", "总的看…突出表现在三个方面：") introduce and are no items
+  ps = ps.filter((p, i) => !(i < ps.length - 1 && isIntroParagraph(v.slice(p[0], p[1]) + colonAfter(v, p))));
   if (ps.length === 0) return [];
   if (ps.length === 1 && isIntroParagraph(v.slice(ps[0][0], ps[0][1]))) return [];
   if (ps.length >= 2 && isSummary(v, ps)) ps = ps.slice(1);
@@ -162,10 +193,19 @@ function isSummary(v: string, ps: Range[]): boolean {
   return echoed.length * 2 > names.length;
 }
 
+/** ":" when the paragraph ends in a colon that trimming cut off. */
+function colonAfter(v: string, p: Range): string {
+  for (let i = p[1]; i < v.length && v[i] !== "\n" && TRAIL_PUNCT.includes(v[i]); i++) if (v[i] === ":") return ":";
+  return "";
+}
+
 function isIntroParagraph(s: string): boolean {
   const t = s.trim();
-  return /:$/.test(t) || (t.length <= 40 && /(如下|以下|下列)[。:]?$/.test(t));
+  return /:$/.test(t) || (t.length <= 40 && /(如下|以下|下列)[。:]?$/.test(t)) || (t.length <= 80 && INTRO_END.test(t));
 }
+
+/** "…突出表现在三个方面。" "主要有以下4个问题。": a sentence that only announces a list */
+const INTRO_END = /(?:表现|体现|反映|集中)(?:在|为)[^。;]{0,6}(?:以下|如下)?(?:几|[一二三四五六七八九十\d]+)个?方面[。]?$|(?:以下|如下|下列)[^。;]{0,4}(?:几|[一二三四五六七八九十\d]+)(?:个|条|项|点)[^。;]{0,6}[。]?$/;
 
 /** "A；B；C" → A, B, C when each part is a clause of its own. */
 export function splitSemicolons(v: string, r: Range): Range[] {

@@ -4,6 +4,9 @@
 
 export type Style =
   | "cn-part" // 第一部分
+  | "sec1" // 章节式 1 基本情况 (a number and a space, a heading line)
+  | "sec2" // 章节式 2.1
+  | "sec3" // 章节式 2.1.1
   | "cn-dun" // 一、 一.
   | "cn-paren" // (一)
   | "num-dot" // 1. 1、
@@ -20,7 +23,7 @@ export type Style =
 /** Styles that run inside a paragraph; they end where their paragraph ends. */
 export const INLINE_STYLES: ReadonlySet<string> = new Set(["cn-shi", "cn-yao", "ordinal", "seq", "youde"]);
 /** Styles that number headings rather than items. */
-export const HEADING_STYLES: ReadonlySet<string> = new Set(["cn-part", "cn-dun", "cn-paren"]);
+export const HEADING_STYLES: ReadonlySet<string> = new Set(["cn-part", "sec1", "cn-dun", "cn-paren"]);
 
 export type Marker = {
   start: number; // where the marker begins
@@ -77,6 +80,9 @@ type Rule = {
   rescue?: boolean;
 };
 
+// "1.5万元" at a line start is an amount, not a 章节式 number
+const UNIT = /[万亿千百%倍元个次名人年月日天小时分秒]/;
+
 const isClause = (v: string, i: number) => CLAUSE.includes(prevChar(v, i));
 const isSentence = (v: string, i: number) => SENT_END.includes(prevChar(v, i));
 const headingBoundary = (v: string, i: number) => {
@@ -86,21 +92,28 @@ const headingBoundary = (v: string, i: number) => {
 
 const RULES: Rule[] = [
   { re: new RegExp(`第(${CNN})(?:部分|章)[ ,:、.]?`, "g"), style: "cn-part", value: (m) => cnValue(m[1]), ok: (v, i) => isLineStart(v, i) },
+  // 章节式 numbering: "1 基本情况" (a short heading line), "2.1 …", "2.1.1 …" at a line start
+  { re: /(\d{1,2})[ ]+(?=[\u4e00-\u9fff][^\n。;!?]{0,28}(?:\n|$))/g, style: "sec1", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) && !/\d/.test(v[i - 1] ?? "") },
+  { re: /\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec2", value: (m) => Number(m[1]), ok: (v, i, m) => isLineStart(v, i) && !/[\d.]/.test(v[i - 1] ?? "") && !UNIT.test(v[i + m[0].length] ?? "") },
+  { re: /\d{1,2}\.\d{1,2}\.(\d{1,2})[ ]*[、.]?[ ]*(?=[\u4e00-\u9fff"“(])/g, style: "sec3", value: (m) => Number(m[1]), ok: (v, i) => isLineStart(v, i) && !/[\d.]/.test(v[i - 1] ?? "") },
   {
-    re: new RegExp(`(${CNN})[、.](?![0-9])`, "g"), style: "cn-dun", value: (m) => cnValue(m[1]),
-    ok: (v, i) => headingBoundary(v, i) && !"第其".includes(v[i - 1] ?? "\n"),
+    // "二、" "二 、" "一.": a space may stand before the 、 (not before a ".": "一 .5")
+    re: new RegExp(`(${CNN})(?:[ ]?、|\\.(?![0-9]))`, "g"), style: "cn-dun", value: (m) => cnValue(m[1]),
+    ok: (v, i, m) => headingBoundary(v, i) && !"第其".includes(v[i - 1] ?? "\n") && (m[0].length <= m[1].length + 1 || isLineStart(v, i)),
   },
-  { re: new RegExp(`\\((${CNN})\\)`, "g"), style: "cn-paren", value: (m) => cnValue(m[1]), ok: () => true },
+  { re: new RegExp(`\\([ ]?(${CNN})[ ]?\\)`, "g"), style: "cn-paren", value: (m) => cnValue(m[1]), ok: () => true },
   {
-    re: /(\d{1,2})(?:[.、](?![0-9%])|[)](?![0-9]))/g, style: "num-dot", value: (m) => Number(m[1]),
+    // "1." "1、" "1)", and at a line start "1 . " "3 ．" (a space before the mark)
+    re: /(\d{1,2})(?:[ ]?[.、](?![0-9%])|[)](?![0-9]))/g, style: "num-dot", value: (m) => Number(m[1]),
     ok: (v, i, m) => {
       const p = v[i - 1] ?? "\n";
       if (/[0-9A-Za-z.第/\-(_]/.test(p)) return false;
+      if (m[0][m[1].length] === " " && !isLineStart(v, i)) return false;
       if (m[0].endsWith(")")) return isSentence(v, i); // "1)" only where an item may start
       return true;
     },
   },
-  { re: /\((\d{1,2})\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "\n") },
+  { re: /\([ ]?(\d{1,2})[ ]?\)/g, style: "num-paren", value: (m) => Number(m[1]), ok: (v, i) => !/[0-9A-Za-z]/.test(v[i - 1] ?? "\n") },
   { re: /[\u2474-\u2487]/g, style: "num-paren", value: (m) => m[0].charCodeAt(0) - 0x2473, ok: () => true },
   { re: /[\u2488-\u249b]/g, style: "num-dot", value: (m) => m[0].charCodeAt(0) - 0x2487, ok: () => true },
   { re: /[\u2460-\u2473]/g, style: "circled", value: (m) => m[0].charCodeAt(0) - 0x245f, ok: () => true },

@@ -37,6 +37,8 @@ export type Doc = {
   /** sorted positions of paragraph breaks (the "\n" that ends a paragraph) */
   breaks: number[];
   leads: Lead[];
+  /** the year the report is about (see reportYear) */
+  year?: number;
 };
 
 const TERMINAL = /[。!?:…”"’)】》]$/;
@@ -69,7 +71,7 @@ export function paragraphBreaks(v: string, markerStarts: Set<number>): number[] 
 const LABEL_RE = /^([^,。;:!?\n()]{2,18}?)[ ]*:/;
 
 /** Lead-ins: labels before a colon, heading lines without a number, and lead-in sentences. */
-export function findLeads(v: string): Lead[] {
+export function findLeads(v: string, year?: number): Lead[] {
   const out: Lead[] = [];
   // sentence starts: text start, after a line break, or after 。!?;
   let lastPos = -1;
@@ -87,7 +89,7 @@ export function findLeads(v: string): Lead[] {
     const head = v.slice(s, s + 90);
     const lm = LABEL_RE.exec(head);
     if (lm && !/^([一二三四五六七八九十]+[、.]|\(|\d+[.、])/.test(lm[1])) {
-      const k = labelKind(lm[1]);
+      const k = labelKind(lm[1], year);
       if (k) {
         out.push({ pos: s, contentStart: s + lm[0].length, kind: k, type: "label", lineStart });
         continue;
@@ -98,7 +100,7 @@ export function findLeads(v: string): Lead[] {
       const nl = head.indexOf("\n");
       const line = (nl < 0 ? head : head.slice(0, nl)).trim();
       if (line.length <= 16 && !/[,。;!?]/.test(line) && !/^([一二三四五六七八九十]+[、.]|\(|\d+[.、)])/.test(line) && (nl >= 0 || s + line.length >= v.length - 1)) {
-        const hk = isDocumentTitle(line) ? null : headingKind(line);
+        const hk = isDocumentTitle(line) ? null : headingKind(line, year);
         if (hk && !hk.weak) {
           out.push({ pos: s, contentStart: s + line.length, kind: hk.kind, type: "label", lineStart });
           continue;
@@ -112,7 +114,7 @@ export function findLeads(v: string): Lead[] {
   }
   // well-known labels glued to what precedes them (line breaks lost): "…的问题整改情况：…"
   const seen = new Set(out.map((l) => l.contentStart));
-  const glued = /(存在问题|主要问题|问题表现|具体表现|原因分析|整改措施|整改情况|整改举措|责任领导|责任单位|责任人|整改时限|完成时限)[ ]*:/g;
+  const glued = /(存在问题|主要问题|问题表现|具体表现|原因分析|整改措施|整改情况|整改进展|整改举措|责任领导|责任单位|责任人|整改时限|完成时限)[ ]*:/g;
   for (let m = glued.exec(v); m; m = glued.exec(v)) {
     const end = m.index + m[0].length;
     if (seen.has(end)) continue;
@@ -148,14 +150,14 @@ function newNode(style: Style | "root", value: number, inline: boolean, start: n
 /** Styles a youde (有的…) list may hang under: headings, labels, the root. */
 const YOUDE_PARENTS = new Set(["root", "cn-part", "cn-dun", "cn-paren", "label-p", "label-m", "youde"]);
 
-export function buildTree(v: string): Doc {
+export function buildTree(v: string, year?: number): Doc {
   const markers = findMarkers(v);
   const markerStarts = new Set<number>();
   for (const m of markers) if (m.lineStart) {
     markerStarts.add(m.start);
   }
   const breaks = paragraphBreaks(v, markerStarts);
-  const leads = findLeads(v);
+  const leads = findLeads(v, year);
   const root = newNode("root", 0, false, 0, 0, null);
   const stack: Node[] = [root];
 
@@ -248,7 +250,7 @@ export function buildTree(v: string): Doc {
   }
   close(1, v.length);
   root.end = v.length;
-  return { v, root, breaks, leads };
+  return { v, root, breaks, leads, year };
 }
 
 export { INLINE_STYLES, HEADING_STYLES };

@@ -7,6 +7,7 @@
 // keeps every kept character's original offset, so any range of the view maps back to a range of
 // the input, and the text the parser returns is always cut from the input itself.
 import { SIMPLIFIED, TRADITIONAL } from "./trad-table.ts";
+import { labelKind } from "./kinds.ts";
 
 export type View = {
   /** the folded text */
@@ -96,7 +97,7 @@ function titleLine(s: string): { text: string; end: number } | null {
 // A line that ends a paragraph ends with one of these (";" does not: "A；\nB；" reads the same joined).
 const TERMINAL_END = /[。!?:…”"’)】》]$/;
 // A line that opens with a number or an item word starts a paragraph of its own.
-const LINE_START_MARKER = /^[ ]*(?:[一二三四五六七八九十]{1,3}[、.是要]|\(|\d{1,2}[.、)]|[\u2460-\u249b\u2776-\u277f]|第[一二三四五六七八九十]{1,3}|首先|其次|再次|此外|最后|有的|问题|存在问题|整改措施|原因|下一步)/;
+const LINE_START_MARKER = /^[ ]*(?:[一二三四五六七八九十]{1,3}[ ]?[、.是要]|\(|\d{1,2}[ ]?[.、)]|[\u2460-\u249b\u2776-\u277f]|第[一二三四五六七八九十]{1,3}|首先|其次|再次|此外|最后|有的|问题|存在问题|整改措施|原因|下一步)/;
 
 /**
  * Line breaks that only wrap a line (a long line cut mid-sentence, "put in mid-sentence") are
@@ -114,6 +115,9 @@ function softBreaks(s: string): [number, number][] {
     while (j < s.length && s[j] === " ") j++;
     if (j >= s.length || s[j] === "\n") continue;
     if (LINE_START_MARKER.test(s.slice(j, j + 8))) continue;
+    // "整改情况：" "责任人：" opening the next line: a label, not the rest of a sentence
+    const label = /^([^\s,。;:!?()]{2,8}):/.exec(s.slice(j, j + 10));
+    if (label && labelKind(label[1])) continue;
     let a = i;
     while (a > 0 && s[a - 1] === " ") a--;
     out.push([a, j]);
