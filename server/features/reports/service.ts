@@ -13,7 +13,7 @@ import { cnDate } from "../../lib/dates.ts";
 import { createTask, type Ctx } from "../tasks/service.ts";
 import { getSetting } from "../admin/settings.ts";
 import { canSeeReport as canSeeReportDocuments } from "../ledger/service.ts";
-import { extractReport, type Item, type Section } from "./extract/index.ts";
+import { extractReport, type Item } from "./extract/index.ts";
 import { readReportFile, ReportFileError } from "./extract/read-file.ts";
 import * as draft from "./draft.ts";
 import type { DraftItem } from "./draft.ts";
@@ -147,21 +147,17 @@ export function getDraft(c: Ctx, id: number) {
   const d = loadDraft(c, id);
   const items = JSON.parse(d.itemsJson) as DraftItem[];
   const measures = JSON.parse(d.measuresJson) as Item[];
-  const sections = JSON.parse(d.sectionsJson) as Section[];
   const unitRows = unitRefs(c.db);
   const unitName = new Map(unitRows.map((u) => [u.id, u.name]));
   const linked = new Map(unitRows.filter((u) => u.rating && draft.FLAGGED_RATINGS.has(u.rating)).map((u) => [u.id, u]));
   return {
     draft: d,
     items,
-    measures,
-    sections,
     unitName,
     linked,
     duplicates: sameFileReports(c.db, d.sha256),
     // problems first (numbered), then the report's own measures (marked, not numbered)
     runs: draft.highlightRuns(d.fullText, [...items, ...measures.map((m, i) => ({ key: `m${i + 1}`, start: m.start, end: m.end }))]),
-    problemSection: sections.find((s) => s.kind === "problems") ?? null,
   };
 }
 
@@ -333,38 +329,39 @@ export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: b
 
 // ───────────────────────── reports ─────────────────────────
 
-function reportScope(c: Pick<Ctx, "db" | "actor">, reportId: number) {
-  const r = c.db
-    .select({ report: reports, unitName: units.name, unitPath: units.path, importer: users.name })
-    .from(reports)
-    .innerJoin(units, eq(units.id, reports.unitId))
-    .innerJoin(users, eq(users.id, reports.importedBy))
-    .where(eq(reports.id, reportId))
-    .get();
-  if (!r) throw new NotFoundError("报告不存在");
-  return r;
-}
-
 /**
- * Who may read a report: those who may read its 整改情况报告 (admin, leaders of its unit or above,
- * staff of its unit — ledger/service.ts), and anyone who owns or leads a task from it.
+ * A report the actor may read, with its unit and importer. Who may: those who may read its
+ * 整改情况报告 (admin, leaders of its unit or above, staff of its unit: ledger/service.ts), and
+ * anyone who owns or leads a task from it. A report one may not read is not there (404, its title
+ * not revealed), as on the 整改情况 pages.
  */
-export function canSeeReport(c: Pick<Ctx, "db" | "actor">, reportId: number): boolean {
-  const r = reportScope(c, reportId);
-  if (canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath })) return true;
-  const mine = c.db
-    .select({ n: sql<number>`count(*)` })
-    .from(tasks)
-    .innerJoin(problems, eq(problems.id, tasks.problemId))
-    .where(and(eq(problems.reportId, reportId), sql`(${tasks.ownerId} = ${c.actor.id} or ${tasks.leaderId} = ${c.actor.id})`))
-    .get()!.n;
-  return mine > 0;
+function readableReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+  const r = Number.isSafeInteger(reportId)
+    ? c.db
+        .select({ report: reports, unitName: units.name, unitPath: units.path, importer: users.name })
+        .from(reports)
+        .innerJoin(units, eq(units.id, reports.unitId))
+        .innerJoin(users, eq(users.id, reports.importedBy))
+        .where(eq(reports.id, reportId))
+        .get()
+    : undefined;
+  const documents = !!r && canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath });
+  const involved =
+    !!r &&
+    !documents &&
+    c.db
+      .select({ n: sql<number>`count(*)` })
+      .from(tasks)
+      .innerJoin(problems, eq(problems.id, tasks.problemId))
+      .where(and(eq(problems.reportId, reportId), sql`(${tasks.ownerId} = ${c.actor.id} or ${tasks.leaderId} = ${c.actor.id})`))
+      .get()!.n > 0;
+  if (!r || !(documents || involved)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
+  // the 整改情况报告 and the ledger cover every task of the report: only for those who may see them all
+  return { ...r, documents };
 }
 
 export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
-  const r = reportScope(c, reportId);
-  // like the 整改情况 pages: a report one may not read is not there (its title is not revealed)
-  if (!canSeeReport(c, reportId)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
+  const r = readableReport(c, reportId);
   const probs = c.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(asc(problems.seq)).all();
   const ids = probs.map((p) => p.id);
   const taskRows = ids.length
@@ -379,8 +376,7 @@ export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
     : [];
   const byProblem = new Map<number, (typeof taskRows)[number][]>();
   for (const t of taskRows) {
-    const visible = canView(c.actor, { ...t, leaderId: t.leaderId, state: t.state, signoffRequestedBy: t.signoffRequestedBy });
-    if (!visible) continue;
+    if (!canView(c.actor, t)) continue;
     byProblem.set(t.problemId!, [...(byProblem.get(t.problemId!) ?? []), t]);
   }
   const hidden = taskRows.length - [...byProblem.values()].reduce((a, l) => a + l.length, 0);
@@ -389,9 +385,7 @@ export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
     r.report.fullText,
     probs.map((p) => ({ key: `p${p.seq}`, start: p.startOffset, end: p.endOffset })),
   );
-  // the 整改情况报告 and the ledger cover every task of the report: only for those who may see them all
-  const documents = canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath });
-  return { ...r, problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [] })), hidden, counts, runs, documents, sections: JSON.parse(r.report.sectionsJson) as Section[] };
+  return { ...r, problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [] })), hidden, counts, runs };
 }
 
 /** Reports the actor may read, newest first, with their task counts. */
@@ -417,7 +411,7 @@ export function listReports(c: Pick<Ctx, "db" | "actor">) {
 }
 
 export function reportFile(c: Pick<Ctx, "db" | "actor">, reportId: number) {
-  const r = getReport(c, reportId);
+  const r = readableReport(c, reportId);
   if (!r.report.storedFile) throw new NotFoundError("这份报告是粘贴的文字，没有原始文件");
   return { storedFile: r.report.storedFile, name: r.report.originalName ?? `${r.report.title}${extname(r.report.storedFile)}`, format: r.report.format };
 }
