@@ -45,6 +45,16 @@ function cacheStatements(sqlite: Database.Database, max = 2000): void {
   }) as typeof sqlite.prepare;
 }
 
+/** One value per open database, built on first use: prepared queries and the like. */
+export function perDb<T>(build: (db: Db) => T): (db: Db) => T {
+  const made = new WeakMap<Db, T>();
+  return (db) => {
+    let v = made.get(db);
+    if (v === undefined) made.set(db, (v = build(db)));
+    return v;
+  };
+}
+
 export function migrateDb(db: Db): void {
   migrate(db, { migrationsFolder });
 }

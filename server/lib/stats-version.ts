@@ -2,14 +2,12 @@
 // triggers in the writing transaction: db/migrations/0003_overview_stats.sql). Anything derived
 // from tasks' states/deadlines or from the units may be memoised under it.
 import type { Statement } from "better-sqlite3";
-import type { Db } from "../../db/client.ts";
+import { perDb, type Db } from "../../db/client.ts";
 
-const stmts = new WeakMap<Db, Statement>();
+const statement = perDb((db): Statement => db.$client.prepare("SELECT n FROM stats_version WHERE id = 1"));
 
 export function statsVersion(db: Db): number {
-  let s = stmts.get(db);
-  if (!s) stmts.set(db, (s = db.$client.prepare("SELECT n FROM stats_version WHERE id = 1")));
-  return s.pluck().get() as number;
+  return statement(db).pluck().get() as number;
 }
 
 /** memo(db, key, build): build() once per (database, key, change counter) */

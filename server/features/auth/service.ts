@@ -2,7 +2,7 @@
 // its sha256. Repeated failures lock the account for a while.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, lt, sql } from "drizzle-orm";
-import type { Db } from "../../../db/client.ts";
+import { perDb, type Db } from "../../../db/client.ts";
 import { sessions, units, users } from "../../../db/schema.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
 import type { Actor, Role } from "./permissions.ts";
@@ -62,23 +62,15 @@ export async function login(db: Db, email: string, password: string, now: Date, 
 }
 
 /** Every request asks these two: prepared once per database, so drizzle builds their SQL once. */
-const prepared = new WeakMap<Db, ReturnType<typeof prepareSessionQueries>>();
-function prepareSessionQueries(db: Db) {
-  return {
-    session: db.select().from(sessions).where(eq(sessions.id, sql.placeholder("sid"))).prepare(),
-    user: db
-      .select({ id: users.id, role: users.role, unitId: users.unitId, name: users.name, email: users.email, active: users.active, unitPath: units.path, unitName: units.name })
-      .from(users)
-      .innerJoin(units, eq(units.id, users.unitId))
-      .where(eq(users.id, sql.placeholder("id")))
-      .prepare(),
-  };
-}
-function queries(db: Db) {
-  let q = prepared.get(db);
-  if (!q) prepared.set(db, (q = prepareSessionQueries(db)));
-  return q;
-}
+const queries = perDb((db) => ({
+  session: db.select().from(sessions).where(eq(sessions.id, sql.placeholder("sid"))).prepare(),
+  user: db
+    .select({ id: users.id, role: users.role, unitId: users.unitId, name: users.name, email: users.email, active: users.active, unitPath: units.path, unitName: units.name })
+    .from(users)
+    .innerJoin(units, eq(units.id, users.unitId))
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare(),
+}));
 
 function sessionUser(db: Db, userId: number): SessionUser | null {
   const r = queries(db).user.get({ id: userId });

@@ -3,10 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireUser } from "../../plugins/auth.ts";
 import { isHtmx } from "../../plugins/views.ts";
-import { dayIn, isIsoDay } from "../../lib/dates.ts";
+import { dayIn } from "../../lib/dates.ts";
 import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import { NotFoundError, ValidationError } from "../../lib/errors.ts";
-import { isState, type TaskFilters } from "../tasks/service.ts";
+import { filtersFromQuery, type TaskFilters } from "../tasks/service.ts";
 import * as svc from "./service.ts";
 import { blocksToText, liveSectionText } from "./compose.ts";
 
@@ -18,17 +18,7 @@ export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsh
 
 /** The task list's filters (server/features/tasks/routes.ts), plus its fixed views 我的任务 / 待我销号. */
 function listFilters(q: Query): TaskFilters {
-  return {
-    unit: int(q.unit),
-    state: isState(q.state) ? q.state : undefined,
-    owner: int(q.owner),
-    overdue: q.overdue === "1",
-    flagged: q.flagged === "1",
-    from: isIsoDay(q.from) ? q.from : undefined,
-    to: isIsoDay(q.to) ? q.to : undefined,
-    mine: q.mine === "1",
-    review: q.review === "1",
-  };
+  return { ...filtersFromQuery(q), mine: q.mine === "1", review: q.review === "1" };
 }
 
 export async function ledgerRoutes(app: FastifyInstance) {

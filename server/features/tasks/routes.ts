@@ -6,7 +6,7 @@ import { requireUser, assertCsrf } from "../../plugins/auth.ts";
 import { isHtmx } from "../../plugins/views.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { DomainError, ValidationError } from "../../lib/errors.ts";
-import { dayIn, isIsoDay } from "../../lib/dates.ts";
+import { dayIn } from "../../lib/dates.ts";
 import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import * as svc from "./service.ts";
 import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT } from "./evidence.ts";
@@ -25,18 +25,7 @@ export async function taskRoutes(app: FastifyInstance) {
   const yellowDays = () => getSetting(app.db, "yellowDays");
 
   // ── lists ──
-  function parseFilters(q: Record<string, string | undefined>): svc.TaskFilters {
-    return {
-      unit: int(q.unit),
-      state: svc.isState(q.state) ? q.state : undefined,
-      owner: int(q.owner),
-      overdue: q.overdue === "1",
-      flagged: q.flagged === "1",
-      from: isIsoDay(q.from) ? q.from : undefined,
-      to: isIsoDay(q.to) ? q.to : undefined,
-      page: int(q.page),
-    };
-  }
+  const parseFilters = (q: Record<string, string | undefined>): svc.TaskFilters => ({ ...svc.filtersFromQuery(q), page: int(q.page) });
 
   function renderList(req: FastifyRequest, reply: FastifyReply, view: { title: string; base: string; fixed: Partial<svc.TaskFilters> }) {
     const c = ctx(req);

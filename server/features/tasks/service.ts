@@ -2,12 +2,13 @@
 // row in one transaction, and returns the task id. A stale version is refused, never overwritten.
 import { aliasedTable, and, asc, desc, eq, inArray, like, lt, gte, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
-import { tx } from "../../../db/client.ts";
+import { perDb, tx } from "../../../db/client.ts";
 import { attachments, extensionRequests, problems, reports, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
 import { can, canCreateTaskIn, canView, type Actor, type TaskScope } from "../auth/permissions.ts";
 import { checkGuards, GuardError, nextState, STATE_LABEL, ACTION_LABEL, DEADLINE_KINDS, STATES, type Action, type DeadlineKind, type State } from "./workflow.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, STALE_MESSAGE } from "../../lib/errors.ts";
 import { isIsoDay, cnDate } from "../../lib/dates.ts";
+import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
 import { memoByVersion } from "../../lib/stats-version.ts";
 
@@ -156,8 +157,7 @@ function loadScope(db: Db, id: number) {
  * so drizzle builds the SQL once instead of on every request.
  */
 const actorUser = aliasedTable(users, "actor_user");
-const taskPageQueries = new WeakMap<Db, ReturnType<typeof prepareTaskPage>>();
-function prepareTaskPage(db: Db) {
+const taskPage = perDb((db) => {
   const id = sql.placeholder("id");
   return {
     scope: db
@@ -188,12 +188,7 @@ function prepareTaskPage(db: Db) {
       .where(eq(problems.id, id))
       .prepare(),
   };
-}
-function taskPage(db: Db) {
-  let q = taskPageQueries.get(db);
-  if (!q) taskPageQueries.set(db, (q = prepareTaskPage(db)));
-  return q;
-}
+});
 
 export function getTask(db: Db, actor: Actor, id: number) {
   const s = loadScope(db, id);
@@ -520,6 +515,19 @@ export function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: nu
   }
   const all = assignableUsers(db, actor, under);
   return { owners: actor.role === "staff" ? all.filter((u) => u.unitId === actor.unitId) : all, manyOwners: false };
+}
+
+/** The task list's filters as a query string gives them (the list page and the ledger export). */
+export function filtersFromQuery(q: Record<string, string | undefined>): TaskFilters {
+  return {
+    unit: positiveInt(q.unit),
+    state: isState(q.state) ? q.state : undefined,
+    owner: positiveInt(q.owner),
+    overdue: q.overdue === "1",
+    flagged: q.flagged === "1",
+    from: isIsoDay(q.from) ? q.from : undefined,
+    to: isIsoDay(q.to) ? q.to : undefined,
+  };
 }
 
 export function isState(s: unknown): s is State {
