@@ -26,6 +26,34 @@ function fileSize(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+const escapeHtml = (v: unknown) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+type UnitOption = { id: number; name: string; depth: number; rating?: string | null };
+const unitOptionsHtml = new WeakMap<readonly UnitOption[], string>();
+
+/**
+ * The <option>s of a unit select: tree-indented, branches rated 后进/软弱涣散 marked. The markup
+ * is built once per list of units (the service keeps one list per scope until the unit tree
+ * changes: 300 units were a large part of the task list's rendering), the chosen one marked per call.
+ */
+function unitOptions(units: readonly UnitOption[], chosen?: unknown): string {
+  let html = unitOptionsHtml.get(units);
+  if (html === undefined) {
+    html = units
+      .map((u) => `<option value="${u.id}">${"　".repeat(Math.max(0, u.depth))}${escapeHtml(u.name)}${u.rating === "backward" || u.rating === "weak" ? `（${RATING_LABEL[u.rating]}）` : ""}</option>`)
+      .join("\n");
+    unitOptionsHtml.set(units, html);
+  }
+  const id = String(chosen ?? "");
+  return id ? html.replace(`<option value="${escapeHtml(id)}">`, `<option value="${escapeHtml(id)}" selected>`) : html;
+}
+
+/** A task's 红/黄/绿灯 (or none for 长期坚持): a helper, not a partial, since a list shows one per row. */
+function lightHtml(t: Parameters<typeof light>[0], today: string, yellowDays: number): string {
+  const l = light(t, today, yellowDays);
+  return l ? `<span class="light light-${l}" title="${LIGHT_LABEL[l]}" aria-label="${LIGHT_LABEL[l]}"></span>` : `<span class="light light-none" title="长期坚持，无时限" aria-label="无时限"></span>`;
+}
+
 /** ?a=1&b=2 from an object, leaving out empty values; `over` replaces keys. */
 function qs(params: Record<string, unknown>, over: Record<string, unknown> = {}): string {
   const u = new URLSearchParams();
@@ -48,14 +76,15 @@ export function registerViews(app: FastifyInstance): void {
     roleLabel: (r: keyof typeof ROLE_LABEL) => ROLE_LABEL[r] ?? r,
     unitKindLabel: (k: keyof typeof UNIT_KIND_LABEL) => UNIT_KIND_LABEL[k] ?? k,
     ratingLabel: (r: keyof typeof RATING_LABEL | null) => (r ? RATING_LABEL[r] : ""),
-    lightLabel: (l: keyof typeof LIGHT_LABEL | null) => (l ? LIGHT_LABEL[l] : ""),
     light,
+    lightHtml,
     deadlineWords,
     overdueDays,
     fileSize,
     qs,
     /** for markup built in a template's code block (eta escapes only what `<%=` prints) */
-    escape: (v: unknown) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!),
+    escape: escapeHtml,
+    unitOptions,
     STATE_LABEL,
     DEADLINE_KIND_LABEL,
     RATING_LABEL,

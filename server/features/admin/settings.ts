@@ -13,10 +13,11 @@ export type Settings = {
 export const DEFAULT_SETTINGS: Settings = { yellowDays: 3, periodEnd: "" };
 
 export function getSetting<K extends keyof Settings>(db: Db, key: K): Settings[K] {
-  const row = db.select().from(settings).where(eq(settings.key, key)).get();
-  if (!row) return DEFAULT_SETTINGS[key];
+  // read on every list and task page: one statement by its text, no query building
+  const value = db.$client.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(key) as string | undefined;
+  if (value === undefined) return DEFAULT_SETTINGS[key];
   try {
-    return JSON.parse(row.value) as Settings[K];
+    return JSON.parse(value) as Settings[K];
   } catch {
     return DEFAULT_SETTINGS[key];
   }

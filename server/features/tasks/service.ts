@@ -50,87 +50,80 @@ export type TaskRow = {
 
 /** ids of the unit and all its sub-units */
 export function subtreeIds(db: Db, unitId: number): number[] {
-  const u = db.select({ path: units.path }).from(units).where(eq(units.id, unitId)).get();
-  if (!u) return [];
-  return db
-    .select({ id: units.id })
-    .from(units)
-    .where(like(units.path, `${u.path}%`))
-    .all()
-    .map((r) => r.id);
+  return JSON.parse(subtreeJson(db, unitId)) as number[];
 }
 
-/** SQL for "tasks this actor may see" */
-export function scopeCondition(db: Db, actor: Actor): SQL | undefined {
-  if (actor.role === "admin") return undefined;
-  if (actor.role === "leader") return or(inArray(tasks.unitId, subtreeIds(db, actor.unitId)), eq(tasks.leaderId, actor.id), eq(tasks.ownerId, actor.id));
-  return or(eq(tasks.unitId, actor.unitId), eq(tasks.ownerId, actor.id));
+const subtrees = new WeakMap<Db, { v: number; value: Map<number, string> }>();
+
+/** subtreeIds() as a JSON array, for `IN (SELECT value FROM json_each(?))`; kept until the unit tree changes (stats_version) */
+function subtreeJson(db: Db, unitId: number): string {
+  const byUnit = memoByVersion(subtrees, db, () => new Map<number, string>());
+  let ids = byUnit.get(unitId);
+  if (ids === undefined) {
+    ids = JSON.stringify(db.$client.prepare(`SELECT id FROM units WHERE path LIKE (SELECT path FROM units WHERE id = ?) || '%' ORDER BY id`).pluck().all(unitId));
+    byUnit.set(unitId, ids);
+  }
+  return ids;
 }
 
-const leaderUser = aliasedTable(users, "leader_user");
+/**
+ * The WHERE of the task list, as SQL text over the table `tasks` with positional parameters:
+ * what the actor may see, narrowed by the filters. A subtree's unit ids are one JSON parameter,
+ * so the text depends only on which filters are set: the statement is prepared once per shape
+ * (db/client.ts keeps statements by their text). At 100,000 tasks, drizzle building this query
+ * anew on every request was most of the list page's time; the query itself is a fraction of it.
+ */
+export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string): { text: string; params: unknown[] } {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  const add = (text: string, ...p: unknown[]) => {
+    conds.push(text);
+    params.push(...p);
+  };
+  const UNDER = `tasks.unit_id IN (SELECT value FROM json_each(?))`;
+  if (actor.role === "leader") add(`(${UNDER} OR tasks.leader_id = ? OR tasks.owner_id = ?)`, subtreeJson(db, actor.unitId), actor.id, actor.id);
+  else if (actor.role !== "admin") add(`(tasks.unit_id = ? OR tasks.owner_id = ?)`, actor.unitId, actor.id);
+  if (f.unit) add(UNDER, subtreeJson(db, f.unit));
+  if (f.state) add(`tasks.state = ?`, f.state);
+  if (f.owner) add(`tasks.owner_id = ?`, f.owner);
+  if (f.overdue) add(`tasks.state <> 'done' AND tasks.deadline < ?`, today);
+  if (f.from) add(`tasks.deadline >= ?`, f.from);
+  if (f.to) add(`tasks.deadline <= ?`, f.to);
+  if (f.mine) add(`tasks.owner_id = ?`, actor.id);
+  if (f.review) add(`tasks.state = 'review' AND (tasks.signoff_requested_by IS NULL OR tasks.signoff_requested_by <> ?)`, actor.id);
+  if (f.flagged) add(`tasks.unit_id IN (SELECT id FROM units WHERE rating IN ('backward', 'weak'))`);
+  return { text: conds.join(" AND "), params };
+}
 
-/** The WHERE of the task list: what the actor may see, narrowed by the filters (the ledger export uses it too). */
+/** taskWhere() as a drizzle condition, for queries built with drizzle (the ledger export). */
 export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: string): SQL | undefined {
-  const conds: (SQL | undefined)[] = [scopeCondition(db, actor)];
-  if (f.unit) conds.push(inArray(tasks.unitId, subtreeIds(db, f.unit)));
-  if (f.state) conds.push(eq(tasks.state, f.state));
-  if (f.owner) conds.push(eq(tasks.ownerId, f.owner));
-  if (f.overdue) conds.push(ne(tasks.state, "done"), lt(tasks.deadline, today));
-  if (f.from) conds.push(gte(tasks.deadline, f.from));
-  if (f.to) conds.push(lte(tasks.deadline, f.to));
-  if (f.mine) conds.push(eq(tasks.ownerId, actor.id));
-  if (f.review) conds.push(eq(tasks.state, "review"), or(sql`${tasks.signoffRequestedBy} IS NULL`, ne(tasks.signoffRequestedBy, actor.id)));
-  // a subquery, not a join: the ledger's query and the list's id query read tasks alone
-  if (f.flagged) conds.push(inArray(tasks.unitId, db.select({ id: units.id }).from(units).where(inArray(units.rating, ["backward", "weak"]))));
-  return and(...conds);
+  const w = taskWhere(db, actor, f, today);
+  if (!w.text) return undefined;
+  const pieces = w.text.split("?");
+  return sql.join(pieces.flatMap((piece, i) => (i < w.params.length ? [sql.raw(piece), sql`${w.params[i]}`] : [sql.raw(piece)])));
 }
+
+/** the list's order: open before signed off, dated before undated, soonest first (tasks_list_order_idx, migration 0004) */
+const LIST_ORDER = `ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id`;
+
+const LIST_ROWS = `SELECT t.id, t.title, t.state, t.deadline_kind AS deadlineKind, t.deadline,
+  t.original_deadline AS originalDeadline, t.unit_id AS unitId, u.name AS unitName, u.rating AS unitRating,
+  o.name AS ownerName, l.name AS leaderName, t.updated_at AS updatedAt, t.version
+FROM tasks t JOIN units u ON u.id = t.unit_id JOIN users o ON o.id = t.owner_id LEFT JOIN users l ON l.id = t.leader_id
+WHERE t.id IN (SELECT value FROM json_each(?))`;
 
 export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
-  const where = taskConditions(db, actor, f, today);
-  const total = db
-    .select({ n: sql<number>`count(*)` })
-    .from(tasks)
-    .where(where)
-    .get()!.n;
+  const w = taskWhere(db, actor, f, today);
+  const where = w.text ? `WHERE ${w.text}` : "";
+  const total = db.$client.prepare(`SELECT count(*) FROM tasks ${where}`).pluck().get(...w.params) as number;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(Math.max(1, f.page ?? 1), pages);
-  // the page's ids first, from tasks alone; then the joins for those rows only (at 100,000
-  // tasks, joining every matching row before the sort was the list page's largest query)
-  const ids = db
-    .select({ id: tasks.id })
-    .from(tasks)
-    .where(where)
-    .orderBy(sql`${tasks.state} = 'done'`, sql`${tasks.deadline} IS NULL`, asc(tasks.deadline), asc(tasks.id))
-    .limit(PAGE_SIZE)
-    .offset((page - 1) * PAGE_SIZE)
-    .all()
-    .map((r) => r.id);
+  // the page's ids first, sorted and cut from tasks alone; then the joins for those rows only (at
+  // 100,000 tasks, joining every matching row before the sort was the list page's largest query)
+  const ids = db.$client.prepare(`SELECT id FROM tasks ${where} ${LIST_ORDER} LIMIT ? OFFSET ?`).pluck().all(...w.params, PAGE_SIZE, (page - 1) * PAGE_SIZE) as number[];
   if (!ids.length) return { rows: [] as TaskRow[], total, page, pages };
-  const found: TaskRow[] = db
-    .select({
-      id: tasks.id,
-      title: tasks.title,
-      state: tasks.state,
-      deadlineKind: tasks.deadlineKind,
-      deadline: tasks.deadline,
-      originalDeadline: tasks.originalDeadline,
-      unitId: tasks.unitId,
-      unitName: units.name,
-      unitRating: units.rating,
-      ownerName: users.name,
-      leaderName: leaderUser.name,
-      updatedAt: tasks.updatedAt,
-      version: tasks.version,
-    })
-    .from(tasks)
-    .innerJoin(units, eq(units.id, tasks.unitId))
-    .innerJoin(users, eq(users.id, tasks.ownerId))
-    .leftJoin(leaderUser, eq(leaderUser.id, tasks.leaderId))
-    .where(inArray(tasks.id, ids))
-    .all();
-  const byId = new Map(found.map((r) => [r.id, r]));
-  const rows = ids.map((id) => byId.get(id)!);
-  return { rows, total, page, pages };
+  const byId = new Map((db.$client.prepare(LIST_ROWS).all(JSON.stringify(ids)) as TaskRow[]).map((r) => [r.id, r]));
+  return { rows: ids.map((id) => byId.get(id)!), total, page, pages };
 }
 
 // ───────────────────────── one task ─────────────────────────
@@ -467,29 +460,36 @@ function describe(c: Ctx, field: string, v: unknown): string {
 
 // ───────────────────────── choices for forms ─────────────────────────
 
-const unitsByPath = new WeakMap<Db, { v: number; value: (typeof units.$inferSelect)[] }>();
+export type UnitChoice = { id: number; name: string; depth: number; rating: string | null };
+const unitChoices = new WeakMap<Db, { v: number; value: Map<string, UnitChoice[]> }>();
 
 /** Units the actor may assign in, in tree order, with depth for indenting. */
-export function assignableUnits(db: Db, actor: Actor) {
-  // every list page shows this; read again only after the unit tree changes (stats_version)
-  const rows = memoByVersion(unitsByPath, db, () => db.select().from(units).orderBy(asc(units.path)).all());
-  const mine = rows.filter((u) => canCreateTaskIn(actor, u.path));
-  return mine.map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating }));
+export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
+  // every list page shows this; built again only after the unit tree changes (stats_version)
+  const byScope = memoByVersion(unitChoices, db, () => new Map<string, UnitChoice[]>());
+  const key = `${actor.role}|${actor.unitPath}`;
+  let choices = byScope.get(key);
+  if (!choices) {
+    const rows = db.$client.prepare(`SELECT id, name, path, rating FROM units ORDER BY path`).all() as { id: number; name: string; path: string; rating: string | null }[];
+    choices = rows.filter((u) => canCreateTaskIn(actor, u.path)).map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating }));
+    byScope.set(key, choices);
+  }
+  return choices;
 }
 
+export type UserChoice = { id: number; name: string; role: Actor["role"]; unitId: number; unitName: string; unitPath: string };
+
 /** Active users the actor may choose as owner or leader: those of the actor's subtree (or of `underPath`'s). */
-export function assignableUsers(db: Db, actor: Actor, underPath?: string) {
-  const conds = [eq(users.active, true)];
-  // by unit ids (users_unit_idx), not by a LIKE on the joined units' paths (a scan of every user)
+export function assignableUsers(db: Db, actor: Actor, underPath?: string): UserChoice[] {
   const root = underPath ?? (actor.role === "admin" ? undefined : actor.unitPath);
-  if (root) conds.push(inArray(users.unitId, db.select({ id: units.id }).from(units).where(like(units.path, `${root}%`))));
-  const rows = db
-    .select({ id: users.id, name: users.name, role: users.role, unitId: users.unitId, unitName: units.name, unitPath: units.path })
-    .from(users)
-    .innerJoin(units, eq(units.id, users.unitId))
-    .where(and(...conds))
-    .orderBy(asc(units.path), asc(users.name))
-    .all();
+  const rows = db.$client
+    .prepare(
+      `SELECT us.id, us.name, us.role, us.unit_id AS unitId, u.name AS unitName, u.path AS unitPath
+       FROM users us JOIN units u ON u.id = us.unit_id
+       WHERE us.active = 1${root ? ` AND u.path LIKE ? || '%'` : ""}
+       ORDER BY u.path, us.name`,
+    )
+    .all(...(root ? [root] : [])) as UserChoice[];
   return rows.filter((u) => actor.role === "admin" || u.unitPath.startsWith(actor.unitPath));
 }
 
@@ -501,13 +501,14 @@ export const OWNER_CHOICES_MAX = 300;
  * chosen unit's subtree when the list is filtered by unit. Over OWNER_CHOICES_MAX people, only the
  * chosen owner is offered (counted first: at 3,000 users the full list was most of the page's time).
  */
-export function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: number): { owners: ReturnType<typeof assignableUsers>; manyOwners: boolean } {
-  const under = unitId ? db.select({ path: units.path }).from(units).where(eq(units.id, unitId)).get()?.path : undefined;
+export function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: number): { owners: UserChoice[]; manyOwners: boolean } {
+  const under = unitId ? (db.$client.prepare(`SELECT path FROM units WHERE id = ?`).pluck().get(unitId) as string | undefined) : undefined;
   if (actor.role !== "staff") {
     const root = under ?? (actor.role === "admin" ? undefined : actor.unitPath);
-    const conds = [eq(users.active, true)];
-    if (root) conds.push(inArray(users.unitId, db.select({ id: units.id }).from(units).where(like(units.path, `${root}%`))));
-    const n = db.select({ n: sql<number>`count(*)` }).from(users).where(and(...conds)).get()!.n;
+    const n = db.$client
+      .prepare(`SELECT count(*) FROM users WHERE active = 1${root ? ` AND unit_id IN (SELECT id FROM units WHERE path LIKE ? || '%')` : ""}`)
+      .pluck()
+      .get(...(root ? [root] : [])) as number;
     if (n > OWNER_CHOICES_MAX) {
       const one = chosen ? assignableUsers(db, actor, under).filter((u) => u.id === chosen) : [];
       return { owners: one, manyOwners: true };
