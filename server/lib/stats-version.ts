@@ -1,6 +1,7 @@
-// The database's change counter for figures and the unit tree (stats_version, bumped by
-// triggers in the writing transaction: db/migrations/0003_overview_stats.sql). Anything derived
-// from tasks' states/deadlines or from the units may be memoised under it.
+// The database's change counter for figures, the unit tree and the people directory
+// (stats_version, bumped by triggers in the writing transaction: db/migrations/0003 and 0005).
+// Anything derived from tasks' states/deadlines, from the units or from people's names, roles,
+// units and active flags may be memoised under it.
 import type { Statement } from "better-sqlite3";
 import { perDb, type Db } from "../../db/client.ts";
 

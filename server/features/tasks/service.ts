@@ -11,6 +11,7 @@ import { isIsoDay, cnDate } from "../../lib/dates.ts";
 import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
 import { memoByVersion } from "../../lib/stats-version.ts";
+import { directory, type DirUser } from "../../lib/directory.ts";
 
 export const PAGE_SIZE = 30;
 
@@ -60,7 +61,9 @@ function subtreeJson(db: Db, unitId: number): string {
   const byUnit = memoByVersion(subtrees, db, () => new Map<number, string>());
   let ids = byUnit.get(unitId);
   if (ids === undefined) {
-    ids = JSON.stringify(db.$client.prepare(`SELECT id FROM units WHERE path LIKE (SELECT path FROM units WHERE id = ?) || '%' ORDER BY id`).pluck().all(unitId));
+    const dir = directory(db);
+    const root = dir.units.get(unitId)?.path;
+    ids = JSON.stringify(root === undefined ? [] : dir.unitsInOrder.filter((u) => u.path.startsWith(root)).map((u) => u.id));
     byUnit.set(unitId, ids);
   }
   return ids;
@@ -106,11 +109,10 @@ export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: stri
 /** the list's order: open before signed off, dated before undated, soonest first (tasks_list_order_idx, migration 0004) */
 const LIST_ORDER = `ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id`;
 
-const LIST_ROWS = `SELECT t.id, t.title, t.state, t.deadline_kind AS deadlineKind, t.deadline,
-  t.original_deadline AS originalDeadline, t.unit_id AS unitId, u.name AS unitName, u.rating AS unitRating,
-  o.name AS ownerName, l.name AS leaderName, t.updated_at AS updatedAt, t.version
-FROM tasks t JOIN units u ON u.id = t.unit_id JOIN users o ON o.id = t.owner_id LEFT JOIN users l ON l.id = t.leader_id
-WHERE t.id IN (SELECT value FROM json_each(?))`;
+/** the page's rows by id; names and ratings come from the directory, not from joins */
+const LIST_ROWS = `SELECT id, title, state, deadline_kind AS deadlineKind, deadline, original_deadline AS originalDeadline,
+  unit_id AS unitId, owner_id AS ownerId, leader_id AS leaderId, updated_at AS updatedAt, version
+FROM tasks WHERE id IN (SELECT value FROM json_each(?))`;
 
 export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const w = taskWhere(db, actor, f, today);
@@ -118,12 +120,19 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const total = db.$client.prepare(`SELECT count(*) FROM tasks ${where}`).pluck().get(...w.params) as number;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(Math.max(1, f.page ?? 1), pages);
-  // the page's ids first, sorted and cut from tasks alone; then the joins for those rows only (at
-  // 100,000 tasks, joining every matching row before the sort was the list page's largest query)
+  // the page's ids first, sorted and cut from tasks alone; then those rows only (at 100,000
+  // tasks, joining every matching row before the sort was the list page's largest query)
   const ids = db.$client.prepare(`SELECT id FROM tasks ${where} ${LIST_ORDER} LIMIT ? OFFSET ?`).pluck().all(...w.params, PAGE_SIZE, (page - 1) * PAGE_SIZE) as number[];
   if (!ids.length) return { rows: [] as TaskRow[], total, page, pages };
-  const byId = new Map((db.$client.prepare(LIST_ROWS).all(JSON.stringify(ids)) as TaskRow[]).map((r) => [r.id, r]));
-  return { rows: ids.map((id) => byId.get(id)!), total, page, pages };
+  type Found = Omit<TaskRow, "unitName" | "unitRating" | "ownerName" | "leaderName"> & { ownerId: number; leaderId: number | null };
+  const byId = new Map((db.$client.prepare(LIST_ROWS).all(JSON.stringify(ids)) as Found[]).map((r) => [r.id, r]));
+  const dir = directory(db);
+  const rows = ids.map((id): TaskRow => {
+    const { ownerId, leaderId, ...t } = byId.get(id)!;
+    const unit = dir.units.get(t.unitId);
+    return { ...t, unitName: unit?.name ?? "", unitRating: unit?.rating ?? null, ownerName: dir.users.get(ownerId)?.name ?? "", leaderName: leaderId === null ? null : (dir.users.get(leaderId)?.name ?? null) };
+  });
+  return { rows, total, page, pages };
 }
 
 // ───────────────────────── one task ─────────────────────────
@@ -470,27 +479,20 @@ export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
   const key = `${actor.role}|${actor.unitPath}`;
   let choices = byScope.get(key);
   if (!choices) {
-    const rows = db.$client.prepare(`SELECT id, name, path, rating FROM units ORDER BY path`).all() as { id: number; name: string; path: string; rating: string | null }[];
-    choices = rows.filter((u) => canCreateTaskIn(actor, u.path)).map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating }));
+    choices = directory(db)
+      .unitsInOrder.filter((u) => canCreateTaskIn(actor, u.path))
+      .map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating }));
     byScope.set(key, choices);
   }
   return choices;
 }
 
-export type UserChoice = { id: number; name: string; role: Actor["role"]; unitId: number; unitName: string; unitPath: string };
+export type UserChoice = DirUser;
 
-/** Active users the actor may choose as owner or leader: those of the actor's subtree (or of `underPath`'s). */
+/** Active users the actor may choose as owner or leader: those of the actor's subtree (or of `underPath`'s), by unit then name. */
 export function assignableUsers(db: Db, actor: Actor, underPath?: string): UserChoice[] {
-  const root = underPath ?? (actor.role === "admin" ? undefined : actor.unitPath);
-  const rows = db.$client
-    .prepare(
-      `SELECT us.id, us.name, us.role, us.unit_id AS unitId, u.name AS unitName, u.path AS unitPath
-       FROM users us JOIN units u ON u.id = us.unit_id
-       WHERE us.active = 1${root ? ` AND u.path LIKE ? || '%'` : ""}
-       ORDER BY u.path, us.name`,
-    )
-    .all(...(root ? [root] : [])) as UserChoice[];
-  return rows.filter((u) => actor.role === "admin" || u.unitPath.startsWith(actor.unitPath));
+  const root = underPath ?? (actor.role === "admin" ? "" : actor.unitPath);
+  return directory(db).activeUsers.filter((u) => u.unitPath.startsWith(root) && (actor.role === "admin" || u.unitPath.startsWith(actor.unitPath)));
 }
 
 /** Above this many people the list's 责任人 filter asks for a unit first. */
@@ -502,20 +504,11 @@ export const OWNER_CHOICES_MAX = 300;
  * chosen owner is offered (counted first: at 3,000 users the full list was most of the page's time).
  */
 export function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: number): { owners: UserChoice[]; manyOwners: boolean } {
-  const under = unitId ? (db.$client.prepare(`SELECT path FROM units WHERE id = ?`).pluck().get(unitId) as string | undefined) : undefined;
-  if (actor.role !== "staff") {
-    const root = under ?? (actor.role === "admin" ? undefined : actor.unitPath);
-    const n = db.$client
-      .prepare(`SELECT count(*) FROM users WHERE active = 1${root ? ` AND unit_id IN (SELECT id FROM units WHERE path LIKE ? || '%')` : ""}`)
-      .pluck()
-      .get(...(root ? [root] : [])) as number;
-    if (n > OWNER_CHOICES_MAX) {
-      const one = chosen ? assignableUsers(db, actor, under).filter((u) => u.id === chosen) : [];
-      return { owners: one, manyOwners: true };
-    }
-  }
+  const under = unitId ? directory(db).units.get(unitId)?.path : undefined;
   const all = assignableUsers(db, actor, under);
-  return { owners: actor.role === "staff" ? all.filter((u) => u.unitId === actor.unitId) : all, manyOwners: false };
+  if (actor.role === "staff") return { owners: all.filter((u) => u.unitId === actor.unitId), manyOwners: false };
+  if (all.length > OWNER_CHOICES_MAX) return { owners: all.filter((u) => u.id === chosen), manyOwners: true };
+  return { owners: all, manyOwners: false };
 }
 
 /** The task list's filters as a query string gives them (the list page and the ledger export). */

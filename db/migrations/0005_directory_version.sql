@@ -1,0 +1,15 @@
+-- People as pages show them (name, role, unit, active) join the things stats_version counts, so
+-- the in-memory directory (server/lib/directory.ts) is rebuilt after any such change, made by
+-- this process or another. Sign-ins, password changes and reminder preferences do not count.
+CREATE TRIGGER `stats_users_ai` AFTER INSERT ON `users` BEGIN
+	UPDATE stats_version SET n = n + 1 WHERE id = 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `stats_users_au` AFTER UPDATE ON `users`
+WHEN old.name IS NOT new.name OR old.role IS NOT new.role OR old.unit_id IS NOT new.unit_id OR old.active IS NOT new.active BEGIN
+	UPDATE stats_version SET n = n + 1 WHERE id = 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `stats_users_ad` AFTER DELETE ON `users` BEGIN
+	UPDATE stats_version SET n = n + 1 WHERE id = 1;
+END;

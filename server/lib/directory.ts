@@ -1,0 +1,43 @@
+// Units and people as pages show them on every request (names, paths, ratings, who is active),
+// held in memory until stats_version moves: its triggers fire in the writing transaction on any
+// change to the unit tree (migration 0003) or to a person's name, role, unit or active flag
+// (migration 0005), from this process or any other. At 3,000 people and 300 units, joining them
+// into each list row and filtering the filter form's choices in SQL was a third of the task list.
+import type { Db } from "../../db/client.ts";
+import type { Role } from "../features/auth/permissions.ts";
+import { memoByVersion } from "./stats-version.ts";
+
+export type DirUnit = { id: number; name: string; path: string; rating: string | null };
+export type DirUser = { id: number; name: string; role: Role; unitId: number; unitName: string; unitPath: string; active: boolean };
+
+export type Directory = {
+  units: Map<number, DirUnit>;
+  /** every unit in tree order (by path) */
+  unitsInOrder: DirUnit[];
+  /** everyone, active or not (a task keeps its owner's name after they leave) */
+  users: Map<number, DirUser>;
+  /** active people ordered by their unit's path, then name */
+  activeUsers: DirUser[];
+};
+
+const cache = new WeakMap<Db, { v: number; value: Directory }>();
+
+export function directory(db: Db): Directory {
+  return memoByVersion(cache, db, () => {
+    const unitsInOrder = db.$client.prepare(`SELECT id, name, path, rating FROM units ORDER BY path`).all() as DirUnit[];
+    const people = (
+      db.$client
+        .prepare(
+          `SELECT us.id, us.name, us.role, us.unit_id AS unitId, u.name AS unitName, u.path AS unitPath, us.active
+           FROM users us JOIN units u ON u.id = us.unit_id ORDER BY u.path, us.name, us.id`,
+        )
+        .all() as (Omit<DirUser, "active"> & { active: number })[]
+    ).map((u) => ({ ...u, active: u.active === 1 }));
+    return {
+      units: new Map(unitsInOrder.map((u) => [u.id, u])),
+      unitsInOrder,
+      users: new Map(people.map((u) => [u.id, u])),
+      activeUsers: people.filter((u) => u.active),
+    };
+  });
+}
