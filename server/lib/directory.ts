@@ -7,7 +7,7 @@ import type { Db } from "../../db/client.ts";
 import type { Role } from "../features/auth/permissions.ts";
 import { memoByVersion } from "./stats-version.ts";
 
-export type DirUnit = { id: number; name: string; path: string; rating: string | null };
+export type DirUnit = { id: number; name: string; path: string; rating: string | null; ratingYear: number | null };
 export type DirUser = { id: number; name: string; role: Role; unitId: number; unitName: string; unitPath: string; active: boolean };
 
 export type Directory = {
@@ -24,7 +24,7 @@ const cache = new WeakMap<Db, { v: number; value: Directory }>();
 
 export function directory(db: Db): Directory {
   return memoByVersion(cache, db, () => {
-    const unitsInOrder = db.$client.prepare(`SELECT id, name, path, rating FROM units ORDER BY path`).all() as DirUnit[];
+    const unitsInOrder = db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear FROM units ORDER BY path`).all() as DirUnit[];
     const people = (
       db.$client
         .prepare(

@@ -173,8 +173,6 @@ const taskPage = perDb((db) => {
       .from(extensionRequests)
       .where(and(eq(extensionRequests.taskId, id), eq(extensionRequests.status, "pending")))
       .prepare(),
-    unit: db.select().from(units).where(eq(units.id, id)).prepare(),
-    name: db.select({ name: users.name }).from(users).where(eq(users.id, id)).prepare(),
     events: db
       .select({ e: taskEvents, actorName: actorUser.name })
       .from(taskEvents)
@@ -197,12 +195,13 @@ export function getTask(db: Db, actor: Actor, id: number) {
   if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该任务，可能您没有权限查看");
   const t = s.task;
   const q = taskPage(db);
-  const u = q.unit.get({ id: t.unitId })!;
-  const nameOf = (uid: number | null) => (uid ? (q.name.get({ id: uid })?.name ?? "") : "");
+  const dir = directory(db);
+  const u = dir.units.get(t.unitId)!;
+  const nameOf = (uid: number | null) => (uid ? (dir.users.get(uid)?.name ?? "") : "");
   const events = q.events.all({ id }).map((r) => ({ ...r.e, actorName: r.actorName ?? "系统", data: r.e.data ? JSON.parse(r.e.data) : null }));
   const files = q.files.all({ id });
   const problem = t.problemId ? (q.problem.get({ id: t.problemId }) ?? null) : null;
-  const linkedUnit = t.linkedUnitId ? (q.unit.get({ id: t.linkedUnitId }) ?? null) : null;
+  const linkedUnit = t.linkedUnitId ? (dir.units.get(t.linkedUnitId) ?? null) : null;
   const allowed = (Object.keys(ACTION_LABEL) as Action[]).filter((a) => can(actor, a, s.scope) && nextState(t.state, a, { requireCheck: s.requireCheck }) !== null);
   return {
     task: t,

@@ -1,0 +1,78 @@
+// The task list's queries: the whole list reads its page in the order of tasks_list_order_idx
+// (migration 0004) instead of sorting every task, and every filter shape gives the rows a
+// straightforward reading of the rules would give, in the list's order.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeApp } from "../../helpers/app.ts";
+import { listTasks, taskWhere, subtreeIds, type TaskFilters } from "../../../server/features/tasks/service.ts";
+import type { Actor } from "../../../server/features/auth/permissions.ts";
+
+test("the whole list reads its page from the order index, without a sort", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const admin: Actor = { id: ta.ids.admin, role: "admin", unitId: ta.ids.root, unitPath: "/" };
+  const w = taskWhere(ta.db, admin, {}, "2026-11-23");
+  assert.equal(w.text, "");
+  const plan = (ta.db.$client.prepare(`EXPLAIN QUERY PLAN SELECT id FROM tasks ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id LIMIT 30`).all() as { detail: string }[]).map((r) => r.detail).join(" | ");
+  assert.match(plan, /tasks_list_order_idx/);
+  assert.doesNotMatch(plan, /TEMP B-TREE/);
+});
+
+test("every filter shape: the rows a plain reading of the rules gives, in the list's order", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db, ids } = ta;
+  const today = "2026-11-23";
+  const users = [ids.owner, ids.colleague, ids.stranger, ids.leaderA];
+  const unitsOf = [ids.a, ids.a, ids.b, ids.root];
+  const states = ["todo", "doing", "review", "done"] as const;
+  const ins = db.$client.prepare(
+    `INSERT INTO tasks (unit_id, owner_id, leader_id, title, deadline_kind, deadline, state, signoff_requested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // a fixed pseudo-random spread of 200 tasks over units, people, states and deadlines
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 48271) % 2147483647) % n);
+  for (let i = 0; i < 200; i++) {
+    const u = rnd(4);
+    const kind = rnd(5) === 0 ? "ongoing" : "dated";
+    const state = states[rnd(4)];
+    ins.run(unitsOf[u], users[u], rnd(2) ? ids.leaderA : null, `任务${i}`, kind, kind === "ongoing" ? null : `2026-${String(10 + rnd(3)).padStart(2, "0")}-${String(1 + rnd(28)).padStart(2, "0")}`, state, state === "review" ? users[rnd(4)] : null);
+  }
+  type Row = { id: number; unit_id: number; owner_id: number; leader_id: number | null; state: string; deadline: string | null; signoff_requested_by: number | null };
+  const all = db.$client.prepare("SELECT id, unit_id, owner_id, leader_id, state, deadline, signoff_requested_by FROM tasks").all() as Row[];
+  const pathOf = (id: number) => (db.$client.prepare("SELECT path FROM units WHERE id = ?").pluck().get(id) as string);
+  const actors: Actor[] = [
+    { id: ids.admin, role: "admin", unitId: ids.root, unitPath: pathOf(ids.root) },
+    { id: ids.leaderA, role: "leader", unitId: ids.a, unitPath: pathOf(ids.a) },
+    { id: ids.owner, role: "staff", unitId: ids.a, unitPath: pathOf(ids.a) },
+  ];
+  const filters: TaskFilters[] = [{}, { unit: ids.a }, { unit: ids.root, state: "doing" }, { state: "review", review: true }, { overdue: true }, { owner: ids.stranger }, { mine: true }, { from: "2026-11-01", to: "2026-11-30" }, { unit: 999_999 }];
+  const order = (a: Row, b: Row) =>
+    Number(a.state === "done") - Number(b.state === "done") || Number(a.deadline === null) - Number(b.deadline === null) || (a.deadline ?? "").localeCompare(b.deadline ?? "") || a.id - b.id;
+  for (const actor of actors)
+    for (const f of filters) {
+      const sub = (u: number) => new Set(subtreeIds(db, u));
+      const visible = (r: Row) =>
+        actor.role === "admin" || (actor.role === "leader" ? sub(actor.unitId).has(r.unit_id) || r.leader_id === actor.id || r.owner_id === actor.id : r.unit_id === actor.unitId || r.owner_id === actor.id);
+      const want = all
+        .filter(visible)
+        .filter((r) => !f.unit || sub(f.unit).has(r.unit_id))
+        .filter((r) => !f.state || r.state === f.state)
+        .filter((r) => !f.owner || r.owner_id === f.owner)
+        .filter((r) => !f.overdue || (r.state !== "done" && r.deadline !== null && r.deadline < today))
+        .filter((r) => !f.from || (r.deadline !== null && r.deadline >= f.from))
+        .filter((r) => !f.to || (r.deadline !== null && r.deadline <= f.to))
+        .filter((r) => !f.mine || r.owner_id === actor.id)
+        .filter((r) => !f.review || (r.state === "review" && r.signoff_requested_by !== actor.id))
+        .sort(order)
+        .map((r) => r.id);
+      const got: number[] = [];
+      for (let page = 1; ; page++) {
+        const res = listTasks(db, actor, { ...f, page }, today);
+        assert.equal(res.total, want.length, `${actor.role} ${JSON.stringify(f)}: total`);
+        got.push(...res.rows.map((r) => r.id));
+        if (page >= res.pages) break;
+      }
+      assert.deepEqual(got, want, `${actor.role} ${JSON.stringify(f)}`);
+    }
+});

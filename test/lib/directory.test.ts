@@ -1,0 +1,61 @@
+// The in-memory directory of units and people (server/lib/directory.ts) follows every change a
+// page shows, made through the app or straight in the database by another process; changes
+// nobody sees on a page (a password, a failed sign-in) leave it as it was.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeApp, login, get, PASSWORD } from "../helpers/app.ts";
+import { directory } from "../../server/lib/directory.ts";
+import { updateUser, updateUnit, getUnit } from "../../server/features/admin/service.ts";
+import { createTask } from "../../server/features/tasks/service.ts";
+
+test("directory: renames, moves, ratings and deactivations show at once; sign-in noise does not rebuild it", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db, ids } = ta;
+  const first = directory(db);
+  assert.equal(first.users.get(ids.owner)?.name, "李干事");
+  assert.ok(first.activeUsers.some((u) => u.id === ids.owner));
+
+  // failed sign-ins and a password change touch the users row but nothing a page shows
+  db.$client.prepare("UPDATE users SET failed_logins = failed_logins + 1, password_hash = password_hash || '' WHERE id = ?").run(ids.owner);
+  assert.equal(directory(db), first, "rebuilt for a change no page shows");
+
+  // a rename through the admin service
+  await updateUser(db, ids.owner, { email: "owner@t.cn", name: "李明", role: "staff", unitId: ids.a, password: undefined, active: true });
+  const renamed = directory(db);
+  assert.notEqual(renamed, first);
+  assert.equal(renamed.users.get(ids.owner)?.name, "李明");
+
+  // another process moves and deactivates a person, and re-rates a unit's year, straight in SQL
+  db.$client.prepare("UPDATE users SET unit_id = ?, active = 0 WHERE id = ?").run(ids.b, ids.colleague);
+  db.$client.prepare("UPDATE units SET rating_year = 2024 WHERE id = ?").run(ids.b);
+  const after = directory(db);
+  const colleague = after.users.get(ids.colleague)!;
+  assert.equal(colleague.unitId, ids.b);
+  assert.equal(colleague.unitName, "第二党支部");
+  assert.equal(colleague.active, false);
+  assert.ok(!after.activeUsers.some((u) => u.id === ids.colleague), "a deactivated person is still offered");
+  assert.equal(after.units.get(ids.b)?.ratingYear, 2024);
+
+  // a unit renamed through the admin service
+  const b = getUnit(db, ids.b)!;
+  updateUnit(db, ids.b, { code: b.code, name: "第二党支部（新）", kind: b.kind, parentId: b.parentId });
+  assert.equal(directory(db).units.get(ids.b)?.name, "第二党支部（新）");
+});
+
+test("directory: the task list and the task page show a renamed owner", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { app, db, ids } = ta;
+  const id = createTask(
+    { db, actor: { id: ids.leader, role: "leader", unitId: ids.root, unitPath: directory(db).units.get(ids.root)!.path }, now: ta.clock.now, today: "2026-11-23" },
+    { title: "三会一课记录不全", goal: "", measures: "", coUnits: "", unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", linkedUnitId: null },
+  );
+  const s = await login(app, "leader@t.cn", PASSWORD);
+  assert.match((await get(app, s, "/tasks")).body, /李干事/);
+  db.$client.prepare("UPDATE users SET name = '李晓明' WHERE id = ?").run(ids.owner);
+  const list = (await get(app, s, "/tasks")).body;
+  assert.match(list, /李晓明/);
+  assert.doesNotMatch(list, /李干事/);
+  assert.match((await get(app, s, `/tasks/${id}`)).body, /李晓明/);
+});
