@@ -4,14 +4,14 @@
 //  - a ledger holds only the tasks the actor may see (the task list's own scope), narrowed by
 //    report, unit (with sub-units) or the task list's filters.
 import { aliasedTable, and, asc, eq, inArray, type SQL } from "drizzle-orm";
-import type { Db } from "../../../db/client.ts";
-import { attachments, problems, reports, taskEvents, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
+import { perDb, type Db } from "../../../db/client.ts";
+import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
 import { unitInScope, type Actor } from "../auth/permissions.ts";
 import { subtreeIds, taskConditions, type TaskFilters } from "../tasks/service.ts";
 import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate, isIsoDay } from "../../lib/dates.ts";
 import { getSetting } from "../admin/settings.ts";
-import { taskAsOf, type HistoryEvent, type LedgerTaskInput, type TaskAsOf } from "./as-of.ts";
+import { onOrBefore, taskAsOf, type HistoryEvent, type LedgerTaskInput, type TaskAsOf } from "./as-of.ts";
 import { composeReport, type ComposedReport, type Section } from "./compose.ts";
 import { ledgerRows, type LedgerRow, type LedgerSource } from "./rows.ts";
 
@@ -48,7 +48,50 @@ function sectionsOf(r: Report): Section[] {
 }
 
 const leaderUser = aliasedTable(users, "leader_user");
-const actorUser = aliasedTable(users, "actor_user");
+
+// The history and the files of a set of tasks, in one query each whatever their number: the
+// ids go in as one JSON array (no limit on bound variables, so no chunks, and one statement
+// prepared once per database). Rows are read as arrays and grouped here: drizzle's mapping of
+// some 50,000 history rows cost more than the query.
+const historyStatements = perDb((db) => ({
+  events: db.$client.prepare(
+    // (IN, not a join on json_each: SQLite then walks task_events_task_idx in (task, time, id)
+    // order and needs no sort)
+    `SELECT e.task_id, e.kind, e.at, e.from_state, e.to_state, e.text, e.data, a.name
+       FROM task_events e LEFT JOIN users a ON a.id = e.actor_id
+      WHERE e.task_id IN (SELECT value FROM json_each(?))
+      ORDER BY e.task_id, e.at, e.id`,
+  ),
+  files: db.$client.prepare(
+    `SELECT f.task_id, f.original_name, f.uploaded_at FROM attachments f
+      WHERE f.task_id IN (SELECT value FROM json_each(?))
+      ORDER BY f.id`,
+  ),
+}));
+
+type EventRow = [taskId: number, kind: string, at: string, fromState: string | null, toState: string | null, text: string, data: string | null, actorName: string | null];
+type FileRow = [taskId: number, originalName: string, uploadedAt: string];
+
+/** Each task's history in order (time, then id) and its files in upload order. */
+function historyOf(db: Db, ids: number[]): { events: Map<number, HistoryEvent[]>; files: Map<number, { originalName: string; uploadedAt: string }[]> } {
+  const events = new Map<number, HistoryEvent[]>();
+  const files = new Map<number, { originalName: string; uploadedAt: string }[]>();
+  if (!ids.length) return { events, files };
+  const st = historyStatements(db);
+  const json = JSON.stringify(ids);
+  let last = -1;
+  let list: HistoryEvent[] = [];
+  for (const [taskId, kind, at, fromState, toState, text, data, actorName] of st.events.raw(true).all(json) as EventRow[]) {
+    if (taskId !== last) events.set((last = taskId), (list = []));
+    list.push({ kind, at, fromState, toState, text, data, actorName });
+  }
+  for (const [taskId, originalName, uploadedAt] of st.files.raw(true).all(json) as FileRow[]) {
+    let l = files.get(taskId);
+    if (!l) files.set(taskId, (l = []));
+    l.push({ originalName, uploadedAt });
+  }
+  return { events, files };
+}
 
 type Loaded = { input: LedgerTaskInput; source: LedgerSource | null; reportId: number | null };
 
@@ -110,22 +153,7 @@ function loadTasks(db: Db, where: SQL | undefined): Loaded[] {
     .all() as unknown as TaskQueryRow[];
   // tasks of a report first (report, problem order), then the others by id
   rows.sort((a, b) => (a.reportId == null ? 1 : 0) - (b.reportId == null ? 1 : 0));
-  const ids = rows.map((r) => r.id);
-  const events = new Map<number, HistoryEvent[]>();
-  const files = new Map<number, { originalName: string; uploadedAt: string }[]>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    for (const e of db
-      .select({ e: taskEvents, actorName: actorUser.name })
-      .from(taskEvents)
-      .leftJoin(actorUser, eq(actorUser.id, taskEvents.actorId))
-      .where(inArray(taskEvents.taskId, chunk))
-      .orderBy(asc(taskEvents.at), asc(taskEvents.id))
-      .all())
-      (events.get(e.e.taskId) ?? events.set(e.e.taskId, []).get(e.e.taskId)!).push({ kind: e.e.kind, at: e.e.at, fromState: e.e.fromState, toState: e.e.toState, text: e.e.text, data: e.e.data, actorName: e.actorName });
-    for (const a of db.select({ taskId: attachments.taskId, originalName: attachments.originalName, uploadedAt: attachments.uploadedAt }).from(attachments).where(inArray(attachments.taskId, chunk)).orderBy(asc(attachments.id)).all())
-      (files.get(a.taskId) ?? files.set(a.taskId, []).get(a.taskId)!).push(a);
-  }
+  const { events, files } = historyOf(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     input: {
       id: r.id,
@@ -154,7 +182,8 @@ export function reportProgress(db: Db, actor: Actor, reportId: number, asOf: str
   const { report, unit } = getReport(db, actor, reportId);
   const ps = db.select().from(problems).where(eq(problems.reportId, report.id)).orderBy(asc(problems.seq), asc(problems.id)).all();
   const loaded = ps.length ? loadTasks(db, inArray(tasks.problemId, ps.map((p) => p.id))) : [];
-  const asOfTasks = loaded.map((l) => taskAsOf(l.input, asOf, tz)).filter((t): t is TaskAsOf => t !== null);
+  const inDay = onOrBefore(asOf, tz);
+  const asOfTasks = loaded.map((l) => taskAsOf(l.input, asOf, tz, inDay)).filter((t): t is TaskAsOf => t !== null);
   const composed = composeReport({ id: report.id, title: report.title, fullText: report.fullText, sections: sectionsOf(report) }, ps, asOfTasks, asOf);
   return { ...composed, report, unit };
 }
@@ -192,7 +221,8 @@ export function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, t
     if (u) name = u.name;
   }
   const loaded = loadTasks(db, and(...conds));
-  const items = loaded.map((l) => ({ task: taskAsOf(l.input, asOf, tz), source: l.source, reportId: l.reportId })).filter((x): x is { task: TaskAsOf; source: LedgerSource | null; reportId: number | null } => x.task !== null);
+  const inDay = onOrBefore(asOf, tz);
+  const items = loaded.map((l) => ({ task: taskAsOf(l.input, asOf, tz, inDay), source: l.source, reportId: l.reportId })).filter((x): x is { task: TaskAsOf; source: LedgerSource | null; reportId: number | null } => x.task !== null);
   const reportsIn = new Set(items.map((i) => i.reportId).filter((r) => r !== null));
   const rows = ledgerRows(items, asOf, getSetting(db, "yellowDays"), { showSource: scope.report === undefined && reportsIn.size > 1 });
   return { title: `《${name}整改台账》`, name, asOf, rows };
