@@ -190,10 +190,12 @@ export function mondayOf(day: string): string {
   return addDays(day, -((dow + 6) % 7));
 }
 
+// days left → 剩余3天 / 今天到期 / 逾期2天 (a few hundred distinct values)
+const wordsOf = new Map<number, string>();
 function words(daysLeft: number): string {
-  if (daysLeft < 0) return `逾期${-daysLeft}天`;
-  if (daysLeft === 0) return "今天到期";
-  return `剩余${daysLeft}天`;
+  let w = wordsOf.get(daysLeft);
+  if (w === undefined) wordsOf.set(daysLeft, (w = daysLeft < 0 ? `逾期${-daysLeft}天` : daysLeft === 0 ? "今天到期" : `剩余${daysLeft}天`));
+  return w;
 }
 
 /**
@@ -270,29 +272,24 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     return e.attempts < s.maxAttempts ? e.attempts : null;
   };
 
-  const mails = new Map<string, PlannedMail>();
-  /** the line is made only for an item that goes out, with its key */
-  const add = (kind: MailKind, u: PlanUser, taskId: number | null, itemKind: string, day: string, line: ((key: string) => TaskLine) | null): boolean => {
+  const mails: Record<MailKind, Map<number, PlannedMail>> = { owner: new Map(), leader: new Map(), weekly: new Map() };
+  /** an item for u; with a task, its line too (made only when the item goes out) */
+  const add = (kind: MailKind, u: PlanUser, taskId: number | null, itemKind: string, day: string, t: PlanTask | null, reason: ItemKind, waitedDays?: number): PlannedMail | null => {
     const key = dedupeKey(taskId, u.id, itemKind, day);
     const attempts = due(key);
-    if (attempts === null) return false;
-    const id = `${u.id}:${kind}`;
-    let m = mails.get(id);
-    if (!m) mails.set(id, (m = { kind, recipient: { id: u.id, name: u.name, email: u.email }, items: [], lines: [] }));
+    if (attempts === null) return null;
+    let m = mails[kind].get(u.id);
+    if (!m) mails[kind].set(u.id, (m = { kind, recipient: { id: u.id, name: u.name, email: u.email }, items: [], lines: [] }));
     m.items.push({ taskId, kind: itemKind, day, dedupeKey: key, attempts });
-    if (line) m.lines.push(line(key));
-    return true;
-  };
-
-  const lineOf =
-    (t: PlanTask, reason: ItemKind, waitedDays?: number) =>
-    (key: string): TaskLine => {
+    if (t) {
       const daysLeft = t.deadline ? D.num(t.deadline) - todayN : 0;
       const line: TaskLine = { key, taskId: t.id, title: t.title, deadline: t.deadline, daysLeft, words: t.deadline ? words(daysLeft) : "长期坚持", state: t.state, unitName: t.unitName, ownerName: nameOf(t.ownerId), reason };
       if (waitedDays !== undefined) line.waitedDays = waitedDays;
       if (reason === "nudge-extension") line.newDeadline = t.extension!.newDeadline;
-      return line;
-    };
+      m.lines.push(line);
+    }
+    return m;
+  };
 
   for (const t of tasks) {
     if (t.state === "done") continue;
@@ -322,7 +319,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
         const first = D.num(t.deadline!) + 1;
         day = D.str(latestOf(first, todayN, 7));
       }
-      if (kind) add("owner", owner, t.id, kind, day, lineOf(t, reason));
+      if (kind) add("owner", owner, t.id, kind, day, t, reason);
     }
 
     const leader = reachable(t.leaderId);
@@ -330,7 +327,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     // 责任领导: escalation on the first overdue day, then weekly
     if (hasEnd && -left >= 1 && leader.id !== t.ownerId) {
       const day = D.str(latestOf(D.num(t.deadline!) + 1, todayN, s.repeatEveryDays));
-      add("leader", leader, t.id, "escalate", day, lineOf(t, "escalate"));
+      add("leader", leader, t.id, "escalate", day, t, "escalate");
     }
     // nudge: a sign-off request that has waited
     if (t.state === "review" && t.signoffRequestedAt && t.signoffRequestedBy !== leader.id) {
@@ -338,7 +335,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       const waited = todayN - asked;
       if (waited >= s.nudgeAfterDays) {
         const day = D.str(latestOf(asked + s.nudgeAfterDays, todayN, s.repeatEveryDays));
-        add("leader", leader, t.id, "nudge-signoff", day, lineOf(t, "nudge-signoff", waited));
+        add("leader", leader, t.id, "nudge-signoff", day, t, "nudge-signoff", waited);
       }
     }
     // nudge: a 延期申请 that has waited
@@ -347,7 +344,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       const waited = todayN - asked;
       if (waited >= s.nudgeAfterDays) {
         const day = D.str(latestOf(asked + s.nudgeAfterDays, todayN, s.repeatEveryDays));
-        add("leader", leader, t.id, "nudge-extension", day, lineOf(t, "nudge-extension", waited));
+        add("leader", leader, t.id, "nudge-extension", day, t, "nudge-extension", waited);
       }
     }
   }
@@ -360,22 +357,18 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       if (u.role !== "leader" || !reachable(u.id)) continue;
       const digest = digests(u);
       if (digest.total === 0) continue;
-      const ok = add("weekly", u, null, "weekly", monday, null);
-      if (ok) mails.get(`${u.id}:weekly`)!.digest = digest;
+      const m = add("weekly", u, null, "weekly", monday, null, "weekly");
+      if (m) m.digest = digest;
     }
   }
 
   const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2 };
-  return [...mails.values()]
-    .map((m) => ({ ...m, lines: sortLines(m.lines) }))
-    .sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
+  const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values()];
+  for (const m of out) m.lines.sort(byDaysLeft);
+  return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
 }
 
 const byDaysLeft = (a: TaskLine, b: TaskLine) => a.daysLeft - b.daysLeft || a.taskId - b.taskId;
-
-function sortLines(lines: TaskLine[]): TaskLine[] {
-  return [...lines].sort(byDaysLeft);
-}
 
 /** What one unit's own tasks bring to a digest. */
 type UnitPart = { total: number; withEnd: number; done: number; created: TaskLine[]; signedOff: TaskLine[]; overdue: TaskLine[]; dueThisWeek: TaskLine[] };
@@ -422,13 +415,12 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
       if (t.state === "done") p.done++;
     }
     let line: TaskLine | null = null;
-    const once = () => (line ??= lineOf(t));
-    if (within(t.createdAt)) p.created.push(once());
+    if (within(t.createdAt)) p.created.push((line ??= lineOf(t)));
     if (t.state === "done") {
-      if (within(t.signedOffAt)) p.signedOff.push(once());
+      if (within(t.signedOffAt)) p.signedOff.push((line ??= lineOf(t)));
     } else if (t.deadline) {
-      if (t.deadline < today) p.overdue.push(once());
-      else if (t.deadline <= sunday) p.dueThisWeek.push(once());
+      if (t.deadline < today) p.overdue.push((line ??= lineOf(t)));
+      else if (t.deadline <= sunday) p.dueThisWeek.push((line ??= lineOf(t)));
     }
   }
   for (const c of closed) {
