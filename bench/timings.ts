@@ -27,8 +27,10 @@ export async function timePlanner(db: Db, today: string, tz: string): Promise<Ti
   if (!send?.loadPlanInput || !planMod?.plan) return { ms: null, note: "未计时：server/features/reminders/（提醒）尚未合并到本分支" };
   const t0 = performance.now();
   const input = send.loadPlanInput(db, today);
-  const mails = planMod.plan(input.tasks, input.users, input.log, today, { ...planMod.DEFAULT_PLAN_SETTINGS, timeZone: tz, now: new Date() });
-  return { ms: ms(t0), note: `读取 ${input.tasks.length} 项任务并生成 ${mails.length} 封提醒的计划` };
+  const mails = planMod.plan(input.tasks, input.users, input.log, today, { ...planMod.DEFAULT_PLAN_SETTINGS, timeZone: tz, now: new Date() }, input.closed);
+  // signed-off tasks that can show in no mail come as counts by unit (input.closed)
+  const all = input.tasks.length + (input.closed ?? []).reduce((n: number, c: { total: number }) => n + c.total, 0);
+  return { ms: ms(t0), note: `读取 ${all} 项任务并生成 ${mails.length} 封提醒的计划` };
 }
 
 /** every report under test/fixtures/reports, read and extracted as `npm run cli -- extract` does */

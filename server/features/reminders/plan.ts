@@ -190,19 +190,51 @@ export function mondayOf(day: string): string {
   return addDays(day, -((dow + 6) % 7));
 }
 
+// days left → 剩余3天 / 今天到期 / 逾期2天 (a few hundred distinct values)
+const wordsOf = new Map<number, string>();
 function words(daysLeft: number): string {
-  if (daysLeft < 0) return `逾期${-daysLeft}天`;
-  if (daysLeft === 0) return "今天到期";
-  return `剩余${daysLeft}天`;
+  let w = wordsOf.get(daysLeft);
+  if (w === undefined) wordsOf.set(daysLeft, (w = daysLeft < 0 ? `逾期${-daysLeft}天` : daysLeft === 0 ? "今天到期" : `剩余${daysLeft}天`));
+  return w;
 }
 
-const inSubtree = (unitPath: string, rootPath: string) => unitPath.startsWith(rootPath);
+/**
+ * Signed-off tasks left out of `tasks` by the loader, counted by unit: they show in no mail's
+ * line (neither created nor signed off in the digest's week), only in a weekly digest's counts.
+ */
+export type ClosedTally = { unitPath: string; total: number; withEnd: number };
+
+// Calendar days as numbers (days since 1970-01-01), each distinct day string parsed once:
+// daysBetween(a, b) === num(b) − num(a), addDays(d, n) === str(num(d) + n).
+function dayNumbers() {
+  const nums = new Map<string, number>();
+  const strs = new Map<number, string>();
+  return {
+    num(day: string): number {
+      let n = nums.get(day);
+      if (n === undefined) nums.set(day, (n = daysBetween("1970-01-01", day)));
+      return n;
+    },
+    str(n: number): string {
+      let d = strs.get(n);
+      if (d === undefined) strs.set(n, (d = addDays("1970-01-01", n)));
+      return d;
+    },
+  };
+}
+
+/** first, first+every, …: the latest of these on or before today (repeatingTrigger on day numbers) */
+const latestOf = (first: number, today: number, every: number) => first + Math.floor((today - first) / every) * every;
+
+// an ISO moment in UTC ('2026-11-23T02:00:00.000Z'): its day in any time zone is within a day of its UTC day
+const UTC_MOMENT = /^\d{4}-\d{2}-\d{2}T[^]*Z$/;
 
 /**
  * What to send today. Items already sent, or claimed by a run in progress, are left out; failed
  * ones come back (with their attempts) until maxAttempts. Mails are sorted by recipient, then kind.
+ * `closed`: signed-off tasks not in `tasks`, counted by unit (see ClosedTally); [] when `tasks` has them all.
  */
-export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings): PlannedMail[] {
+export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = []): PlannedMail[] {
   const s = { ...DEFAULT_PLAN_SETTINGS, ...settings };
   const log = new Map(sentLog.map((e) => [e.dedupeKey, e]));
   const nowMs = Date.parse(s.now);
@@ -212,12 +244,20 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     return u && u.active && u.remindEnabled && u.email ? u : null;
   };
   const nameOf = (id: number | null) => (id == null ? "" : (byId.get(id)?.name ?? ""));
-  // the same moments are asked about once per leader whose digest they fall in: remember them
+  // formatting a moment in a time zone is dear: each moment once
   const days = new Map<string, string>();
   const localDay = (iso: string) => {
     let d = days.get(iso);
     if (d === undefined) days.set(iso, (d = dayIn(s.timeZone, new Date(iso))));
     return d;
+  };
+  const D = dayNumbers();
+  const todayN = D.num(today);
+  const leads = new Map<string, number[]>();
+  const leadOf = (u: PlanUser) => {
+    let l = leads.get(u.remindDays);
+    if (l === undefined) leads.set(u.remindDays, (l = leadDays(u.remindDays)));
+    return l;
   };
 
   /** null when the item must not be sent now; else its attempts so far */
@@ -232,118 +272,202 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     return e.attempts < s.maxAttempts ? e.attempts : null;
   };
 
-  const mails = new Map<string, PlannedMail>();
-  const add = (kind: MailKind, u: PlanUser, item: Omit<PlannedItem, "dedupeKey" | "attempts">, line: TaskLine | null): boolean => {
-    const key = dedupeKey(item.taskId, u.id, item.kind, item.day);
+  const mails: Record<MailKind, Map<number, PlannedMail>> = { owner: new Map(), leader: new Map(), weekly: new Map() };
+  /** an item for u; with a task, its line too (made only when the item goes out) */
+  const add = (kind: MailKind, u: PlanUser, taskId: number | null, itemKind: string, day: string, t: PlanTask | null, reason: ItemKind, waitedDays?: number): PlannedMail | null => {
+    const key = dedupeKey(taskId, u.id, itemKind, day);
     const attempts = due(key);
-    if (attempts === null) return false;
-    const id = `${u.id}:${kind}`;
-    let m = mails.get(id);
-    if (!m) mails.set(id, (m = { kind, recipient: { id: u.id, name: u.name, email: u.email }, items: [], lines: [] }));
-    m.items.push({ ...item, dedupeKey: key, attempts });
-    if (line) m.lines.push({ ...line, key });
-    return true;
-  };
-
-  const lineOf = (t: PlanTask, reason: ItemKind, extra: Partial<TaskLine> = {}): TaskLine => {
-    const daysLeft = t.deadline ? daysBetween(today, t.deadline) : 0;
-    return { key: "", taskId: t.id, title: t.title, deadline: t.deadline, daysLeft, words: t.deadline ? words(daysLeft) : "长期坚持", state: t.state, unitName: t.unitName, ownerName: nameOf(t.ownerId), reason, ...extra };
+    if (attempts === null) return null;
+    let m = mails[kind].get(u.id);
+    if (!m) mails[kind].set(u.id, (m = { kind, recipient: { id: u.id, name: u.name, email: u.email }, items: [], lines: [] }));
+    m.items.push({ taskId, kind: itemKind, day, dedupeKey: key, attempts });
+    if (t) {
+      const daysLeft = t.deadline ? D.num(t.deadline) - todayN : 0;
+      const line: TaskLine = { key, taskId: t.id, title: t.title, deadline: t.deadline, daysLeft, words: t.deadline ? words(daysLeft) : "长期坚持", state: t.state, unitName: t.unitName, ownerName: nameOf(t.ownerId), reason };
+      if (waitedDays !== undefined) line.waitedDays = waitedDays;
+      if (reason === "nudge-extension") line.newDeadline = t.extension!.newDeadline;
+      m.lines.push(line);
+    }
+    return m;
   };
 
   for (const t of tasks) {
     if (t.state === "done") continue;
     const hasEnd = t.deadlineKind !== "ongoing" && !!t.deadline;
+    const left = hasEnd ? D.num(t.deadline!) - todayN : NaN;
 
-    // 责任人: deadline mail (not for 长期坚持, nor once sign-off is asked for)
+    // 责任人: deadline mail (not for 长期坚持, nor once sign-off is asked for); as ownerStage()
     const owner = reachable(t.ownerId);
     if (owner && hasEnd && (t.state === "todo" || t.state === "doing")) {
-      const st = ownerStage(t.deadline!, today, leadDays(owner.remindDays));
-      if (st) add("owner", owner, { taskId: t.id, kind: st.kind, day: st.day }, lineOf(t, st.reason));
+      let kind: string | null = null;
+      let day = "";
+      let reason: ItemKind = "due";
+      if (left > 0) {
+        // the latest lead day already reached: the smallest L with L >= left
+        let l = Infinity;
+        for (const x of leadOf(owner)) if (x >= left && x < l) l = x;
+        if (l !== Infinity) {
+          kind = `due-${l}`;
+          day = D.str(D.num(t.deadline!) - l);
+        }
+      } else if (left === 0) {
+        kind = "due-0";
+        day = t.deadline!;
+      } else {
+        kind = "overdue";
+        reason = "overdue";
+        const first = D.num(t.deadline!) + 1;
+        day = D.str(latestOf(first, todayN, 7));
+      }
+      if (kind) add("owner", owner, t.id, kind, day, t, reason);
     }
 
     const leader = reachable(t.leaderId);
     if (!leader) continue;
     // 责任领导: escalation on the first overdue day, then weekly
-    if (hasEnd && daysBetween(t.deadline!, today) >= 1 && leader.id !== t.ownerId) {
-      const day = repeatingTrigger(addDays(t.deadline!, 1), today, s.repeatEveryDays);
-      add("leader", leader, { taskId: t.id, kind: "escalate", day }, lineOf(t, "escalate"));
+    if (hasEnd && -left >= 1 && leader.id !== t.ownerId) {
+      const day = D.str(latestOf(D.num(t.deadline!) + 1, todayN, s.repeatEveryDays));
+      add("leader", leader, t.id, "escalate", day, t, "escalate");
     }
     // nudge: a sign-off request that has waited
     if (t.state === "review" && t.signoffRequestedAt && t.signoffRequestedBy !== leader.id) {
-      const asked = localDay(t.signoffRequestedAt);
-      const waited = daysBetween(asked, today);
+      const asked = D.num(localDay(t.signoffRequestedAt));
+      const waited = todayN - asked;
       if (waited >= s.nudgeAfterDays) {
-        const day = repeatingTrigger(addDays(asked, s.nudgeAfterDays), today, s.repeatEveryDays);
-        add("leader", leader, { taskId: t.id, kind: "nudge-signoff", day }, lineOf(t, "nudge-signoff", { waitedDays: waited }));
+        const day = D.str(latestOf(asked + s.nudgeAfterDays, todayN, s.repeatEveryDays));
+        add("leader", leader, t.id, "nudge-signoff", day, t, "nudge-signoff", waited);
       }
     }
     // nudge: a 延期申请 that has waited
     if (t.extension && t.extension.requestedBy !== leader.id) {
-      const asked = localDay(t.extension.requestedAt);
-      const waited = daysBetween(asked, today);
+      const asked = D.num(localDay(t.extension.requestedAt));
+      const waited = todayN - asked;
       if (waited >= s.nudgeAfterDays) {
-        const day = repeatingTrigger(addDays(asked, s.nudgeAfterDays), today, s.repeatEveryDays);
-        add("leader", leader, { taskId: t.id, kind: "nudge-extension", day }, lineOf(t, "nudge-extension", { waitedDays: waited, newDeadline: t.extension.newDeadline }));
+        const day = D.str(latestOf(asked + s.nudgeAfterDays, todayN, s.repeatEveryDays));
+        add("leader", leader, t.id, "nudge-extension", day, t, "nudge-extension", waited);
       }
     }
   }
 
   // weekly digest, Monday (caught up until Friday), to each leader for their unit and sub-units
   const monday = mondayOf(today);
-  if (daysBetween(monday, today) <= s.weeklyCatchUpDays) {
-    // tasks by unit path, so a leader's subtree is found among the units, not among all tasks
-    const byPath = new Map<string, PlanTask[]>();
-    for (const t of tasks) {
-      const list = byPath.get(t.unitPath);
-      if (list) list.push(t);
-      else byPath.set(t.unitPath, [t]);
-    }
-    const paths = [...byPath.keys()];
+  if (D.num(today) - D.num(monday) <= s.weeklyCatchUpDays) {
+    const digests = weeklyDigests(tasks, closed, monday, today, localDay, nameOf);
     for (const u of users) {
       if (u.role !== "leader" || !reachable(u.id)) continue;
-      const mine = paths.filter((p) => inSubtree(p, u.unitPath)).flatMap((p) => byPath.get(p)!);
-      const digest = weeklyDigest(mine, u, monday, today, localDay, nameOf);
+      const digest = digests(u);
       if (digest.total === 0) continue;
-      const ok = add("weekly", u, { taskId: null, kind: "weekly", day: monday }, null);
-      if (ok) mails.get(`${u.id}:weekly`)!.digest = digest;
+      const m = add("weekly", u, null, "weekly", monday, null, "weekly");
+      if (m) m.digest = digest;
     }
   }
 
   const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2 };
-  return [...mails.values()]
-    .map((m) => ({ ...m, lines: sortLines(m.lines) }))
-    .sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
+  const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values()];
+  for (const m of out) m.lines.sort(byDaysLeft);
+  return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
 }
 
-function sortLines(lines: TaskLine[]): TaskLine[] {
-  return [...lines].sort((a, b) => a.daysLeft - b.daysLeft || a.taskId - b.taskId);
-}
+const byDaysLeft = (a: TaskLine, b: TaskLine) => a.daysLeft - b.daysLeft || a.taskId - b.taskId;
 
-function weeklyDigest(tasks: PlanTask[], u: PlanUser, monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): WeeklyDigest {
+/** What one unit's own tasks bring to a digest. */
+type UnitPart = { total: number; withEnd: number; done: number; created: TaskLine[]; signedOff: TaskLine[]; overdue: TaskLine[]; dueThisWeek: TaskLine[] };
+
+/**
+ * The weekly digests: every task is looked at once, into its unit's part; a leader's digest
+ * joins the parts of the units in their subtree (unit paths start with the leader's unit path),
+ * once per distinct unit path. Lines are shared between digests (nothing changes them).
+ */
+function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): (u: PlanUser) => WeeklyDigest {
   const from = addDays(monday, -7);
   const to = addDays(monday, -1);
   const sunday = addDays(monday, 6);
-  const line = (t: PlanTask): TaskLine => {
-    const daysLeft = t.deadline ? daysBetween(today, t.deadline) : 0;
+  const D = dayNumbers();
+  const todayN = D.num(today);
+  // a moment in UTC further than a day outside [from, to] falls outside it in every time zone
+  const lo = addDays(from, -1);
+  const hi = addDays(to, 1);
+  const within = (iso: string | null): boolean => {
+    if (!iso) return false;
+    if (UTC_MOMENT.test(iso)) {
+      const utcDay = iso.slice(0, 10);
+      if (utcDay < lo || utcDay > hi) return false;
+    }
+    const d = localDay(iso);
+    return d >= from && d <= to;
+  };
+  const lineOf = (t: PlanTask): TaskLine => {
+    const daysLeft = t.deadline ? D.num(t.deadline) - todayN : 0;
     return { key: "", taskId: t.id, title: t.title, deadline: t.deadline, daysLeft, words: t.state === "done" ? "已销号" : t.deadline ? words(daysLeft) : "长期坚持", state: t.state, unitName: t.unitName, ownerName: nameOf(t.ownerId), reason: "weekly" };
   };
-  const within = (iso: string | null) => !!iso && localDay(iso) >= from && localDay(iso) <= to;
-  const withEnd = tasks.filter((t) => t.deadlineKind !== "ongoing");
-  const done = withEnd.filter((t) => t.state === "done").length;
-  return {
-    unitId: u.unitId,
-    unitName: u.unitName,
-    monday,
-    sunday,
-    from,
-    to,
-    total: tasks.length,
-    withEnd: withEnd.length,
-    done,
-    completionRate: withEnd.length ? Math.round((done / withEnd.length) * 100) : null,
-    created: sortLines(tasks.filter((t) => within(t.createdAt)).map(line)),
-    signedOff: sortLines(tasks.filter((t) => t.state === "done" && within(t.signedOffAt)).map(line)),
-    overdue: sortLines(tasks.filter((t) => t.state !== "done" && t.deadline && t.deadline < today).map(line)),
-    dueThisWeek: sortLines(tasks.filter((t) => t.state !== "done" && t.deadline && t.deadline >= today && t.deadline <= sunday).map(line)),
+
+  const parts = new Map<string, UnitPart>();
+  const partOf = (path: string) => {
+    let p = parts.get(path);
+    if (!p) parts.set(path, (p = { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] }));
+    return p;
+  };
+  for (const t of tasks) {
+    const p = partOf(t.unitPath);
+    p.total++;
+    if (t.deadlineKind !== "ongoing") {
+      p.withEnd++;
+      if (t.state === "done") p.done++;
+    }
+    let line: TaskLine | null = null;
+    if (within(t.createdAt)) p.created.push((line ??= lineOf(t)));
+    if (t.state === "done") {
+      if (within(t.signedOffAt)) p.signedOff.push((line ??= lineOf(t)));
+    } else if (t.deadline) {
+      if (t.deadline < today) p.overdue.push((line ??= lineOf(t)));
+      else if (t.deadline <= sunday) p.dueThisWeek.push((line ??= lineOf(t)));
+    }
+  }
+  for (const c of closed) {
+    const p = partOf(c.unitPath);
+    p.total += c.total;
+    p.withEnd += c.withEnd;
+    p.done += c.withEnd;
+  }
+  for (const p of parts.values()) for (const l of [p.created, p.signedOff, p.overdue, p.dueThisWeek]) l.sort(byDaysLeft);
+
+  const paths = [...parts.keys()];
+  const subtrees = new Map<string, UnitPart>();
+  const subtree = (root: string): UnitPart => {
+    let sum = subtrees.get(root);
+    if (sum) return sum;
+    const mine = paths.filter((p) => p.startsWith(root)).map((p) => parts.get(p)!);
+    const join = (k: "created" | "signedOff" | "overdue" | "dueThisWeek") => (mine.length === 1 ? mine[0][k] : mine.flatMap((p) => p[k]).sort(byDaysLeft));
+    sum = {
+      total: mine.reduce((n, p) => n + p.total, 0),
+      withEnd: mine.reduce((n, p) => n + p.withEnd, 0),
+      done: mine.reduce((n, p) => n + p.done, 0),
+      created: join("created"),
+      signedOff: join("signedOff"),
+      overdue: join("overdue"),
+      dueThisWeek: join("dueThisWeek"),
+    };
+    subtrees.set(root, sum);
+    return sum;
+  };
+
+  return (u) => {
+    const p = subtree(u.unitPath);
+    return {
+      unitId: u.unitId,
+      unitName: u.unitName,
+      monday,
+      sunday,
+      from,
+      to,
+      total: p.total,
+      withEnd: p.withEnd,
+      done: p.done,
+      completionRate: p.withEnd ? Math.round((p.done / p.withEnd) * 100) : null,
+      created: [...p.created],
+      signedOff: [...p.signedOff],
+      overdue: [...p.overdue],
+      dueThisWeek: [...p.dueThisWeek],
+    };
   };
 }

@@ -4,18 +4,18 @@
 // A second run, or another process at the same moment, finds the items claimed and sends
 // nothing twice. Failures come back in later runs (plan keeps them) until the attempts cap.
 import { Eta } from "eta";
-import { aliasedTable, and, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { aliasedTable, and, desc, eq, inArray, sql } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../../../db/client.ts";
-import { tx } from "../../../db/client.ts";
-import { extensionRequests, reminderLog, tasks, units, users } from "../../../db/schema.ts";
+import { perDb, tx } from "../../../db/client.ts";
+import { reminderLog, tasks, units, users } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
 import { addDays, cnDate, dayIn } from "../../lib/dates.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { STATE_LABEL, type State } from "../tasks/workflow.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import type { Mailer, OutgoingMail } from "./mailer.ts";
-import { DEFAULT_PLAN_SETTINGS, mailKindOf, plan, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
+import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, type ClosedTally, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
@@ -63,54 +63,90 @@ export type RunResult = {
 
 const requester = aliasedTable(users, "requester");
 
-export function loadPlanInput(db: Db, today: string): { tasks: PlanTask[]; users: PlanUser[]; log: LogEntry[] } {
-  const rows = db
-    .select({ t: tasks, unitName: units.name, unitPath: units.path, overseerId: units.overseerId })
-    .from(tasks)
-    .innerJoin(units, eq(units.id, tasks.unitId))
-    .all();
-  const pending = new Map(
-    db
-      .select()
-      .from(extensionRequests)
-      .where(eq(extensionRequests.status, "pending"))
-      .all()
-      .map((e) => [e.taskId, e]),
-  );
-  const planTasks: PlanTask[] = rows.map(({ t, unitName, unitPath, overseerId }) => {
-    const e = pending.get(t.id);
-    return {
-      id: t.id,
-      title: t.title,
-      state: t.state,
-      deadlineKind: t.deadlineKind,
-      deadline: t.deadline,
-      unitId: t.unitId,
-      unitName,
-      unitPath,
-      ownerId: t.ownerId,
-      leaderId: t.leaderId ?? overseerId ?? null,
-      createdAt: t.createdAt,
-      signedOffAt: t.signedOffAt,
-      signoffRequestedAt: t.signoffRequestedAt,
-      signoffRequestedBy: t.signoffRequestedBy,
-      extension: e ? { requestedAt: e.requestedAt, requestedBy: e.requestedBy, newDeadline: e.newDeadline } : null,
-    };
-  });
-  const planUsers: PlanUser[] = db
-    .select({ u: users, unitName: units.name, unitPath: units.path })
-    .from(users)
-    .innerJoin(units, eq(units.id, users.unitId))
-    .all()
-    .map(({ u, unitName, unitPath }) => ({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName, unitPath, active: u.active, remindEnabled: u.remindEnabled, remindDays: u.remindDays }));
-  // no trigger day lies further back than the largest lead day (60)
-  const log: LogEntry[] = db
-    .select({ dedupeKey: reminderLog.dedupeKey, status: reminderLog.status, attempts: reminderLog.attempts, messageId: reminderLog.messageId })
-    .from(reminderLog)
-    .where(gte(reminderLog.day, addDays(today, -62)))
-    .all()
-    .map((r) => ({ dedupeKey: r.dedupeKey, status: r.status, attempts: r.attempts, claimedAt: claimTimeOf(r.messageId) }));
-  return { tasks: planTasks, users: planUsers, log };
+export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LogEntry[]; closed: ClosedTally[] };
+
+// The planner's reads, prepared once per database and read as arrays: drizzle's mapping of every
+// task row was half of a run's time at 100,000 tasks.
+const planReads = perDb((db) => {
+  const c = db.$client;
+  return {
+    units: c.prepare("SELECT id, name, path, overseer_id FROM units"),
+    // open tasks, and signed-off ones created or signed off around the digest's week
+    tasks: c.prepare(
+      `SELECT id, title, state, deadline_kind, deadline, unit_id, owner_id, leader_id, created_at, signed_off_at, signoff_requested_at, signoff_requested_by
+       FROM tasks
+       WHERE state <> 'done' OR (created_at >= @lo AND created_at < @hi) OR (signed_off_at >= @lo AND signed_off_at < @hi)
+       ORDER BY id`,
+    ),
+    // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone; a task has
+    // no deadline exactly when it is 长期坚持 (tasks_deadline_kind_ck), so count(deadline) = with an end
+    done: c.prepare("SELECT unit_id, count(*), count(deadline) FROM tasks WHERE state = 'done' GROUP BY unit_id"),
+    extensions: c.prepare("SELECT task_id, requested_at, requested_by, new_deadline FROM extension_requests WHERE status = 'pending'"),
+    users: c.prepare("SELECT id, name, email, role, unit_id, active, remind_enabled, remind_days FROM users ORDER BY id"),
+    log: c.prepare("SELECT dedupe_key, status, attempts, message_id FROM reminder_log WHERE day >= ?"),
+  };
+});
+
+type Row = any[];
+
+/**
+ * What plan() needs for `today`, in one read transaction. Open tasks come whole (in id order);
+ * a signed-off task can only show in a weekly digest, as a line if it was created or signed off
+ * in the digest's week, else only in its counts: those come whole when their moment's UTC day
+ * is within two days of that week (which covers every time zone), the others only as counts
+ * by unit (`closed`).
+ */
+export function loadPlanInput(db: Db, today: string): PlanInput {
+  const q = planReads(db);
+  const monday = mondayOf(today);
+  const week = { lo: addDays(monday, -7 - 2), hi: addDays(monday, -1 + 3) };
+  return db.$client.transaction((): PlanInput => {
+    const unitById = new Map((q.units.raw(true).all() as Row[]).map(([id, name, path, overseerId]) => [id as number, { name: name as string, path: path as string, overseerId: overseerId as number | null }]));
+    const pending = new Map((q.extensions.raw(true).all() as Row[]).map(([taskId, requestedAt, requestedBy, newDeadline]) => [taskId as number, { requestedAt, requestedBy, newDeadline }]));
+    const planTasks: PlanTask[] = [];
+    const doneLoaded = new Map<number, { total: number; withEnd: number }>();
+    for (const [id, title, state, deadlineKind, deadline, unitId, ownerId, leaderId, createdAt, signedOffAt, signoffRequestedAt, signoffRequestedBy] of q.tasks.raw(true).all(week) as Row[]) {
+      const unit = unitById.get(unitId);
+      if (!unit) continue;
+      if (state === "done") {
+        let n = doneLoaded.get(unitId);
+        if (!n) doneLoaded.set(unitId, (n = { total: 0, withEnd: 0 }));
+        n.total++;
+        if (deadlineKind !== "ongoing") n.withEnd++;
+      }
+      planTasks.push({
+        id,
+        title,
+        state,
+        deadlineKind,
+        deadline,
+        unitId,
+        unitName: unit.name,
+        unitPath: unit.path,
+        ownerId,
+        leaderId: leaderId ?? unit.overseerId ?? null,
+        createdAt,
+        signedOffAt,
+        signoffRequestedAt,
+        signoffRequestedBy,
+        extension: pending.get(id) ?? null,
+      });
+    }
+    const closed: ClosedTally[] = [];
+    for (const [unitId, total, withEnd] of q.done.raw(true).all() as Row[]) {
+      const unit = unitById.get(unitId);
+      const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
+      if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
+    }
+    const planUsers: PlanUser[] = [];
+    for (const [id, name, email, role, unitId, active, remindEnabled, remindDays] of q.users.raw(true).all() as Row[]) {
+      const unit = unitById.get(unitId);
+      if (unit) planUsers.push({ id, name, email, role, unitId, unitName: unit.name, unitPath: unit.path, active: Number(active) === 1, remindEnabled: Number(remindEnabled) === 1, remindDays });
+    }
+    // no trigger day lies further back than the largest lead day (60)
+    const log: LogEntry[] = (q.log.raw(true).all(addDays(today, -62)) as Row[]).map(([dedupeKey, status, attempts, messageId]) => ({ dedupeKey, status, attempts, claimedAt: claimTimeOf(messageId) }));
+    return { tasks: planTasks, users: planUsers, log, closed };
+  })();
 }
 
 // ───────────────────────── Message-ID and claims ─────────────────────────
@@ -265,7 +301,7 @@ export async function runReminders(o: RunOptions): Promise<{ today: string; resu
   const today = o.today ?? dayIn(o.config.timeZone, o.now);
   const settings = settingsFor(o);
   const input = loadPlanInput(o.db, today);
-  let mails = plan(input.tasks, input.users, input.log, today, settings);
+  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed);
   if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
   const results: RunResult[] = [];
   for (const planned of mails) {
@@ -365,7 +401,7 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
   const matchRow = (g: { taskId: number | null; kind: string }) => (kind === "owner" ? `${g.taskId}` : `${g.taskId}:${g.kind}`);
   const matchLine = (l: { taskId: number; reason: string }) => (kind === "owner" ? `${l.taskId}` : `${l.taskId}:${l.reason}`);
   const keyOf = new Map(group.map((g) => [matchRow(g), g.dedupeKey]));
-  const fresh = plan(input.tasks, [...input.users.filter((u) => u.id !== recipient.id), { ...recipient, remindEnabled: true }], [], today, { ...settings, weeklyCatchUpDays: 6 });
+  const fresh = plan(input.tasks, [...input.users.filter((u) => u.id !== recipient.id), { ...recipient, remindEnabled: true }], [], today, { ...settings, weeklyCatchUpDays: 6 }, input.closed);
   const base = fresh.find((m) => m.recipient.id === recipient.id && m.kind === kind);
   const lines = (base?.lines ?? []).filter((l) => keyOf.has(matchLine(l))).map((l) => ({ ...l, key: keyOf.get(matchLine(l))! }));
   if (kind !== "weekly" && !lines.length) throw new ValidationError("该提醒涉及的任务已销号或已不再需要提醒，无需重新发送");
