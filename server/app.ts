@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "../db/client.ts";
 import { DomainError } from "./lib/errors.ts";
 import { fromRoot, resolveFromRoot } from "./lib/root.ts";
+import { lazySchemaCompilers } from "./lib/schema-compilers.ts";
 import { registerViews, isHtmx } from "./plugins/views.ts";
 import { registerAuth } from "./plugins/auth.ts";
 import { authRoutes } from "./features/auth/routes.ts";
@@ -39,6 +40,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 1024 * 1024,
     trustProxy: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   app.decorate("db", db);
   app.decorate("config", config);
