@@ -1,11 +1,11 @@
 // npm run bench [-- --tasks N --seconds S --connections C --fresh]
 // Builds (or reuses) a database at scale in bench/data/, starts the real server on it as a child
-// process (`node --import tsx server/main.ts`, template cache on, LOG_LEVEL=warn), and loads it
-// from this process with autocannon: a trivial route as the baseline, then the pages. Then it
-// times the reminder planner, extraction of the project's own test reports, a 10,000-row ledger
-// export and start-up, prints a table and writes bench/last.json.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// process as `npm start` starts it (its build once, then `node dist/main.js`; template cache on,
+// LOG_LEVEL=warn), and loads it from this process with autocannon: a trivial route as the
+// baseline, then the pages. Then it times the reminder planner, extraction of the project's own
+// test reports, a 10,000-row ledger export and start-up, prints a table and writes bench/last.json.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,10 @@ import { timePlanner, timeExtractFixtures, timeLedger } from "./timings.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const TZ = "Asia/Shanghai";
+// the server is started the way `npm start` starts it: package.json's prestart (the build) once
+// before the timing, as a deployed server starts from its built output; then its start command
+const SCRIPTS = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const START = SCRIPTS.start.split(" ");
 
 export const TARGETS = {
   pages: { list: { rps: 1500, ratio: 0.04, p99_ms: 50 }, task: { rps: 1500, ratio: 0.04, p99_ms: 50 }, overview: { rps: 1500, ratio: 0.04, p99_ms: 50 }, search: { p99_ms: 100 } },
@@ -66,6 +70,11 @@ async function main() {
   db.$client.close();
 
   // ── 2. start-up, then the server under load ──
+  if (START[0] !== "node") throw new Error(`npm start 应以 node 启动：${SCRIPTS.start}`);
+  if (SCRIPTS.prestart) {
+    const built = spawnSync("sh", ["-c", SCRIPTS.prestart], { cwd: root, stdio: "inherit" });
+    if (built.status !== 0) throw new Error(`构建失败（${SCRIPTS.prestart}）`);
+  }
   const port = await freePort();
   const startups: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -96,7 +105,7 @@ async function main() {
             plan: plan.note,
             extract_fixtures: extract.note,
             ledger_10k: ledger.note,
-            startup: `median of 3 starts (${startups.join(", ")} ms): spawn of node --import tsx server/main.ts until /healthz answers`,
+            startup: `median of 3 starts (${startups.join(", ")} ms): spawn of \`${SCRIPTS.start}\` (npm start's command; its build, \`${SCRIPTS.prestart}\`, ran once before) until /healthz answers`,
             errors: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, v.errors])),
           },
         };
@@ -172,7 +181,7 @@ async function signIn(base: string, email: string): Promise<{ cookie: string; cs
 
 async function startServer(dbFile: string, port: number): Promise<{ child: ChildProcess; ms: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const child = spawn(process.execPath, START.slice(1), {
     cwd: root,
     env: { ...process.env, DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
     stdio: ["ignore", "ignore", "inherit"],

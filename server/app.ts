@@ -5,11 +5,11 @@ import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import type { Config } from "./config.ts";
 import type { Db } from "../db/client.ts";
 import { DomainError } from "./lib/errors.ts";
+import { fromRoot, resolveFromRoot } from "./lib/root.ts";
+import { lazySchemaCompilers } from "./lib/schema-compilers.ts";
 import { registerViews, isHtmx } from "./plugins/views.ts";
 import { registerAuth } from "./plugins/auth.ts";
 import { authRoutes } from "./features/auth/routes.ts";
@@ -32,8 +32,7 @@ declare module "fastify" {
 
 export type AppOptions = { config: Config; db: Db; clock?: () => Date; logger?: boolean | object };
 
-const publicDir = fileURLToPath(new URL("../public", import.meta.url));
-const require = createRequire(import.meta.url);
+const publicDir = fromRoot("public");
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, db } = opts;
@@ -41,6 +40,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 1024 * 1024,
     trustProxy: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   app.decorate("db", db);
   app.decorate("config", config);
@@ -52,7 +52,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: publicDir, prefix: "/static/", maxAge: config.dev ? 0 : "1h" });
 
   // htmx, served from our own origin (no CDN)
-  const htmx = readFileSync(require.resolve("htmx.org/dist/htmx.min.js"));
+  const htmx = readFileSync(resolveFromRoot("htmx.org/dist/htmx.min.js"));
   app.get("/static/htmx.min.js", (_req, reply) => reply.type("text/javascript; charset=utf-8").header("Cache-Control", "public, max-age=86400").send(htmx));
 
   registerViews(app);

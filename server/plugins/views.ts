@@ -1,14 +1,14 @@
 // eta templates from views/, rendered by reply.render(); the cache is on outside development.
 import { Eta } from "eta";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cnDate, cnDateTime, dayIn } from "../lib/dates.ts";
 import { STATE_LABEL, DEADLINE_KIND_LABEL, LIGHT_LABEL, light, deadlineWords, overdueDays, type State, type DeadlineKind } from "../features/tasks/workflow.ts";
 import { ROLE_LABEL } from "../features/auth/permissions.ts";
 import { UNIT_KIND_LABEL, RATING_LABEL, EVENT_LABEL } from "../lib/labels.ts";
 import { readFlash } from "./flash.ts";
+import { fromRoot } from "../lib/root.ts";
 
-export const viewsDir = fileURLToPath(new URL("../../views", import.meta.url));
+export const viewsDir = fromRoot("views");
 
 declare module "fastify" {
   interface FastifyReply {

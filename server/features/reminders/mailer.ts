@@ -1,7 +1,8 @@
 // Delivery through nodemailer: to the SMTP server of SMTP_URL, or, with none, into the outbox
 // folder as .eml files (the admin page 发件箱 shows them), so the embedded default needs no
-// mail server.
-import nodemailer from "nodemailer";
+// mail server. nodemailer itself is loaded with the first mail, not when the server starts.
+import type Nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -44,15 +45,28 @@ function message(from: string, m: OutgoingMail) {
   };
 }
 
+type TransportOptions = Parameters<typeof Nodemailer.createTransport>[0];
+
+/** nodemailer's transport, made when the first mail is sent (nodemailer is ~50 ms of a start). */
+function lazyTransport(options: TransportOptions) {
+  let transport: Transporter | undefined;
+  let loading: Promise<Transporter> | undefined;
+  return {
+    get: (): Promise<Transporter> =>
+      transport ? Promise.resolve(transport) : (loading ??= import("nodemailer").then((m) => (transport = m.default.createTransport(options)))),
+    close: () => transport?.close(),
+  };
+}
+
 function smtpMailer(url: string, from: string): Mailer {
   // timeouts: a slow or silent server fails the send (and it is retried later); it never hangs a run
   // nodemailer reads host, port, secure and the credentials from `url` and merges the rest
   const options = { url, connectionTimeout: 20_000, greetingTimeout: 15_000, socketTimeout: 30_000, disableFileAccess: true, disableUrlAccess: true };
-  const transport = nodemailer.createTransport(options as Parameters<typeof nodemailer.createTransport>[0]);
+  const transport = lazyTransport(options as TransportOptions);
   return {
     kind: "smtp",
     async send(m) {
-      const info = await transport.sendMail(message(from, m));
+      const info = await (await transport.get()).sendMail(message(from, m));
       if (info.rejected?.length) throw new Error(`收件人被拒绝：${info.rejected.join(", ")} ${info.response ?? ""}`.trim());
       return { where: info.response ?? "accepted" };
     },
@@ -61,11 +75,11 @@ function smtpMailer(url: string, from: string): Mailer {
 }
 
 function outboxMailer(dir: string, from: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows", disableFileAccess: true, disableUrlAccess: true });
+  const transport = lazyTransport({ streamTransport: true, buffer: true, newline: "windows", disableFileAccess: true, disableUrlAccess: true });
   return {
     kind: "outbox",
     async send(m) {
-      const info = await transport.sendMail(message(from, m));
+      const info = await (await transport.get()).sendMail(message(from, m));
       mkdirSync(dir, { recursive: true });
       const stamp = m.date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
       const name = `${stamp}-${randomBytes(4).toString("hex")}.eml`;
