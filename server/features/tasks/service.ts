@@ -109,10 +109,10 @@ export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: stri
 /** the list's order: open before signed off, dated before undated, soonest first (tasks_list_order_idx, migration 0004) */
 const LIST_ORDER = `ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id`;
 
-/** the page's rows by id; names and ratings come from the directory, not from joins */
-const LIST_ROWS = `SELECT id, title, state, deadline_kind AS deadlineKind, deadline, original_deadline AS originalDeadline,
-  unit_id AS unitId, owner_id AS ownerId, leader_id AS leaderId, updated_at AS updatedAt, version
+/** the page's rows by id, as arrays (no row objects from the driver); names and ratings come from the directory, not from joins */
+const LIST_ROWS = `SELECT id, title, state, deadline_kind, deadline, original_deadline, unit_id, owner_id, leader_id, updated_at, version
 FROM tasks WHERE id IN (SELECT value FROM json_each(?))`;
+type ListRow = [id: number, title: string, state: State, deadlineKind: DeadlineKind, deadline: string | null, originalDeadline: string | null, unitId: number, ownerId: number, leaderId: number | null, updatedAt: string, version: number];
 
 export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const w = taskWhere(db, actor, f, today);
@@ -124,13 +124,26 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   // tasks, joining every matching row before the sort was the list page's largest query)
   const ids = db.$client.prepare(`SELECT id FROM tasks ${where} ${LIST_ORDER} LIMIT ? OFFSET ?`).pluck().all(...w.params, PAGE_SIZE, (page - 1) * PAGE_SIZE) as number[];
   if (!ids.length) return { rows: [] as TaskRow[], total, page, pages };
-  type Found = Omit<TaskRow, "unitName" | "unitRating" | "ownerName" | "leaderName"> & { ownerId: number; leaderId: number | null };
-  const byId = new Map((db.$client.prepare(LIST_ROWS).all(JSON.stringify(ids)) as Found[]).map((r) => [r.id, r]));
+  const byId = new Map((db.$client.prepare(LIST_ROWS).raw().all(JSON.stringify(ids)) as ListRow[]).map((r) => [r[0], r]));
   const dir = directory(db);
   const rows = ids.map((id): TaskRow => {
-    const { ownerId, leaderId, ...t } = byId.get(id)!;
-    const unit = dir.units.get(t.unitId);
-    return { ...t, unitName: unit?.name ?? "", unitRating: unit?.rating ?? null, ownerName: dir.users.get(ownerId)?.name ?? "", leaderName: leaderId === null ? null : (dir.users.get(leaderId)?.name ?? null) };
+    const [, title, state, deadlineKind, deadline, originalDeadline, unitId, ownerId, leaderId, updatedAt, version] = byId.get(id)!;
+    const unit = dir.units.get(unitId);
+    return {
+      id,
+      title,
+      state,
+      deadlineKind,
+      deadline,
+      originalDeadline,
+      unitId,
+      unitName: unit?.name ?? "",
+      unitRating: unit?.rating ?? null,
+      ownerName: dir.users.get(ownerId)?.name ?? "",
+      leaderName: leaderId === null ? null : (dir.users.get(leaderId)?.name ?? null),
+      updatedAt,
+      version,
+    };
   });
   return { rows, total, page, pages };
 }
