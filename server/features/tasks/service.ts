@@ -83,10 +83,17 @@ export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string): 
     conds.push(text);
     params.push(...p);
   };
-  const UNDER = `tasks.unit_id IN (SELECT value FROM json_each(?))`;
-  if (actor.role === "leader") add(`(${UNDER} OR tasks.leader_id = ? OR tasks.owner_id = ?)`, subtreeJson(db, actor.unitId), actor.id, actor.id);
+  // a unit without sub-units (most branches) compares by equality: no JSON to read per query
+  const under = (unitId: number): [string, unknown] => {
+    const json = subtreeJson(db, unitId);
+    return json === `[${unitId}]` ? [`tasks.unit_id = ?`, unitId] : [`tasks.unit_id IN (SELECT value FROM json_each(?))`, json];
+  };
+  if (actor.role === "leader") {
+    const [text, p] = under(actor.unitId);
+    add(`(${text} OR tasks.leader_id = ? OR tasks.owner_id = ?)`, p, actor.id, actor.id);
+  }
   else if (actor.role !== "admin") add(`(tasks.unit_id = ? OR tasks.owner_id = ?)`, actor.unitId, actor.id);
-  if (f.unit) add(UNDER, subtreeJson(db, f.unit));
+  if (f.unit) add(...under(f.unit));
   if (f.state) add(`tasks.state = ?`, f.state);
   if (f.owner) add(`tasks.owner_id = ?`, f.owner);
   if (f.overdue) add(`tasks.state <> 'done' AND tasks.deadline < ?`, today);
@@ -501,10 +508,22 @@ export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
 
 export type UserChoice = DirUser;
 
+const userChoices = new WeakMap<Db, { v: number; value: Map<string, UserChoice[]> }>();
+
 /** Active users the actor may choose as owner or leader: those of the actor's subtree (or of `underPath`'s), by unit then name. */
 export function assignableUsers(db: Db, actor: Actor, underPath?: string): UserChoice[] {
   const root = underPath ?? (actor.role === "admin" ? "" : actor.unitPath);
-  return directory(db).activeUsers.filter((u) => u.unitPath.startsWith(root) && (actor.role === "admin" || u.unitPath.startsWith(actor.unitPath)));
+  const scope = actor.role === "admin" ? "" : actor.unitPath;
+  // the same few lists on every list page and form: kept per (scope, root) until the directory changes
+  const byKey = memoByVersion(userChoices, db, () => new Map<string, UserChoice[]>());
+  const key = `${scope}|${root}`;
+  let choices = byKey.get(key);
+  if (!choices) {
+    choices = directory(db).activeUsers.filter((u) => u.unitPath.startsWith(root) && u.unitPath.startsWith(scope));
+    if (byKey.size >= 1000) byKey.clear();
+    byKey.set(key, choices);
+  }
+  return choices;
 }
 
 /** Above this many people the list's 责任人 filter asks for a unit first. */
