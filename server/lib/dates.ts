@@ -21,15 +21,39 @@ export function isIsoDay(s: unknown): s is string {
   return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
 }
 
+/**
+ * The zone's offset from UTC at `at` (ms), from Intl once per zone and quarter hour: every
+ * time-zone change in use falls on a quarter hour, so within one the offset is fixed. A page
+ * shows a dozen moments (history, sign-off, the footer's today); each was an Intl call.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const QUARTER_HOUR = 900_000;
+function offsetAt(tz: string, at: number): number {
+  let byQuarter = offsets.get(tz);
+  if (!byQuarter) offsets.set(tz, (byQuarter = new Map()));
+  const q = Math.floor(at / QUARTER_HOUR);
+  let off = byQuarter.get(q);
+  if (off === undefined) {
+    const f = formatter("offset", tz, () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+    const start = q * QUARTER_HOUR;
+    const p: Record<string, number> = {};
+    for (const part of f.formatToParts(new Date(start))) if (part.type !== "literal") p[part.type] = Number(part.value);
+    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - start;
+    if (byQuarter.size >= 100_000) byQuarter.clear();
+    byQuarter.set(q, off);
+  }
+  return off;
+}
+
+/** `at` as the zone's wall clock, in an ISO string: 'YYYY-MM-DDTHH:MM:SS.sssZ' (the Z is not UTC). */
+function wallClock(tz: string, at: Date): string {
+  const ms = at.getTime();
+  return new Date(ms + offsetAt(tz, ms)).toISOString();
+}
+
 /** The calendar day of `at` in time zone `tz`, as 'YYYY-MM-DD'. */
 export function dayIn(tz: string, at: Date = new Date()): string {
-  const f = formatter("day", tz, () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }));
-  // en-CA prints YYYY-MM-DD; format() is several times cheaper than formatToParts()
-  const s = f.format(at);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
-  const parts = f.formatToParts(at);
-  const get = (t: string) => parts.find((p) => p.type === t)!.value;
-  return `${get("year")}-${get("month")}-${get("day")}`;
+  return wallClock(tz, at).slice(0, 10);
 }
 
 function toUtc(day: string): number {
@@ -59,7 +83,6 @@ export function cnDateTime(iso: string | null | undefined, tz: string): string {
   if (!iso) return "";
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  const day = dayIn(tz, at);
-  const time = formatter("time", tz, () => new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false })).format(at);
-  return `${cnDate(day)} ${time}`;
+  const wall = wallClock(tz, at);
+  return `${cnDate(wall.slice(0, 10))} ${wall.slice(11, 16)}`;
 }
