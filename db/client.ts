@@ -1,6 +1,7 @@
 // openDb(file) → drizzle over better-sqlite3, WAL, foreign keys on; migrations applied by migrateDb.
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { getTableColumns, type Table } from "drizzle-orm";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -43,6 +44,16 @@ function cacheStatements(sqlite: Database.Database, max = 2000): void {
     cache.set(source, stmt);
     return stmt;
   }) as typeof sqlite.prepare;
+}
+
+/**
+ * Every column of a drizzle table as `"sql_name" AS "tsName"`, for hand-written SQL whose rows
+ * must look like drizzle's. Only for tables without boolean or JSON columns (those need converting).
+ */
+export function columnsOf(table: Table): string {
+  return Object.entries(getTableColumns(table))
+    .map(([key, c]) => `"${c.name}" AS "${key}"`)
+    .join(", ");
 }
 
 /** One value per open database, built on first use: prepared queries and the like. */

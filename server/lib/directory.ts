@@ -7,7 +7,7 @@ import type { Db } from "../../db/client.ts";
 import type { Role } from "../features/auth/permissions.ts";
 import { memoByVersion } from "./stats-version.ts";
 
-export type DirUnit = { id: number; name: string; path: string; rating: string | null; ratingYear: number | null };
+export type DirUnit = { id: number; name: string; path: string; rating: string | null; ratingYear: number | null; requireSignoffCheck: boolean };
 export type DirUser = { id: number; name: string; role: Role; unitId: number; unitName: string; unitPath: string; active: boolean };
 
 export type Directory = {
@@ -24,7 +24,9 @@ const cache = new WeakMap<Db, { v: number; value: Directory }>();
 
 export function directory(db: Db): Directory {
   return memoByVersion(cache, db, () => {
-    const unitsInOrder = db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear FROM units ORDER BY path`).all() as DirUnit[];
+    const unitsInOrder = (
+      db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck"> & { requireSignoffCheck: number })[]
+    ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1 }));
     const people = (
       db.$client
         .prepare(

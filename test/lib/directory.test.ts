@@ -29,6 +29,8 @@ test("directory: renames, moves, ratings and deactivations show at once; sign-in
   // another process moves and deactivates a person, and re-rates a unit's year, straight in SQL
   db.$client.prepare("UPDATE users SET unit_id = ?, active = 0 WHERE id = ?").run(ids.b, ids.colleague);
   db.$client.prepare("UPDATE units SET rating_year = 2024 WHERE id = ?").run(ids.b);
+  const checkBefore = directory(db).units.get(ids.a)!.requireSignoffCheck;
+  db.$client.prepare("UPDATE units SET require_signoff_check = ? WHERE id = ?").run(checkBefore ? 0 : 1, ids.a);
   const after = directory(db);
   const colleague = after.users.get(ids.colleague)!;
   assert.equal(colleague.unitId, ids.b);
@@ -36,6 +38,7 @@ test("directory: renames, moves, ratings and deactivations show at once; sign-in
   assert.equal(colleague.active, false);
   assert.ok(!after.activeUsers.some((u) => u.id === ids.colleague), "a deactivated person is still offered");
   assert.equal(after.units.get(ids.b)?.ratingYear, 2024);
+  assert.equal(after.units.get(ids.a)?.requireSignoffCheck, !checkBefore, "a unit's sign-off check is read from the directory by every verb");
 
   // a unit renamed through the admin service
   const b = getUnit(db, ids.b)!;

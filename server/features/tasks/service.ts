@@ -2,8 +2,11 @@
 // row in one transaction, and returns the task id. A stale version is refused, never overwritten.
 import { aliasedTable, and, asc, desc, eq, inArray, like, lt, gte, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
-import { perDb, tx } from "../../../db/client.ts";
+import { columnsOf, perDb, tx } from "../../../db/client.ts";
 import { attachments, extensionRequests, problems, reports, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
+type ExtensionRequest = typeof extensionRequests.$inferSelect;
+type TaskEvent = typeof taskEvents.$inferSelect;
+type Attachment = typeof attachments.$inferSelect;
 import { can, canCreateTaskIn, canView, type Actor, type TaskScope } from "../auth/permissions.ts";
 import { checkGuards, GuardError, nextState, STATE_LABEL, ACTION_LABEL, DEADLINE_KINDS, STATES, type Action, type DeadlineKind, type State } from "./workflow.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, STALE_MESSAGE } from "../../lib/errors.ts";
@@ -159,54 +162,35 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
 
 function loadScope(db: Db, id: number) {
   const q = taskPage(db);
-  const t = Number.isSafeInteger(id) ? q.scope.get({ id }) : undefined;
-  if (!t) return null;
-  const pending = q.pending.get({ id });
+  const task = Number.isSafeInteger(id) ? (q.task.get(id) as Task | undefined) : undefined;
+  if (!task) return null;
+  const unit = directory(db).units.get(task.unitId)!;
+  const pending = q.pending.get(id) as ExtensionRequest | undefined;
   const scope: TaskScope = {
-    unitId: t.task.unitId,
-    unitPath: t.unitPath,
-    ownerId: t.task.ownerId,
-    leaderId: t.task.leaderId,
-    state: t.task.state,
-    signoffRequestedBy: t.task.signoffRequestedBy,
+    unitId: task.unitId,
+    unitPath: unit.path,
+    ownerId: task.ownerId,
+    leaderId: task.leaderId,
+    state: task.state,
+    signoffRequestedBy: task.signoffRequestedBy,
     extensionRequestedBy: pending?.requestedBy ?? null,
   };
-  return { task: t.task, scope, requireCheck: t.requireCheck, pending };
+  return { task, scope, requireCheck: unit.requireSignoffCheck, pending };
 }
 
 /**
- * The task page's queries, prepared once per database: their shape never changes, only the id,
- * so drizzle builds the SQL once instead of on every request.
+ * The task page's queries (also every verb's permission check), by hand and prepared once per
+ * database; names and units come from the directory. Columns are aliased to drizzle's names, so
+ * rows look as drizzle would give them, without its row mapping on every request.
  */
-const actorUser = aliasedTable(users, "actor_user");
 const taskPage = perDb((db) => {
-  const id = sql.placeholder("id");
+  const p = (source: string) => db.$client.prepare(source);
   return {
-    scope: db
-      .select({ task: tasks, unitPath: units.path, requireCheck: units.requireSignoffCheck })
-      .from(tasks)
-      .innerJoin(units, eq(units.id, tasks.unitId))
-      .where(eq(tasks.id, id))
-      .prepare(),
-    pending: db
-      .select()
-      .from(extensionRequests)
-      .where(and(eq(extensionRequests.taskId, id), eq(extensionRequests.status, "pending")))
-      .prepare(),
-    events: db
-      .select({ e: taskEvents, actorName: actorUser.name })
-      .from(taskEvents)
-      .leftJoin(actorUser, eq(actorUser.id, taskEvents.actorId))
-      .where(eq(taskEvents.taskId, id))
-      .orderBy(desc(taskEvents.at), desc(taskEvents.id))
-      .prepare(),
-    files: db.select().from(attachments).where(eq(attachments.taskId, id)).orderBy(asc(attachments.id)).prepare(),
-    problem: db
-      .select({ id: problems.id, text: problems.text, category: problems.category, reportId: reports.id, reportTitle: reports.title })
-      .from(problems)
-      .innerJoin(reports, eq(reports.id, problems.reportId))
-      .where(eq(problems.id, id))
-      .prepare(),
+    task: p(`SELECT ${columnsOf(tasks)} FROM tasks WHERE id = ?`),
+    pending: p(`SELECT ${columnsOf(extensionRequests)} FROM extension_requests WHERE task_id = ? AND status = 'pending'`),
+    events: p(`SELECT ${columnsOf(taskEvents)} FROM task_events WHERE task_id = ? ORDER BY at DESC, id DESC`),
+    files: p(`SELECT ${columnsOf(attachments)} FROM attachments WHERE task_id = ? ORDER BY id`),
+    problem: p(`SELECT p.id, p.text, p.category, r.id AS reportId, r.title AS reportTitle FROM problems p JOIN reports r ON r.id = p.report_id WHERE p.id = ?`),
   };
 });
 
@@ -218,9 +202,9 @@ export function getTask(db: Db, actor: Actor, id: number) {
   const dir = directory(db);
   const u = dir.units.get(t.unitId)!;
   const nameOf = (uid: number | null) => (uid ? (dir.users.get(uid)?.name ?? "") : "");
-  const events = q.events.all({ id }).map((r) => ({ ...r.e, actorName: r.actorName ?? "系统", data: r.e.data ? JSON.parse(r.e.data) : null }));
-  const files = q.files.all({ id });
-  const problem = t.problemId ? (q.problem.get({ id: t.problemId }) ?? null) : null;
+  const events = (q.events.all(id) as TaskEvent[]).map((e) => ({ ...e, actorName: (e.actorId !== null && dir.users.get(e.actorId)?.name) || "系统", data: e.data ? JSON.parse(e.data) : null }));
+  const files = q.files.all(id) as Attachment[];
+  const problem = t.problemId ? ((q.problem.get(t.problemId) as { id: number; text: string; category: string; reportId: number; reportTitle: string } | undefined) ?? null) : null;
   const linkedUnit = t.linkedUnitId ? (dir.units.get(t.linkedUnitId) ?? null) : null;
   const allowed = (Object.keys(ACTION_LABEL) as Action[]).filter((a) => can(actor, a, s.scope) && nextState(t.state, a, { requireCheck: s.requireCheck }) !== null);
   return {
