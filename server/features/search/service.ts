@@ -9,7 +9,7 @@
 // text (unit name, the report or task title, the note's time, the problem's task): one primary
 // key lookup each. Both run in one read transaction, so they see the same data.
 import type Database from "better-sqlite3";
-import { perDb, type Db } from "../../../db/client.ts";
+import { perDb, tx, type Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { ftsMatch, highlight, parseQuery, type ParsedQuery } from "./query.ts";
 
@@ -159,6 +159,7 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
   if (own) d.begin.run();
   try {
     const fts = query.long.length > 0;
+    const lowerTerms = query.terms.map((t) => t.toLowerCase());
     const matches: Match[] = [];
     let windowed = false;
     for (const k of KINDS) {
@@ -170,7 +171,7 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
       // rows as arrays: better-sqlite3 builds an array faster than an object with named keys
       const found = matchStatement(db, k, scope, query.short.length, fts).raw(true).all(params) as [number, string, string, number | null][];
       if (fts && found.length >= RANK_WINDOW) windowed = true;
-      for (const [id, title, body, ref] of found) matches.push({ kind: k.kind, id, title, body, ref, score: fts ? score(title, body, query.terms) : 0 });
+      for (const [id, title, body, ref] of found) matches.push({ kind: k.kind, id, title, body, ref, score: fts ? scoreLowered(title, body, lowerTerms) : 0 });
     }
     // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
     if (fts) matches.sort((a, b) => b.score - a.score);
@@ -180,6 +181,23 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
   } finally {
     if (own && c.inTransaction) d.commit.run();
   }
+}
+
+/**
+ * Merges each search index into a single b-tree (FTS5's 'optimize'). FTS5 writes a new segment
+ * for every transaction that changes an index and merges them only gradually, and a query pays
+ * for every segment of every trigram it looks up (a b-tree seek each): at 100,000 tasks the
+ * indexes hold 7–18 segments, and a search on merged ones costs about 30% less. Results do not change.
+ * Run it nightly and after a bulk load (npm run cli -- optimize); one transaction per index,
+ * the longest about a second at 100,000 tasks. Returns the tables merged.
+ */
+export function optimizeSearchIndex(db: Db): string[] {
+  const done: string[] = [];
+  for (const k of KINDS) {
+    tx(db, () => db.$client.prepare(`INSERT INTO ${k.table}(${k.table}) VALUES('optimize')`).run());
+    done.push(k.table);
+  }
+  return done;
 }
 
 /** Characters (code points) as `[...text].length` counts them, without building the array. */
@@ -204,24 +222,47 @@ function charCount(text: string): number {
  * a text that holds the terms more often and more densely scores higher.
  */
 export function score(title: string, body: string, terms: string[]): number {
+  return scoreLowered(title, body, terms.map((t) => t.toLowerCase()));
+}
+
+/**
+ * score() with the terms already lower-cased (once per search, not once per row). Each text is
+ * lower-cased once and its characters counted only when a term occurs in it; the sum is taken
+ * in the same order as ever (term by term, title then body), so the number is the same to the bit.
+ */
+function scoreLowered(title: string, body: string, lowerTerms: string[]): number {
   const k1 = 1.2;
   const b = 0.75;
   const avg = 40;
-  const texts = [
-    { text: title, w: 4, lower: title ? title.toLowerCase() : "", len: title ? charCount(title) : 0 },
-    { text: body, w: 1, lower: body ? body.toLowerCase() : "", len: body ? charCount(body) : 0 },
-  ];
+  const lt = title ? title.toLowerCase() : "";
+  const lb = body ? body.toLowerCase() : "";
+  let nt = -1;
+  let nb = -1;
   let s = 0;
-  for (const term of terms) {
-    const t = term.toLowerCase();
-    for (const { text, w, lower, len } of texts) {
-      if (!text) continue;
-      let f = 0;
-      for (let i = lower.indexOf(t); i !== -1; i = lower.indexOf(t, i + t.length)) f++;
-      if (f) s += (w * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * len) / avg));
+  for (const t of lowerTerms) {
+    if (title) {
+      const f = occurrences(lt, t);
+      if (f) {
+        if (nt < 0) nt = charCount(title);
+        s += (4 * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * nt) / avg));
+      }
+    }
+    if (body) {
+      const f = occurrences(lb, t);
+      if (f) {
+        if (nb < 0) nb = charCount(body);
+        s += (1 * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * nb) / avg));
+      }
     }
   }
   return s;
+}
+
+/** non-overlapping occurrences of `t` in `text`, left to right */
+function occurrences(text: string, t: string): number {
+  let n = 0;
+  for (let i = text.indexOf(t); i !== -1; i = text.indexOf(t, i + t.length)) n++;
+  return n;
 }
 
 type Details = ReturnType<typeof detailStatements>;
