@@ -1,8 +1,15 @@
 // 搜索: one query over task titles and measures, problem texts, progress notes and report
 // titles (FTS5 tables, trigram tokenizer, kept in step by triggers: see
-// db/migrations/0002_search.sql). Ranked by bm25 (a title hit weighs more than a body hit),
-// limited to what the actor may see, highlighted by query.ts.
-import type { Db } from "../../../db/client.ts";
+// db/migrations/0002_search.sql). Ranked here (score(): a title hit weighs more than a body
+// hit), limited to what the actor may see, highlighted by query.ts.
+//
+// Two steps, so the costly part touches only what is shown: first each kind's newest matches
+// that the actor may see, with only the text that ranking needs (one statement per kind,
+// prepared once per database); then, for the `limit` best alone, what a hit shows besides its
+// text (unit name, the report or task title, the note's time, the problem's task): one primary
+// key lookup each. Both run in one read transaction, so they see the same data.
+import type Database from "better-sqlite3";
+import { perDb, tx, type Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { ftsMatch, highlight, parseQuery, type ParsedQuery } from "./query.ts";
 
@@ -32,63 +39,108 @@ export type SearchResult = {
   windowed: boolean;
 };
 
-type Row = {
+/** A match as the first step reads it: the text ranking needs, and the row it points to. */
+type Match = {
   kind: HitKind;
+  /** the index row's rowid: the task's, problem's, note's or report's id */
   id: number;
+  /** the title that is ranked (tasks, reports), else '' */
   title: string;
+  /** the body that is ranked (task measures, problem text, note text), else '' */
   body: string;
-  task_id: number | null;
-  report_id: number | null;
-  unit: string | null;
-  at: string | null;
-  problem_task: number | null;
+  /** a problem's report_id, a note's task_id, else null */
+  ref: number | null;
   score: number;
 };
 
 /**
- * Each kind has its own FTS5 table (0002_search.sql). `from` joins what the scope needs (CROSS
- * JOIN keeps the index table outermost, so "newest first" walks it and stops at the limit);
- * `cols` gives every kind the same row shape.
+ * Each kind has its own FTS5 table (0002_search.sql), whose rowid is the source row's id.
+ * `from` joins the source row (CROSS JOIN keeps the index table outermost, so "newest first"
+ * walks it and stops at the limit); `scoped` adds what a leader's or staff member's scope
+ * reads (the unit and, for notes, the task). `cols` reads, as [id, title, body, ref], the text
+ * from the source row rather than the index's copy: the triggers keep the two equal in the
+ * same transaction, and a primary-key lookup costs less than FTS5 reading its content table.
+ * An administrator sees everything, so their query leaves the scope joins out: they could only
+ * drop rows whose task, report or unit is missing, and foreign keys (on in openDb) rule that out.
  */
-const KINDS: { kind: HitKind; table: string; text: string[]; from: string; cols: string }[] = [
+const KINDS: { kind: HitKind; table: string; text: string[]; from: string; scoped: string; cols: string }[] = [
   {
     kind: "task",
     table: "search_tasks",
-    text: ["s.title", "s.body"],
-    from: "search_tasks s CROSS JOIN tasks t ON t.id = s.rowid JOIN units tu ON tu.id = t.unit_id",
-    cols: "s.title AS title, s.body AS body, t.id AS task_id, NULL AS report_id, tu.name AS unit, NULL AS at, NULL AS problem_task",
+    text: ["t.title", "t.measures"],
+    from: "search_tasks s CROSS JOIN tasks t ON t.id = s.rowid",
+    scoped: "JOIN units tu ON tu.id = t.unit_id",
+    cols: "s.rowid, t.title, t.measures, NULL",
   },
   {
     kind: "problem",
     table: "search_problems",
-    text: ["s.body"],
-    from: "search_problems s CROSS JOIN reports r ON r.id = s.report_id JOIN units ru ON ru.id = r.unit_id",
-    cols: "r.title AS title, s.body AS body, NULL AS task_id, r.id AS report_id, ru.name AS unit, NULL AS at, (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = s.rowid) AS problem_task",
+    text: ["p.text"],
+    from: "search_problems s CROSS JOIN problems p ON p.id = s.rowid",
+    scoped: "CROSS JOIN reports r ON r.id = p.report_id JOIN units ru ON ru.id = r.unit_id",
+    cols: "s.rowid, '', p.text, p.report_id",
   },
   {
     kind: "event",
     table: "search_events",
-    text: ["s.body"],
-    from: "search_events s CROSS JOIN tasks t ON t.id = s.task_id JOIN units tu ON tu.id = t.unit_id JOIN task_events e ON e.id = s.rowid",
-    cols: "t.title AS title, s.body AS body, t.id AS task_id, NULL AS report_id, tu.name AS unit, e.at AS at, NULL AS problem_task",
+    text: ["e.text"],
+    from: "search_events s CROSS JOIN task_events e ON e.id = s.rowid",
+    scoped: "CROSS JOIN tasks t ON t.id = e.task_id JOIN units tu ON tu.id = t.unit_id",
+    cols: "s.rowid, '', e.text, e.task_id",
   },
   {
     kind: "report",
     table: "search_reports",
-    text: ["s.title"],
-    from: "search_reports s CROSS JOIN reports r ON r.id = s.rowid JOIN units ru ON ru.id = r.unit_id",
-    cols: "s.title AS title, '' AS body, NULL AS task_id, r.id AS report_id, ru.name AS unit, NULL AS at, NULL AS problem_task",
+    text: ["r.title"],
+    from: "search_reports s CROSS JOIN reports r ON r.id = s.rowid",
+    scoped: "JOIN units ru ON ru.id = r.unit_id",
+    cols: "s.rowid, r.title, '', NULL",
   },
 ];
 
-/** SQL (and its parameters) for "a row of this kind this actor may see" */
-function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<string, unknown> } {
-  if (actor.role === "admin") return { sql: "1", params: {} };
+/** SQL (and its parameters) for "a row of this kind this actor may see"; `joins`: it reads the scope joins */
+function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<string, unknown>; joins: boolean } {
+  if (actor.role === "admin") return { sql: "1", params: {}, joins: false };
   const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath + "%" };
-  if (kind === "problem" || kind === "report") return { sql: "ru.path LIKE :path", params };
-  if (actor.role === "leader") return { sql: "(tu.path LIKE :path OR t.leader_id = :me OR t.owner_id = :me)", params };
-  return { sql: "(t.unit_id = :unit OR t.owner_id = :me)", params };
+  if (kind === "problem" || kind === "report") return { sql: "ru.path LIKE :path", params, joins: true };
+  if (actor.role === "leader") return { sql: "(tu.path LIKE :path OR t.leader_id = :me OR t.owner_id = :me)", params, joins: true };
+  return { sql: "(t.unit_id = :unit OR t.owner_id = :me)", params, joins: true };
 }
+
+/**
+ * The first step's statements, one per shape (kind, role, how many short terms, whether there
+ * is a MATCH), prepared on first use and kept for the database's life.
+ */
+const matchStatements = perDb(() => new Map<string, Database.Statement>());
+
+function matchStatement(db: Db, k: (typeof KINDS)[number], scope: { sql: string; joins: boolean }, shorts: number, fts: boolean): Database.Statement {
+  const key = `${k.kind}|${scope.sql}|${shorts}|${fts}`;
+  const cache = matchStatements(db);
+  let stmt = cache.get(key);
+  if (!stmt) {
+    const where = [scope.sql];
+    // 1–2 character terms: the trigram index cannot match them; instr() on the rows
+    for (let i = 0; i < shorts; i++) where.push(`(${k.text.map((col) => `instr(${col}, :s${i}) > 0`).join(" OR ")})`);
+    if (fts) where.unshift(`${k.table} MATCH :match`);
+    stmt = db.$client.prepare(`SELECT ${k.cols} FROM ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`);
+    cache.set(key, stmt);
+  }
+  return stmt;
+}
+
+/** The second step: what a shown hit needs besides its text, by primary key. */
+const detailStatements = perDb((db) => {
+  const p = (sql: string) => db.$client.prepare(sql);
+  return {
+    task: p("SELECT tu.name AS unit FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = ?"),
+    problem: p("SELECT r.title AS title, ru.name AS unit, (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = ?) AS problem_task FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = ?"),
+    event: p("SELECT t.title AS title, tu.name AS unit, (SELECT e.at FROM task_events e WHERE e.id = ?) AS at FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = ?"),
+    report: p("SELECT ru.name AS unit FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = ?"),
+    /** a read transaction around both steps */
+    begin: p("BEGIN"),
+    commit: p("COMMIT"),
+  };
+});
 
 /**
  * How many of a kind's newest matches are ranked. Walking a kind's index newest first stops
@@ -102,33 +154,66 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
   const query = parseQuery(raw);
   if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false };
   const c = db.$client;
-  const rows: Row[] = [];
-  let windowed = false;
-  for (const k of KINDS) {
-    if (!query.long.length && rows.length > limit) break;
-    const scope = scopeSql(actor, k.kind);
-    const params: Record<string, unknown> = { ...scope.params, limit: query.long.length ? RANK_WINDOW : limit + 1 };
-    const where = [scope.sql];
-    // 1–2 character terms: the trigram index cannot match them; instr() on the rows
-    query.short.forEach((t, i) => {
-      params[`s${i}`] = t;
-      where.push(`(${k.text.map((col) => `instr(${col}, :s${i}) > 0`).join(" OR ")})`);
-    });
-    if (query.long.length) {
-      params.match = ftsMatch(query.long);
-      where.unshift(`${k.table} MATCH :match`);
+  const d = detailStatements(db);
+  const own = !c.inTransaction;
+  if (own) d.begin.run();
+  try {
+    const fts = query.long.length > 0;
+    const lowerTerms = query.terms.map((t) => t.toLowerCase());
+    const matches: Match[] = [];
+    let windowed = false;
+    for (const k of KINDS) {
+      if (!fts && matches.length > limit) break;
+      const scope = scopeSql(actor, k.kind);
+      const params: Record<string, unknown> = { ...scope.params, limit: fts ? RANK_WINDOW : limit + 1 };
+      query.short.forEach((t, i) => (params[`s${i}`] = t));
+      if (fts) params.match = ftsMatch(query.long);
+      // rows as arrays: better-sqlite3 builds an array faster than an object with named keys
+      const found = matchStatement(db, k, scope, query.short.length, fts).raw(true).all(params) as [number, string, string, number | null][];
+      if (fts && found.length >= RANK_WINDOW) windowed = true;
+      for (const [id, title, body, ref] of found) matches.push({ kind: k.kind, id, title, body, ref, score: fts ? scoreLowered(title, body, lowerTerms) : 0 });
     }
-    const found = c.prepare(`SELECT '${k.kind}' AS kind, s.rowid AS id, ${k.cols}, 0 AS score FROM ${k.from} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`).all(params) as Row[];
-    if (query.long.length) {
-      if (found.length >= RANK_WINDOW) windowed = true;
-      for (const r of found) r.score = score(k.kind === "task" || k.kind === "report" ? r.title : "", r.body, query.terms);
-    }
-    rows.push(...found);
+    // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
+    if (fts) matches.sort((a, b) => b.score - a.score);
+    const more = matches.length > limit;
+    const hits = matches.slice(0, limit).map((m) => toHit(d, m, query.terms));
+    return { query, hits, more, mode: fts ? "fts" : "like", windowed };
+  } finally {
+    if (own && c.inTransaction) d.commit.run();
   }
-  // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
-  if (query.long.length) rows.sort((a, b) => b.score - a.score);
-  const more = rows.length > limit;
-  return { query, hits: rows.slice(0, limit).map((r) => toHit(r, query.terms)), more, mode: query.long.length ? "fts" : "like", windowed };
+}
+
+/**
+ * Merges each search index into a single b-tree (FTS5's 'optimize'). FTS5 writes a new segment
+ * for every transaction that changes an index and merges them only gradually, and a query pays
+ * for every segment of every trigram it looks up (a b-tree seek each): at 100,000 tasks the
+ * indexes hold 7–18 segments, and a search on merged ones costs about 30% less. Results do not change.
+ * Run it nightly and after a bulk load (npm run cli -- optimize); one transaction per index,
+ * the longest about a second at 100,000 tasks. Returns the tables merged.
+ */
+export function optimizeSearchIndex(db: Db): string[] {
+  const done: string[] = [];
+  for (const k of KINDS) {
+    tx(db, () => db.$client.prepare(`INSERT INTO ${k.table}(${k.table}) VALUES('optimize')`).run());
+    done.push(k.table);
+  }
+  return done;
+}
+
+/** Characters (code points) as `[...text].length` counts them, without building the array. */
+function charCount(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const h = text.charCodeAt(i);
+    if (h >= 0xd800 && h <= 0xdbff) {
+      const l = text.charCodeAt(i + 1);
+      if (l >= 0xdc00 && l <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 /**
@@ -137,37 +222,69 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
  * a text that holds the terms more often and more densely scores higher.
  */
 export function score(title: string, body: string, terms: string[]): number {
+  return scoreLowered(title, body, terms.map((t) => t.toLowerCase()));
+}
+
+/**
+ * score() with the terms already lower-cased (once per search, not once per row). Each text is
+ * lower-cased once and its characters counted only when a term occurs in it; the sum is taken
+ * in the same order as ever (term by term, title then body), so the number is the same to the bit.
+ */
+function scoreLowered(title: string, body: string, lowerTerms: string[]): number {
   const k1 = 1.2;
   const b = 0.75;
   const avg = 40;
-  const tf = (text: string, term: string) => {
-    let n = 0;
-    const l = text.toLowerCase();
-    const t = term.toLowerCase();
-    for (let i = l.indexOf(t); i !== -1; i = l.indexOf(t, i + t.length)) n++;
-    return n;
-  };
+  const lt = title ? title.toLowerCase() : "";
+  const lb = body ? body.toLowerCase() : "";
+  let nt = -1;
+  let nb = -1;
   let s = 0;
-  for (const term of terms) {
-    for (const [text, w] of [[title, 4], [body, 1]] as const) {
-      if (!text) continue;
-      const f = tf(text, term);
-      if (f) s += (w * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * [...text].length) / avg));
+  for (const t of lowerTerms) {
+    if (title) {
+      const f = occurrences(lt, t);
+      if (f) {
+        if (nt < 0) nt = charCount(title);
+        s += (4 * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * nt) / avg));
+      }
+    }
+    if (body) {
+      const f = occurrences(lb, t);
+      if (f) {
+        if (nb < 0) nb = charCount(body);
+        s += (1 * (f * (k1 + 1))) / (f + k1 * (1 - b + (b * nb) / avg));
+      }
     }
   }
   return s;
 }
 
-function toHit(r: Row, terms: string[]): Hit {
-  switch (r.kind) {
-    case "task":
-      return { kind: "task", href: `/tasks/${r.id}`, titleHtml: highlight(r.title, terms, 120), snippetHtml: r.body && hasMatch(r.body, terms) ? highlight(r.body, terms) : "", unitName: r.unit, at: null };
-    case "event":
-      return { kind: "event", href: `/tasks/${r.task_id}#event-${r.id}`, titleHtml: highlight(r.title ?? "", terms, 120), snippetHtml: highlight(r.body, terms), unitName: r.unit, at: r.at };
-    case "problem":
-      return { kind: "problem", href: r.problem_task ? `/tasks/${r.problem_task}` : `/reports/${r.report_id}`, titleHtml: highlight(r.title ?? "", terms, 120), snippetHtml: highlight(r.body, terms), unitName: r.unit, at: null };
-    case "report":
-      return { kind: "report", href: `/reports/${r.id}`, titleHtml: highlight(r.title, terms, 120), snippetHtml: "", unitName: r.unit, at: null };
+/** non-overlapping occurrences of `t` in `text`, left to right */
+function occurrences(text: string, t: string): number {
+  let n = 0;
+  for (let i = text.indexOf(t); i !== -1; i = text.indexOf(t, i + t.length)) n++;
+  return n;
+}
+
+type Details = ReturnType<typeof detailStatements>;
+
+function toHit(d: Details, m: Match, terms: string[]): Hit {
+  switch (m.kind) {
+    case "task": {
+      const r = d.task.get(m.id) as { unit: string } | undefined;
+      return { kind: "task", href: `/tasks/${m.id}`, titleHtml: highlight(m.title, terms, 120), snippetHtml: m.body && hasMatch(m.body, terms) ? highlight(m.body, terms) : "", unitName: r?.unit ?? null, at: null };
+    }
+    case "event": {
+      const r = d.event.get(m.id, m.ref) as { title: string; unit: string; at: string } | undefined;
+      return { kind: "event", href: `/tasks/${m.ref}#event-${m.id}`, titleHtml: highlight(r?.title ?? "", terms, 120), snippetHtml: highlight(m.body, terms), unitName: r?.unit ?? null, at: r?.at ?? null };
+    }
+    case "problem": {
+      const r = d.problem.get(m.id, m.ref) as { title: string; unit: string; problem_task: number | null } | undefined;
+      return { kind: "problem", href: r?.problem_task ? `/tasks/${r.problem_task}` : `/reports/${m.ref}`, titleHtml: highlight(r?.title ?? "", terms, 120), snippetHtml: highlight(m.body, terms), unitName: r?.unit ?? null, at: null };
+    }
+    case "report": {
+      const r = d.report.get(m.id) as { unit: string } | undefined;
+      return { kind: "report", href: `/reports/${m.id}`, titleHtml: highlight(m.title, terms, 120), snippetHtml: "", unitName: r?.unit ?? null, at: null };
+    }
   }
 }
 
