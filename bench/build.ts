@@ -7,7 +7,6 @@
 import type { Db } from "../db/client.ts";
 import { hashPassword } from "../server/features/auth/passwords.ts";
 import { addDays } from "../server/lib/dates.ts";
-import { optimizeSearchIndex } from "../server/features/search/service.ts";
 
 export type Scale = { units: number; users: number; tasks: number; history: number; reports: number };
 export const scaleFor = (tasks: number): Scale => ({ units: 300, users: 3000, tasks, history: tasks * 5, reports: Math.max(1, Math.round(tasks / 50)) });
@@ -207,9 +206,6 @@ export async function buildBenchDb(db: Db, scale: Scale, today: string, log: (s:
   }
   c.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('periodEnd', ?)").run(JSON.stringify(`${today.slice(0, 4)}-12-31`));
   c.exec("ANALYZE");
-  // the search indexes as the nightly `npm run cli -- optimize` leaves them: a bulk load in
-  // 2,000-row transactions leaves 7–18 FTS5 segments per index, and every search pays for each
-  optimizeSearchIndex(db);
   void nowIso;
   return { scale, seconds: (Date.now() - t0) / 1000, adminId, ownerId, ledgerUnitId: ledgerUnit.id, listUnitId: branches[1].id, today };
 }
