@@ -55,3 +55,12 @@ test("cli optimize merges the indexes of the configured database", { timeout: 12
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /已合并全文搜索索引（4 个索引/);
 });
+
+test("every search index merges at 4 segments a level (migration 0006), so a busy day leaves few of them", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  for (const table of TABLES) {
+    const v = ta.db.$client.prepare(`select v from ${table}_config where k = 'crisismerge'`).pluck().get();
+    assert.equal(v, 4, table);
+  }
+});
