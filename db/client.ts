@@ -21,6 +21,11 @@ export function openDb(file: string): Db {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("cache_size = -32000");
   cacheStatements(sqlite);
+  const exec = sqlite.exec.bind(sqlite);
+  sqlite.exec = ((source: string) => {
+    writes.set(sqlite, (writes.get(sqlite) ?? 0) + 1);
+    return exec(source);
+  }) as typeof sqlite.exec;
   return drizzle(sqlite, { schema }) as Db;
 }
 
@@ -40,6 +45,14 @@ function cacheStatements(sqlite: Database.Database, max = 2000): void {
       return hit;
     }
     const stmt = prepare(source);
+    if (!stmt.reader) {
+      // count this connection's writes: a figure read earlier in the same turn is then read again (stats-version.ts)
+      const run = stmt.run.bind(stmt);
+      stmt.run = ((...params: unknown[]) => {
+        writes.set(sqlite, (writes.get(sqlite) ?? 0) + 1);
+        return run(...params);
+      }) as typeof stmt.run;
+    }
     if (cache.size >= max) cache.clear();
     cache.set(source, stmt);
     return stmt;
@@ -54,6 +67,13 @@ export function columnsOf(table: Table): string {
   return Object.entries(getTableColumns(table))
     .map(([key, c]) => `"${c.name}" AS "${key}"`)
     .join(", ");
+}
+
+const writes = new WeakMap<Database.Database, number>();
+
+/** How many writing statements this connection has run (through prepare(); exec() is counted as one). */
+export function writeCount(db: Db): number {
+  return writes.get(db.$client) ?? 0;
 }
 
 /** One value per open database, built on first use: prepared queries and the like. */

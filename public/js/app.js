@@ -21,3 +21,23 @@ document.addEventListener("change", (evt) => {
   if (!all) return;
   for (const box of document.querySelectorAll("input.pick")) box.checked = all.checked;
 });
+
+// The task list's unit filter, where there are many units, arrives with only the chosen unit; its
+// full list comes from a versioned URL the browser caches (GET /tasks/unit-options), so a list
+// page does not carry every unit every time. The choice on screen is kept while the list fills.
+function fillUnitOptions() {
+  for (const select of document.querySelectorAll("select[data-options-src]")) {
+    const src = select.getAttribute("data-options-src");
+    select.removeAttribute("data-options-src");
+    fetch(src, { credentials: "same-origin" })
+      .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
+      .then((html) => {
+        const chosen = select.value;
+        select.innerHTML = html;
+        select.value = chosen;
+      })
+      .catch(() => select.setAttribute("title", "单位列表未能载入，请刷新页面"));
+  }
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fillUnitOptions);
+else fillUnitOptions();

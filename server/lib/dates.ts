@@ -56,9 +56,16 @@ export function dayIn(tz: string, at: Date = new Date()): string {
   return wallClock(tz, at).slice(0, 10);
 }
 
+const utcByDay = new Map<string, number>();
 function toUtc(day: string): number {
-  // called for every row of a list (light, words, days overdue): no split/map garbage
-  return Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10));
+  // called several times for every row of a list (light, words, days overdue): parsed once a day
+  let ms = utcByDay.get(day);
+  if (ms === undefined) {
+    ms = Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10));
+    if (utcByDay.size >= 50_000) utcByDay.clear();
+    utcByDay.set(day, ms);
+  }
+  return ms;
 }
 
 /** b − a in whole days. */

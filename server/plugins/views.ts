@@ -1,5 +1,6 @@
 // eta templates from views/, rendered by reply.render(); the cache is on outside development.
 import { Eta } from "eta";
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cnDate, cnDateTime, dayIn } from "../lib/dates.ts";
 import { STATE_LABEL, DEADLINE_KIND_LABEL, LIGHT_LABEL, light, deadlineWords, overdueDays, type State, type DeadlineKind } from "../features/tasks/workflow.ts";
@@ -29,23 +30,34 @@ function fileSize(n: number): string {
 const escapeHtml = (v: unknown) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 type UnitOption = { id: number; name: string; depth: number; rating?: string | null };
-const unitOptionsHtml = new WeakMap<readonly UnitOption[], string>();
+const unitOptionsHtml = new WeakMap<readonly UnitOption[], { html: string; version: string }>();
+
+function unitOptionsOf(units: readonly UnitOption[]): { html: string; version: string } {
+  let made = unitOptionsHtml.get(units);
+  if (made === undefined) {
+    const html = units
+      .map((u) => `<option value="${u.id}">${"　".repeat(Math.max(0, u.depth))}${escapeHtml(u.name)}${u.rating === "backward" || u.rating === "weak" ? `（${RATING_LABEL[u.rating]}）` : ""}</option>`)
+      .join("\n");
+    made = { html, version: createHash("sha256").update(html).digest("base64url").slice(0, 16) };
+    unitOptionsHtml.set(units, made);
+  }
+  return made;
+}
 
 /**
  * The <option>s of a unit select: tree-indented, branches rated 后进/软弱涣散 marked. The markup
  * is built once per list of units (the service keeps one list per scope until the unit tree
  * changes: 300 units were a large part of the task list's rendering), the chosen one marked per call.
  */
-function unitOptions(units: readonly UnitOption[], chosen?: unknown): string {
-  let html = unitOptionsHtml.get(units);
-  if (html === undefined) {
-    html = units
-      .map((u) => `<option value="${u.id}">${"　".repeat(Math.max(0, u.depth))}${escapeHtml(u.name)}${u.rating === "backward" || u.rating === "weak" ? `（${RATING_LABEL[u.rating]}）` : ""}</option>`)
-      .join("\n");
-    unitOptionsHtml.set(units, html);
-  }
+export function unitOptions(units: readonly UnitOption[], chosen?: unknown): string {
+  const { html } = unitOptionsOf(units);
   const id = String(chosen ?? "");
   return id ? html.replace(`<option value="${escapeHtml(id)}">`, `<option value="${escapeHtml(id)}" selected>`) : html;
+}
+
+/** A short hash of the options' markup: the version in the URL a browser may cache them under. */
+export function unitOptionsVersion(units: readonly UnitOption[]): string {
+  return unitOptionsOf(units).version;
 }
 
 /** A task's 红/黄/绿灯 (or none for 长期坚持): a helper, not a partial, since a list shows one per row. */
@@ -85,6 +97,7 @@ export function registerViews(app: FastifyInstance): void {
     /** for markup built in a template's code block (eta escapes only what `<%=` prints) */
     escape: escapeHtml,
     unitOptions,
+    unitOptionsVersion,
     STATE_LABEL,
     DEADLINE_KIND_LABEL,
     RATING_LABEL,

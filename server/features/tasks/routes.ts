@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { requireUser, assertCsrf } from "../../plugins/auth.ts";
-import { isHtmx } from "../../plugins/views.ts";
+import { isHtmx, unitOptions, unitOptionsVersion } from "../../plugins/views.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { DomainError, ValidationError } from "../../lib/errors.ts";
 import { dayIn } from "../../lib/dates.ts";
@@ -39,13 +39,22 @@ export async function taskRoutes(app: FastifyInstance) {
       filters,
       query: req.query,
       yellowDays: yellowDays(),
-      units: full ? svc.assignableUnits(app.db, c.actor.role === "staff" ? { ...c.actor, role: "leader" } : c.actor) : [],
+      units: full ? svc.filterUnits(app.db, c.actor) : [],
+      unitOptionsInline: svc.UNIT_OPTIONS_INLINE_MAX,
       ...(full && !view.fixed.mine ? svc.visibleOwners(app.db, c.actor, filters.unit, filters.owner) : { owners: [], manyOwners: false }),
     };
     return reply.render(full ? "tasks/index" : "tasks/_list", data);
   }
 
   app.get("/tasks", (req, reply) => renderList(req, reply, { title: "任务列表", base: "/tasks", fixed: {} }));
+  // The unit filter's options where there are many (public/js/app.js fills the select from here):
+  // under a versioned URL the browser keeps them, so a list page does not carry them every time.
+  app.get("/tasks/unit-options", (req, reply) => {
+    const units = svc.filterUnits(app.db, req.user!);
+    const current = (req.query as Body).v === unitOptionsVersion(units);
+    reply.header("Cache-Control", current ? "private, max-age=31536000, immutable" : "private, no-cache");
+    return reply.type("text/html; charset=utf-8").send(`<option value="">全部</option>\n${unitOptions(units)}`);
+  });
   app.get("/tasks/mine", (req, reply) => renderList(req, reply, { title: "我的任务", base: "/tasks/mine", fixed: { mine: true } }));
   app.get("/tasks/review", (req, reply) => renderList(req, reply, { title: "待我销号", base: "/tasks/review", fixed: { review: true } }));
 

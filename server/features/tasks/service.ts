@@ -36,6 +36,7 @@ export type TaskFilters = {
   page?: number;
 };
 
+/** A row of the task list: what the list shows, nothing more (every value read costs at 30 rows a page). */
 export type TaskRow = {
   id: number;
   title: string;
@@ -47,9 +48,6 @@ export type TaskRow = {
   unitName: string;
   unitRating: string | null;
   ownerName: string;
-  leaderName: string | null;
-  updatedAt: string;
-  version: number;
 };
 
 /** ids of the unit and all its sub-units */
@@ -116,13 +114,18 @@ export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: stri
   return sql.join(pieces.flatMap((piece, i) => (i < w.params.length ? [sql.raw(piece), sql`${w.params[i]}`] : [sql.raw(piece)])));
 }
 
-/** the list's order: open before signed off, dated before undated, soonest first (tasks_list_order_idx, migration 0004) */
+/**
+ * The list's order: open before signed off, dated before undated, soonest first. Read from an
+ * index, not sorted: the whole list from tasks_list_order_idx (migration 0004); a list filtered
+ * by state (where "signed off first or last" is settled) from tasks_unit_state_order_idx
+ * (migration 0007) when a unit is chosen too.
+ */
 const LIST_ORDER = `ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id`;
+const LIST_ORDER_ONE_STATE = `ORDER BY tasks.deadline IS NULL, tasks.deadline, tasks.id`;
 
 /** the page's rows by id, as arrays (no row objects from the driver); names and ratings come from the directory, not from joins */
-const LIST_ROWS = `SELECT id, title, state, deadline_kind, deadline, original_deadline, unit_id, owner_id, leader_id, updated_at, version
-FROM tasks WHERE id IN (SELECT value FROM json_each(?))`;
-type ListRow = [id: number, title: string, state: State, deadlineKind: DeadlineKind, deadline: string | null, originalDeadline: string | null, unitId: number, ownerId: number, leaderId: number | null, updatedAt: string, version: number];
+const LIST_ROWS = `SELECT id, title, state, deadline_kind, deadline, original_deadline, unit_id, owner_id FROM tasks WHERE id IN (SELECT value FROM json_each(?))`;
+type ListRow = [id: number, title: string, state: State, deadlineKind: DeadlineKind, deadline: string | null, originalDeadline: string | null, unitId: number, ownerId: number];
 
 export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const w = taskWhere(db, actor, f, today);
@@ -132,28 +135,14 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const page = Math.min(Math.max(1, f.page ?? 1), pages);
   // the page's ids first, sorted and cut from tasks alone; then those rows only (at 100,000
   // tasks, joining every matching row before the sort was the list page's largest query)
-  const ids = db.$client.prepare(`SELECT id FROM tasks ${where} ${LIST_ORDER} LIMIT ? OFFSET ?`).pluck().all(...w.params, PAGE_SIZE, (page - 1) * PAGE_SIZE) as number[];
+  const ids = db.$client.prepare(`SELECT id FROM tasks ${where} ${f.state ? LIST_ORDER_ONE_STATE : LIST_ORDER} LIMIT ? OFFSET ?`).pluck().all(...w.params, PAGE_SIZE, (page - 1) * PAGE_SIZE) as number[];
   if (!ids.length) return { rows: [] as TaskRow[], total, page, pages };
   const byId = new Map((db.$client.prepare(LIST_ROWS).raw().all(JSON.stringify(ids)) as ListRow[]).map((r) => [r[0], r]));
   const dir = directory(db);
   const rows = ids.map((id): TaskRow => {
-    const [, title, state, deadlineKind, deadline, originalDeadline, unitId, ownerId, leaderId, updatedAt, version] = byId.get(id)!;
+    const [, title, state, deadlineKind, deadline, originalDeadline, unitId, ownerId] = byId.get(id)!;
     const unit = dir.units.get(unitId);
-    return {
-      id,
-      title,
-      state,
-      deadlineKind,
-      deadline,
-      originalDeadline,
-      unitId,
-      unitName: unit?.name ?? "",
-      unitRating: unit?.rating ?? null,
-      ownerName: dir.users.get(ownerId)?.name ?? "",
-      leaderName: leaderId === null ? null : (dir.users.get(leaderId)?.name ?? null),
-      updatedAt,
-      version,
-    };
+    return { id, title, state, deadlineKind, deadline, originalDeadline, unitId, unitName: unit?.name ?? "", unitRating: unit?.rating ?? null, ownerName: dir.users.get(ownerId)?.name ?? "" };
   });
   return { rows, total, page, pages };
 }
@@ -488,6 +477,14 @@ export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
     byScope.set(key, choices);
   }
   return choices;
+}
+
+/** Above this many units the task list's unit filter loads its options separately (GET /tasks/unit-options, cached by the browser). */
+export const UNIT_OPTIONS_INLINE_MAX = 60;
+
+/** The units the task list may be filtered by: the actor's subtree (staff filter like their unit's leaders). */
+export function filterUnits(db: Db, actor: Actor): UnitChoice[] {
+  return assignableUnits(db, actor.role === "staff" ? { ...actor, role: "leader" } : actor);
 }
 
 export type UserChoice = DirUser;

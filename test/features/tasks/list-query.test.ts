@@ -7,7 +7,7 @@ import { makeApp } from "../../helpers/app.ts";
 import { listTasks, taskWhere, subtreeIds, type TaskFilters } from "../../../server/features/tasks/service.ts";
 import type { Actor } from "../../../server/features/auth/permissions.ts";
 
-test("the whole list reads its page from the order index, without a sort", async (t) => {
+test("the whole list, and one branch's list by state, read their page from an index, without a sort", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const admin: Actor = { id: ta.ids.admin, role: "admin", unitId: ta.ids.root, unitPath: "/" };
@@ -16,6 +16,11 @@ test("the whole list reads its page from the order index, without a sort", async
   const plan = (ta.db.$client.prepare(`EXPLAIN QUERY PLAN SELECT id FROM tasks ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id LIMIT 30`).all() as { detail: string }[]).map((r) => r.detail).join(" | ");
   assert.match(plan, /tasks_list_order_idx/);
   assert.doesNotMatch(plan, /TEMP B-TREE/);
+  // one branch and one state: the commonest list, read in order from tasks_unit_state_order_idx
+  const one = taskWhere(ta.db, admin, { unit: ta.ids.a, state: "doing" }, "2026-11-23");
+  const plan2 = (ta.db.$client.prepare(`EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE ${one.text} ORDER BY tasks.deadline IS NULL, tasks.deadline, tasks.id LIMIT 30`).all(...one.params) as { detail: string }[]).map((r) => r.detail).join(" | ");
+  assert.match(plan2, /tasks_unit_state_order_idx/);
+  assert.doesNotMatch(plan2, /TEMP B-TREE/);
 });
 
 test("every filter shape: the rows a plain reading of the rules gives, in the list's order", async (t) => {
