@@ -1,11 +1,12 @@
 // Units and people as pages show them on every request (names, paths, ratings, who is active),
-// held in memory until stats_version moves: its triggers fire in the writing transaction on any
-// change to the unit tree (migration 0003) or to a person's name, role, unit or active flag
-// (migration 0005), from this process or any other. At 3,000 people and 300 units, joining them
-// into each list row and filtering the filter form's choices in SQL was a third of the task list.
+// held in memory until directory_version moves: its triggers (migration 0005) fire in the writing
+// transaction on any change to the unit tree or to a person's name, role, unit or active flag,
+// from this process or any other; tasks changing state all day do not rebuild it. At 3,000 people
+// and 300 units, joining them into each list row and filtering the filter form's choices in SQL
+// was a third of the task list.
 import type { Db } from "../../db/client.ts";
 import type { Role } from "../features/auth/permissions.ts";
-import { memoByVersion } from "./stats-version.ts";
+import { directoryVersion, memoByVersion } from "./stats-version.ts";
 
 export type DirUnit = { id: number; name: string; path: string; rating: string | null; ratingYear: number | null; requireSignoffCheck: boolean };
 export type DirUser = { id: number; name: string; role: Role; unitId: number; unitName: string; unitPath: string; active: boolean };
@@ -23,7 +24,10 @@ export type Directory = {
 const cache = new WeakMap<Db, { v: number; value: Directory }>();
 
 export function directory(db: Db): Directory {
-  return memoByVersion(cache, db, () => {
+  return memoByVersion(
+    cache,
+    db,
+    () => {
     const unitsInOrder = (
       db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck"> & { requireSignoffCheck: number })[]
     ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1 }));
@@ -41,5 +45,7 @@ export function directory(db: Db): Directory {
       users: new Map(people.map((u) => [u.id, u])),
       activeUsers: people.filter((u) => u.active),
     };
-  });
+    },
+    directoryVersion,
+  );
 }

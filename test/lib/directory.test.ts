@@ -8,7 +8,7 @@ import { directory } from "../../server/lib/directory.ts";
 import { updateUser, updateUnit, getUnit } from "../../server/features/admin/service.ts";
 import { createTask } from "../../server/features/tasks/service.ts";
 
-test("directory: renames, moves, ratings and deactivations show at once; sign-in noise does not rebuild it", async (t) => {
+test("directory: renames, moves, ratings and deactivations show at once; sign-ins and tasks changing do not rebuild it", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const { db, ids } = ta;
@@ -19,6 +19,10 @@ test("directory: renames, moves, ratings and deactivations show at once; sign-in
   // failed sign-ins and a password change touch the users row but nothing a page shows
   db.$client.prepare("UPDATE users SET failed_logins = failed_logins + 1, password_hash = password_hash || '' WHERE id = ?").run(ids.owner);
   assert.equal(directory(db), first, "rebuilt for a change no page shows");
+  // tasks move all day: a task changing state leaves the directory alone
+  db.$client.prepare("INSERT INTO tasks (unit_id, owner_id, title, deadline_kind, deadline) VALUES (?, ?, '三会一课', 'dated', '2026-12-31')").run(ids.a, ids.owner);
+  db.$client.prepare("UPDATE tasks SET state = 'doing' WHERE title = '三会一课'").run();
+  assert.equal(directory(db), first, "rebuilt because a task changed");
 
   // a rename through the admin service
   await updateUser(db, ids.owner, { email: "owner@t.cn", name: "李明", role: "staff", unitId: ids.a, password: undefined, active: true });

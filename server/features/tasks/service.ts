@@ -13,7 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, STALE_ME
 import { isIsoDay, cnDate } from "../../lib/dates.ts";
 import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
-import { memoByVersion } from "../../lib/stats-version.ts";
+import { directoryVersion, memoByVersion } from "../../lib/stats-version.ts";
 import { directory, type DirUser } from "../../lib/directory.ts";
 
 export const PAGE_SIZE = 30;
@@ -59,7 +59,7 @@ const subtrees = new WeakMap<Db, { v: number; value: Map<number, string> }>();
 
 /** subtreeIds() as a JSON array, for `IN (SELECT value FROM json_each(?))`; kept until the unit tree changes (stats_version) */
 function subtreeJson(db: Db, unitId: number): string {
-  const byUnit = memoByVersion(subtrees, db, () => new Map<number, string>());
+  const byUnit = memoByVersion(subtrees, db, () => new Map<number, string>(), directoryVersion);
   let ids = byUnit.get(unitId);
   if (ids === undefined) {
     const dir = directory(db);
@@ -467,7 +467,7 @@ const unitChoices = new WeakMap<Db, { v: number; value: Map<string, UnitChoice[]
 /** Units the actor may assign in, in tree order, with depth for indenting. */
 export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
   // every list page shows this; built again only after the unit tree changes (stats_version)
-  const byScope = memoByVersion(unitChoices, db, () => new Map<string, UnitChoice[]>());
+  const byScope = memoByVersion(unitChoices, db, () => new Map<string, UnitChoice[]>(), directoryVersion);
   const key = `${actor.role}|${actor.unitPath}`;
   let choices = byScope.get(key);
   if (!choices) {
@@ -496,7 +496,7 @@ export function assignableUsers(db: Db, actor: Actor, underPath?: string): UserC
   const root = underPath ?? (actor.role === "admin" ? "" : actor.unitPath);
   const scope = actor.role === "admin" ? "" : actor.unitPath;
   // the same few lists on every list page and form: kept per (scope, root) until the directory changes
-  const byKey = memoByVersion(userChoices, db, () => new Map<string, UserChoice[]>());
+  const byKey = memoByVersion(userChoices, db, () => new Map<string, UserChoice[]>(), directoryVersion);
   const key = `${scope}|${root}`;
   let choices = byKey.get(key);
   if (!choices) {
