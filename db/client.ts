@@ -23,7 +23,7 @@ export function openDb(file: string): Db {
   cacheStatements(sqlite);
   const exec = sqlite.exec.bind(sqlite);
   sqlite.exec = ((source: string) => {
-    writes.set(sqlite, (writes.get(sqlite) ?? 0) + 1);
+    countWrite(sqlite);
     return exec(source);
   }) as typeof sqlite.exec;
   return drizzle(sqlite, { schema }) as Db;
@@ -49,7 +49,7 @@ function cacheStatements(sqlite: Database.Database, max = 2000): void {
       // count this connection's writes: a figure read earlier in the same turn is then read again (stats-version.ts)
       const run = stmt.run.bind(stmt);
       stmt.run = ((...params: unknown[]) => {
-        writes.set(sqlite, (writes.get(sqlite) ?? 0) + 1);
+        countWrite(sqlite);
         return run(...params);
       }) as typeof stmt.run;
     }
@@ -70,6 +70,7 @@ export function columnsOf(table: Table): string {
 }
 
 const writes = new WeakMap<Database.Database, number>();
+const countWrite = (sqlite: Database.Database) => writes.set(sqlite, (writes.get(sqlite) ?? 0) + 1);
 
 /** How many writing statements this connection has run (through prepare(); exec() is counted as one). */
 export function writeCount(db: Db): number {

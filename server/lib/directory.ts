@@ -19,33 +19,47 @@ export type Directory = {
   users: Map<number, DirUser>;
   /** active people ordered by their unit's path, then name */
   activeUsers: DirUser[];
+  /**
+   * A value computed from this directory (a subtree, a scope's choices), kept as long as the
+   * directory is: derived(key, build) builds it on first use and is rebuilt with the directory.
+   */
+  derived<T>(key: string, build: (dir: Directory) => T): T;
 };
 
 const cache = new WeakMap<Db, { v: number; value: Directory }>();
 
+/** at most this many derived values per directory (keys are scopes and units: a bound, not a need) */
+const DERIVED_MAX = 10_000;
+
 export function directory(db: Db): Directory {
-  return memoByVersion(
-    cache,
-    db,
-    () => {
-    const unitsInOrder = (
-      db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck"> & { requireSignoffCheck: number })[]
-    ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1 }));
-    const people = (
-      db.$client
-        .prepare(
-          `SELECT us.id, us.name, us.role, us.unit_id AS unitId, u.name AS unitName, u.path AS unitPath, us.active
-           FROM users us JOIN units u ON u.id = us.unit_id ORDER BY u.path, us.name, us.id`,
-        )
-        .all() as (Omit<DirUser, "active"> & { active: number })[]
-    ).map((u) => ({ ...u, active: u.active === 1 }));
-    return {
-      units: new Map(unitsInOrder.map((u) => [u.id, u])),
-      unitsInOrder,
-      users: new Map(people.map((u) => [u.id, u])),
-      activeUsers: people.filter((u) => u.active),
-    };
+  return memoByVersion(cache, db, () => build(db), directoryVersion);
+}
+
+function build(db: Db): Directory {
+  const unitsInOrder = (
+    db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck"> & { requireSignoffCheck: number })[]
+  ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1 }));
+  const people = (
+    db.$client
+      .prepare(
+        `SELECT us.id, us.name, us.role, us.unit_id AS unitId, u.name AS unitName, u.path AS unitPath, us.active
+         FROM users us JOIN units u ON u.id = us.unit_id ORDER BY u.path, us.name, us.id`,
+      )
+      .all() as (Omit<DirUser, "active"> & { active: number })[]
+  ).map((u) => ({ ...u, active: u.active === 1 }));
+  const values = new Map<string, unknown>();
+  const dir: Directory = {
+    units: new Map(unitsInOrder.map((u) => [u.id, u])),
+    unitsInOrder,
+    users: new Map(people.map((u) => [u.id, u])),
+    activeUsers: people.filter((u) => u.active),
+    derived<T>(key: string, make: (dir: Directory) => T): T {
+      if (values.has(key)) return values.get(key) as T;
+      const value = make(dir);
+      if (values.size >= DERIVED_MAX) values.clear();
+      values.set(key, value);
+      return value;
     },
-    directoryVersion,
-  );
+  };
+  return dir;
 }

@@ -88,7 +88,6 @@ export function registerViews(app: FastifyInstance): void {
     roleLabel: (r: keyof typeof ROLE_LABEL) => ROLE_LABEL[r] ?? r,
     unitKindLabel: (k: keyof typeof UNIT_KIND_LABEL) => UNIT_KIND_LABEL[k] ?? k,
     ratingLabel: (r: keyof typeof RATING_LABEL | null) => (r ? RATING_LABEL[r] : ""),
-    light,
     lightHtml,
     deadlineWords,
     overdueDays,

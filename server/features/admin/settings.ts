@@ -1,5 +1,4 @@
 // System settings kept in the database (the admin edits them on the units page).
-import { eq } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { settings } from "../../../db/schema.ts";
 

@@ -1,9 +1,9 @@
 // Task operations: each checks permissions.ts and workflow.ts, writes the task and its history
 // row in one transaction, and returns the task id. A stale version is refused, never overwritten.
-import { aliasedTable, and, asc, desc, eq, inArray, like, lt, gte, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { columnsOf, perDb, tx } from "../../../db/client.ts";
-import { attachments, extensionRequests, problems, reports, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
+import { attachments, extensionRequests, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
 type ExtensionRequest = typeof extensionRequests.$inferSelect;
 type TaskEvent = typeof taskEvents.$inferSelect;
 type Attachment = typeof attachments.$inferSelect;
@@ -13,7 +13,6 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, STALE_ME
 import { isIsoDay, cnDate } from "../../lib/dates.ts";
 import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
-import { directoryVersion, memoByVersion } from "../../lib/stats-version.ts";
 import { directory, type DirUser } from "../../lib/directory.ts";
 
 export const PAGE_SIZE = 30;
@@ -55,19 +54,12 @@ export function subtreeIds(db: Db, unitId: number): number[] {
   return JSON.parse(subtreeJson(db, unitId)) as number[];
 }
 
-const subtrees = new WeakMap<Db, { v: number; value: Map<number, string> }>();
-
-/** subtreeIds() as a JSON array, for `IN (SELECT value FROM json_each(?))`; kept until the unit tree changes (stats_version) */
+/** subtreeIds() as a JSON array, for `IN (SELECT value FROM json_each(?))`; kept with the directory (until the unit tree changes) */
 function subtreeJson(db: Db, unitId: number): string {
-  const byUnit = memoByVersion(subtrees, db, () => new Map<number, string>(), directoryVersion);
-  let ids = byUnit.get(unitId);
-  if (ids === undefined) {
-    const dir = directory(db);
+  return directory(db).derived(`subtree|${unitId}`, (dir) => {
     const root = dir.units.get(unitId)?.path;
-    ids = JSON.stringify(root === undefined ? [] : dir.unitsInOrder.filter((u) => u.path.startsWith(root)).map((u) => u.id));
-    byUnit.set(unitId, ids);
-  }
-  return ids;
+    return JSON.stringify(root === undefined ? [] : dir.unitsInOrder.filter((u) => u.path.startsWith(root)).map((u) => u.id));
+  });
 }
 
 /**
@@ -462,21 +454,12 @@ function describe(c: Ctx, field: string, v: unknown): string {
 // ───────────────────────── choices for forms ─────────────────────────
 
 export type UnitChoice = { id: number; name: string; depth: number; rating: string | null };
-const unitChoices = new WeakMap<Db, { v: number; value: Map<string, UnitChoice[]> }>();
 
-/** Units the actor may assign in, in tree order, with depth for indenting. */
+/** Units the actor may assign in, in tree order, with depth for indenting (every list page shows them: kept with the directory). */
 export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
-  // every list page shows this; built again only after the unit tree changes (stats_version)
-  const byScope = memoByVersion(unitChoices, db, () => new Map<string, UnitChoice[]>(), directoryVersion);
-  const key = `${actor.role}|${actor.unitPath}`;
-  let choices = byScope.get(key);
-  if (!choices) {
-    choices = directory(db)
-      .unitsInOrder.filter((u) => canCreateTaskIn(actor, u.path))
-      .map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating }));
-    byScope.set(key, choices);
-  }
-  return choices;
+  return directory(db).derived(`units|${actor.role}|${actor.unitPath}`, (dir) =>
+    dir.unitsInOrder.filter((u) => canCreateTaskIn(actor, u.path)).map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating })),
+  );
 }
 
 /** Above this many units the task list's unit filter loads its options separately (GET /tasks/unit-options, cached by the browser). */
@@ -489,22 +472,12 @@ export function filterUnits(db: Db, actor: Actor): UnitChoice[] {
 
 export type UserChoice = DirUser;
 
-const userChoices = new WeakMap<Db, { v: number; value: Map<string, UserChoice[]> }>();
-
 /** Active users the actor may choose as owner or leader: those of the actor's subtree (or of `underPath`'s), by unit then name. */
 export function assignableUsers(db: Db, actor: Actor, underPath?: string): UserChoice[] {
   const root = underPath ?? (actor.role === "admin" ? "" : actor.unitPath);
   const scope = actor.role === "admin" ? "" : actor.unitPath;
-  // the same few lists on every list page and form: kept per (scope, root) until the directory changes
-  const byKey = memoByVersion(userChoices, db, () => new Map<string, UserChoice[]>(), directoryVersion);
-  const key = `${scope}|${root}`;
-  let choices = byKey.get(key);
-  if (!choices) {
-    choices = directory(db).activeUsers.filter((u) => u.unitPath.startsWith(root) && u.unitPath.startsWith(scope));
-    if (byKey.size >= 1000) byKey.clear();
-    byKey.set(key, choices);
-  }
-  return choices;
+  // the same few lists on every list page and form: kept with the directory
+  return directory(db).derived(`users|${scope}|${root}`, (dir) => dir.activeUsers.filter((u) => u.unitPath.startsWith(root) && u.unitPath.startsWith(scope)));
 }
 
 /** Above this many people the list's 责任人 filter asks for a unit first. */
@@ -513,7 +486,7 @@ export const OWNER_CHOICES_MAX = 300;
 /**
  * Owners to filter the list by: the actor's subtree, or a staff member's own unit; only the
  * chosen unit's subtree when the list is filtered by unit. Over OWNER_CHOICES_MAX people, only the
- * chosen owner is offered (counted first: at 3,000 users the full list was most of the page's time).
+ * chosen owner is offered (at 3,000 users the full list was most of the page's time).
  */
 export function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: number): { owners: UserChoice[]; manyOwners: boolean } {
   const under = unitId ? directory(db).units.get(unitId)?.path : undefined;
