@@ -22,9 +22,10 @@ export function isIsoDay(s: unknown): s is string {
 }
 
 /**
- * The zone's offset from UTC at `at` (ms), from Intl once per zone and quarter hour: every
- * time-zone change in use falls on a quarter hour, so within one the offset is fixed. A page
- * shows a dozen moments (history, sign-off, the footer's today); each was an Intl call.
+ * The zone's offset from UTC at `at` (ms), kept per zone and quarter hour: a page shows a dozen
+ * moments (history, sign-off, the footer's today) and each was an Intl call. A quarter hour is
+ * kept only when its first and last second have the same offset; the rare one with a change in it
+ * (St. John's changed at 00:01 local until 2011) is worked out for each moment.
  */
 const offsets = new Map<string, Map<number, number>>();
 const QUARTER_HOUR = 900_000;
@@ -34,15 +35,21 @@ function offsetAt(tz: string, at: number): number {
   const q = Math.floor(at / QUARTER_HOUR);
   let off = byQuarter.get(q);
   if (off === undefined) {
-    const f = formatter("offset", tz, () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
-    const start = q * QUARTER_HOUR;
-    const p: Record<string, number> = {};
-    for (const part of f.formatToParts(new Date(start))) if (part.type !== "literal") p[part.type] = Number(part.value);
-    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - start;
+    const first = exactOffset(tz, q * QUARTER_HOUR);
+    off = first === exactOffset(tz, (q + 1) * QUARTER_HOUR - 1000) ? first : Number.NaN;
     if (byQuarter.size >= 100_000) byQuarter.clear();
     byQuarter.set(q, off);
   }
-  return off;
+  return Number.isNaN(off) ? exactOffset(tz, at) : off;
+}
+
+/** The offset at `at` from Intl (offsets change on whole seconds). */
+function exactOffset(tz: string, at: number): number {
+  const f = formatter("offset", tz, () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+  const second = Math.floor(at / 1000) * 1000;
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(second))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - second;
 }
 
 /** `at` as the zone's wall clock, in an ISO string: 'YYYY-MM-DDTHH:MM:SS.sssZ' (the Z is not UTC). */

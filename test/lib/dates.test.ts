@@ -30,6 +30,11 @@ test("dayIn and cnDateTime equal Intl at random moments, 1990–2060", () => {
   );
 });
 
+test("dayIn and cnDateTime equal Intl around changes off the quarter hour (St. John's at 00:01 local until 2011)", () => {
+  for (const change of [Date.UTC(2010, 10, 7, 2, 31), Date.UTC(2011, 2, 13, 3, 31)])
+    for (let m = change - 3_600_000; m <= change + 3_600_000; m += 60_000) for (const s of [0, 1_000, 59_000]) check("America/St_Johns", new Date(m + s));
+});
+
 test("dayIn and cnDateTime equal Intl minute by minute around every offset change, 2024–2027", () => {
   const offset = (tz: string, ms: number) => {
     const r = reference(tz, new Date(ms));
