@@ -1,9 +1,11 @@
-// npm run bench [-- --tasks N --seconds S --connections C --fresh]
+// npm run bench [-- --tasks N --seconds S --connections C --fresh] [--only list,search]
 // Builds (or reuses) a database at scale in bench/data/, starts the real server on it as a child
 // process as `npm start` starts it (its build once, then `node dist/main.js`; template cache on,
 // LOG_LEVEL=warn), and loads it from this process with autocannon: a trivial route as the
 // baseline, then the pages. Then it times the reminder planner, extraction of the project's own
 // test reports, a 10,000-row ledger export and start-up, prints a table and writes bench/last.json.
+// --only PAGE,PAGE: the baseline and those pages alone, one start, no timings, and bench/last.json
+// left as it is (for working on a page; the figures the README states come from a whole run).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -33,12 +35,15 @@ type Page = { rps: number; p50_ms: number; p99_ms: number; ratio: number; errors
 async function main() {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false } },
+    options: { tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false }, only: { type: "string" } },
   });
   const tasks = Number(values.tasks);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   if (!(tasks >= 100 && seconds >= 1 && connections >= 1)) throw new Error("用法：npm run bench -- --tasks N（≥100） --seconds S（≥1） [--connections C] [--fresh]");
+  const only = values.only ? values.only.split(",").map((p) => p.trim()) : null;
+  const unknown = only?.filter((p) => !PAGES.includes(p as (typeof PAGES)[number]));
+  if (unknown?.length) throw new Error(`--only 可选：${PAGES.join(",")}（不认识：${unknown.join(",")}）`);
   const scale = scaleFor(tasks);
   const dataDir = join(root, "bench", "data");
   const dbFile = join(dataDir, `bench-${tasks}.db`);
@@ -76,6 +81,17 @@ async function main() {
     if (built.status !== 0) throw new Error(`构建失败（${SCRIPTS.prestart}）`);
   }
   const port = await freePort();
+  if (only) {
+    const s = await startServer(dbFile, port);
+    try {
+      const pages = await loadPages(port, seconds, connections, { listUnit, taskIds, postTasks }, only);
+      console.log(`\n（--only：只测 ${only.join(", ")}，未写 bench/last.json）`);
+      for (const [k, v] of Object.entries(pages)) console.log(`  ${k.padEnd(14)} ${v.rps} req/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms  对基线比 ${v.ratio.toFixed(3)}`);
+    } finally {
+      await stopServer(s.child);
+    }
+    return;
+  }
   const startups: number[] = [];
   for (let i = 0; i < 3; i++) {
     const s = await startServer(dbFile, port);
@@ -120,11 +136,15 @@ async function main() {
 
 // ───────────── the load ─────────────
 
-async function loadPages(port: number, seconds: number, connections: number, d: { listUnit: number; taskIds: number[]; postTasks: { id: number; version: number }[] }) {
+const PAGES = ["list", "task", "overview", "search", "progress_post"] as const;
+
+async function loadPages(port: number, seconds: number, connections: number, d: { listUnit: number; taskIds: number[]; postTasks: { id: number; version: number }[] }, only: string[] | null = null) {
   const base = `http://127.0.0.1:${port}`;
   const admin = await signIn(base, BENCH_ADMIN);
   const owner = await signIn(base, BENCH_OWNER);
+  const skipped = { rps: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
   const run = async (name: string, opts: Partial<autocannon.Options>) => {
+    if (only && name !== "baseline" && !only.includes(name)) return skipped;
     const r = await autocannon({ url: base, connections, duration: seconds, ...opts } as autocannon.Options);
     const errors = r.non2xx + r.errors + r.timeouts;
     if (errors) console.log(`  ${name}: ${JSON.stringify({ non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, codes: r.statusCodeStats })}`);
@@ -143,7 +163,7 @@ async function loadPages(port: number, seconds: number, connections: number, d: 
   const search = await run("search", { url: base, headers: cookie, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: `/search?q=${queries[si++ % queries.length]}` }) }] });
   // progress posts: round-robin over the owner's open tasks; each pass raises every version by one
   const pool = d.postTasks;
-  if (pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
+  if ((!only || only.includes("progress_post")) && pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
   let pi = 0;
   const boundary = "----rectifybench";
   const progress_post = await run("progress_post", {
@@ -163,7 +183,8 @@ async function loadPages(port: number, seconds: number, connections: number, d: 
     ],
   });
   const withRatio = (p: { rps: number; p50_ms: number; p99_ms: number; errors: number }): Page => ({ ...p, ratio: Math.round((p.rps / baseline.rps) * 1000) / 1000 });
-  return { baseline: withRatio(baseline), list: withRatio(list), task: withRatio(task), overview: withRatio(overview), search: withRatio(search), progress_post: withRatio(progress_post) };
+  const all = { baseline: withRatio(baseline), list: withRatio(list), task: withRatio(task), overview: withRatio(overview), search: withRatio(search), progress_post: withRatio(progress_post) };
+  return only ? (Object.fromEntries(Object.entries(all).filter(([k]) => k === "baseline" || only.includes(k))) as typeof all) : all;
 }
 
 async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {

@@ -9,6 +9,22 @@ const bool = z
   .enum(["0", "1", "true", "false", "yes", "no"], { message: "应为 0 或 1" })
   .transform((v) => v === "1" || v === "true" || v === "yes");
 
+/** A cron pattern (croner's syntax) or "off": no schedule in the server, the system's cron runs the CLI instead. */
+function cronOrOff(fallback: string, message: string) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((p) => {
+      if (p === "off") return true;
+      try {
+        new Cron(p, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, message);
+}
+
 const schema = z.object({
   PORT: z.coerce.number({ message: "应为端口号" }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -36,18 +52,8 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, { message: "应以 smtp:// 或 smtps:// 开头" })
     .optional(),
   MAIL_FROM: z.string().default("整改台账 <rectify@localhost>"),
-  REMIND_CRON: z
-    .string()
-    .default("30 8 * * *")
-    .refine((p) => {
-      if (p === "off") return true; // no schedule in the server: run `npm run cli -- remind` from the system's cron
-      try {
-        new Cron(p, { paused: true }).stop();
-        return true;
-      } catch {
-        return false;
-      }
-    }, "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）；不在服务器内定时发送时设为 off"),
+  REMIND_CRON: cronOrOff("30 8 * * *", "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）；不在服务器内定时发送时设为 off"),
+  SEARCH_OPTIMIZE_CRON: cronOrOff("0 3 * * *", "不是有效的 cron 表达式，如 0 3 * * *（每天 3:00）；不在服务器内定时合并时设为 off"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RECTIFY_DEV: bool.default(false),
 });
@@ -70,6 +76,8 @@ export type Config = Readonly<{
   smtpUrl: string | undefined;
   mailFrom: string;
   remindCron: string;
+  /** when the server merges the search indexes (optimizeSearchIndex), or "off" */
+  searchOptimizeCron: string;
   logLevel: string;
   /** template cache off, no production-only behaviour */
   dev: boolean;
@@ -108,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     remindCron: e.REMIND_CRON,
+    searchOptimizeCron: e.SEARCH_OPTIMIZE_CRON,
     logLevel: e.LOG_LEVEL,
     dev: e.RECTIFY_DEV,
     secureCookies: baseUrl.startsWith("https://"),

@@ -5,6 +5,7 @@ import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { buildApp } from "./app.ts";
 import { createMailer } from "./features/reminders/mailer.ts";
 import { startReminderSchedule } from "./features/reminders/schedule.ts";
+import { startSearchOptimizeSchedule } from "./features/search/schedule.ts";
 
 async function main() {
   let config;
@@ -38,6 +39,8 @@ async function main() {
       ? `提醒邮件：${config.smtpUrl ? "经 SMTP 发送" : `写入发件箱 ${config.outboxDir}`}，下次运行 ${schedule.next()?.toLocaleString("zh-CN", { timeZone: config.timeZone }) ?? "—"}（${config.timeZone}）`
       : "提醒邮件：服务器内不定时发送（REMIND_CRON=off），请用 npm run cli -- remind 由系统定时任务运行",
   );
+  const optimize = config.searchOptimizeCron === "off" ? null : startSearchOptimizeSchedule({ db, config, log: app.log });
+  if (!optimize) lines.push("搜索索引：服务器内不定时合并（SEARCH_OPTIMIZE_CRON=off），请用 npm run cli -- optimize 由系统定时任务运行");
   console.log(lines.join("\n"));
 
   let closing = false;
@@ -47,6 +50,7 @@ async function main() {
     app.log.info({ signal }, "closing");
     try {
       schedule?.stop();
+      optimize?.stop();
       await app.close();
     } finally {
       mailer.close();
