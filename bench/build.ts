@@ -18,7 +18,7 @@ export const BENCH_ADMIN = "admin@bench.rectify";
 export const BENCH_OWNER = "owner@bench.rectify";
 
 /** progress notes written after the nightly merge of the search indexes, one transaction each */
-const MORNING_NOTES = 200;
+export const MORNING_NOTES = 200;
 
 /** mulberry32: small, seeded, good enough to spread data */
 export function rng(seed: number) {

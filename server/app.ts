@@ -30,6 +30,14 @@ declare module "fastify" {
   }
 }
 
+/** sent with every response */
+const SECURITY_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "same-origin",
+  "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+};
+
 export type AppOptions = { config: Config; db: Db; clock?: () => Date; logger?: boolean | object };
 
 const publicDir = fromRoot("public");
@@ -58,12 +66,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerViews(app);
   registerAuth(app);
 
-  app.addHook("onSend", async (_req, reply, payload) => {
-    reply.header("X-Content-Type-Options", "nosniff");
-    reply.header("X-Frame-Options", "DENY");
-    reply.header("Referrer-Policy", "same-origin");
-    reply.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'");
-    return payload;
+  // on every response; a callback hook, not an async one: no promise per request
+  app.addHook("onSend", (_req, reply, payload, done) => {
+    reply.headers(SECURITY_HEADERS);
+    done(null, payload);
   });
 
   app.get("/healthz", async (_req, reply) => {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb, migrateDb } from "../../db/client.ts";
-import { buildBenchDb, scaleFor, BENCH_ADMIN, BENCH_OWNER } from "../../bench/build.ts";
+import { buildBenchDb, scaleFor, BENCH_ADMIN, BENCH_OWNER, MORNING_NOTES } from "../../bench/build.ts";
 
 test("the bench database has the scale asked for, with the index and counters filled by triggers", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rectify-bench-"));
@@ -21,7 +21,9 @@ test("the bench database has the scale asked for, with the index and counters fi
   assert.equal(n("select count(*) n from units"), 300);
   assert.equal(n("select count(*) n from users"), 3000);
   assert.equal(n("select count(*) n from tasks"), 1000);
-  assert.equal(n("select count(*) n from task_events"), 5000);
+  // five rows a task, and the morning's notes written after the nightly merge
+  assert.equal(n("select count(*) n from task_events"), 5000 + MORNING_NOTES);
+  assert.equal(n("select count(*) n from task_events where at > '2026-11-23'"), MORNING_NOTES);
   assert.equal(n("select count(*) n from reports"), 20);
   assert.equal(n("select count(*) n from tasks where problem_id is null"), 0);
   assert.ok(n("select count(*) n from units where rating in ('backward', 'weak')") > 3);
@@ -35,5 +37,9 @@ test("the bench database has the scale asked for, with the index and counters fi
   assert.equal(n("select count(*) n from search_reports"), 20);
   assert.equal(n("select count(*) n from search_events"), n("select count(*) n from task_events where text <> '' and kind not in ('created', 'imported')"));
   assert.ok(n("select n from stats_version") >= 1300);
+  // the indexes as the nightly merge leaves them: one segment each, and the notes' index a few more since
+  const segments = (table: string) => n(`select count(distinct segid) n from ${table}_idx`);
+  for (const table of ["search_tasks", "search_problems", "search_reports"]) assert.equal(segments(table), 1, table);
+  assert.ok(segments("search_events") > 1 && segments("search_events") < 20, `search_events: ${segments("search_events")} segments`);
   assert.ok(built.ownerId > 0 && built.adminId > 0);
 });

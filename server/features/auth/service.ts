@@ -3,16 +3,17 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, lt, sql } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
-import { sessions, units, users } from "../../../db/schema.ts";
+import { sessions, users } from "../../../db/schema.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
-import type { Actor, Role } from "./permissions.ts";
+import type { Actor } from "./permissions.ts";
+import { directory } from "../../lib/directory.ts";
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
 /** a session is never kept longer than this, however active */
 const ABSOLUTE_MAX_MS = 7 * 24 * 3600_000;
 
-export type SessionUser = Actor & { name: string; email: string; unitName: string };
+export type SessionUser = Actor & { name: string; unitName: string };
 
 export type LoginResult = { ok: true; token: string; user: SessionUser } | { ok: false; message: string };
 
@@ -61,37 +62,31 @@ export async function login(db: Db, email: string, password: string, now: Date, 
   return { ok: true, token, user };
 }
 
-/** Every request asks these two: prepared once per database, so drizzle builds their SQL once. */
-const queries = perDb((db) => ({
-  session: db.select().from(sessions).where(eq(sessions.id, sql.placeholder("sid"))).prepare(),
-  user: db
-    .select({ id: users.id, role: users.role, unitId: users.unitId, name: users.name, email: users.email, active: users.active, unitPath: units.path, unitName: units.name })
-    .from(users)
-    .innerJoin(units, eq(units.id, users.unitId))
-    .where(eq(users.id, sql.placeholder("id")))
-    .prepare(),
-}));
+/** Every request reads its session: one statement by hand, prepared once per database, rows as arrays. */
+const sessionRow = perDb((db) => db.$client.prepare("SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE id = ?").raw());
 
+/** The signed-in person as pages need them, from the directory (in memory; null when inactive or gone). */
 function sessionUser(db: Db, userId: number): SessionUser | null {
-  const r = queries(db).user.get({ id: userId });
-  if (!r || !r.active) return null;
-  return { id: r.id, role: r.role as Role, unitId: r.unitId, unitPath: r.unitPath, name: r.name, email: r.email, unitName: r.unitName };
+  const u = directory(db).users.get(userId);
+  if (!u || !u.active) return null;
+  return { id: u.id, role: u.role, unitId: u.unitId, unitPath: u.unitPath, name: u.name, unitName: u.unitName };
 }
 
 /** The signed-in user for a cookie token, or null; slides the idle expiry forward. */
 export function resumeSession(db: Db, token: string | undefined, now: Date, ttlMs: number): { sid: string; user: SessionUser } | null {
   if (!token || token.length > 100) return null;
   const sid = hashToken(token);
-  const s = queries(db).session.get({ sid });
-  if (!s) return null;
+  const row = sessionRow(db).get(sid) as [userId: number, createdAt: string, lastSeenAt: string, expiresAt: string] | undefined;
+  if (!row) return null;
+  const [userId, createdAt, lastSeenAt, expiresAt] = row;
   const nowIso = now.toISOString();
-  if (s.expiresAt <= nowIso || now.getTime() - Date.parse(s.createdAt) > ABSOLUTE_MAX_MS) {
+  if (expiresAt <= nowIso || now.getTime() - Date.parse(createdAt) > ABSOLUTE_MAX_MS) {
     db.delete(sessions).where(eq(sessions.id, sid)).run();
     return null;
   }
-  const user = sessionUser(db, s.userId);
+  const user = sessionUser(db, userId);
   if (!user) return null;
-  if (now.getTime() - Date.parse(s.lastSeenAt) > 60_000) {
+  if (now.getTime() - Date.parse(lastSeenAt) > 60_000) {
     db.update(sessions)
       .set({ lastSeenAt: nowIso, expiresAt: new Date(now.getTime() + ttlMs).toISOString() })
       .where(eq(sessions.id, sid))

@@ -51,7 +51,7 @@ test("every filter shape: the rows a plain reading of the rules gives, in the li
     { id: ids.leaderA, role: "leader", unitId: ids.a, unitPath: pathOf(ids.a) },
     { id: ids.owner, role: "staff", unitId: ids.a, unitPath: pathOf(ids.a) },
   ];
-  const filters: TaskFilters[] = [{}, { unit: ids.a }, { unit: ids.root, state: "doing" }, { state: "review", review: true }, { overdue: true }, { owner: ids.stranger }, { mine: true }, { from: "2026-11-01", to: "2026-11-30" }, { unit: 999_999 }];
+  const filters: TaskFilters[] = [{}, { unit: ids.a }, { unit: ids.root, state: "doing" }, { state: "review", review: true }, { overdue: true }, { owner: ids.stranger }, { mine: true }, { from: "2026-11-01", to: "2026-11-30" }, { unit: 999_999 }, { unit: ids.a, state: "doing" }, { unit: ids.b, state: "todo" }, { unit: ids.a, state: "done", owner: ids.owner }];
   const order = (a: Row, b: Row) =>
     Number(a.state === "done") - Number(b.state === "done") || Number(a.deadline === null) - Number(b.deadline === null) || (a.deadline ?? "").localeCompare(b.deadline ?? "") || a.id - b.id;
   for (const actor of actors)
@@ -79,5 +79,10 @@ test("every filter shape: the rows a plain reading of the rules gives, in the li
         if (page >= res.pages) break;
       }
       assert.deepEqual(got, want, `${actor.role} ${JSON.stringify(f)}`);
+      // a page past the end shows the last page, with the same count
+      const last = Math.max(1, Math.ceil(want.length / 30));
+      const past = listTasks(db, actor, { ...f, page: last + 3 }, today);
+      assert.deepEqual([past.page, past.pages, past.total], [last, last, want.length], `${actor.role} ${JSON.stringify(f)}: past the end`);
+      assert.deepEqual(past.rows.map((r) => r.id), want.slice((last - 1) * 30), `${actor.role} ${JSON.stringify(f)}: past the end`);
     }
 });
