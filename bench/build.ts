@@ -7,7 +7,7 @@
 import type { Db } from "../db/client.ts";
 import { hashPassword } from "../server/features/auth/passwords.ts";
 import { addDays } from "../server/lib/dates.ts";
-import { optimizeSearchIndex } from "../server/features/search/service.ts";
+import { maintain } from "../server/lib/maintenance.ts";
 
 export type Scale = { units: number; users: number; tasks: number; history: number; reports: number };
 export const scaleFor = (tasks: number): Scale => ({ units: 300, users: 3000, tasks, history: tasks * 5, reports: Math.max(1, Math.round(tasks / 50)) });
@@ -17,7 +17,7 @@ export const BENCH_ADMIN = "admin@bench.rectify";
 /** a staff member who owns ~3% of the tasks: the progress posts are theirs */
 export const BENCH_OWNER = "owner@bench.rectify";
 
-/** progress notes written after the nightly merge of the search indexes, one transaction each */
+/** progress notes written after the server's nightly maintenance, one transaction each */
 export const MORNING_NOTES = 200;
 
 /** mulberry32: small, seeded, good enough to spread data */
@@ -209,10 +209,11 @@ export async function buildBenchDb(db: Db, scale: Scale, today: string, log: (s:
     if (made % 20000 < batch) log(`  任务 ${made}`);
   }
   c.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('periodEnd', ?)").run(JSON.stringify(`${today.slice(0, 4)}-12-31`));
-  // the search indexes as a running server leaves them in a working day: merged by its nightly job
-  // (SEARCH_OPTIMIZE_CRON), then a morning's progress notes since, one transaction each as the app
-  // writes them, every one a new segment in the notes' index until FTS5's automerge folds them
-  optimizeSearchIndex(db);
+  // the database as a running server leaves it in a working day: its nightly maintenance
+  // (MAINTENANCE_CRON: search indexes merged, planner statistics refreshed), then a morning's
+  // progress notes since, one transaction each as the app writes them, every one a new segment
+  // in the notes' search index until FTS5's automerge folds them
+  maintain(db);
   const open = c.prepare("SELECT id, owner_id FROM tasks WHERE state = 'doing' ORDER BY id DESC LIMIT ?").all(MORNING_NOTES) as { id: number; owner_id: number }[];
   const note = c.prepare("UPDATE tasks SET progress_count = progress_count + 1, last_progress_at = ?, version = version + 1, updated_at = ? WHERE id = ?");
   for (const [i, t] of open.entries()) {
@@ -222,7 +223,6 @@ export async function buildBenchDb(db: Db, scale: Scale, today: string, log: (s:
       note.run(at, at, t.id);
     })();
   }
-  c.exec("ANALYZE");
   void nowIso;
   return { scale, seconds: (Date.now() - t0) / 1000, adminId, ownerId, ledgerUnitId: ledgerUnit.id, listUnitId: branches[1].id, today };
 }

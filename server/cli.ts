@@ -16,7 +16,7 @@ const USAGE = `用法：npm run cli -- <命令>
                                        新增账号（UNIT 为单位代码；数据库中还没有单位时，
                                        --unit 会新建这个顶层单位，--unit-name 可给出名称）
   backup FILE                          在线备份正在使用的数据库到 FILE
-  optimize                             合并全文搜索索引的分段（搜索更快；服务器每晚按 SEARCH_OPTIMIZE_CRON 自动运行，批量导入后也可手动运行）
+  optimize                             数据库维护：合并全文搜索索引的分段、更新查询统计（服务器每晚按 MAINTENANCE_CRON 自动运行，批量导入后也可手动运行）
   extract FILE                         解析自查报告（.docx/.doc/.txt），输出 JSON
   remind [--dry-run] [--date YYYY-MM-DD]
                                        发送今天（或给定日期）的提醒邮件；--dry-run 只列出将发送的邮件
@@ -100,12 +100,12 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case "optimize": {
-      const { optimizeSearchIndex } = await import("./features/search/service.ts");
+      const { maintain } = await import("./lib/maintenance.ts");
       const db = open(config);
       try {
         const t0 = Date.now();
-        const tables = optimizeSearchIndex(db);
-        console.log(`已合并全文搜索索引（${tables.length} 个索引，用时 ${Date.now() - t0} ms）`);
+        const steps = maintain(db);
+        console.log(`已完成数据库维护：合并全文搜索索引（${steps.length - 1} 个索引），更新查询统计，用时 ${Date.now() - t0} ms`);
       } finally {
         db.$client.close();
       }

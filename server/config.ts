@@ -53,7 +53,7 @@ const schema = z.object({
     .optional(),
   MAIL_FROM: z.string().default("整改台账 <rectify@localhost>"),
   REMIND_CRON: cronOrOff("30 8 * * *", "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）；不在服务器内定时发送时设为 off"),
-  SEARCH_OPTIMIZE_CRON: cronOrOff("0 3 * * *", "不是有效的 cron 表达式，如 0 3 * * *（每天 3:00）；不在服务器内定时合并时设为 off"),
+  MAINTENANCE_CRON: cronOrOff("0 3 * * *", "不是有效的 cron 表达式，如 0 3 * * *（每天 3:00）；不在服务器内定时维护时设为 off"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RECTIFY_DEV: bool.default(false),
 });
@@ -76,8 +76,8 @@ export type Config = Readonly<{
   smtpUrl: string | undefined;
   mailFrom: string;
   remindCron: string;
-  /** when the server merges the search indexes (optimizeSearchIndex), or "off" */
-  searchOptimizeCron: string;
+  /** when the server runs its nightly upkeep (server/lib/maintenance.ts), or "off" */
+  maintenanceCron: string;
   logLevel: string;
   /** template cache off, no production-only behaviour */
   dev: boolean;
@@ -116,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     remindCron: e.REMIND_CRON,
-    searchOptimizeCron: e.SEARCH_OPTIMIZE_CRON,
+    maintenanceCron: e.MAINTENANCE_CRON,
     logLevel: e.LOG_LEVEL,
     dev: e.RECTIFY_DEV,
     secureCookies: baseUrl.startsWith("https://"),

@@ -5,7 +5,7 @@ import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { buildApp } from "./app.ts";
 import { createMailer } from "./features/reminders/mailer.ts";
 import { startReminderSchedule } from "./features/reminders/schedule.ts";
-import { startSearchOptimizeSchedule } from "./features/search/schedule.ts";
+import { startMaintenanceSchedule } from "./lib/maintenance.ts";
 
 async function main() {
   let config;
@@ -39,8 +39,8 @@ async function main() {
       ? `提醒邮件：${config.smtpUrl ? "经 SMTP 发送" : `写入发件箱 ${config.outboxDir}`}，下次运行 ${schedule.next()?.toLocaleString("zh-CN", { timeZone: config.timeZone }) ?? "—"}（${config.timeZone}）`
       : "提醒邮件：服务器内不定时发送（REMIND_CRON=off），请用 npm run cli -- remind 由系统定时任务运行",
   );
-  const optimize = config.searchOptimizeCron === "off" ? null : startSearchOptimizeSchedule({ db, config, log: app.log });
-  if (!optimize) lines.push("搜索索引：服务器内不定时合并（SEARCH_OPTIMIZE_CRON=off），请用 npm run cli -- optimize 由系统定时任务运行");
+  const maintenance = config.maintenanceCron === "off" ? null : startMaintenanceSchedule({ db, config, log: app.log });
+  if (!maintenance) lines.push("数据库维护：服务器内不定时运行（MAINTENANCE_CRON=off），请用 npm run cli -- optimize 由系统定时任务每晚运行");
   console.log(lines.join("\n"));
 
   let closing = false;
@@ -50,7 +50,7 @@ async function main() {
     app.log.info({ signal }, "closing");
     try {
       schedule?.stop();
-      optimize?.stop();
+      maintenance?.stop();
       await app.close();
     } finally {
       mailer.close();

@@ -37,7 +37,10 @@ test("the bench database has the scale asked for, with the index and counters fi
   assert.equal(n("select count(*) n from search_reports"), 20);
   assert.equal(n("select count(*) n from search_events"), n("select count(*) n from task_events where text <> '' and kind not in ('created', 'imported')"));
   assert.ok(n("select n from stats_version") >= 1300);
-  // the indexes as the nightly merge leaves them: one segment each, and the notes' index a few more since
+  // as the server's nightly maintenance leaves it: planner row counts without per-value samples,
+  // one segment a search index, and the notes' index a few more since
+  assert.ok(n("select count(*) n from sqlite_stat1 where tbl = 'tasks'") > 5);
+  assert.equal(n("select count(*) n from sqlite_stat4"), 0);
   const segments = (table: string) => n(`select count(distinct segid) n from ${table}_idx`);
   for (const table of ["search_tasks", "search_problems", "search_reports"]) assert.equal(segments(table), 1, table);
   assert.ok(segments("search_events") > 1 && segments("search_events") < 20, `search_events: ${segments("search_events")} segments`);

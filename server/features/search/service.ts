@@ -101,10 +101,17 @@ const KINDS: { kind: HitKind; table: string; text: string[]; from: string; scope
 /** SQL (and its parameters) for "a row of this kind this actor may see"; `joins`: it reads the scope joins */
 function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<string, unknown>; joins: boolean } {
   if (actor.role === "admin") return { sql: "1", params: {}, joins: false };
-  const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath + "%" };
-  if (kind === "problem" || kind === "report") return { sql: "ru.path LIKE :path", params, joins: true };
-  if (actor.role === "leader") return { sql: "(tu.path LIKE :path OR t.leader_id = :me OR t.owner_id = :me)", params, joins: true };
+  // the subtree as a range of paths (a path starts with its ancestors'), not LIKE: SQLite plans a
+  // LIKE with its pattern's value, so a statement with a bound pattern is planned anew on every run
+  const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath, pathEnd: prefixEnd(actor.unitPath) };
+  if (kind === "problem" || kind === "report") return { sql: "(ru.path >= :path AND ru.path < :pathEnd)", params, joins: true };
+  if (actor.role === "leader") return { sql: "((tu.path >= :path AND tu.path < :pathEnd) OR t.leader_id = :me OR t.owner_id = :me)", params, joins: true };
   return { sql: "(t.unit_id = :unit OR t.owner_id = :me)", params, joins: true };
+}
+
+/** The first string after every string that starts with `prefix` (its last character raised by one). */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /**
@@ -113,8 +120,8 @@ function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<st
  */
 const matchStatements = perDb(() => new Map<string, Database.Statement>());
 
-function matchStatement(db: Db, k: (typeof KINDS)[number], scope: { sql: string; joins: boolean }, shorts: number, fts: boolean): Database.Statement {
-  const key = `${k.kind}|${scope.sql}|${shorts}|${fts}`;
+function matchStatement(db: Db, k: (typeof KINDS)[number], scope: { sql: string; joins: boolean }, shorts: number, fts: boolean, limit: number): Database.Statement {
+  const key = `${k.kind}|${scope.sql}|${shorts}|${fts}|${limit}`;
   const cache = matchStatements(db);
   let stmt = cache.get(key);
   if (!stmt) {
@@ -122,7 +129,7 @@ function matchStatement(db: Db, k: (typeof KINDS)[number], scope: { sql: string;
     // 1–2 character terms: the trigram index cannot match them; instr() on the rows
     for (let i = 0; i < shorts; i++) where.push(`(${k.text.map((col) => `instr(${col}, :s${i}) > 0`).join(" OR ")})`);
     if (fts) where.unshift(`${k.table} MATCH :match`);
-    stmt = db.$client.prepare(`SELECT ${k.cols} FROM ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`);
+    stmt = db.$client.prepare(`SELECT ${k.cols} FROM ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT ${limit}`); // a literal LIMIT: a bound one is planned anew on every run
     cache.set(key, stmt);
   }
   return stmt;
@@ -151,6 +158,7 @@ const detailStatements = perDb((db) => {
 export const RANK_WINDOW = 200;
 
 export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): SearchResult {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`search limit: ${limit}`); // it is written into the SQL
   const query = parseQuery(raw);
   if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false };
   const c = db.$client;
@@ -165,11 +173,11 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
     for (const k of KINDS) {
       if (!fts && matches.length > limit) break;
       const scope = scopeSql(actor, k.kind);
-      const params: Record<string, unknown> = { ...scope.params, limit: fts ? RANK_WINDOW : limit + 1 };
+      const params: Record<string, unknown> = { ...scope.params };
       query.short.forEach((t, i) => (params[`s${i}`] = t));
       if (fts) params.match = ftsMatch(query.long);
       // rows as arrays: better-sqlite3 builds an array faster than an object with named keys
-      const found = matchStatement(db, k, scope, query.short.length, fts).raw(true).all(params) as [number, string, string, number | null][];
+      const found = matchStatement(db, k, scope, query.short.length, fts, fts ? RANK_WINDOW : limit + 1).raw(true).all(params) as [number, string, string, number | null][];
       if (fts && found.length >= RANK_WINDOW) windowed = true;
       for (const [id, title, body, ref] of found) matches.push({ kind: k.kind, id, title, body, ref, score: fts ? scoreLowered(title, body, lowerTerms) : 0 });
     }
@@ -191,7 +199,7 @@ export const SEARCH_TABLES = KINDS.map((k) => k.table);
  * for every transaction that changes an index and merges them only gradually, and a query pays
  * for every segment of every trigram it looks up (a b-tree seek each): at 100,000 tasks the
  * indexes hold 7–18 segments, and a search on merged ones costs about a third less. Results do
- * not change. The server runs it nightly (SEARCH_OPTIMIZE_CRON, ./schedule.ts); `npm run cli --
+ * not change. The server runs it nightly (MAINTENANCE_CRON, server/lib/maintenance.ts); `npm run cli --
  * optimize` runs it at once, e.g. after a bulk load. One transaction per index, the longest
  * about a second at 100,000 tasks. Returns the tables merged.
  */

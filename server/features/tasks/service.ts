@@ -136,8 +136,10 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   // (at 100,000 tasks, sorting every matching row with its columns was the list's largest query).
   const pageRows = (page: number): ListRow[] => {
     const offset = (page - 1) * PAGE_SIZE;
-    if (indexOrdered(db, `SELECT id FROM tasks ${where} ${order}`, w.params)) return c.prepare(`SELECT ${LIST_COLUMNS} FROM tasks ${where} ${order} LIMIT ? OFFSET ?`).raw().all(...w.params, PAGE_SIZE, offset) as ListRow[];
-    const ids = c.prepare(`SELECT id FROM tasks ${where} ${order} LIMIT ? OFFSET ?`).pluck().all(...w.params, PAGE_SIZE, offset) as number[];
+    // LIMIT in the text, not bound: SQLite plans with a LIMIT's value, so a statement with a bound
+    // LIMIT is planned anew on every run (OFFSET's value it does not use)
+    if (indexOrdered(db, `SELECT id FROM tasks ${where} ${order}`, w.params)) return c.prepare(`SELECT ${LIST_COLUMNS} FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`).raw().all(...w.params, offset) as ListRow[];
+    const ids = c.prepare(`SELECT id FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`).pluck().all(...w.params, offset) as number[];
     if (!ids.length) return [];
     const byId = new Map((c.prepare(LIST_ROWS).raw().all(JSON.stringify(ids)) as ListRow[]).map((r) => [r[0], r]));
     return ids.map((id) => byId.get(id)!);

@@ -1,0 +1,30 @@
+// The pages people open all day run statements whose plan SQLite keeps. A bound LIMIT, or a LIKE
+// with a bound pattern, makes SQLite plan the statement again on every run (it plans with their
+// values): on the task list that was a fifth of the page. A page's statements must write their
+// LIMIT into the text and match a subtree by a range of paths.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeApp, login, get } from "../helpers/app.ts";
+
+const REPLANNED = /\bLIMIT\s+[?:@$]|\bLIKE\s+[?:@$]/i;
+
+test("the list, task, overview and search pages run no statement with a bound LIMIT or LIKE pattern", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const c = ta.db.$client;
+  const taskId = Number(c.prepare("INSERT INTO tasks (unit_id, owner_id, leader_id, title, measures, deadline_kind, deadline, state) VALUES (?, ?, ?, '谈心谈话流于形式', '每季度开展谈心谈话', 'dated', '2026-12-31', 'doing')").run(ta.ids.a, ta.ids.owner, ta.ids.leaderA).lastInsertRowid);
+  const seen: string[] = [];
+  const prepare = c.prepare.bind(c);
+  c.prepare = ((source: string) => (seen.push(source), prepare(source))) as typeof c.prepare;
+  t.after(() => (c.prepare = prepare));
+  const pages = ["/", "/tasks", `/tasks?unit=${ta.ids.a}&state=doing`, `/tasks?unit=${ta.ids.root}&state=doing&page=2`, "/tasks/mine", "/tasks/review", `/tasks/${taskId}`, "/search?q=%E8%B0%88%E5%BF%83%E8%B0%88%E8%AF%9D", "/search?q=%E8%B0%88%E5%BF%83"];
+  // statements prepared once per database are seen on their first use only: the spy is in place
+  // before the first sign-in, and every page's statements are checked together
+  for (const email of ["admin@t.cn", "leadera@t.cn", "owner@t.cn"]) {
+    const s = await login(ta.app, email);
+    for (const url of pages) assert.ok((await get(ta.app, s, url)).statusCode < 400, `${email} ${url}`); // a staff member's / leads to 我的任务
+  }
+  assert.ok(seen.some((sql) => /FROM tasks/.test(sql) && /OFFSET/.test(sql)), "the list's statements were seen");
+  assert.ok(seen.some((sql) => /MATCH/.test(sql)), "search's statements were seen");
+  assert.deepEqual([...new Set(seen.filter((sql) => REPLANNED.test(sql)))], []);
+});
