@@ -142,9 +142,10 @@ async function loadPages(port: number, seconds: number, connections: number, d: 
   const base = `http://127.0.0.1:${port}`;
   const admin = await signIn(base, BENCH_ADMIN);
   const owner = await signIn(base, BENCH_OWNER);
+  const measured = (name: string) => !only || name === "baseline" || only.includes(name);
   const skipped = { rps: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
   const run = async (name: string, opts: Partial<autocannon.Options>) => {
-    if (only && name !== "baseline" && !only.includes(name)) return skipped;
+    if (!measured(name)) return skipped;
     const r = await autocannon({ url: base, connections, duration: seconds, ...opts } as autocannon.Options);
     const errors = r.non2xx + r.errors + r.timeouts;
     if (errors) console.log(`  ${name}: ${JSON.stringify({ non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, codes: r.statusCodeStats })}`);
@@ -163,7 +164,7 @@ async function loadPages(port: number, seconds: number, connections: number, d: 
   const search = await run("search", { url: base, headers: cookie, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: `/search?q=${queries[si++ % queries.length]}` }) }] });
   // progress posts: round-robin over the owner's open tasks; each pass raises every version by one
   const pool = d.postTasks;
-  if ((!only || only.includes("progress_post")) && pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
+  if (measured("progress_post") && pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
   let pi = 0;
   const boundary = "----rectifybench";
   const progress_post = await run("progress_post", {
@@ -184,7 +185,7 @@ async function loadPages(port: number, seconds: number, connections: number, d: 
   });
   const withRatio = (p: { rps: number; p50_ms: number; p99_ms: number; errors: number }): Page => ({ ...p, ratio: Math.round((p.rps / baseline.rps) * 1000) / 1000 });
   const all = { baseline: withRatio(baseline), list: withRatio(list), task: withRatio(task), overview: withRatio(overview), search: withRatio(search), progress_post: withRatio(progress_post) };
-  return only ? (Object.fromEntries(Object.entries(all).filter(([k]) => k === "baseline" || only.includes(k))) as typeof all) : all;
+  return Object.fromEntries(Object.entries(all).filter(([k]) => measured(k))) as typeof all;
 }
 
 async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {

@@ -110,7 +110,7 @@ function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<st
 }
 
 /** The first string after every string that starts with `prefix` (its last character raised by one). */
-export function prefixEnd(prefix: string): string {
+function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
@@ -195,20 +195,14 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
 export const SEARCH_TABLES = KINDS.map((k) => k.table);
 
 /**
- * Merges each search index into a single b-tree (FTS5's 'optimize'). FTS5 writes a new segment
- * for every transaction that changes an index and merges them only gradually, and a query pays
- * for every segment of every trigram it looks up (a b-tree seek each): at 100,000 tasks the
- * indexes hold 7–18 segments, and a search on merged ones costs about a third less. Results do
- * not change. The server runs it nightly (MAINTENANCE_CRON, server/lib/maintenance.ts); `npm run cli --
- * optimize` runs it at once, e.g. after a bulk load. One transaction per index, the longest
- * about a second at 100,000 tasks. Returns the tables merged.
+ * Merges a search index into a single b-tree (FTS5's 'optimize'), in its own transaction. FTS5
+ * writes a new segment for every transaction that changes an index and merges them only
+ * gradually, and a query pays for every segment of every trigram it looks up (a b-tree seek
+ * each): at 100,000 tasks the indexes hold 7–18 segments, and a search on merged ones costs
+ * about a third less. Results do not change. The server runs it for each index nightly
+ * (MAINTENANCE_CRON, server/lib/maintenance.ts); `npm run cli -- optimize` at once, e.g. after
+ * a bulk load. The longest, the tasks' index, takes about a second at 100,000 tasks.
  */
-export function optimizeSearchIndex(db: Db): string[] {
-  for (const table of SEARCH_TABLES) optimizeSearchTable(db, table);
-  return SEARCH_TABLES;
-}
-
-/** One index merged, in its own transaction. */
 export function optimizeSearchTable(db: Db, table: string): void {
   if (!SEARCH_TABLES.includes(table)) throw new Error(`not a search index: ${table}`);
   tx(db, () => db.$client.prepare(`INSERT INTO ${table}(${table}) VALUES('optimize')`).run());

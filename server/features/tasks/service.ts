@@ -134,11 +134,13 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   // Where an index gives the order (indexOrdered), the page's rows come straight from walking it;
   // else the page's ids are sorted and cut from the index alone, then those rows only are read
   // (at 100,000 tasks, sorting every matching row with its columns was the list's largest query).
+  // LIMIT in the text, not bound: SQLite plans with a LIMIT's value, so a statement with a bound
+  // LIMIT is planned anew on every run (OFFSET's value it does not use)
+  const rowsSql = `SELECT ${LIST_COLUMNS} FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`;
+  const oneQuery = indexOrdered(db, rowsSql, [...w.params, 0]);
   const pageRows = (page: number): ListRow[] => {
     const offset = (page - 1) * PAGE_SIZE;
-    // LIMIT in the text, not bound: SQLite plans with a LIMIT's value, so a statement with a bound
-    // LIMIT is planned anew on every run (OFFSET's value it does not use)
-    if (indexOrdered(db, `SELECT id FROM tasks ${where} ${order}`, w.params)) return c.prepare(`SELECT ${LIST_COLUMNS} FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`).raw().all(...w.params, offset) as ListRow[];
+    if (oneQuery) return c.prepare(rowsSql).raw().all(...w.params, offset) as ListRow[];
     const ids = c.prepare(`SELECT id FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`).pluck().all(...w.params, offset) as number[];
     if (!ids.length) return [];
     const byId = new Map((c.prepare(LIST_ROWS).raw().all(JSON.stringify(ids)) as ListRow[]).map((r) => [r[0], r]));
