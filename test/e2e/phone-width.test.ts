@@ -1,0 +1,60 @@
+// No page scrolls sideways on a phone: every main page at 390 px, as a leader, an admin and an
+// owner see them, measures document.documentElement.scrollWidth against the viewport's width.
+// Screenshots of each page at 390×844 (and the overview at 1280×900) are kept in test-results/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeApp } from "../helpers/app.ts";
+import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
+import { createTask } from "../../server/features/tasks/service.ts";
+import { confirmDraft, createDraft, getDraft, updateDraft } from "../../server/features/reports/service.ts";
+import { dayIn, addDays } from "../../server/lib/dates.ts";
+
+const REPORT = join(import.meta.dirname, "../fixtures/reports/fenhao-shequ.txt");
+const PHONE = { width: 390, height: 844 };
+
+test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BROWSER }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  ta.clock.now = new Date();
+  const today = dayIn(ta.config.timeZone, ta.clock.now);
+  const leader = { id: ta.ids.leader, role: "leader" as const, unitId: ta.ids.root, unitPath: `/${ta.ids.root}/` };
+  const c = { db: ta.db, actor: leader, now: ta.clock.now, today };
+  const titles = ["党费收缴不及时，存在漏交情况，部分党员按月交纳党费的意识不强，长期以来未能按时足额交纳", "三会一课记录不规范", "谈心谈话覆盖面不全", "主题党日活动内容单一"];
+  // created ten days ago, so that one of them is overdue today
+  const taskIds = titles.map((title, i) =>
+    createTask({ ...c, today: addDays(today, -10) }, { title, goal: "", measures: "建立台账，逐月核对", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: addDays(today, -3 + i * 10) }),
+  );
+  // a report imported from the project's own fixture, all but one problem assigned
+  const draftId = await createDraft(c, ta.config.reportsDir, { unitId: ta.ids.root, title: "", pasted: readFileSync(REPORT, "utf8") });
+  const keys = getDraft(c, draftId).items.map((x) => x.key);
+  updateDraft(c, draftId, { op: "bulk", keys, patch: { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 30) } });
+  const draft2 = await createDraft(c, ta.config.reportsDir, { unitId: ta.ids.root, title: "第二份", pasted: readFileSync(REPORT, "utf8") + "\n" });
+  const { reportId } = confirmDraft(c, draftId, { acknowledgeDuplicate: false });
+
+  const { base, as } = await browse(t, ta);
+  const pages: Record<string, string[]> = {
+    "leader@t.cn": ["/", "/tasks", "/tasks/mine", "/tasks/review", `/tasks/${taskIds[0]}`, "/tasks/new", `/tasks/${taskIds[0]}/edit`, "/reports", "/reports/import", `/reports/drafts/${draft2}`, `/reports/${reportId}`, `/reports/${reportId}/progress`, "/search?q=党费", "/profile"],
+    "admin@t.cn": ["/admin/units", "/admin/units/new", `/admin/units/${ta.ids.a}`, "/admin/users", "/admin/users/new", `/admin/users/${ta.ids.owner}`, "/admin/reminders", "/admin/outbox"],
+    "owner@t.cn": ["/tasks/mine", `/tasks/${taskIds[0]}`],
+  };
+  const wide: string[] = [];
+  for (const [who, urls] of Object.entries(pages)) {
+    const page = await as(who, PHONE);
+    for (const url of urls) {
+      const res = await page.goto(`${base}${url}`);
+      assert.equal(res?.status(), 200, `${url} as ${who}`);
+      const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      const name = `phone-${who.split("@")[0]}${url.replace(/[/?=]+/g, "-").replace(/-$/, "") || "-home"}`;
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+      if (scroll > client) wide.push(`${url}（${who}）: ${scroll}px`);
+    }
+    await page.context().close();
+  }
+  assert.deepEqual(wide, [], "pages wider than a 390 px screen");
+
+  const desk = await as("leader@t.cn");
+  await desk.goto(`${base}/`);
+  await desk.screenshot({ path: join(ARTIFACTS, "desktop-home.png"), fullPage: true });
+});
