@@ -40,6 +40,7 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
     "owner@t.cn": ["/tasks/mine", `/tasks/${taskIds[0]}`],
   };
   const wide: string[] = [];
+  const marks: string[] = [];
   for (const [who, urls] of Object.entries(pages)) {
     const page = await as(who, PHONE);
     for (const url of urls) {
@@ -49,6 +50,7 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
       const name = `phone-${who.split("@")[0]}${url.replace(/[/?=]+/g, "-").replace(/-$/, "") || "-home"}`;
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
       if (scroll > client) wide.push(`${url}（${who}）: ${scroll}px`);
+      marks.push(...(await requiredMarks(page)).map((m) => `${url}（390）: ${m}`));
     }
     await page.context().close();
   }
@@ -57,4 +59,48 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
   const desk = await as("leader@t.cn");
   await desk.goto(`${base}/`);
   await desk.screenshot({ path: join(ARTIFACTS, "desktop-home.png"), fullPage: true });
+  for (const url of ["/tasks/new", `/tasks/${taskIds[0]}/edit`, `/reports/drafts/${draft2}`, "/profile"]) {
+    await desk.goto(`${base}${url}`);
+    marks.push(...(await requiredMarks(desk)).map((m) => `${url}（1280）: ${m}`));
+  }
+  await desk.goto(`${base}/tasks/new`);
+  await desk.screenshot({ path: join(ARTIFACTS, "desktop-task-new.png"), fullPage: true });
+  assert.deepEqual(marks, [], "required fields marked one way, the * beside its label's text");
 });
+
+/**
+ * One way of marking a required field: every visible required control sits in a label that
+ * carries the mark `<span class="req">*</span>` (forms that save something: the list filters are not), and the mark is never at the start of a line
+ * (where it lands when it drops below its text). Controls side by side line up at their top.
+ */
+async function requiredMarks(page: import("playwright-core").Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>(".form :is(input, select, textarea)[required]")) {
+      if (!el.offsetParent) continue;
+      const label = el.closest("label");
+      const name = el.getAttribute("name");
+      if (!label) out.push(`${name}: no label`);
+      else if (!label.querySelector(".req")) out.push(`${name}: required but not marked`);
+    }
+    for (const req of document.querySelectorAll<HTMLElement>(".req")) {
+      if (!req.offsetParent) continue;
+      const label = req.closest("label")!;
+      const r = req.getBoundingClientRect();
+      const l = label.getBoundingClientRect();
+      const style = getComputedStyle(label);
+      if (r.left - l.left - parseFloat(style.paddingLeft) < 4) out.push(`${label.textContent!.trim().slice(0, 12)}: the * starts a line`);
+    }
+    for (const grid of document.querySelectorAll<HTMLElement>(".form .grid2")) {
+      const controls = [...grid.querySelectorAll<HTMLElement>(":scope > label > :is(input, select, textarea), :scope > label > select")].filter((c) => c.offsetParent);
+      const rows = new Map<number, number[]>();
+      for (const c of controls) {
+        const b = c.getBoundingClientRect();
+        const row = Math.round(b.bottom);
+        rows.set(row, [...(rows.get(row) ?? []), b.top]);
+      }
+      for (const [, tops] of rows) if (Math.max(...tops) - Math.min(...tops) > 2) out.push(`controls side by side do not line up (${tops.join(", ")})`);
+    }
+    return out;
+  });
+}
