@@ -21,6 +21,8 @@ export const units = sqliteTable(
     ratingYear: integer("rating_year"),
     /** 销号须经领导审核 (default on); off: the owner's mark closes the task at once */
     requireSignoffCheck: integer("require_signoff_check", { mode: "boolean" }).notNull().default(true),
+    /** 佐证材料必传 (default on): 申请销号 and 销号 need at least one evidence file on the task */
+    requireEvidence: integer("require_evidence", { mode: "boolean" }).notNull().default(true),
     /** 支部书记 */
     secretaryId: integer("secretary_id").references((): any => users.id),
     /** 联系/分管领导 */

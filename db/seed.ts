@@ -107,7 +107,8 @@ export async function seedDemo(db: Db, config: Config, now = new Date()): Promis
 
   // 5 — the 后进 branch itself: a 整顿转化 task, waiting for sign-off
   const t5 = tasks.createTask(ctx(leader, 39), { ...base(4, staff2, zf, `${year}-12-31`), title: `文化市场综合执法大队党支部${year - 1}年度评定为后进党组织，开展整顿转化`, goal: "配齐支部班子，组织生活规范，下一年度定级达到一般及以上", linkedUnitId: zf }, imported);
-  tasks.postProgress(ctx(staff2, 15), t5, v(t5), "经党员大会选举，增补组织委员1名，支部班子已配齐。", []);
+  const minutes = storeEvidence(config.evidenceDir, [{ filename: "支部党员大会选举结果.txt", data: Buffer.from("文化市场综合执法大队党支部党员大会\n议程：增补组织委员\n选举结果：当选1名\n", "utf8") }], config.uploadMaxBytes);
+  tasks.postProgress(ctx(staff2, 15), t5, v(t5), "经党员大会选举，增补组织委员1名，支部班子已配齐，附选举结果。", minutes.stored);
   tasks.requestSignOff(ctx(staff2, 2), t5, v(t5), "班子已配齐，申请销号");
 
   // 6 — 长期坚持

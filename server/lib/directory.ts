@@ -8,7 +8,7 @@ import type { Db } from "../../db/client.ts";
 import type { Role } from "../features/auth/permissions.ts";
 import { directoryVersion, memoByVersion } from "./stats-version.ts";
 
-export type DirUnit = { id: number; name: string; path: string; rating: string | null; ratingYear: number | null; requireSignoffCheck: boolean };
+export type DirUnit = { id: number; name: string; path: string; rating: string | null; ratingYear: number | null; requireSignoffCheck: boolean; requireEvidence: boolean };
 export type DirUser = { id: number; name: string; role: Role; unitId: number; unitName: string; unitPath: string; active: boolean };
 
 export type Directory = {
@@ -37,8 +37,8 @@ export function directory(db: Db): Directory {
 
 function build(db: Db): Directory {
   const unitsInOrder = (
-    db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck"> & { requireSignoffCheck: number })[]
-  ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1 }));
+    db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck, require_evidence AS requireEvidence FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck" | "requireEvidence"> & { requireSignoffCheck: number; requireEvidence: number })[]
+  ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1, requireEvidence: u.requireEvidence === 1 }));
   const people = (
     db.$client
       .prepare(

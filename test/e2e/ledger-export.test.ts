@@ -10,6 +10,7 @@ import type { Page } from "playwright-core";
 import { makeApp } from "../helpers/app.ts";
 import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import * as tasks from "../../server/features/tasks/service.ts";
+import { storeEvidence } from "../../server/features/tasks/evidence.ts";
 import { addDays, cnDate, dayIn } from "../../server/lib/dates.ts";
 import { actorsOf, insertReport } from "../features/ledger/story.ts";
 
@@ -30,7 +31,9 @@ test("signing off a task changes the report section and the ledger, in a real br
   const mk = (i: number, days: number) => tasks.createTask(ctx(a.leader, 5), { title: `问题${i + 1}`, goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, days), problemId: problemIds[i] });
   const t1 = mk(0, 10);
   mk(2, 20);
-  tasks.postProgress(ctx(a.owner, 3), t1, v(t1), "组织委员已当场记录10月支委会", []);
+  // 佐证材料必传 is on by default: the request carries a file
+  const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "会议记录.txt", data: Buffer.from("10月支委会会议记录", "utf8") }], ta.config.uploadMaxBytes);
+  tasks.postProgress(ctx(a.owner, 3), t1, v(t1), "组织委员已当场记录10月支委会", ev.stored);
   tasks.requestSignOff(ctx(a.owner, 2), t1, v(t1), "申请销号");
 
   const { base, as } = await browse(t, ta);

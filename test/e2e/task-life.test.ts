@@ -33,7 +33,15 @@ test("a task from assignment to 销号 in a real browser", { timeout: 120_000, s
   // the owner asks for an extension (htmx swaps the panel)
   const owner = await as("owner@t.cn");
   await owner.goto(taskUrl);
-  await owner.click("summary:has-text('延期申请')");
+  // how to finish and how to ask for more time are open on the page, in the first screen
+  for (const sel of ["#action-signoff", "#action-extension"]) {
+    assert.ok(await owner.locator(`${sel} button`).isVisible(), `${sel} is not folded away`);
+    const box = (await owner.locator(`${sel} h2`).boundingBox())!;
+    assert.ok(box.y + box.height <= 900, `${sel} is seen without scrolling (at ${box.y})`);
+  }
+  assert.ok(await owner.locator("#action-signoff button").isDisabled(), "no 申请销号 before progress and evidence");
+  assert.match(await owner.locator("#action-signoff").innerText(), /须先填报至少一条整改进展；本单位规定销号须有佐证材料/);
+  await owner.screenshot({ path: join(ARTIFACTS, "task-owner-first-view.png") });
   await owner.fill("input[name=newDeadline]", later(30));
   await owner.fill("textarea[name=reason]", "需等待上级党委统一安排");
   await owner.click("button:has-text('提交延期申请')");
@@ -54,7 +62,6 @@ test("a task from assignment to 销号 in a real browser", { timeout: 120_000, s
   await owner.click("button:has-text('提交进展')");
   await owner.waitForSelector("text=进展已提交");
   assert.match(await owner.textContent(".history") ?? "", /现场教学照片\.png/);
-  await owner.click("summary:has-text('申请销号')");
   await owner.click("form button:has-text('申请销号')");
   await owner.waitForSelector(".state-review");
 
@@ -66,7 +73,6 @@ test("a task from assignment to 销号 in a real browser", { timeout: 120_000, s
 
   // the owner asks again, the leader signs off
   await owner.goto(taskUrl);
-  await owner.click("summary:has-text('申请销号')");
   await owner.click("form button:has-text('申请销号')");
   await owner.waitForSelector(".state-review");
   await leader.goto(`${base}/tasks/review`);

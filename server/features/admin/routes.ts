@@ -22,6 +22,7 @@ function unitInput(b: Body): svc.UnitInput {
     rating: b.rating || null,
     ratingYear: int(b.ratingYear),
     requireSignoffCheck: b.requireSignoffCheck === "1",
+    requireEvidence: b.requireEvidence === "1",
     secretaryId: int(b.secretaryId),
     overseerId: int(b.overseerId),
   };
@@ -42,7 +43,7 @@ export async function adminRoutes(app: FastifyInstance) {
   app.get("/admin/units", (_req, reply) => reply.render("admin/units", unitsPage()));
 
   app.get("/admin/units/new", (req, reply) =>
-    reply.render("admin/unit-form", { title: "新增单位", values: { kind: "branch", requireSignoffCheck: true, parentId: int((req.query as Body).parent) }, errors: {}, units: svc.listUnits(app.db), people: people() }),
+    reply.render("admin/unit-form", { title: "新增单位", values: { kind: "branch", requireSignoffCheck: true, requireEvidence: true, parentId: int((req.query as Body).parent) }, errors: {}, units: svc.listUnits(app.db), people: people() }),
   );
 
   app.post("/admin/units", (req, reply) => {
@@ -53,7 +54,7 @@ export async function adminRoutes(app: FastifyInstance) {
       return reply.redirect("/admin/units", 303);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      return reply.render("admin/unit-form", { title: "新增单位", values: { ...b, requireSignoffCheck: b.requireSignoffCheck === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), people: people() }, e.status);
+      return reply.render("admin/unit-form", { title: "新增单位", values: { ...b, requireSignoffCheck: b.requireSignoffCheck === "1", requireEvidence: b.requireEvidence === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), people: people() }, e.status);
     }
   });
 
@@ -87,7 +88,7 @@ export async function adminRoutes(app: FastifyInstance) {
     } catch (e) {
       if (!(e instanceof DomainError) || e.status === 404) throw e;
       const u = svc.getUnit(app.db, id);
-      return reply.render("admin/unit-form", { title: `编辑单位：${u.name}`, unit: u, values: { ...b, requireSignoffCheck: b.requireSignoffCheck === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), people: people(), rectTasks: svc.rectificationTasksOf(app.db, u.id) }, e.status);
+      return reply.render("admin/unit-form", { title: `编辑单位：${u.name}`, unit: u, values: { ...b, requireSignoffCheck: b.requireSignoffCheck === "1", requireEvidence: b.requireEvidence === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), people: people(), rectTasks: svc.rectificationTasksOf(app.db, u.id) }, e.status);
     }
   });
 

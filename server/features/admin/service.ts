@@ -16,6 +16,8 @@ export type UnitInput = {
   rating?: string | null;
   ratingYear?: number | null;
   requireSignoffCheck?: boolean;
+  /** 佐证材料必传 (default on) */
+  requireEvidence?: boolean;
   secretaryId?: number | null;
   overseerId?: number | null;
 };
@@ -55,7 +57,7 @@ export function createUnit(db: Db, input: UnitInput): number {
     const v = checkUnit(db, input);
     const r = db
       .insert(units)
-      .values({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
+      .values({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
       .run();
     const id = Number(r.lastInsertRowid);
     db.update(units).set({ path: `${v.parentPath}${id}/` }).where(eq(units.id, id)).run();
@@ -71,7 +73,7 @@ export function updateUnit(db: Db, id: number, input: UnitInput): { becameFlagge
     const v = checkUnit(db, input, id);
     const newPath = `${v.parentPath}${id}/`;
     db.update(units)
-      .set({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
+      .set({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
       .where(eq(units.id, id))
       .run();
     if (newPath !== old.path) {

@@ -166,7 +166,13 @@ export async function taskRoutes(app: FastifyInstance) {
       }
       if (fields.thenRequest === "1") {
         const v = svc.getTask(app.db, req.user!, id).task.version;
-        svc.requestSignOff(ctx(req), id, v, "");
+        try {
+          svc.requestSignOff(ctx(req), id, v, "");
+        } catch (e) {
+          // the progress is saved: say so, and do not offer its text for posting again
+          if (e instanceof DomainError) e.message = `进展已提交，但未能申请销号：${e.message}`;
+          throw e;
+        }
       }
       return fields;
     }),

@@ -187,7 +187,7 @@ function loadScope(db: Db, id: number) {
     signoffRequestedBy: task.signoffRequestedBy,
     extensionRequestedBy: pending?.requestedBy ?? null,
   };
-  return { task, scope, requireCheck: unit.requireSignoffCheck, pending };
+  return { task, scope, requireCheck: unit.requireSignoffCheck, requireEvidence: unit.requireEvidence, pending };
 }
 
 /**
@@ -202,6 +202,7 @@ const taskPage = perDb((db) => {
     pending: p(`SELECT ${columnsOf(extensionRequests)} FROM extension_requests WHERE task_id = ? AND status = 'pending'`),
     events: p(`SELECT ${columnsOf(taskEvents)} FROM task_events WHERE task_id = ? ORDER BY at DESC, id DESC`),
     files: p(`SELECT ${columnsOf(attachments)} FROM attachments WHERE task_id = ? ORDER BY id`),
+    hasFile: p(`SELECT 1 FROM attachments WHERE task_id = ? LIMIT 1`).pluck(),
     problem: p(`SELECT p.id, p.text, p.category, r.id AS reportId, r.title AS reportTitle FROM problems p JOIN reports r ON r.id = p.report_id WHERE p.id = ?`),
   };
 });
@@ -228,6 +229,7 @@ export function getTask(db: Db, actor: Actor, id: number) {
     requestedByName: nameOf(t.signoffRequestedBy),
     pending: s.pending ? { ...s.pending, requestedByName: nameOf(s.pending.requestedBy) } : null,
     requireCheck: s.requireCheck,
+    requireEvidence: s.requireEvidence,
     events,
     files,
     filesByEvent: groupBy(files, (f) => f.eventId ?? 0),
@@ -328,9 +330,16 @@ export function postProgress(c: Ctx, taskId: number, version: number, text: stri
   });
 }
 
+/** 佐证材料必传 (a unit setting, on by default): no 申请销号 or 销号 of a task without an evidence file. */
+export const EVIDENCE_REQUIRED_MESSAGE = "本单位规定销号须有佐证材料：请先在“填报整改进展”中上传至少一份佐证材料";
+function assertEvidence(c: Ctx, t: Task, s: { requireEvidence: boolean }) {
+  if (s.requireEvidence && !taskPage(c.db).hasFile.get(t.id)) throw new ValidationError(EVIDENCE_REQUIRED_MESSAGE, { files: EVIDENCE_REQUIRED_MESSAGE });
+}
+
 /** 申请销号, or 销号 at once where the unit needs no leader's check. */
 export function requestSignOff(c: Ctx, taskId: number, version: number, note: string): number {
   return act(c, taskId, version, "requestSignOff", {}, (t, next, nowIso, s) => {
+    assertEvidence(c, t, s);
     if (next === "done") {
       writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
       event(c, t, "closedByOwner", nowIso, { from: t.state, to: next, text: note.trim() || "本单位无需领导审核，责任人直接销号" });
@@ -344,6 +353,7 @@ export function requestSignOff(c: Ctx, taskId: number, version: number, note: st
 
 export function signOff(c: Ctx, taskId: number, version: number, note: string): number {
   return act(c, taskId, version, "signOff", {}, (t, next, nowIso, s) => {
+    assertEvidence(c, t, s);
     writeTask(c, t, { state: next, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
     event(c, t, "signOff", nowIso, { from: t.state, to: next, text: note.trim() });
     closePendingExtension(c, t, s, nowIso);

@@ -141,7 +141,7 @@ test("nobody signs off their own request: a leader who owns a task needs another
   const top = await login(ta.app, "leader@t.cn");
   const leaderA = await login(ta.app, "leadera@t.cn");
   const id = await newTask(ta, top, { ownerId: ta.ids.leaderA });
-  await progress(ta, leaderA, id, 1, "完成");
+  await progress(ta, leaderA, id, 1, "完成", [{ filename: "照片.png", data: PNG_1PX }]);
   await post(ta.app, leaderA, `/tasks/${id}/request-signoff`, { version: 2 });
   const self = await post(ta.app, leaderA, `/tasks/${id}/sign-off`, { version: 3 });
   assert.equal(self.statusCode, 403);
@@ -157,7 +157,7 @@ test("two people on a stale page: the second gets 已被他人修改 and nothing
   const top = await login(ta.app, "leader@t.cn");
   const owner = await login(ta.app, "owner@t.cn");
   const id = await newTask(ta, leaderA);
-  await progress(ta, owner, id, 1, "进展");
+  await progress(ta, owner, id, 1, "进展", [{ filename: "照片.png", data: PNG_1PX }]);
   await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 });
   const first = await post(ta.app, leaderA, `/tasks/${id}/send-back`, { version: 3, reason: "材料不全" });
   assert.equal(first.statusCode, 303);
@@ -273,6 +273,58 @@ test("where the unit needs no leader's check, the owner's 销号 closes the task
   assert.equal(row.state, "done");
   assert.equal(row.signed_off_by, ta.ids.owner);
   assert.equal(count(ta, "task_events", `kind = 'closedByOwner' and actor_id = ${ta.ids.owner}`), 1);
+});
+
+test("佐证材料必传 (a unit setting, on by default): no 申请销号 and no direct 销号 without an evidence file; off, both go through", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const leader = await login(ta.app, "leadera@t.cn");
+  const owner = await login(ta.app, "owner@t.cn");
+  const admin = await login(ta.app, "admin@t.cn");
+  const unitForm = (o: Record<string, string>) => ({ code: "a", name: "第一党支部", kind: "branch", parentId: ta.ids.root, ...o });
+  assert.equal(ta.db.$client.prepare("select require_evidence from units where id = ?").pluck().get(ta.ids.a), 1, "on by default");
+  const settingText = (await get(ta.app, admin, `/admin/units/${ta.ids.a}`)).body;
+  assert.match(settingText, /name="requireEvidence" value="1" checked/);
+  assert.match(settingText, /佐证材料必传（勾选后，任务没有佐证材料时，系统拒绝申请销号和销号）/);
+
+  // 申请销号 without a file: refused with the rule's words, nothing changes; the page says what the server does
+  const id = await newTask(ta, leader);
+  await progress(ta, owner, id, 1, "已整改，材料随后补");
+  const page = (await get(ta.app, owner, `/tasks/${id}`)).body;
+  assert.match(page, /本单位规定销号须有佐证材料：任务没有佐证材料时，系统不受理申请销号/);
+  const refused = await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 }, { "hx-request": "true" });
+  assert.equal(refused.statusCode, 422);
+  assert.match(refused.body, /本单位规定销号须有佐证材料/);
+  assert.equal(taskRow(ta, id).state, "doing");
+  assert.equal(count(ta, "task_events", `task_id = ${id} and kind = 'requestSignOff'`), 0);
+
+  // a direct 销号 (the unit needs no leader's check) is refused the same way
+  assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, unitForm({ requireEvidence: "1" }))).statusCode, 303);
+  assert.equal(ta.db.$client.prepare("select require_signoff_check from units where id = ?").pluck().get(ta.ids.a), 0);
+  const direct = await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 });
+  assert.equal(direct.statusCode, 422);
+  assert.match(direct.body, /本单位规定销号须有佐证材料/);
+  assert.equal(taskRow(ta, id).state, "doing");
+
+  // with a file it goes through
+  await progress(ta, owner, id, 2, "补充会议记录", [{ filename: "会议记录.png", data: PNG_1PX }]);
+  assert.equal((await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 3 })).statusCode, 303);
+  assert.equal(taskRow(ta, id).state, "done");
+
+  // the admin turns the rule off (on 单位管理): a task without a file may be closed, and the page says so
+  assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, unitForm({ requireSignoffCheck: "1" }))).statusCode, 303);
+  assert.equal(ta.db.$client.prepare("select require_evidence from units where id = ?").pluck().get(ta.ids.a), 0);
+  const id2 = await newTask(ta, leader);
+  await progress(ta, owner, id2, 1, "已整改");
+  assert.match((await get(ta.app, owner, `/tasks/${id2}`)).body, /本单位未要求佐证材料/);
+  assert.equal((await post(ta.app, owner, `/tasks/${id2}/request-signoff`, { version: 2 })).statusCode, 303);
+  assert.equal(taskRow(ta, id2).state, "review");
+  // and back on: the leader's 销号 of a request made meanwhile is refused too
+  assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, unitForm({ requireSignoffCheck: "1", requireEvidence: "1" }))).statusCode, 303);
+  const top = await login(ta.app, "leader@t.cn");
+  const signOff = await post(ta.app, top, `/tasks/${id2}/sign-off`, { version: 3 });
+  assert.equal(signOff.statusCode, 422);
+  assert.equal(taskRow(ta, id2).state, "review");
 });
 
 test("lists: scope, filters with sub-units, 逾期, paging that keeps the URL, and the htmx fragment", async (t) => {
