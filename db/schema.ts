@@ -110,9 +110,14 @@ export const problems = sqliteTable(
     endOffset: integer("end_offset"),
     /** the report's own measures that match this problem */
     measures: text("measures"),
+    /**
+     * 待分派: a problem confirmed without a 责任人 keeps the review's choices so far (unit, leader,
+     * deadline) here as JSON, to prefill its assignment from the report page; null once it has a task
+     */
+    pendingJson: text("pending_json"),
     createdAt: text("created_at").notNull().default(now),
   },
-  (t) => [index("problems_report_idx").on(t.reportId, t.seq)],
+  (t) => [index("problems_report_idx").on(t.reportId, t.seq), index("problems_pending_idx").on(t.reportId).where(sql`pending_json IS NOT NULL`)],
 );
 
 /** 整改任务 */

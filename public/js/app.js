@@ -41,3 +41,31 @@ function fillUnitOptions() {
 }
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fillUnitOptions);
 else fillUnitOptions();
+
+// 责任人 are people of the chosen 责任单位's tree (the server checks it too): the owner list beside
+// a unit list offers only them. Owner options carry their unit's path (/1/4/9/); a chosen owner who
+// falls outside is cleared, and the change is announced so an autosaving form saves it.
+function narrowOwners(form) {
+  const unit = form.querySelector("select[name=unitId]");
+  const owner = form.querySelector("select[name=ownerId]");
+  if (!unit || !owner || !unit.value) return;
+  for (const opt of owner.querySelectorAll("option[data-path]")) {
+    const outside = !opt.getAttribute("data-path").includes(`/${unit.value}/`);
+    opt.hidden = outside;
+    opt.disabled = outside;
+  }
+  const chosen = owner.selectedOptions[0];
+  if (chosen && chosen.disabled) {
+    owner.value = "";
+    owner.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+function narrowAllOwners() {
+  for (const form of document.querySelectorAll("form")) if (form.querySelector("option[data-path]")) narrowOwners(form);
+}
+document.addEventListener("change", (e) => {
+  if (e.target instanceof HTMLSelectElement && e.target.name === "unitId" && e.target.form) narrowOwners(e.target.form);
+});
+document.addEventListener("htmx:after:settle", narrowAllOwners);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", narrowAllOwners);
+else narrowAllOwners();

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { requireUser } from "../../plugins/auth.ts";
 import { dayIn } from "../../lib/dates.ts";
 import { overview, tzOffsetMinutes } from "./service.ts";
+import { pendingProblems } from "../reports/service.ts";
 
 export async function homeRoutes(app: FastifyInstance) {
   const tz = app.config.timeZone;
@@ -17,6 +18,8 @@ export async function homeRoutes(app: FastifyInstance) {
     const raw = Number((req.query as Record<string, string>).unit);
     const unitId = Number.isInteger(raw) && raw > 0 ? raw : undefined;
     const view = overview(app.db, u, today, offsetFor.minutes, unitId);
-    return reply.render("dashboard/index", { title: "首页", view });
+    // problems confirmed without a 责任人: what is waiting for the leader
+    const pending = pendingProblems({ db: app.db, actor: u }).filter((r) => !view.scope.id || r.unitPath.includes(`/${view.scope.id}/`));
+    return reply.render("dashboard/index", { title: "首页", view, pending });
   });
 }

@@ -22,6 +22,8 @@ export type DraftItem = {
   ownerId: number | null;
   deadlineKind: DeadlineKind;
   deadline: string;
+  /** the deadline is the period's end, filled in by default: shown as such, and confirmed, until the leader sets one */
+  deadlineDefault?: boolean;
   measures: string;
   /** the 后进/软弱涣散 branch whose rating this problem reports */
   linkedUnitId: number | null;
@@ -168,6 +170,7 @@ export function initialItems(ex: Pick<Extracted, "problems" | "measures">, units
       ownerId: named?.secretaryId ?? null,
       deadlineKind: "dated",
       deadline: d.deadline,
+      deadlineDefault: Boolean(d.deadline),
       measures: measures[i],
       linkedUnitId: named && named.rating && FLAGGED_RATINGS.has(named.rating) ? named.id : null,
     };
@@ -216,6 +219,7 @@ export function patchItem(items: DraftItem[], key: string, patch: ItemPatch): Dr
   }
   if (patch.deadline !== undefined) {
     if (patch.deadline && !isIsoDay(patch.deadline)) throw new DraftError("整改时限不是有效日期");
+    if (patch.deadline !== next.deadline) next.deadlineDefault = false;
     next.deadline = patch.deadline;
   }
   if (patch.unitId !== undefined) {
@@ -263,6 +267,29 @@ export function splitAt(items: DraftItem[], key: string, at: number): DraftItem[
   return [...items.slice(0, i), a, b, ...items.slice(i + 1)];
 }
 
+/** Adds one of the report's own measures to an item's 整改措施 (once: a measure already there is not repeated). */
+export function addMeasure(items: DraftItem[], key: string, measure: string): DraftItem[] {
+  const i = find(items, key);
+  const text = measure.trim();
+  if (!text) throw new DraftError("请先选择报告中的一条整改措施");
+  const x = items[i];
+  if (x.measures.split("\n").some((line) => line.trim() === text)) return items;
+  const measures = x.measures ? `${x.measures}\n${text}` : text;
+  if (measures.length > 5000) throw new DraftError("整改措施不超过 5000 字");
+  return items.map((y, j) => (j === i ? { ...y, measures } : y));
+}
+
+/** The items confirming would give a task with a deadline nobody set: the period's end, by default. */
+export function defaultDeadlines(items: DraftItem[]): DraftItem[] {
+  return items.filter((x) => x.ownerId && x.deadlineKind !== "ongoing" && x.deadlineDefault && x.deadline);
+}
+
+/** What a problem left 待分派 keeps of the review's choices, to prefill its assignment later. */
+export type PendingChoice = Pick<DraftItem, "unitId" | "leaderId" | "deadlineKind" | "deadline" | "deadlineDefault" | "linkedUnitId">;
+export function pendingChoice(x: DraftItem): PendingChoice {
+  return { unitId: x.unitId, leaderId: x.leaderId, deadlineKind: x.deadlineKind, deadline: x.deadline, deadlineDefault: x.deadlineDefault ?? false, linkedUnitId: x.linkedUnitId };
+}
+
 export function removeItem(items: DraftItem[], key: string): DraftItem[] {
   const i = find(items, key);
   return items.filter((_, j) => j !== i);
@@ -294,6 +321,7 @@ export function addItem(items: DraftItem[], input: { text: string; category?: st
     ownerId: null,
     deadlineKind: "dated",
     deadline: d.deadline,
+    deadlineDefault: Boolean(d.deadline),
     measures: "",
     linkedUnitId: null,
   };

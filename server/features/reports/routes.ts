@@ -3,9 +3,10 @@
 //   GET  /reports/import               upload form;  POST it → a draft
 //   GET  /reports/drafts/:id           the review screen (survives reloads: it is all in the draft)
 //   POST /reports/drafts/:id/items/:key  autosave of one problem's fields
-//   POST /reports/drafts/:id/ops       merge / split / delete / up / down / add / bulk / title
+//   POST /reports/drafts/:id/ops       merge / split / delete / up / down / add / bulk / title / measure
 //   POST /reports/drafts/:id/confirm   确认生成任务;  POST …/discard
 //   GET  /reports/:id, /reports/:id/original
+//   POST /reports/:id/problems/:pid/assign   a problem left 待分派 becomes a task
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
@@ -104,6 +105,8 @@ export async function reportRoutes(app: FastifyInstance) {
       v: svc.getDraft(c, id),
       units: assignableUnits(app.db, c.actor),
       people,
+      // a 责任人 is a person of the unit's tree, never an admin account
+      owners: people.filter((p) => p.role !== "admin"),
       leaders: people.filter((p) => p.role !== "staff"),
       itemErrors: {},
       ...extra,
@@ -164,6 +167,10 @@ export async function reportRoutes(app: FastifyInstance) {
       case "delete":
         o = { op, key };
         break;
+      case "measure":
+        o = { op, key, index: Number(one(b.measure) ?? ""), patch: patchOf(b, { bulk: false }) };
+        if (one(b.measure) === undefined || one(b.measure) === "") o.index = NaN;
+        break;
       case "add":
         o = { op, text: one(b.newText) ?? "", category: one(b.newCategory) };
         break;
@@ -191,8 +198,8 @@ export async function reportRoutes(app: FastifyInstance) {
     const id = Number((req.params as any).id);
     const b = req.body as Body;
     try {
-      const r = svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1" });
-      setFlash(reply, `已生成 ${r.tasks} 项整改任务`);
+      const r = svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1", acceptDefaultDeadlines: one(b.acceptDefaultDeadlines) === "1" });
+      setFlash(reply, `已生成 ${r.tasks} 项整改任务${r.pending ? `；${r.pending} 条问题待分派，可在本页逐条指定责任人` : ""}`);
       if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/${r.reportId}`).send("");
       return reply.redirect(`/reports/${r.reportId}`, 303);
     } catch (e) {
@@ -217,10 +224,40 @@ export async function reportRoutes(app: FastifyInstance) {
   });
 
   // ── the report page ──
-  app.get("/reports/:id", (req, reply) => {
+  function renderReport(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
     const c = ctx(req);
-    const r = svc.getReport(c, Number((req.params as any).id));
-    return reply.render("reports/show", { title: r.report.title, r, yellowDays: getSetting(app.db, "yellowDays") });
+    const r = svc.getReport(c, id);
+    const people = r.canAssign ? assignableUsers(app.db, c.actor) : [];
+    const choices = r.canAssign ? { units: assignableUnits(app.db, c.actor), people, leaders: people.filter((p) => p.role !== "staff") } : {};
+    return reply.render("reports/show", { title: r.report.title, r, yellowDays: getSetting(app.db, "yellowDays"), assignErrors: {}, ...choices, ...extra }, status);
+  }
+  app.get("/reports/:id", (req, reply) => renderReport(req, reply, Number((req.params as any).id)));
+
+  // a problem left 待分派 at confirmation: its task, from the report page
+  app.post("/reports/:id/problems/:pid/assign", (req, reply) => {
+    leaderOnly(req);
+    const id = Number((req.params as any).id);
+    const pid = Number((req.params as any).pid);
+    const b = req.body as Body;
+    const s = (k: string) => one(b[k]) ?? "";
+    try {
+      const taskId = svc.assignProblem(ctx(req), id, pid, {
+        goal: "",
+        measures: s("measures"),
+        coUnits: "",
+        unitId: int(s("unitId")) ?? null,
+        ownerId: int(s("ownerId")) ?? null,
+        leaderId: int(s("leaderId")) ?? null,
+        deadlineKind: s("deadlineKind"),
+        deadline: s("deadline"),
+        linkedUnitId: int(s("linkedUnitId")) ?? null,
+      });
+      setFlash(reply, `已分派，生成任务 #${taskId}`);
+      return reply.redirect(`/reports/${id}#problem-${one(b.seq) ?? ""}`, 303);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.status === 403 || e.status === 404) throw e;
+      return renderReport(req, reply, id, { error: e.message, assignErrors: { [pid]: { ...e.fields, _: e.message } }, assignValues: { [pid]: b } }, e.status);
+    }
   });
   app.get("/reports/:id/original", (req, reply) => {
     const f = svc.reportFile(ctx(req), Number((req.params as any).id));

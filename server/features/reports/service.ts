@@ -10,7 +10,7 @@ import { importDrafts, problems, reports, tasks, units, users, type ImportDraft 
 import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate } from "../../lib/dates.ts";
-import { createTask, type Ctx } from "../tasks/service.ts";
+import { createTask, type Ctx, type TaskInput } from "../tasks/service.ts";
 import { getSetting } from "../admin/settings.ts";
 import { canSeeReport as canSeeReportDocuments } from "../ledger/service.ts";
 import { extractReport, type Item } from "./extract/index.ts";
@@ -153,6 +153,9 @@ export function getDraft(c: Ctx, id: number) {
   return {
     draft: d,
     items,
+    /** the report's own measures, for the picker on each problem */
+    measures: measures.map((m) => m.text),
+    defaultDeadlines: draft.defaultDeadlines(items),
     unitName,
     linked,
     duplicates: sameFileReports(c.db, d.sha256),
@@ -203,6 +206,7 @@ export type DraftOp =
   | { op: "up" | "down"; key: string; patch?: draft.ItemPatch }
   | { op: "add"; text: string; category?: string }
   | { op: "bulk"; keys: string[]; patch: draft.ItemPatch }
+  | { op: "measure"; key: string; index: number; patch?: draft.ItemPatch }
   | { op: "title"; title: string };
 
 /** Applies one edit to an open draft, in a transaction; a bad edit changes nothing. */
@@ -238,6 +242,11 @@ export function updateDraft(c: Ctx, id: number, o: DraftOp): void {
         case "bulk":
           items = draft.bulkAssign(items, o.keys, o.patch);
           break;
+        case "measure": {
+          const all = JSON.parse(d.measuresJson) as Item[];
+          items = draft.addMeasure(items, o.key, Number.isInteger(o.index) ? (all[o.index]?.text ?? "") : "");
+          break;
+        }
         case "title": {
           const t = o.title.trim();
           if (!t) throw new ValidationError("报告标题不能为空", { title: "请填写标题" });
@@ -278,9 +287,12 @@ export class ConfirmError extends ValidationError {
 
 /**
  * 确认生成任务: the report (original file, full text, sections), its problems and one task per
- * problem, in one transaction. A draft from a file already imported needs `acknowledgeDuplicate`.
+ * problem with a 责任人, in one transaction. A problem without one is kept in the report as 待分派
+ * (with the review's choices so far), to be assigned from the report page. A draft from a file
+ * already imported needs `acknowledgeDuplicate`; deadlines left at the period's end by default
+ * need `acceptDefaultDeadlines`.
  */
-export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: boolean }): { reportId: number; tasks: number } {
+export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: boolean; acceptDefaultDeadlines?: boolean }): { reportId: number; tasks: number; pending: number } {
   assertLeader(c.actor);
   return tx(c.db, () => {
     const d = openDraft(c, id);
@@ -289,6 +301,9 @@ export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: b
     const dups = sameFileReports(c.db, d.sha256);
     if (dups.length && !opts.acknowledgeDuplicate)
       throw new ValidationError(`这份报告已于${cnDate(dups[0].importedAt.slice(0, 10))}导入过（《${dups[0].title}》）。如确需再次导入，请勾选“仍要导入”后再确认`, { acknowledgeDuplicate: "请确认是否重复导入" });
+    const defaults = draft.defaultDeadlines(items);
+    if (defaults.length && !opts.acceptDefaultDeadlines)
+      throw new ValidationError(`有 ${defaults.length} 条问题的整改时限是默认的整改期截止日（${cnDate(defaults[0].deadline)}），请逐条核对，或勾选“默认时限已核对”后再确认`, { acceptDefaultDeadlines: "请核对默认的整改时限" });
 
     const unit = c.db.select().from(units).where(eq(units.id, d.unitId)).get()!;
     if (!canCreateTaskIn(c.actor, unit.path)) throw new ForbiddenError("您不能为这个单位导入报告");
@@ -301,13 +316,18 @@ export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: b
     );
     const origin = { kind: "imported" as const, text: `由《${d.title}》导入` };
     const itemErrors: Record<string, Record<string, string>> = {};
+    let made = 0;
     items.forEach((it, i) => {
+      // no 责任人 yet: the problem stays in the report, 待分派, with what the review chose so far
+      const pending = !it.ownerId;
       const problemId = Number(
         c.db
           .insert(problems)
-          .values({ reportId, seq: i + 1, category: it.category, text: it.text, startOffset: it.start, endOffset: it.end, measures: it.measures || null, createdAt: nowIso })
+          .values({ reportId, seq: i + 1, category: it.category, text: it.text, startOffset: it.start, endOffset: it.end, measures: it.measures || null, pendingJson: pending ? JSON.stringify(draft.pendingChoice(it)) : null, createdAt: nowIso })
           .run().lastInsertRowid,
       );
+      if (pending) return;
+      made++;
       try {
         if (it.linkedUnitId) checkAssignment(c, { linkedUnitId: it.linkedUnitId });
         createTask(
@@ -323,8 +343,39 @@ export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: b
     // one bad item and nothing is written: the whole transaction rolls back
     if (Object.keys(itemErrors).length) throw new ConfirmError(itemErrors);
     c.db.update(importDrafts).set({ status: "confirmed", reportId, updatedAt: nowIso }).where(eq(importDrafts.id, id)).run();
-    return { reportId, tasks: items.length };
+    return { reportId, tasks: made, pending: items.length - made };
   });
+}
+
+/**
+ * Assigns a problem left 待分派 at confirmation: its task (with the report's provenance, as the
+ * import gives it) and the problem no longer pending, in one transaction. Refused for a problem
+ * that has its task already (a second click, another leader first).
+ */
+export function assignProblem(c: Ctx, reportId: number, problemId: number, input: Omit<TaskInput, "problemId" | "title">): number {
+  assertLeader(c.actor);
+  return tx(c.db, () => {
+    const r = readableReport(c, reportId);
+    const p = c.db.select().from(problems).where(and(eq(problems.id, problemId), eq(problems.reportId, reportId))).get();
+    if (!p) throw new NotFoundError("这份报告中没有这条问题");
+    if (p.pendingJson === null) throw new ConflictError("这条问题已经分派，请刷新页面");
+    if (input.linkedUnitId) checkAssignment(c, { linkedUnitId: input.linkedUnitId });
+    const taskId = createTask(c, { ...input, title: p.text, problemId: p.id }, { kind: "imported", text: `由《${r.report.title}》导入` });
+    c.db.update(problems).set({ pendingJson: null }).where(eq(problems.id, p.id)).run();
+    return taskId;
+  });
+}
+
+/** Reports with problems 待分派 that the actor may see, with how many: for the overview. */
+export function pendingProblems(c: Pick<Ctx, "db" | "actor">) {
+  const rows = c.db.$client
+    .prepare(
+      `SELECT r.id, r.title, r.unit_id AS unitId, u.path AS unitPath, u.name AS unitName, count(*) AS n
+       FROM problems p JOIN reports r ON r.id = p.report_id JOIN units u ON u.id = r.unit_id
+       WHERE p.pending_json IS NOT NULL GROUP BY r.id ORDER BY r.imported_at DESC, r.id DESC`,
+    )
+    .all() as { id: number; title: string; unitId: number; unitPath: string; unitName: string; n: number }[];
+  return rows.filter((r) => c.actor.role !== "staff" && canSeeReportDocuments(c.actor, { id: r.unitId, path: r.unitPath }));
 }
 
 // ───────────────────────── reports ─────────────────────────
@@ -385,7 +436,17 @@ export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
     r.report.fullText,
     probs.map((p) => ({ key: `p${p.seq}`, start: p.startOffset, end: p.endOffset })),
   );
-  return { ...r, problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [] })), hidden, counts, runs };
+  const pending = probs.filter((p) => p.pendingJson !== null).length;
+  // who may assign a problem 待分派: a leader or admin who may create tasks in the report's unit
+  const canAssign = pending > 0 && r.documents && c.actor.role !== "staff" && canCreateTaskIn(c.actor, r.unitPath);
+  return {
+    ...r,
+    problems: probs.map((p) => ({ ...p, tasks: byProblem.get(p.id) ?? [], pending: p.pendingJson === null ? null : (JSON.parse(p.pendingJson) as draft.PendingChoice) })),
+    hidden,
+    counts: { ...counts, pending },
+    canAssign,
+    runs,
+  };
 }
 
 /** Reports the actor may read, newest first, with their task counts. */

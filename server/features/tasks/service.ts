@@ -430,6 +430,8 @@ function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast: bool
   const owner = input.ownerId ? c.db.select().from(users).where(eq(users.id, input.ownerId)).get() : undefined;
   if (!owner) errors.ownerId = "请选择责任人";
   else if (!owner.active) errors.ownerId = "该责任人账号已停用";
+  else if (owner.role === "admin") errors.ownerId = "系统管理员账号不能作为责任人，请选择责任单位的人员";
+  else if (unit && !(directory(c.db).users.get(owner.id)?.unitPath ?? "").startsWith(unit.path)) errors.ownerId = `责任人须为${unit.name}（含下级单位）的人员`;
   const leader = input.leaderId ? c.db.select().from(users).where(eq(users.id, input.leaderId)).get() : undefined;
   if (input.leaderId && (!leader || !leader.active || leader.role === "staff")) errors.leaderId = "责任领导须为在用的领导账号";
   const kind = input.deadlineKind as DeadlineKind;

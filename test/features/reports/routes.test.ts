@@ -173,11 +173,12 @@ test("确认生成任务: one bad problem and nothing is written; then report, p
   t.after(ta.close);
   const s = await login(ta.app, "leader@t.cn");
   const id = await newDraft(ta, s);
-  // no owners yet: refused, item by item, with nothing written
+  // an owner but no deadline (no period's end is set): refused, item by item, with nothing written
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p2`, [["ownerId", String(ta.ids.owner)], ["unitId", String(ta.ids.a)], ["deadline", ""]])).statusCode, 303);
   const refused = await form(ta, s, `/reports/drafts/${id}/confirm`, []);
   assert.equal(refused.statusCode, 422);
-  assert.match(refused.body, /有 3 条问题还不能生成任务/);
-  assert.match(refused.body, /请选择责任人/);
+  assert.match(refused.body, /有 1 条问题还不能生成任务/);
+  assert.match(refused.body, /请填写整改时限/);
   assert.equal(count(ta, reports) + count(ta, problems) + count(ta, tasks), 0);
 
   const keys = itemsOf(ta, id).map((x) => x.key);
@@ -232,6 +233,90 @@ test("确认生成任务: one bad problem and nothing is written; then report, p
   assert.match(String(original.headers["content-disposition"]), /filename\*=UTF-8''%E8%87%AA%E6%9F%A5/);
   assert.ok(original.rawPayload.equals(makeDocx(REPORT)));
   assert.match((await get(ta.app, s, "/reports")).body, /第一党支部2026年度自查报告/);
+});
+
+test("confirming with only some problems assigned: those become tasks, the rest wait in the report (待分派), listed on the overview and assigned later from the report page; nothing is lost", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const s = await login(ta.app, "leader@t.cn");
+  // the period's end fills the deadlines by default
+  assert.equal((await form(ta, s, "/admin/settings", [["yellowDays", "3"], ["periodEnd", "2026-12-31"]])).statusCode, 403, "a leader does not set it");
+  ta.db.$client.prepare("insert or replace into settings (key, value) values ('periodEnd', '\"2026-12-31\"')").run();
+  const id = await newDraft(ta, s);
+  assert.ok(itemsOf(ta, id).every((x) => x.deadline === "2026-12-31"));
+  const review = (await get(ta.app, s, `/reports/drafts/${id}`)).body;
+  assert.equal((review.match(/默认：整改期截止日/g) ?? []).length, 3, "each default deadline is shown as one");
+  assert.doesNotMatch(review.split('name="ownerId"')[2].split("</select>")[0], /管理员（/, "an admin account is not offered as 责任人");
+
+  // the picker offers the report's own measures; one is brought into problem 2 once
+  assert.match(review, /<option value="1">2\. 建立党课备课制度，邀请专家授课。<\/option>/);
+  const pick = [["op", "measure"], ["key", "p2"], ["measure", "2"]] as [string, string][];
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/ops`, pick)).statusCode, 303);
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/ops`, pick)).statusCode, 303);
+  assert.equal(itemsOf(ta, id)[1].measures, "建立党课备课制度，邀请专家授课。\n统一配发会议记录本，每季度交叉检查。");
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "measure"], ["key", "p2"], ["measure", ""]])).statusCode, 422);
+
+  // owners for problems 1 and 3 only; problem 3's deadline set by hand, problem 1's left at the default
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p1`, [["unitId", String(ta.ids.a)], ["ownerId", String(ta.ids.owner)], ["deadline", "2026-12-31"]])).statusCode, 303);
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p3`, [["unitId", String(ta.ids.b)], ["ownerId", String(ta.ids.stranger)], ["deadline", "2026-12-15"]])).statusCode, 303);
+  // an admin as 责任人, or a person outside the unit's tree, is refused at confirmation
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p2`, [["unitId", String(ta.ids.a)], ["ownerId", String(ta.ids.admin)]])).statusCode, 303);
+  const admin = await form(ta, s, `/reports/drafts/${id}/confirm`, [["acceptDefaultDeadlines", "1"]]);
+  assert.equal(admin.statusCode, 422);
+  assert.match(admin.body, /系统管理员账号不能作为责任人/);
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p2`, [["ownerId", String(ta.ids.stranger)]])).statusCode, 303);
+  assert.match((await form(ta, s, `/reports/drafts/${id}/confirm`, [["acceptDefaultDeadlines", "1"]])).body, /责任人须为第一党支部（含下级单位）的人员/);
+  assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p2`, [["ownerId", ""]])).statusCode, 303);
+  assert.equal(count(ta, reports) + count(ta, problems) + count(ta, tasks), 0);
+
+  // the default deadline must be confirmed
+  const unconfirmed = await form(ta, s, `/reports/drafts/${id}/confirm`, []);
+  assert.equal(unconfirmed.statusCode, 422);
+  assert.match(unconfirmed.body, /有 1 条问题的整改时限是默认的整改期截止日（2026年12月31日）/);
+  assert.match(unconfirmed.body, /确认生成任务（2 项）/);
+  assert.match(unconfirmed.body, /另有 <strong>1<\/strong> 条问题尚未指定责任人，将作为“待分派”问题保留在报告中/);
+  assert.equal(count(ta, reports), 0);
+
+  const done = await form(ta, s, `/reports/drafts/${id}/confirm`, [["acceptDefaultDeadlines", "1"]]);
+  assert.equal(done.statusCode, 303);
+  const reportId = Number(/\/reports\/(\d+)$/.exec(done.headers.location as string)![1]);
+  const probs = ta.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(problems.seq).all();
+  assert.equal(probs.length, 3, "every problem is kept");
+  assert.deepEqual(probs.map((p) => p.pendingJson === null), [true, false, true]);
+  assert.deepEqual(JSON.parse(probs[1].pendingJson!), { unitId: ta.ids.a, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: "2026-12-31", deadlineDefault: true, linkedUnitId: null });
+  assert.equal(probs[1].measures, "建立党课备课制度，邀请专家授课。\n统一配发会议记录本，每季度交叉检查。");
+  assert.deepEqual(ta.db.select().from(tasks).all().map((x) => [x.problemId, x.deadline]), [[probs[0].id, "2026-12-31"], [probs[2].id, "2026-12-15"]]);
+
+  // where a leader sees what is waiting: the report page and the overview
+  const page = (await get(ta.app, s, `/reports/${reportId}`)).body;
+  assert.match(page, /1 条问题待分派<\/a>/);
+  assert.match(page, new RegExp(`action="/reports/${reportId}/problems/${probs[1].id}/assign"`));
+  assert.match((await get(ta.app, s, "/")).body, /待分派的问题[\s\S]*第一党支部2026年度自查报告[\s\S]*<strong>1<\/strong> 条待分派/);
+  const staffPage = (await get(ta.app, await login(ta.app, "owner@t.cn"), `/reports/${reportId}`)).body;
+  assert.doesNotMatch(staffPage, /\/assign"/, "staff do not assign");
+
+  // assigning later: refused without an owner, then the task with the import's provenance
+  const url = `/reports/${reportId}/problems/${probs[1].id}/assign`;
+  const assign = (owner: string) => form(ta, s, url, [["seq", "2"], ["unitId", String(ta.ids.a)], ["ownerId", owner], ["leaderId", String(ta.ids.leaderA)], ["deadlineKind", "dated"], ["deadline", "2026-12-20"], ["measures", "建立党课备课制度"]]);
+  const noOwner = await assign("");
+  assert.equal(noOwner.statusCode, 422);
+  assert.match(noOwner.body, /请选择责任人/);
+  assert.equal(count(ta, tasks), 2);
+  const ok = await assign(String(ta.ids.owner));
+  assert.equal(ok.statusCode, 303);
+  const made = ta.db.select().from(tasks).where(eq(tasks.problemId, probs[1].id)).get()!;
+  assert.equal(made.title, "党课质量不高，照本宣科多。");
+  assert.equal(made.ownerId, ta.ids.owner);
+  assert.equal(made.measures, "建立党课备课制度");
+  const first = ta.db.select().from(taskEvents).where(eq(taskEvents.taskId, made.id)).get()!;
+  assert.deepEqual([first.kind, first.text], ["imported", "由《第一党支部2026年度自查报告》导入"]);
+  assert.equal(ta.db.select().from(problems).where(eq(problems.id, probs[1].id)).get()!.pendingJson, null);
+  assert.equal((await assign(String(ta.ids.owner))).statusCode, 409, "a second assignment is refused");
+  assert.equal(count(ta, tasks), 3);
+  assert.doesNotMatch((await get(ta.app, s, "/")).body, /待分派的问题/);
+  // a forged token changes nothing
+  const forged = await form({ ...ta }, { ...s, csrf: "forged" }, `/reports/${reportId}/problems/${probs[0].id}/assign`, []);
+  assert.equal(forged.statusCode, 403);
 });
 
 test("the same file twice: a warning, and confirming needs an explicit yes", async (t) => {

@@ -1,3 +1,5 @@
+ALTER TABLE `problems` ADD `pending_json` text;--> statement-breakpoint
+CREATE INDEX `problems_pending_idx` ON `problems` (`report_id`) WHERE pending_json IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `units` ADD `require_evidence` integer DEFAULT true NOT NULL;--> statement-breakpoint
 -- The directory (server/lib/directory.ts) carries require_evidence: a change of it must renew the
 -- directory like the other columns it reads (0005's trigger, rewritten with the new column).
