@@ -168,8 +168,8 @@ export async function reportRoutes(app: FastifyInstance) {
         o = { op, key };
         break;
       case "measure":
-        o = { op, key, index: Number(one(b.measure) ?? ""), patch: patchOf(b, { bulk: false }) };
-        if (one(b.measure) === undefined || one(b.measure) === "") o.index = NaN;
+        // the picker's choice: an index into the report's own measures ("" when none is chosen)
+        o = { op, key, index: /^\d+$/.test(one(b.measure) ?? "") ? Number(one(b.measure)) : NaN, patch: patchOf(b, { bulk: false }) };
         break;
       case "add":
         o = { op, text: one(b.newText) ?? "", category: one(b.newCategory) };

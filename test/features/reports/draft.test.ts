@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { extractReport } from "../../../server/features/reports/extract/index.ts";
-import { addItem, bulkAssign, DraftError, highlightRuns, initialItems, matchMeasures, mergeWithNext, moveItem, namedUnit, patchItem, removeItem, splitAt, type DraftItem, type UnitRef } from "../../../server/features/reports/draft.ts";
+import { addItem, addMeasure, bulkAssign, defaultDeadlines, DraftError, highlightRuns, initialItems, matchMeasures, mergeWithNext, moveItem, namedUnit, patchItem, pendingChoice, removeItem, splitAt, type DraftItem, type UnitRef } from "../../../server/features/reports/draft.ts";
 
 const at = (text: string, part: string) => {
   const start = text.indexOf(part);
@@ -113,6 +113,34 @@ test("delete, move and add keep every other problem as it was", () => {
   assert.deepEqual(keysOf(added), ["p1", "p3", "p4"]);
   assert.deepEqual([added[2].text, added[2].category, added[2].unitId, added[2].leaderId, added[2].start], ["丁", "组织建设", 7, 8, null]);
   assert.throws(() => addItem(xs, { text: " " }, { unitId: 7, leaderId: null, deadline: "" }), /请填写/);
+});
+
+test("a deadline filled in from the period's end stays marked as the default until it is changed; confirming sees the assigned ones only", () => {
+  const ex = { problems: [{ category: null, text: "甲", start: 0, end: 1 }, { category: null, text: "乙", start: 2, end: 3 }], measures: [] };
+  const xs = initialItems(ex as never, [], { unitId: 1, leaderId: null, deadline: "2026-12-31" });
+  assert.deepEqual(xs.map((x) => x.deadlineDefault), [true, true]);
+  assert.deepEqual(initialItems(ex as never, [], { unitId: 1, leaderId: null, deadline: "" }).map((x) => x.deadlineDefault), [false, false], "no period's end, no default");
+  assert.equal(addItem(xs, { text: "丙" }, { unitId: 1, leaderId: null, deadline: "2026-12-31" })[2].deadlineDefault, true);
+  // the autosave posts every field: the same date again keeps the mark, another date clears it
+  const same = patchItem(xs, "p1", { deadline: "2026-12-31", ownerId: 5 });
+  assert.equal(same[0].deadlineDefault, true);
+  assert.deepEqual(defaultDeadlines(same).map((x) => x.key), ["p1"], "only problems that will become tasks");
+  const set = patchItem(same, "p1", { deadline: "2026-12-20" });
+  assert.equal(set[0].deadlineDefault, false);
+  assert.deepEqual(defaultDeadlines(set), []);
+  assert.deepEqual(defaultDeadlines(patchItem(same, "p1", { deadlineKind: "ongoing" })), [], "长期坚持 has no deadline to confirm");
+  assert.deepEqual(pendingChoice(xs[1]), { unitId: 1, leaderId: null, deadlineKind: "dated", deadline: "2026-12-31", deadlineDefault: true, linkedUnitId: null });
+});
+
+test("a measure of the report is added to a problem's measures once", () => {
+  const xs = [item("p1", "甲", { measures: "已有措施" }), item("p2", "乙")];
+  const a = addMeasure(xs, "p1", " 建立台账 ");
+  assert.equal(a[0].measures, "已有措施\n建立台账");
+  assert.equal(addMeasure(a, "p1", "建立台账"), a, "not twice");
+  assert.equal(addMeasure(xs, "p2", "建立台账")[1].measures, "建立台账");
+  assert.throws(() => addMeasure(xs, "p1", ""), /请先选择/);
+  assert.throws(() => addMeasure(xs, "p9", "x"), (e: DraftError) => e.kind === "stale");
+  assert.equal(xs[0].measures, "已有措施", "the input is not mutated");
 });
 
 test("bulk sets only the given fields on the selected problems", () => {
