@@ -50,6 +50,7 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
       const name = `phone-${who.split("@")[0]}${url.replace(/[/?=]+/g, "-").replace(/-$/, "") || "-home"}`;
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
       if (scroll > client) wide.push(`${url}（${who}）: ${scroll}px`);
+      if (url === "/tasks") assert.match(await page.locator("#light-legend").innerText(), /红灯：已逾期\s*黄灯：3 天内到期\s*绿灯：未到期或已销号\s*长期坚持，无时限/, "the lights have a legend");
       marks.push(...(await requiredMarks(page)).map((m) => `${url}（390）: ${m}`));
     }
     await page.context().close();

@@ -275,6 +275,25 @@ test("where the unit needs no leader's check, the owner's 销号 closes the task
   assert.equal(count(ta, "task_events", `kind = 'closedByOwner' and actor_id = ${ta.ids.owner}`), 1);
 });
 
+test("a 责任人 is a person of the chosen unit's tree, never an admin account; the form offers no admin", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const leader = await login(ta.app, "leader@t.cn");
+  const form = (ownerId: number) => ({ title: "党费收缴不及时", unitId: ta.ids.a, ownerId, deadlineKind: "dated", deadline: "2026-12-31" });
+  const admin = await post(ta.app, leader, "/tasks", form(ta.ids.admin));
+  assert.equal(admin.statusCode, 422);
+  assert.match(admin.body, /系统管理员账号不能作为责任人/);
+  const outside = await post(ta.app, leader, "/tasks", form(ta.ids.stranger));
+  assert.equal(outside.statusCode, 422);
+  assert.match(outside.body, /责任人须为第一党支部（含下级单位）的人员/);
+  assert.equal(count(ta, "tasks"), 0);
+  assert.equal((await post(ta.app, leader, "/tasks", form(ta.ids.owner))).statusCode, 303);
+  const page = (await get(ta.app, leader, "/tasks/new")).body;
+  const owners = page.split('name="ownerId"')[1].split("</select>")[0];
+  assert.doesNotMatch(owners, /管理员（/);
+  assert.match(owners, new RegExp(`value="${ta.ids.owner}" data-path="/${ta.ids.root}/${ta.ids.a}/"`), "each owner carries its unit's path, for the list to follow the unit");
+});
+
 test("佐证材料必传 (a unit setting, on by default): no 申请销号 and no direct 销号 without an evidence file; off, both go through", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
