@@ -65,6 +65,7 @@ export function registerAuth(app: FastifyInstance): void {
       assertCsrf(req, (body?._csrf as string | undefined) ?? (req.headers["x-csrf-token"] as string | undefined));
     } catch (e) {
       if (req.user) throw e;
+      if (req.url === "/logout") return reply.redirect("/login", 303); // signed out already
       // a sign-in page left open too long: sign-in again, still carrying what it carried
       if (req.url === "/login") return reply.render("auth/login", { title: "登录", next: "/", email: String(body?.email ?? ""), error: "页面已过期，请重新登录", carry: carriedByLogin(body ?? {}) }, 403);
       return signedOut(req, reply);

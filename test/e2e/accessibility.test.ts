@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { makeApp, PNG_1PX } from "../helpers/app.ts";
+import { makeApp, PNG_1PX, PASSWORD } from "../helpers/app.ts";
 import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import * as tasks from "../../server/features/tasks/service.ts";
 import { createDraft } from "../../server/features/reports/service.ts";
@@ -82,9 +82,10 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     const leader = await as("leader@t.cn", undefined, undefined, { bypassCSP: true });
     for (const path of ["/", "/tasks", "/tasks?overdue=1", "/tasks/mine", "/tasks/review", "/tasks/new", `/tasks/${review}`, `/tasks/${green}`, `/tasks/${green}/edit`, "/reports", "/reports/import", `/reports/${reportId}`, `/reports/${reportId}/progress`, "/search?q=党费收缴", "/profile"]) {
       await visit(leader, path);
+      if (path === "/tasks") await leader.screenshot({ path: join(ARTIFACTS, "a11y-task-list.png") });
     }
     assert.equal(await visit(leader, `/reports/drafts/${draft}`, "import review"), 200);
-    await leader.screenshot({ path: join(ARTIFACTS, "a11y-import-review.png") });
+    await leader.locator("li.draft-item").first().screenshot({ path: join(ARTIFACTS, "a11y-review-item.png") });
     assert.equal(await visit(leader, "/tasks/9999", "error page (404)"), 404);
     await leader.screenshot({ path: join(ARTIFACTS, "a11y-error-page.png") });
     // a form with errors: the new-task form sent empty (the browser's own checks switched off)
@@ -206,9 +207,19 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await owner.click("summary:has-text('申请销号')");
     await owner.click("form button:has-text('申请销号')");
     await owner.waitForSelector(".state-review");
+    // the leader's session ends while the reason is typed: signing in again keeps it and sends it on
     await leader.goto(taskUrl);
     await leader.fill("input[name=reason]", "请补充活动签到表");
+    ta.db.$client.prepare("delete from sessions where user_id = ?").run(ta.ids.leaderA);
     await leader.click("button:has-text('退回')");
+    await leader.waitForSelector("text=登录已过期，请重新登录。您填写的内容已保留");
+    await leader.fill("input[name=email]", "leadera@t.cn");
+    await leader.fill("input[name=password]", PASSWORD);
+    await leader.click("button:has-text('登录')");
+    await leader.waitForSelector("h1:has-text('继续提交')");
+    assert.match((await leader.textContent(".carried")) ?? "", /请补充活动签到表/);
+    await leader.screenshot({ path: join(ARTIFACTS, "a11y-replay.png") });
+    await leader.click("button:has-text('继续提交')");
     await leader.waitForSelector("text=已退回责任人");
     await owner.goto(taskUrl);
     await owner.click("summary:has-text('申请销号')");
