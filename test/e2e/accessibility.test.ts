@@ -56,7 +56,8 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
   mk(3, "ongoing", "");
   const review = mk(4, "dated", addDays(today, 20));
   const sendBack = tasks.createTask(ago(a.leader, 5), { title: "谈心谈话覆盖面不全", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
-  for (const id of [review, sendBack]) {
+  const expiring = tasks.createTask(ago(a.leader, 5), { title: "组织生活会批评与自我批评不够深入", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
+  for (const id of [review, sendBack, expiring]) {
     tasks.postProgress(ago(a.owner, 2), id, v(id), "已开展自查并整改", []);
     tasks.requestSignOff(ago(a.owner, 1), id, v(id), "申请销号");
   }
@@ -140,6 +141,23 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await leader.waitForFunction(() => document.activeElement !== document.body);
     assert.equal(await leader.evaluate(() => document.activeElement?.textContent?.trim()), "已退回责任人");
     assert.equal(await leader.locator(".flash").count(), 1, "the message once");
+
+    // the session ends while a reason is typed: htmx puts the sign-in form, carrying it, in <main>
+    await leader.goto(`${base}/tasks/${expiring}`);
+    await leader.fill("input[name=reason]", "请补充批评意见清单");
+    ta.db.$client.prepare("delete from sessions where user_id = ?").run(ta.ids.leaderA);
+    await leader.press("input[name=reason]", "Enter");
+    await leader.waitForSelector("main input[name=password]");
+    await leader.waitForFunction(() => document.getElementById("live")?.textContent);
+    const signIn = await leader.evaluate(() => ({ focus: document.activeElement?.getAttribute("name"), live: document.getElementById("live")?.textContent }));
+    assert.equal(signIn.focus, "email", "focus in the sign-in form (its autofocus)");
+    assert.match(signIn.live ?? "", /登录已过期/, "the message announced");
+    await leader.fill("input[name=email]", "leadera@t.cn");
+    await leader.fill("input[name=password]", PASSWORD);
+    await leader.click("button:has-text('登录')");
+    await leader.click("button:has-text('继续提交')");
+    await leader.waitForSelector("text=已退回责任人");
+    assert.equal(ta.db.$client.prepare("select text from task_events where task_id = ? order by id desc limit 1").pluck().get(expiring), "请补充批评意见清单");
     await leader.context().close();
   });
 
