@@ -113,6 +113,8 @@ export function carriedByLogin(body: Record<string, unknown>): Carried | null {
  * of a multipart form cannot be kept: the page says so). htmx gets the sign-in form in <main>.
  */
 async function signedOut(req: FastifyRequest, reply: FastifyReply) {
+  // Only a post from this site's own pages: its SameSite cookies come with it, a cross-site post's do not.
+  if (!req.cookies[SESSION_COOKIE] && !req.cookies[PRE_COOKIE]) throw new ForbiddenError(CSRF_MESSAGE);
   const fields: [string, string][] = [];
   let multipart = false;
   let hadFiles = false;

@@ -139,6 +139,11 @@ test("an expired session keeps a multipart form's text (not its files) and htmx 
   assert.equal(hx.headers["hx-retarget"], "#main");
   assert.doesNotMatch(hx.body, /<html/);
   assert.match(hx.body, /name="carry.note" value="已整改"/);
+
+  // a post from another site (no SameSite cookie comes with it) is refused, not carried to a sign-in
+  const forged = await ta.app.inject({ method: "POST", url: `/tasks/${id}/request-signoff`, headers: HTML, payload: { version: "2", note: "伪造" } });
+  assert.equal(forged.statusCode, 403);
+  assert.doesNotMatch(forged.body, /伪造/);
 });
 
 test("pages: a skip link, one live region, the flash once, task pages titled with the task, lights with a role and words", async (t) => {
