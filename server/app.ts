@@ -1,4 +1,4 @@
-// buildApp(config): plugins → features → error and 404 handlers.
+// buildApp(config): plugins → error and 404 handlers → features.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";

@@ -118,6 +118,7 @@ async function signedOut(req: FastifyRequest, reply: FastifyReply) {
   const fields: [string, string][] = [];
   let multipart = false;
   let hadFiles = false;
+  let kept = true;
   if (req.isMultipart()) {
     multipart = true;
     try {
@@ -125,7 +126,8 @@ async function signedOut(req: FastifyRequest, reply: FastifyReply) {
       hadFiles = form.files.length > 0;
       for (const [k, v] of Object.entries(form.fields)) if (v !== undefined) fields.push([k, v]);
     } catch {
-      // too large to keep: the sign-in page says nothing was kept
+      kept = false; // too large to keep: the sign-in page says so
+      fields.length = 0;
     }
   } else {
     for (const [k, v] of Object.entries((req.body as Record<string, unknown> | undefined) ?? {})) {
@@ -134,7 +136,8 @@ async function signedOut(req: FastifyRequest, reply: FastifyReply) {
   }
   const carry: Carried = { action: req.url, multipart, hadFiles, fields: fields.filter(([k]) => k !== "_csrf") };
   if (req.headers["hx-request"] === "true") reply.header("HX-Retarget", "#main").header("HX-Reswap", "innerHTML");
-  return reply.render(req.headers["hx-request"] === "true" ? "auth/_login" : "auth/login", { title: "登录", next: "/", email: "", error: SIGNED_OUT_MESSAGE, carry }, 401);
+  const error = kept ? SIGNED_OUT_MESSAGE : "登录已过期，请重新登录。所填内容超过大小限制，未能保留。";
+  return reply.render(req.headers["hx-request"] === "true" ? "auth/_login" : "auth/login", { title: "登录", next: "/", email: "", error, carry: kept ? carry : null }, 401);
 }
 
 export async function requireAdmin(req: FastifyRequest, reply: FastifyReply) {

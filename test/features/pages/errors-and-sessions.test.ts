@@ -56,6 +56,12 @@ test("errors inside the features are pages in the layout: 404, 403, a stale toke
   assert.doesNotMatch(hx.body, /<html/);
   assert.match(hx.body, /data-message[^>]*>.*页面已过期/);
 
+  // a sign-in page left open too long: the sign-in page again, not a refusal
+  const oldLogin = await ta.app.inject({ method: "POST", url: "/login", headers: { ...HTML, cookie: "rectify_pre=" + "a".repeat(24) }, payload: { _csrf: "old", email: "leadera@t.cn", password: "x" } });
+  assert.equal(oldLogin.statusCode, 403);
+  assert.match(oldLogin.body, /<html lang="zh-CN">[\s\S]*<title>登录 · 整改台账<\/title>[\s\S]*页面已过期，请重新登录/);
+  assert.match(oldLogin.body, /name="email" value="leadera@t.cn"/);
+
   // a failure inside a feature (its table gone) is a 500 page that hides the details
   ta.db.$client.exec("alter table task_events rename to task_events_gone");
   const broken = await get(ta.app, leader, `/tasks/${id}`, HTML);
