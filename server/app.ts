@@ -44,7 +44,7 @@ const SECURITY_HEADERS = {
  */
 function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
   if (isHtmx(req)) {
-    reply.header("HX-Retarget", "#flash").header("HX-Reswap", "innerHTML");
+    reply.header("HX-Retarget", "#flash").header("HX-Reswap", "innerHTML show:top");
     return reply.render("partials/_message", { title, message, error: true }, status);
   }
   const referer = req.headers.referer;

@@ -187,6 +187,14 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await leader.waitForFunction((k) => document.querySelectorAll("li.draft-item").length === k, n - 1);
     await leader.waitForFunction(() => document.activeElement !== document.body);
     assert.equal(await leader.evaluate(() => document.activeElement?.textContent?.trim()), "已删除");
+
+    // an error answering htmx (the draft handed to someone else meanwhile) shows in the layout's message area, announced; the review stays
+    ta.db.$client.prepare("update import_drafts set user_id = ? where id = ?").run(ta.ids.admin, draft);
+    await items.nth(0).locator("button:has-text('下移')").click();
+    await leader.waitForSelector("#flash .alert-error");
+    assert.match((await leader.textContent("#flash")) ?? "", /无权操作：这是其他人的导入草稿/);
+    await leader.waitForFunction(() => /其他人的导入草稿/.test(document.getElementById("live")?.textContent ?? ""));
+    assert.equal(await items.count(), n - 1, "the review as it was");
     await leader.context().close();
   });
 
