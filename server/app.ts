@@ -1,5 +1,5 @@
-// buildApp(config): plugins → features → error and 404 handlers.
-import Fastify, { type FastifyInstance } from "fastify";
+// buildApp(config): plugins → error and 404 handlers → features.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
@@ -37,6 +37,20 @@ const SECURITY_HEADERS = {
   "Referrer-Policy": "same-origin",
   "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
 };
+
+/**
+ * An error as a page in the layout (lang, a title, a way on), or for htmx a message put in the
+ * layout's message area (#flash), leaving the region that asked as it was.
+ */
+function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
+  if (isHtmx(req)) {
+    reply.header("HX-Retarget", "#flash").header("HX-Reswap", "innerHTML show:top");
+    return reply.render("partials/_message", { title, message, error: true }, status);
+  }
+  const referer = req.headers.referer;
+  const back = referer && referer.startsWith(`${req.protocol}://${req.host}/`) && !referer.endsWith(req.url) ? referer : null;
+  return reply.render("error", { title, message, error: true, status, back }, status);
+}
 
 export type AppOptions = { config: Config; db: Db; clock?: () => Date; logger?: boolean | object };
 
@@ -81,18 +95,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(authRoutes);
-  await app.register(homeRoutes);
-  await app.register(taskRoutes);
-  await app.register(adminRoutes);
-  await app.register(reportRoutes);
-  await app.register(reminderRoutes);
-  await app.register(ledgerRoutes);
-  await app.register(searchRoutes);
-
-  app.setNotFoundHandler((req, reply) => {
-    reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);
-  });
+  // Before the features, so that their errors and unknown paths reach these handlers too (a child
+  // context takes the handlers its parent has when it is registered).
+  app.setNotFoundHandler((req, reply) => errorPage(req, reply, 404, "页面不存在", "您访问的页面不存在，可能地址有误或已被删除。"));
 
   app.setErrorHandler((err: any, req, reply) => {
     let status = 500;
@@ -113,8 +118,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (!(req.headers.accept ?? "").includes("html") && req.headers["hx-request"] !== "true" && req.method !== "GET") {
       return reply.code(status).type("text/plain; charset=utf-8").send(message);
     }
-    return reply.render(isHtmx(req) ? "partials/_message" : "error", { title: status === 403 ? "无权操作" : "出错了", message, error: true }, status);
+    return errorPage(req, reply, status, status === 403 ? "无权操作" : status === 404 ? "未找到" : "出错了", message);
   });
+
+  await app.register(authRoutes);
+  await app.register(homeRoutes);
+  await app.register(taskRoutes);
+  await app.register(adminRoutes);
+  await app.register(reportRoutes);
+  await app.register(reminderRoutes);
+  await app.register(ledgerRoutes);
+  await app.register(searchRoutes);
 
   return app;
 }

@@ -1,4 +1,8 @@
-// The only client glue: every htmx request carries the CSRF token of the page.
+// Controls that need this script (class js-only) show only when it runs; their plain-form
+// stand-ins (no-js-only) only when it does not (app.css).
+document.documentElement.classList.add("js");
+
+// Every htmx request carries the CSRF token of the page.
 document.addEventListener("htmx:config:request", (evt) => {
   const token = document.body.dataset.csrf;
   const ctx = evt.detail && evt.detail.ctx;
@@ -69,3 +73,33 @@ document.addEventListener("change", (e) => {
 document.addEventListener("htmx:after:settle", narrowAllOwners);
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", narrowAllOwners);
 else narrowAllOwners();
+// Messages are announced in the layout's one live region (#live); a message is whatever the server
+// marked data-message in what it sent (a fragment's flash, an error, 已保存, a list's count).
+function announce(text) {
+  const live = document.getElementById("live");
+  if (!live || !text) return;
+  live.textContent = "";
+  setTimeout(() => (live.textContent = text), 60);
+}
+
+// After an htmx swap, focus that fell to <body> (the button that had it was swapped away) moves to
+// what changed: the element the server marked data-focus, else the message, else the new region.
+// Focus still on the page (a filter, a field being autosaved) stays where it is.
+document.addEventListener("htmx:after:settle", (evt) => {
+  const added = [...((evt.detail && evt.detail.newContent) || [])].filter((n) => n instanceof Element);
+  const find = (selector) => {
+    for (const el of added) {
+      const hit = el.matches(selector) ? el : el.querySelector(selector);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  const message = find("[data-message]");
+  if (message) announce(message.textContent.replace(/\s+/g, " ").trim());
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const target = find("[data-focus]") || message || added[0];
+  if (!target) return;
+  if (target.tabIndex < 0 && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
+});

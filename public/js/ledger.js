@@ -4,7 +4,11 @@ document.addEventListener("click", (evt) => {
   if (copy) {
     const src = document.getElementById(copy.dataset.copy);
     const status = document.querySelector(".copy-status");
-    const done = (ok) => { if (status) status.textContent = ok ? "已复制到剪贴板" : "复制失败，请手动选择文字复制"; };
+    const done = (ok) => {
+      const text = ok ? "已复制到剪贴板" : "复制失败，请手动选择文字复制";
+      if (status) status.textContent = text;
+      if (typeof announce === "function") announce(text); // app.js: the layout's one live region
+    };
     const fallback = () => {
       src.select();
       let ok = false;

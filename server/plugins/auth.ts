@@ -5,6 +5,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { resumeSession, type SessionUser } from "../features/auth/service.ts";
 import { ForbiddenError } from "../lib/errors.ts";
+import { readMultipart } from "../lib/multipart.ts";
 
 export const SESSION_COOKIE = "rectify_session";
 const PRE_COOKIE = "rectify_pre";
@@ -23,9 +24,14 @@ export function sessionCookieOptions(app: FastifyInstance) {
   return { path: "/", httpOnly: true, sameSite: "lax" as const, secure: app.config.secureCookies, maxAge: Math.floor(app.config.sessionTtlMs / 1000) };
 }
 
+/** The CSRF token of a session (by its id) or of a pre-session ("pre:" + cookie). */
+export function csrfTokenFor(secret: string, key: string): string {
+  return createHmac("sha256", secret).update("csrf:" + key).digest("base64url");
+}
+
 export function registerAuth(app: FastifyInstance): void {
   const secret = app.config.sessionSecret;
-  const tokenFor = (key: string) => createHmac("sha256", secret).update("csrf:" + key).digest("base64url");
+  const tokenFor = (key: string) => csrfTokenFor(secret, key);
 
   app.decorateRequest("user", null);
   app.decorateRequest("sid", null);
@@ -49,11 +55,21 @@ export function registerAuth(app: FastifyInstance): void {
   });
 
   // Multipart bodies are checked in their handlers (assertCsrf) once the fields are read.
-  app.addHook("preHandler", async (req) => {
+  // A post whose session has ended (its token was the old session's) gets the sign-in page
+  // carrying what was typed, not a refusal: see signedOut below.
+  app.addHook("preHandler", async (req, reply) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return;
     if (req.isMultipart()) return;
     const body = req.body as Record<string, unknown> | undefined;
-    assertCsrf(req, (body?._csrf as string | undefined) ?? (req.headers["x-csrf-token"] as string | undefined));
+    try {
+      assertCsrf(req, (body?._csrf as string | undefined) ?? (req.headers["x-csrf-token"] as string | undefined));
+    } catch (e) {
+      if (req.user) throw e;
+      if (req.url === "/logout") return reply.redirect("/login", 303); // signed out already
+      // a sign-in page left open too long: sign-in again, still carrying what it carried
+      if (req.url === "/login") return reply.render("auth/login", { title: "登录", next: "/", email: String(body?.email ?? ""), error: "页面已过期，请重新登录", carry: carriedByLogin(body ?? {}) }, 403);
+      return signedOut(req, reply);
+    }
   });
 }
 
@@ -63,13 +79,65 @@ export function assertCsrf(req: FastifyRequest, given: unknown): void {
   if (!req.csrfToken || got.length !== want.length || !timingSafeEqual(got, want)) throw new ForbiddenError(CSRF_MESSAGE);
 }
 
-/** preHandler: a signed-in user, else to /login (or 401 for a non-GET / HX-Redirect for htmx). */
+/** preHandler: a signed-in user, else to /login (a GET), or the sign-in page keeping what a post carried. */
 export async function requireUser(req: FastifyRequest, reply: FastifyReply) {
   if (req.user) return;
+  if (req.method !== "GET" && req.method !== "HEAD") return signedOut(req, reply);
   const next = encodeURIComponent(req.url);
   if (req.headers["hx-request"] === "true") return reply.code(401).header("HX-Redirect", `/login?next=${next}`).send("请先登录");
-  if (req.method !== "GET") return reply.code(401).type("text/plain; charset=utf-8").send("请先登录");
   return reply.redirect(`/login?next=${next}`, 303);
+}
+
+/** What a post carried when its session had ended: replayed after sign-in (auth/replay.eta). */
+export type Carried = { action: string; multipart: boolean; hadFiles: boolean; fields: [string, string][] };
+
+export const SIGNED_OUT_MESSAGE = "登录已过期，请重新登录。您填写的内容已保留，登录后可确认继续提交。";
+
+/** only same-site paths are followed after sign-in */
+export const safeNext = (n: unknown, otherwise = "/") => (typeof n === "string" && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : otherwise);
+
+/** The carried post, as the sign-in form sends it back (hidden carry.* fields of auth/_login.eta). */
+export function carriedByLogin(body: Record<string, unknown>): Carried | null {
+  const action = safeNext(body.carryAction, "");
+  if (!action) return null;
+  const fields: [string, string][] = [];
+  for (const [k, v] of Object.entries(body)) {
+    if (!k.startsWith("carry.")) continue;
+    for (const one of Array.isArray(v) ? v : [v]) if (typeof one === "string") fields.push([k.slice(6), one]);
+  }
+  return { action, multipart: body.carryMultipart === "1", hadFiles: body.carryFiles === "1", fields };
+}
+
+/**
+ * A post without a session: 401 with the sign-in page carrying the posted text fields (the files
+ * of a multipart form cannot be kept: the page says so). htmx gets the sign-in form in <main>.
+ */
+async function signedOut(req: FastifyRequest, reply: FastifyReply) {
+  // Only a post from this site's own pages: its SameSite cookies come with it, a cross-site post's do not.
+  if (!req.cookies[SESSION_COOKIE] && !req.cookies[PRE_COOKIE]) throw new ForbiddenError(CSRF_MESSAGE);
+  const fields: [string, string][] = [];
+  let multipart = false;
+  let hadFiles = false;
+  let kept = true;
+  if (req.isMultipart()) {
+    multipart = true;
+    try {
+      const form = await readMultipart(req, req.server.config.uploadMaxBytes, { fieldBytes: req.server.config.reportMaxBytes });
+      hadFiles = form.files.length > 0;
+      for (const [k, v] of Object.entries(form.fields)) if (v !== undefined) fields.push([k, v]);
+    } catch {
+      kept = false; // too large to keep: the sign-in page says so
+      fields.length = 0;
+    }
+  } else {
+    for (const [k, v] of Object.entries((req.body as Record<string, unknown> | undefined) ?? {})) {
+      for (const one of Array.isArray(v) ? v : [v]) if (typeof one === "string") fields.push([k, one]);
+    }
+  }
+  const carry: Carried = { action: req.url, multipart, hadFiles, fields: fields.filter(([k]) => k !== "_csrf") };
+  if (req.headers["hx-request"] === "true") reply.header("HX-Retarget", "#main").header("HX-Reswap", "innerHTML");
+  const error = kept ? SIGNED_OUT_MESSAGE : "登录已过期，请重新登录。所填内容超过大小限制，未能保留。";
+  return reply.render(req.headers["hx-request"] === "true" ? "auth/_login" : "auth/login", { title: "登录", next: "/", email: "", error, carry: kept ? carry : null }, 401);
 }
 
 export async function requireAdmin(req: FastifyRequest, reply: FastifyReply) {

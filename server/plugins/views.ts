@@ -63,7 +63,10 @@ export function unitOptionsVersion(units: readonly UnitOption[]): string {
 /** A task's 红/黄/绿灯 (or none for 长期坚持): a helper, not a partial, since a list shows one per row. */
 function lightHtml(t: Parameters<typeof light>[0], today: string, yellowDays: number): string {
   const l = light(t, today, yellowDays);
-  return l ? `<span class="light light-${l}" title="${LIGHT_LABEL[l]}" aria-label="${LIGHT_LABEL[l]}"></span>` : `<span class="light light-none" title="长期坚持，无时限" aria-label="无时限"></span>`;
+  if (!l) return `<span class="light light-none" role="img" title="长期坚持，无时限" aria-label="无时限"></span>`;
+  // the label says what the colour means (and app.css gives each light its own shape), so 黄灯 and 绿灯 differ by more than colour
+  const label = `${LIGHT_LABEL[l]}：${l === "red" ? "已逾期" : l === "yellow" ? `${yellowDays}天内到期` : "未到期"}`;
+  return `<span class="light light-${l}" role="img" title="${label}" aria-label="${label}"></span>`;
 }
 
 /** ?a=1&b=2 from an object, leaving out empty values; `over` replaces keys. */
@@ -114,6 +117,8 @@ export function registerViews(app: FastifyInstance): void {
       h: helpers,
       path: req.url,
       flash: req.method === "GET" ? readFlash(req, this) : null,
+      /** a fragment (its name starts with _): its messages show in it; a page's show in the layout */
+      partial: /(^|\/)_[^/]*$/.test(template),
       EVENT_LABEL,
       ...data,
     });

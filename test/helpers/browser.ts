@@ -2,7 +2,7 @@
 // listening on a free loopback port. Browser tests skip with a clear message where it is absent.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import type { TestContext } from "node:test";
 import { PASSWORD, type TestApp } from "./app.ts";
 
@@ -12,7 +12,7 @@ export const ARTIFACTS = join(process.cwd(), "test-results");
 export const NO_BROWSER = existsSync(CHROMIUM) ? false : `未找到 ${CHROMIUM}：跳过浏览器测试（apt-get install chromium）`;
 
 /** Starts the app on a free port with today's real date (the browser's date inputs agree) and a browser. */
-type SignIn = (email: string, viewport?: { width: number; height: number }, setup?: (ctx: BrowserContext) => Promise<void>) => Promise<Page>;
+type SignIn = (email: string, viewport?: { width: number; height: number }, setup?: (ctx: BrowserContext) => Promise<void>, options?: BrowserContextOptions) => Promise<Page>;
 
 export async function browse(t: TestContext, ta: TestApp): Promise<{ base: string; browser: Browser; as: SignIn }> {
   ta.clock.now = new Date();
@@ -25,8 +25,9 @@ export async function browse(t: TestContext, ta: TestApp): Promise<{ base: strin
   t.after(() => browser.close());
   mkdirSync(ARTIFACTS, { recursive: true });
   /** a signed-in page of its own browser context */
-  const as: SignIn = async (email, viewport = { width: 1280, height: 900 }, setup) => {
-    const ctx = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true });
+  /** options: more for the context, e.g. { javaScriptEnabled: false } or { bypassCSP: true } (to inject axe-core) */
+  const as: SignIn = async (email, viewport = { width: 1280, height: 900 }, setup, options = {}) => {
+    const ctx = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true, ...options });
     if (setup) await setup(ctx);
     const page = await ctx.newPage();
     await page.goto(`${base}/login`);

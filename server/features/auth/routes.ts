@@ -2,15 +2,12 @@
 import type { FastifyInstance } from "fastify";
 import { eq } from "drizzle-orm";
 import { login, logout, endSessionsOf } from "./service.ts";
-import { SESSION_COOKIE, sessionCookieOptions, requireUser } from "../../plugins/auth.ts";
+import { SESSION_COOKIE, sessionCookieOptions, requireUser, safeNext, carriedByLogin, csrfTokenFor } from "../../plugins/auth.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { users } from "../../../db/schema.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
 
 type Body = Record<string, string | undefined>;
-
-/** only same-site paths are followed after sign-in */
-const safeNext = (n: unknown) => (typeof n === "string" && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : "/");
 
 export async function authRoutes(app: FastifyInstance) {
   app.get("/login", (req, reply) => {
@@ -22,13 +19,17 @@ export async function authRoutes(app: FastifyInstance) {
     const b = req.body as Body;
     const next = safeNext(b.next);
     const email = (b.email ?? "").trim();
-    if (!email || !b.password) return reply.render("auth/login", { title: "登录", next, email, error: "请输入邮箱和密码" }, 422);
+    // a post made after the session ended, carried through the sign-in (plugins/auth.ts)
+    const carry = carriedByLogin(b);
+    if (!email || !b.password) return reply.render("auth/login", { title: "登录", next, email, error: "请输入邮箱和密码", carry }, 422);
     const r = await login(app.db, email, b.password, app.clock(), app.config.sessionTtlMs, req.headers["user-agent"]);
     if (!r.ok) {
       req.log.info({ email }, "login refused");
-      return reply.render("auth/login", { title: "登录", next, email, error: r.message }, 401);
+      return reply.render("auth/login", { title: "登录", next, email, error: r.message, carry }, 401);
     }
     reply.setCookie(SESSION_COOKIE, r.token, sessionCookieOptions(app));
+    // the carried post is sent again only when its author confirms it, with the new session's token
+    if (carry) return reply.render("auth/replay", { title: "继续提交", carry, user: r.user, csrf: csrfTokenFor(app.config.sessionSecret, r.sid) });
     return reply.redirect(next, 303);
   });
 

@@ -15,7 +15,7 @@ const ABSOLUTE_MAX_MS = 7 * 24 * 3600_000;
 
 export type SessionUser = Actor & { name: string; unitName: string };
 
-export type LoginResult = { ok: true; token: string; user: SessionUser } | { ok: false; message: string };
+export type LoginResult = { ok: true; token: string; sid: string; user: SessionUser } | { ok: false; message: string };
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -59,7 +59,7 @@ export async function login(db: Db, email: string, password: string, now: Date, 
     .run();
   db.delete(sessions).where(lt(sessions.expiresAt, now.toISOString())).run();
   const user = sessionUser(db, row.id)!;
-  return { ok: true, token, user };
+  return { ok: true, token, sid: hashToken(token), user };
 }
 
 /** Every request reads its session: one statement by hand, prepared once per database, rows as arrays. */

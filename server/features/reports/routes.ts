@@ -55,6 +55,9 @@ function patchOf(b: Body, opts: { bulk: boolean }): ItemPatch {
   return p;
 }
 
+/** what an htmx op on the review says it did (app.js announces it, and focuses it when nothing else holds focus) */
+const OP_DONE: Record<string, string> = { merge: "已与下一条合并", split: "已拆分为两条", up: "已上移", down: "已下移", delete: "已删除", add: "已添加问题", bulk: "已应用到勾选的问题", title: "标题已保存" };
+
 export async function reportRoutes(app: FastifyInstance) {
   app.addHook("preHandler", requireUser);
   const ctx = (req: FastifyRequest) => {
@@ -186,7 +189,7 @@ export async function reportRoutes(app: FastifyInstance) {
     try {
       svc.updateDraft(ctx(req), id, o);
       if (!isHtmx(req)) return reply.redirect(`/reports/drafts/${id}${"key" in o && op !== "delete" ? `#item-${key}` : ""}`, 303);
-      return renderReview(req, reply, id, { changed: op === "add" ? "new" : key });
+      return renderReview(req, reply, id, { changed: op === "add" ? "new" : key, flash: OP_DONE[op] });
     } catch (e) {
       if (!(e instanceof DomainError) || e.status === 403 || e.status === 404) throw e;
       return renderReview(req, reply, id, { error: e.message, errorKey: key, bulkValues: op === "bulk" ? b : undefined, addValues: op === "add" ? b : undefined }, e.status);

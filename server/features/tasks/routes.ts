@@ -124,7 +124,7 @@ export async function taskRoutes(app: FastifyInstance) {
   // ── the task page and its verbs ──
   function renderTask(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
     const d = svc.getTask(app.db, req.user!, id);
-    const data = { d, yellowDays: yellowDays(), accept: ACCEPT, allowedTypes: ALLOWED_TYPES_TEXT, maxMb: Math.round(app.config.uploadMaxBytes / 1024 / 1024), form: {}, errors: {}, ...extra };
+    const data = { title: d.task.title.length > 40 ? d.task.title.slice(0, 40) + "…" : d.task.title, d, yellowDays: yellowDays(), accept: ACCEPT, allowedTypes: ALLOWED_TYPES_TEXT, maxMb: Math.round(app.config.uploadMaxBytes / 1024 / 1024), form: {}, errors: {}, ...extra };
     return reply.render(isHtmx(req) ? "tasks/_panel" : "tasks/show", data, status);
   }
 
