@@ -3,7 +3,7 @@
 // sent again, with the new session's CSRF token, when its author confirms it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeApp, login, get, csrfOf, multipart, type TestApp, type Session } from "../../helpers/app.ts";
+import { makeApp, login, get, csrfOf, multipart, PNG_1PX, type TestApp, type Session } from "../../helpers/app.ts";
 
 const HTML = { accept: "text/html,application/xhtml+xml" };
 
@@ -77,7 +77,7 @@ test("a form posted after the session ended keeps its text through the sign-in a
   const leader = await login(ta.app, "leadera@t.cn");
   const id = await newTask(ta, leader);
   const owner = await login(ta.app, "owner@t.cn");
-  const mp0 = multipart({ _csrf: owner.csrf, version: "1", text: "已开展自查" }, []);
+  const mp0 = multipart({ _csrf: owner.csrf, version: "1", text: "已开展自查" }, [{ name: "files", filename: "自查记录.png", data: PNG_1PX, type: "image/png" }]);
   await ta.app.inject({ method: "POST", url: `/tasks/${id}/progress`, headers: { cookie: owner.cookie, ...mp0.headers }, payload: mp0.payload });
   await ta.app.inject({ method: "POST", url: `/tasks/${id}/request-signoff`, headers: { cookie: owner.cookie }, payload: { _csrf: owner.csrf, version: "2" } });
   const page = await get(ta.app, leader, `/tasks/${id}`, HTML);
