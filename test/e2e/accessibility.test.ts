@@ -13,6 +13,7 @@ import { makeApp, PASSWORD } from "../helpers/app.ts";
 import { playTaskLife } from "./task-life-steps.ts";
 import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import * as tasks from "../../server/features/tasks/service.ts";
+import { storeEvidence } from "../../server/features/tasks/evidence.ts";
 import { createDraft } from "../../server/features/reports/service.ts";
 import { addDays, dayIn } from "../../server/lib/dates.ts";
 import { actorsOf, insertReport } from "../features/ledger/story.ts";
@@ -58,7 +59,8 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
   const sendBack = tasks.createTask(ago(a.leader, 5), { title: "谈心谈话覆盖面不全", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
   const expiring = tasks.createTask(ago(a.leader, 5), { title: "组织生活会批评与自我批评不够深入", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
   for (const id of [review, sendBack, expiring]) {
-    tasks.postProgress(ago(a.owner, 2), id, v(id), "已开展自查并整改", []);
+    const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "自查记录.txt", data: Buffer.from("支部自查记录", "utf8") }], ta.config.uploadMaxBytes);
+    tasks.postProgress(ago(a.owner, 2), id, v(id), "已开展自查并整改", ev.stored);
     tasks.requestSignOff(ago(a.owner, 1), id, v(id), "申请销号");
   }
   tasks.requestExtension(ago(a.owner, 1), green, v(green), addDays(today, 60), "需等待上级党委统一安排");
@@ -128,7 +130,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     assert.equal(await leader.evaluate(() => document.activeElement?.textContent), "同意销号");
     await leader.keyboard.press("Enter");
     await leader.waitForSelector(".task-meta .state-done");
-    await leader.waitForFunction(() => document.activeElement !== document.body);
+    await leader.waitForFunction(() => document.activeElement !== document.body && !!document.getElementById("live")?.textContent); // the live region is filled a moment after the swap
     const landed = await leader.evaluate(() => ({ text: document.activeElement?.textContent?.trim(), inPanel: !!document.activeElement?.closest("article.task-panel"), live: document.getElementById("live")?.textContent }));
     assert.deepEqual(landed, { text: "已销号", inPanel: true, live: "已销号" }, "focus lands on the message, which the live region announces");
     await leader.screenshot({ path: join(ARTIFACTS, "a11y-signed-off-focus.png") });
@@ -138,7 +140,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await leader.fill("input[name=reason]", "请补充谈心谈话记录");
     await leader.press("input[name=reason]", "Enter");
     await leader.waitForSelector(".task-meta .state-doing");
-    await leader.waitForFunction(() => document.activeElement !== document.body);
+    await leader.waitForFunction(() => document.activeElement !== document.body && !!document.getElementById("live")?.textContent); // the live region is filled a moment after the swap
     assert.equal(await leader.evaluate(() => document.activeElement?.textContent?.trim()), "已退回责任人");
     assert.equal(await leader.locator(".flash").count(), 1, "the message once");
 
@@ -185,7 +187,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await items.nth(n - 1).locator("button:has-text('删除')").focus();
     await leader.keyboard.press("Enter");
     await leader.waitForFunction((k) => document.querySelectorAll("li.draft-item").length === k, n - 1);
-    await leader.waitForFunction(() => document.activeElement !== document.body);
+    await leader.waitForFunction(() => document.activeElement !== document.body && !!document.getElementById("live")?.textContent); // the live region is filled a moment after the swap
     assert.equal(await leader.evaluate(() => document.activeElement?.textContent?.trim()), "已删除");
 
     // an error answering htmx (the draft handed to someone else meanwhile) shows in the layout's message area, announced; the review stays
