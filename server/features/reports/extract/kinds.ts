@@ -87,6 +87,8 @@ export function labelKind(label: string, year?: number): Kind | null {
   if (/责任|时限|期限|时间|目标|标准|牵头|配合|领导|单位|来源|类别|序号|完成|进展|成效|整改结果/.test(t)) return "O";
   if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进|(工作|努力)(思路|设想|方向|重点)$/.test(t)) return "M";
   if (/原因|根源/.test(t)) return "C";
+  // "自查发现：" "巡察发现：" "经查："
+  if (/(?:自查|检查|巡察|督导|督查|排查|调研|审计|对照)发现$|^经查$/.test(t)) return "P";
   if (P_WORDS.test(t) || /表现$|^现状$/.test(t)) return "P";
   return null;
 }
