@@ -98,10 +98,13 @@ export function matchMeasures(problems: Pick<Item, "category" | "text" | "start"
     }
   });
   // as many measures as problems, and every clear match pairs them in order (measure i answers
-  // problem i) for at least half of them: the rest follow the same order
+  // problem i) for at least half of them: the rest follow the same order. A plan that follows all
+  // the problems (下一步工作计划 / 第四季度工作计划: 一是…二是…) answers them in order by itself,
+  // unless its wording says otherwise.
   if (!interleaved && problems.length === measures.length) {
     const clear = byWording.filter((p) => p !== null);
-    if (clear.length * 2 >= measures.length && byWording.every((p, i) => p === null || p === i)) {
+    const plan = measures.every((m) => problems.every((p) => m.start >= p.end));
+    if ((plan || clear.length * 2 >= measures.length) && byWording.every((p, i) => p === null || p === i)) {
       measures.forEach((m, i) => {
         if (byWording[i] === null) out[i].push(m.text);
       });

@@ -156,6 +156,9 @@ export function getDraft(c: Ctx, id: number) {
     unitName,
     linked,
     duplicates: sameFileReports(c.db, d.sha256),
+    // the report's own measures, in the report's order, for a picker on each problem card: the key
+    // is the one their highlight carries in the 原文 (id "src-m1"), start/end offsets in fullText
+    reportMeasures: measures.map((m, i) => ({ key: `m${i + 1}`, category: m.category, text: m.text, start: m.start, end: m.end })),
     // problems first (numbered), then the report's own measures (marked, not numbered)
     runs: draft.highlightRuns(d.fullText, [...items, ...measures.map((m, i) => ({ key: `m${i + 1}`, start: m.start, end: m.end }))]),
   };

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { extractReport } from "../../../server/features/reports/extract/index.ts";
+import { extractReport } from "../../../server/features/reports/extract/index.ts";
 import { addItem, bulkAssign, DraftError, highlightRuns, initialItems, matchMeasures, mergeWithNext, moveItem, namedUnit, patchItem, removeItem, splitAt, type DraftItem, type UnitRef } from "../../../server/features/reports/draft.ts";
 
 const at = (text: string, part: string) => {
@@ -36,6 +37,21 @@ test("as many measures as problems, matched in order where clear, fill the rest 
   assert.equal(out[0], "严格落实支委会每月召开制度");
   assert.equal(out[2], "统一配发会议记录本");
   assert.equal(out[1], "", "the unclear one stays empty when the order is not the report's");
+});
+
+test("a plan after the problems (第四季度工作计划: 一是…二是…) answers them in order, though no words are shared", () => {
+  const src = "XX社区党支部第三季度工作总结\n\n二、存在的问题\n一是党员学习教育针对性不强。二是活动阵地建设滞后。\n\n第四季度工作计划\n一是围绕中心工作确定专题，每月研讨一次。二是年底前完成活动室改造。";
+  const ex = extractReport(src);
+  assert.equal(ex.problems.length, 2);
+  assert.equal(ex.measures.length, 2);
+  assert.deepEqual(matchMeasures(ex.problems, ex.measures), [ex.measures[0].text, ex.measures[1].text]);
+  const items = initialItems(ex, [], { unitId: 1, leaderId: null, deadline: "2026-12-31" });
+  assert.match(items[0].measures, /围绕中心工作确定专题/);
+  assert.match(items[1].measures, /完成活动室改造/);
+  // and the same under 下一步工作计划 when the report has more plan points than problems: only clear wording decides
+  const more = extractReport(src.replace("第四季度工作计划", "下一步工作计划") + "三是按时收缴党费。");
+  assert.equal(more.measures.length, 3);
+  assert.deepEqual(matchMeasures(more.problems, more.measures), ["", ""]);
 });
 
 const UNITS: UnitRef[] = [

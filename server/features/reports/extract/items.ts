@@ -1,4 +1,4 @@
-import { FAULT_PREDICATE, FURTHER_WORDS } from "./words.ts";
+import { FAULT_PREDICATE, FURTHER_WORDS, PART_SUBJECTS } from "./words.ts";
 // Splitting text that carries no numbering: paragraphs, semicolons, "存在A、B、C等问题".
 // Ranges are view ranges [a, b).
 
@@ -140,7 +140,7 @@ function skipIntro(v: string, r: Range): Range | null {
 }
 
 /** A 、-list of problems: "存在学习形式单一、研讨交流不深、学用结合不紧等问题". */
-export const DUN_LIST = /(?:存在|出现|有|检视出|查摆出|查找出|梳理出|主要是)(?:着|了)?[,:]?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)(?:等)?(?:(?:[一二三四五六七八九十\d]+个)?方面)?(?:的)?(?:问题|不足|现象|情况|短板)|(?:存在|出现|有|检视出|查摆出|查找出|梳理出|主要是)(?:着|了)?[,:]?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)等[一二三四五六七八九十\d]+个方面/g;
+export const DUN_LIST = /(?:存在|出现|有|检视出|查摆出|查找出|梳理出|主要是)(?:着|了)?[,:]?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)(?:等)?(?:(?:[一二三四五六七八九十\d]+个)?方面)?(?:的)?(?:问题|不足|现象|情况|短板)(?=[。,;:!?\n)]|$)|(?:存在|出现|有|检视出|查摆出|查找出|梳理出|主要是)(?:着|了)?[,:]?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)等[一二三四五六七八九十\d]+个方面/g;
 
 export function dunList(v: string, r: Range): Range[] {
   const out: Range[] = [];
@@ -173,7 +173,7 @@ export function splitLoose(v: string, breaks: number[], a: number, b: number, ki
   const p = skipIntro(v, ps[0]);
   if (!p) return [];
   const semis = splitSemicolons(v, p, kind);
-  if (semis.length >= 2) return semis;
+  if (semis.length >= 2) return kind === "P" ? semis.flatMap((r) => splitPartSubjects(v, r)) : semis;
   if (kind === "P") {
     const dl = dunList(v, p);
     if (dl.length >= 2) return dl;
@@ -222,6 +222,30 @@ function sentenceSplits(v: string, at: number, end: number, kind: "P" | "C" | "M
 
 const ADDRESSED_MEASURE = /^(?:对[^。;:,]{1,24}:)?要/;
 const FURTHER_FAULT = new RegExp(`^(?:${FURTHER_WORDS.join("|")}),`);
+
+const PART_CLAUSE = new RegExp(`,(?=(?:${PART_SUBJECTS.join("|")})[^,。;]{2,30}?(?:不|未|无|缺|乱|空泛|随意|生硬|拖欠|偏[少低弱多软宽]|滞后|薄弱|单一|流于形式)[^,。;]{0,12}(?:[,。;]|$))`, "g");
+
+/**
+ * A fault whose comma is followed by another subject's fault of its own: "“三会一课”记录不完整，
+ * 部分党员学习笔记内容空泛" → two problems (only where the first clause finds fault too).
+ */
+export function splitPartSubjects(v: string, r: Range): Range[] {
+  const s = v.slice(r[0], r[1]);
+  const out: Range[] = [];
+  let a = 0;
+  PART_CLAUSE.lastIndex = 0;
+  for (let m = PART_CLAUSE.exec(s); m; m = PART_CLAUSE.exec(s)) {
+    const before = s.slice(a, m.index);
+    if (before.includes(",") || !FAULT_PREDICATE.test(before)) continue;
+    const t = trimRange(v, r[0] + a, r[0] + m.index);
+    if (t) out.push(t);
+    a = m.index + 1;
+  }
+  if (!out.length) return [r];
+  const t = trimRange(v, r[0] + a, r[1]);
+  if (t) out.push(t);
+  return out;
+}
 
 /** "A；B；C" → A, B, C when each part is a clause of its own. */
 export function splitSemicolons(v: string, r: Range, kind?: "P" | "C" | "M"): Range[] {

@@ -118,9 +118,10 @@ export function findLeads(v: string, year?: number): Lead[] {
     if (am && FAULT_ANNOUNCE.test(am[0])) continue;
     if (am) { out.push({ pos: s, contentStart: s + am[0].length, kind: "M", type: "sentence", lineStart }); continue; }
     // "村党支部主要存在A、B、C等问题": a sentence that names its problems in a 、-list
-    const dot = head.search(/[。;!?\n]/);
+    const sentence = v.slice(s, s + 400);
+    const dot = sentence.search(/[。;!?\n]/);
     DUN_LIST.lastIndex = 0;
-    if (DUN_LIST.test(dot < 0 ? head : head.slice(0, dot))) out.push({ pos: s, contentStart: s, kind: "P", type: "phrase", lineStart });
+    if (DUN_LIST.test(dot < 0 ? sentence : sentence.slice(0, dot))) out.push({ pos: s, contentStart: s, kind: "P", type: "phrase", lineStart });
   }
   // well-known labels glued to what precedes them (line breaks lost): "…的问题整改情况：…"
   const seen = new Set(out.map((l) => l.contentStart));
