@@ -1,4 +1,4 @@
-import { FAULT_PREDICATE, FURTHER_WORDS, PART_SUBJECTS } from "./words.ts";
+import { FAULT_PREDICATE, FURTHER_WORDS, PART_SUBJECTS, PLEDGE } from "./words.ts";
 // Splitting text that carries no numbering: paragraphs, semicolons, "存在A、B、C等问题".
 // Ranges are view ranges [a, b).
 
@@ -46,6 +46,8 @@ const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情�
  */
 export function isPledge(s: string): boolean {
   const t = s.trim();
+  // "王某某表示，局党组将坚决…、切实…": a speaker's pledge (表态)
+  if (PLEDGE.test(t) && !t.includes(";")) return true;
   if (/;|:$/.test(t) || t.replace(/[。.!]\s*$/, "").split("。").length > 2) return false;
   if (/以(?:此次|这次|本次|此)[^。;,]{0,24}为契机/.test(t)) return true;
   // "对于以上问题，支部将认真加以整改。": a promise about the problems above, naming no measure
