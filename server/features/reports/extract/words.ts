@@ -16,9 +16,9 @@ export const ADVICE_WORDS = ["措施", "建议", "要求", "部署", "计划", "
 
 /**
  * Verbs that open measures addressed to someone: "巡察组提出四点整改要求：", "会议对下半年工作作出
- * 部署：", "会议强调，…：", "督导组要求镇党委：".
+ * 部署：", "会议强调，…：", "督导组要求镇党委：", "对此，我们建议：".
  */
-export const ADVICE_VERBS = ["提出", "作出", "做出", "强调", "要求", "部署"] as const;
+export const ADVICE_VERBS = ["提出", "作出", "做出", "强调", "要求", "部署", "建议"] as const;
 
 /** Subjects that start a fault of their own after a comma: "…年龄偏大，部分村党员档案管理混乱". */
 export const PART_SUBJECTS = ["部分", "个别", "少数", "有的", "一些"] as const;
