@@ -3,7 +3,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { extractReport } from "../../../server/features/reports/extract/index.ts";
-import { extractReport } from "../../../server/features/reports/extract/index.ts";
 import { addItem, bulkAssign, DraftError, highlightRuns, initialItems, matchMeasures, mergeWithNext, moveItem, namedUnit, patchItem, removeItem, splitAt, type DraftItem, type UnitRef } from "../../../server/features/reports/draft.ts";
 
 const at = (text: string, part: string) => {
