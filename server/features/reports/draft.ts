@@ -3,6 +3,7 @@
 // the service loads the draft, applies one of these, and stores the result in one transaction.
 import type { Extracted, Item } from "./extract/index.ts";
 import { isIsoDay } from "../../lib/dates.ts";
+import { stripMarkers } from "./extract/read-file.ts";
 
 export type DeadlineKind = "immediate" | "dated" | "ongoing";
 export const DEADLINE_KINDS: readonly DeadlineKind[] = ["immediate", "dated", "ongoing"];
@@ -320,13 +321,16 @@ export function highlightRuns(text: string, ranges: { key: string; start: number
     .filter((r): r is { key: string; start: number; end: number; n: number } => r.start !== null && r.end !== null && r.end > r.start && r.start >= 0 && r.end <= text.length)
     .sort((a, b) => a.start - b.start);
   const out: { text: string; key: string | null; n: number | null }[] = [];
+  // (a report stored before the reader cleaned copy markers still has them: each run is cut at its
+  // own offsets first, so leaving them out of what is shown moves no highlight)
+  const shown = (a: number, b: number) => stripMarkers(text.slice(a, b));
   let at = 0;
   for (const m of marks) {
     if (m.start < at) continue; // overlapping ranges: the first one wins
-    if (m.start > at) out.push({ text: text.slice(at, m.start), key: null, n: null });
-    out.push({ text: text.slice(m.start, m.end), key: m.key, n: m.n });
+    if (m.start > at) out.push({ text: shown(at, m.start), key: null, n: null });
+    out.push({ text: shown(m.start, m.end), key: m.key, n: m.n });
     at = m.end;
   }
-  if (at < text.length) out.push({ text: text.slice(at), key: null, n: null });
+  if (at < text.length) out.push({ text: shown(at, text.length), key: null, n: null });
   return out;
 }
