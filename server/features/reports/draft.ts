@@ -3,6 +3,7 @@
 // the service loads the draft, applies one of these, and stores the result in one transaction.
 import type { Extracted, Item } from "./extract/index.ts";
 import { isIsoDay } from "../../lib/dates.ts";
+import { stripMarkers } from "./extract/read-file.ts";
 
 export type DeadlineKind = "immediate" | "dated" | "ongoing";
 export const DEADLINE_KINDS: readonly DeadlineKind[] = ["immediate", "dated", "ongoing"];
@@ -100,10 +101,13 @@ export function matchMeasures(problems: Pick<Item, "category" | "text" | "start"
     }
   });
   // as many measures as problems, and every clear match pairs them in order (measure i answers
-  // problem i) for at least half of them: the rest follow the same order
+  // problem i) for at least half of them: the rest follow the same order. A plan that follows all
+  // the problems (下一步工作计划 / 第四季度工作计划: 一是…二是…) answers them in order by itself,
+  // unless its wording says otherwise.
   if (!interleaved && problems.length === measures.length) {
     const clear = byWording.filter((p) => p !== null);
-    if (clear.length * 2 >= measures.length && byWording.every((p, i) => p === null || p === i)) {
+    const plan = measures.every((m) => problems.every((p) => m.start >= p.end));
+    if ((plan || clear.length * 2 >= measures.length) && byWording.every((p, i) => p === null || p === i)) {
       measures.forEach((m, i) => {
         if (byWording[i] === null) out[i].push(m.text);
       });
@@ -345,13 +349,16 @@ export function highlightRuns(text: string, ranges: { key: string; start: number
     .filter((r): r is { key: string; start: number; end: number; n: number } => r.start !== null && r.end !== null && r.end > r.start && r.start >= 0 && r.end <= text.length)
     .sort((a, b) => a.start - b.start);
   const out: { text: string; key: string | null; n: number | null }[] = [];
+  // (a report stored before the reader cleaned copy markers still has them: each run is cut at its
+  // own offsets first, so leaving them out of what is shown moves no highlight)
+  const shown = (a: number, b: number) => stripMarkers(text.slice(a, b));
   let at = 0;
   for (const m of marks) {
     if (m.start < at) continue; // overlapping ranges: the first one wins
-    if (m.start > at) out.push({ text: text.slice(at, m.start), key: null, n: null });
-    out.push({ text: text.slice(m.start, m.end), key: m.key, n: m.n });
+    if (m.start > at) out.push({ text: shown(at, m.start), key: null, n: null });
+    out.push({ text: shown(m.start, m.end), key: m.key, n: m.n });
     at = m.end;
   }
-  if (at < text.length) out.push({ text: text.slice(at), key: null, n: null });
+  if (at < text.length) out.push({ text: shown(at, text.length), key: null, n: null });
   return out;
 }

@@ -14,7 +14,7 @@ import { createTask, type Ctx, type TaskInput } from "../tasks/service.ts";
 import { getSetting } from "../admin/settings.ts";
 import { canSeeReport as canSeeReportDocuments } from "../ledger/service.ts";
 import { extractReport, type Item } from "./extract/index.ts";
-import { readReportFile, ReportFileError } from "./extract/read-file.ts";
+import { readReportFile, ReportFileError, stripMarkers } from "./extract/read-file.ts";
 import * as draft from "./draft.ts";
 import type { DraftItem } from "./draft.ts";
 
@@ -60,7 +60,7 @@ export async function createDraft(c: Ctx, reportsDir: string, up: Upload): Promi
   const unit = up.unitId ? c.db.select().from(units).where(eq(units.id, up.unitId)).get() : undefined;
   if (!unit) errors.unitId = "请选择报告所属单位";
   else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能为本单位及下级单位导入报告";
-  const pasted = (up.pasted ?? "").replace(/\r\n?/g, "\n");
+  const pasted = stripMarkers((up.pasted ?? "").replace(/\r\n?/g, "\n"));
   if (up.file && pasted.trim()) errors.file = "请只选择一种方式：上传文件或粘贴文字";
   else if (!up.file && !pasted.trim()) errors.file = "请选择报告文件，或把报告全文粘贴到文本框中";
   if (up.title.trim().length > 200) errors.title = "报告标题不超过 200 字";
@@ -159,6 +159,9 @@ export function getDraft(c: Ctx, id: number) {
     unitName,
     linked,
     duplicates: sameFileReports(c.db, d.sha256),
+    // the report's own measures, in the report's order, for a picker on each problem card: the key
+    // is the one their highlight carries in the 原文 (id "src-m1"), start/end offsets in fullText
+    reportMeasures: measures.map((m, i) => ({ key: `m${i + 1}`, category: m.category, text: m.text, start: m.start, end: m.end })),
     // problems first (numbered), then the report's own measures (marked, not numbered)
     runs: draft.highlightRuns(d.fullText, [...items, ...measures.map((m, i) => ({ key: `m${i + 1}`, start: m.start, end: m.end }))]),
   };

@@ -129,6 +129,27 @@ test("upload → review: the problems with matching measures, the named unit pro
   assert.match((await get(ta.app, s, `/reports/drafts/${pid}`)).body, /未识别到存在问题，请手工添加/);
 });
 
+test("a pasted meeting news item: its narrative problems and measures are found, copy markers are gone from 原文 and the offsets fit the text shown", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const s = await login(ta.app, "leader@t.cn");
+  const news = "##paidbegin##\n镇党委召开巡察反馈问题整改推进会\n\n会上通报，巡察组反馈指出镇党委存在以下问题。一是落实意识形态工作责任制不到位。主要表现在研判流于形式。二是村级财务监管不力。三是干部作风不实。##paidend##\n\n会议要求：要建立意识形态工作定期研判制度；要开展村级财务专项清理；要开展作风建设专项督查。\n";
+  const res = await upload(ta, s, { unitId: String(ta.ids.root), title: "", pasted: news });
+  assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+  const id = Number(/(\d+)$/.exec(res.headers.location as string)![1]);
+  const d = draftOf(ta, id);
+  assert.doesNotMatch(d.fullText, /#/, "the markers are cleaned before anything is stored");
+  assert.equal(d.title, "镇党委召开巡察反馈问题整改推进会");
+  const items = JSON.parse(d.itemsJson) as { text: string; start: number; end: number; measures: string }[];
+  assert.deepEqual(items.map((x) => x.text.slice(0, 8)), ["落实意识形态工作", "村级财务监管不力", "干部作风不实。"]);
+  for (const x of items) assert.equal(d.fullText.slice(x.start, x.end), x.text, "an item's offsets point at its text in 原文");
+  assert.deepEqual(items.map((x) => x.measures.slice(0, 6)), ["要建立意识形", "要开展村级财", "要开展作风建"]);
+  const page = await get(ta.app, s, `/reports/drafts/${id}`);
+  assert.equal((page.body.match(/class="problem-mark"/g) ?? []).length, 3);
+  assert.equal((page.body.match(/class="measure-mark"/g) ?? []).length, 3);
+  assert.doesNotMatch(page.body, /paidbegin|paidend/);
+});
+
 test("edits are saved at once, bad ones change nothing; someone else's draft is not theirs to see", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);

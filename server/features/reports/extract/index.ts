@@ -10,6 +10,7 @@ import { buildView, collapseBreaks, cutView, origEnd, origStart, type View } fro
 import { buildTree, HEADING_STYLES, INLINE_STYLES, type Doc, type Lead, type Node } from "./tree.ts";
 import { headingKind, labelKind, reportYear, type Kind } from "./kinds.ts";
 import { findTables } from "./table.ts";
+import { FAULT_PREDICATE } from "./words.ts";
 import { closingStart, dropTrailers, dunList, lowerBound, splitLoose, trimRange, type Range } from "./items.ts";
 
 export { collapseBreaks } from "./view.ts";
@@ -135,8 +136,23 @@ function findTitle(doc: Doc): Range | null {
   const line = v.slice(r[0], r[1]);
   if (line.length > 60 || /[。;]$/.test(line) || /[。]/.test(line)) return null;
   if (doc.root.children.some((c) => c.start === r[0])) return null;
+  // "…第三党支部" then "2025年度党建工作自查报告": a title on two lines
+  if (ORG_NAME.test(line) && !DOC_NAME.test(line)) {
+    let c = b + 1;
+    while (c < v.length && v[c] === " ") c++;
+    let d = v.indexOf("\n", c);
+    if (d < 0) d = v.length;
+    const second = trimRange(v, c, d);
+    const next = second ? v.slice(second[0], second[1]) : "";
+    if (second && next.length <= 50 && DOC_NAME.test(next) && !/[。;]/.test(next) && !doc.root.children.some((k) => k.start === second[0])) return [r[0], second[1]];
+  }
   return r;
 }
+
+/** The name of a party organisation or office, alone on a title's first line. */
+const ORG_NAME = /(?:支部|支部委员会|总支|党委|党组|委员会|工委|党工委|机关|局|办公室|街道|社区|村)$/;
+/** The name of a document: what a title's second line ends with. */
+const DOC_NAME = /(?:报告|总结|材料|方案|意见|清单|纪要|情况|计划|汇报)$/;
 
 /** The end of a node's title: the first line break, sentence end, colon, or child. */
 function titleEnd(doc: Doc, n: Node, cutAtArea = true): number {
@@ -221,7 +237,7 @@ const PROGRESS_LABEL = /进展|进度|完成情况/;
 /** A heading about what was done or what is: its items are neither problems nor measures. */
 const OTHER_TITLE = /情况|做法|成效|成绩|经验|亮点|特色|概况|背景|基本|主要工作|工作开展|开展|取得|目标|要求|原则|思路|组织|领导|保障|时间|步骤|安排|附件|说明/;
 /** An item's first sentence that finds fault: "…不到位", "…流于形式", "缺乏…". */
-const NEGATIVE = /不(?:够|足|到位|强|高|严|深|实|细|精|规范|及时|明显|完善|健全|平衡|充分|全|力|清|畅|均|紧|经常|主动|扎实|理想|突出|广|好|新|活|准|牢|完整|一致|落实|严格)|未(?:能|按|及时|建立|落实|开展|参加|达到)|偏少|偏低|偏弱|偏多|偏软|偏宽|较少|较弱|较低|较差|打折扣|走样|差距|缺乏|缺失|欠缺|缺少|薄弱|滞后|单一|流于形式|走过场|松懈|淡化|弱化|虚化|有待(?:提高|加强|提升|改进)|存在[^。;]{0,12}(?:问题|漏洞|隐患|现象|短板)/;
+const NEGATIVE = FAULT_PREDICATE;
 /** An item that opens with what to do: "加强…", "建立健全…", "严格落实…". */
 const IMPERATIVE = /^(?:进一步|持续|切实|全面|认真|不断|着力|继续)?(?:加强|强化|完善|健全|建立|严格|落实|推进|推动|开展|规范|提升|提高|深化|坚持|制定|修订|组织|实行|推行|加大|压实|抓好|做好|创新|优化|探索|引导|督促|聚焦|围绕|打造|实施|夯实|筑牢|用好|发挥|注重|狠抓|抓实|严肃|明确|畅通|拓展|丰富|争取|加快|确保|定期|补齐|调整|配齐|选派|召开|成立|设立|扩大|改进|改善|整合|整治|清理|排查|依托|利用|借助|采取|巩固|防止|杜绝|坚决|带头|从严|提醒|约谈|督导|检查|核查|复查|统一|编制|印发|完成|增强|配备|安排)/
 
@@ -528,7 +544,9 @@ class Walker {
         cur = l.kind;
         curLead = l;
         segStart = Math.max(segStart, l.contentStart);
-        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart) && !(l.type === "label" && l.kind === "O" && base === "M")) {
+        // ("会议要求：要…；要…。" opening its own paragraph, in a text without sections, reaches to the paragraph's end)
+        const runOn = base === "O" && l.type === "label" && l.contentStart - l.pos >= 5 && /^[ ]*[^\s]/.test(v.slice(l.contentStart, l.contentStart + 2));
+        if ((base === "O" || base === "M") && (l.type !== "label" || !l.lineStart || runOn) && !(l.type === "label" && l.kind === "O" && base === "M")) {
           let scopeEnd = this.paraEnd(l.pos);
           if (/:\s*$/.test(v.slice(Math.max(l.pos, scopeEnd - 3), scopeEnd))) scopeEnd = this.paraEnd(scopeEnd + 1);
           eph = { scopeEnd, listStyle: null };

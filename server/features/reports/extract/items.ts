@@ -1,3 +1,4 @@
+import { FAULT_PREDICATE, FURTHER_WORDS, PART_SUBJECTS, PLEDGE } from "./words.ts";
 // Splitting text that carries no numbering: paragraphs, semicolons, "存在A、B、C等问题".
 // Ranges are view ranges [a, b).
 
@@ -45,6 +46,8 @@ const TRAILER = /^(?:特此(?:报告|汇报|说明)|以上(?:报告|是|为|情�
  */
 export function isPledge(s: string): boolean {
   const t = s.trim();
+  // "王某某表示，局党组将坚决…、切实…": a speaker's pledge (表态)
+  if (PLEDGE.test(t) && !t.includes(";")) return true;
   if (/;|:$/.test(t) || t.replace(/[。.!]\s*$/, "").split("。").length > 2) return false;
   if (/以(?:此次|这次|本次|此)[^。;,]{0,24}为契机/.test(t)) return true;
   // "对于以上问题，支部将认真加以整改。": a promise about the problems above, naming no measure
@@ -139,17 +142,18 @@ function skipIntro(v: string, r: Range): Range | null {
 }
 
 /** A 、-list of problems: "存在学习形式单一、研讨交流不深、学用结合不紧等问题". */
-const DUN_LIST = /(?:存在|出现|有)(?:着)?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)(?:等)?(?:方面)?(?:的)?(?:问题|不足|现象|情况|短板)/g;
+export const DUN_LIST = /(?:存在|出现|有|检视出|查摆出|查找出|梳理出|主要是)(?:着|了)?[,:]?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)(?:等)?(?:(?:[一二三四五六七八九十\d]+个)?方面)?(?:的)?(?:问题|不足|现象|情况|短板)(?=[。,;:!?\n)]|$)|(?:存在|出现|有|检视出|查摆出|查找出|梳理出|主要是)(?:着|了)?[,:]?([^。;,:]{2,40}?(?:、[^。;,:、]{2,40}?)+)等[一二三四五六七八九十\d]+个方面/g;
 
 export function dunList(v: string, r: Range): Range[] {
   const out: Range[] = [];
   const s = v.slice(r[0], r[1]);
   DUN_LIST.lastIndex = 0;
   for (let m = DUN_LIST.exec(s); m; m = DUN_LIST.exec(s)) {
-    const listStart = r[0] + m.index + m[0].indexOf(m[1]);
+    const list = m[1] ?? m[2];
+    const listStart = r[0] + m.index + m[0].indexOf(list);
     let a = listStart;
     const parts: Range[] = [];
-    for (const part of m[1].split("、")) {
+    for (const part of list.split("、")) {
       const t = trimRange(v, a, a + part.length);
       if (t) parts.push(t);
       a += part.length + 1;
@@ -170,8 +174,8 @@ export function splitLoose(v: string, breaks: number[], a: number, b: number, ki
   if (ps.length >= 2) return ps.map((p) => skipIntro(v, p) ?? p);
   const p = skipIntro(v, ps[0]);
   if (!p) return [];
-  const semis = splitSemicolons(v, p);
-  if (semis.length >= 2) return semis;
+  const semis = splitSemicolons(v, p, kind);
+  if (semis.length >= 2) return kind === "P" ? semis.flatMap((r) => splitPartSubjects(v, r)) : semis;
   if (kind === "P") {
     const dl = dunList(v, p);
     if (dl.length >= 2) return dl;
@@ -207,12 +211,50 @@ function isIntroParagraph(s: string): boolean {
 /** "…突出表现在三个方面。" "主要有以下4个问题。": a sentence that only announces a list */
 const INTRO_END = /(?:表现|体现|反映|集中)(?:在|为)[^。;]{0,6}(?:以下|如下)?(?:几|[一二三四五六七八九十\d]+)个?方面[。]?$|(?:以下|如下|下列)[^。;]{0,4}(?:几|[一二三四五六七八九十\d]+)(?:个|条|项|点)[^。;]{0,6}[。]?$/;
 
+/**
+ * Whether a full stop inside a list of clauses also ends an item: measures addressed one after
+ * another ("…租金。对下属企业党组织：要…"), or a further fault ("…。同时，经费使用不规范。").
+ */
+function sentenceSplits(v: string, at: number, end: number, kind: "P" | "C" | "M"): boolean {
+  const next = v.slice(at, Math.min(end, at + 80)).replace(/^\s+/, "");
+  if (kind === "M") return ADDRESSED_MEASURE.test(next);
+  if (kind === "P") return FURTHER_FAULT.test(next) && FAULT_PREDICATE.test(next.split("。")[0]);
+  return false;
+}
+
+const ADDRESSED_MEASURE = /^(?:对[^。;:,]{1,24}:)?要/;
+const FURTHER_FAULT = new RegExp(`^(?:${FURTHER_WORDS.join("|")}),`);
+
+const PART_CLAUSE = new RegExp(`,(?=(?:${PART_SUBJECTS.join("|")})[^,。;]{2,30}?(?:不|未|无|缺|乱|空泛|随意|生硬|拖欠|偏[少低弱多软宽]|滞后|薄弱|单一|流于形式)[^,。;]{0,12}(?:[,。;]|$))`, "g");
+
+/**
+ * A fault whose comma is followed by another subject's fault of its own: "“三会一课”记录不完整，
+ * 部分党员学习笔记内容空泛" → two problems (only where the first clause finds fault too).
+ */
+export function splitPartSubjects(v: string, r: Range): Range[] {
+  const s = v.slice(r[0], r[1]);
+  const out: Range[] = [];
+  let a = 0;
+  PART_CLAUSE.lastIndex = 0;
+  for (let m = PART_CLAUSE.exec(s); m; m = PART_CLAUSE.exec(s)) {
+    const before = s.slice(a, m.index);
+    if (before.includes(",") || !FAULT_PREDICATE.test(before)) continue;
+    const t = trimRange(v, r[0] + a, r[0] + m.index);
+    if (t) out.push(t);
+    a = m.index + 1;
+  }
+  if (!out.length) return [r];
+  const t = trimRange(v, r[0] + a, r[1]);
+  if (t) out.push(t);
+  return out;
+}
+
 /** "A；B；C" → A, B, C when each part is a clause of its own. */
-export function splitSemicolons(v: string, r: Range): Range[] {
+export function splitSemicolons(v: string, r: Range, kind?: "P" | "C" | "M"): Range[] {
   const out: Range[] = [];
   let a = r[0];
   for (let i = r[0]; i <= r[1]; i++) {
-    if (i === r[1] || v[i] === ";") {
+    if (i === r[1] || v[i] === ";" || (v[i] === "。" && kind && sentenceSplits(v, i + 1, r[1], kind))) {
       const t = trimRange(v, a, i);
       if (t) out.push(t);
       a = i + 1;

@@ -84,9 +84,13 @@ export function labelKind(label: string, year?: number): Kind | null {
   if (PAST_HEADING.test(t) || pastYear(t, year)) return "O";
   // "整改情况：" "整改进展：" under a problem: what is (being) done about it
   if (/整改(措施|情况|举措|落实|方向|要求|进展|进度)|^(主要)?措施$/.test(t)) return "M";
+  // "对局属各单位：要…": an addressee of the measures that follow, no label of its own
+  if (/^对(?!照|标|表|于)[^:]{2,16}(?:单位|党组|党委|支部|部门|班子|组织)$/.test(t)) return null;
   if (/责任|时限|期限|时间|目标|标准|牵头|配合|领导|单位|来源|类别|序号|完成|进展|成效|整改结果/.test(t)) return "O";
   if (/措施|对策|下一步|下步|打算|计划|建议|要求|举措|整改方向|改进|(工作|努力)(思路|设想|方向|重点)$/.test(t)) return "M";
   if (/原因|根源/.test(t)) return "C";
+  // "自查发现：" "巡察发现：" "经查：" "巡视组反馈指出："
+  if (/(?:自查|检查|巡察|巡视|督导|督查|排查|调研|审计|对照)发现$|^经查$|(?:反馈|巡察|巡视|检查|督导|督查|审计)[^:]{0,4}指出$/.test(t)) return "P";
   if (P_WORDS.test(t) || /表现$|^现状$/.test(t)) return "P";
   return null;
 }

@@ -32,7 +32,24 @@ const BINARY_SIGNATURES: { bytes: number[]; name: string }[] = [
   { bytes: [0x7b, 0x5c, 0x72, 0x74, 0x66], name: "RTF 文件" },
 ];
 
+/** Markers left by the site a file was copied from: "##paidbegin##", "##paidend##", "###ad###". */
+const MARKER = /#{2,}[A-Za-z0-9_]*#{2,}/g;
+
+/**
+ * The text without copy markers (their line breaks stay, so the text reads as the parser always
+ * read it). The reader returns this text, so everything the report keeps (原文, the offsets of its
+ * problems and measures) is counted in the text as it is shown.
+ */
+export function stripMarkers(text: string): string {
+  return text.includes("##") ? text.replace(MARKER, "") : text;
+}
+
 export async function readReportFile(buf: Buffer, originalName?: string): Promise<ReportFile> {
+  const r = await readRaw(buf, originalName);
+  return { ...r, text: stripMarkers(r.text) };
+}
+
+async function readRaw(buf: Buffer, originalName?: string): Promise<ReportFile> {
   void originalName; // the type is decided by content, never by the name
   if (startsWith(buf, [0x50, 0x4b, 0x03, 0x04]) || startsWith(buf, [0x50, 0x4b, 0x05, 0x06])) return readDocx(buf);
   if (startsWith(buf, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return readDoc(buf);

@@ -7,6 +7,8 @@
 // order they first open, so one parser reads 一、/(一)/1. as well as 1./(1)/①.
 import { findMarkers, HEADING_STYLES, INLINE_STYLES, type Marker, type Style } from "./markers.ts";
 import { C_LEAD, headingKind, labelKind, M_LEAD, P_LEAD, type Kind } from "./kinds.ts";
+import { ADVICE_LEAD, FAULT_ANNOUNCE } from "./words.ts";
+import { DUN_LIST } from "./items.ts";
 
 export type Lead = {
   pos: number; // where the lead-in begins
@@ -111,6 +113,15 @@ export function findLeads(v: string, year?: number): Lead[] {
     if (cm) { out.push({ pos: s, contentStart: s, kind: "C", type: "sentence", lineStart }); continue; }
     const mm = M_LEAD.exec(head);
     if (mm) { out.push({ pos: s, contentStart: s, kind: "M", type: "sentence", lineStart }); continue; }
+    // (not "对照上级要求，仍存在一些问题：", which announces faults)
+    const am = ADVICE_LEAD.exec(head);
+    if (am && FAULT_ANNOUNCE.test(am[0])) continue;
+    if (am) { out.push({ pos: s, contentStart: s + am[0].length, kind: "M", type: "sentence", lineStart }); continue; }
+    // "村党支部主要存在A、B、C等问题": a sentence that names its problems in a 、-list
+    const sentence = v.slice(s, s + 400);
+    const dot = sentence.search(/[。;!?\n]/);
+    DUN_LIST.lastIndex = 0;
+    if (DUN_LIST.test(dot < 0 ? sentence : sentence.slice(0, dot))) out.push({ pos: s, contentStart: s, kind: "P", type: "phrase", lineStart });
   }
   // well-known labels glued to what precedes them (line breaks lost): "…的问题整改情况：…"
   const seen = new Set(out.map((l) => l.contentStart));
@@ -122,11 +133,13 @@ export function findLeads(v: string, year?: number): Lead[] {
     if (k) out.push({ pos: m.index, contentStart: end, kind: k, type: "label", lineStart: false });
   }
   // phrases opening a list of problems, anywhere in a sentence
-  const re = new RegExp(P_LEAD.source, "g");
-  for (let m = re.exec(v); m; m = re.exec(v)) {
-    const end = m.index + m[0].length;
-    out.push({ pos: m.index, contentStart: end, kind: "P", type: "phrase", lineStart: false });
-    if (m[0].length === 0) re.lastIndex++;
+  for (const source of [P_LEAD.source, FAULT_ANNOUNCE.source]) {
+    const re = new RegExp(source, "g");
+    for (let m = re.exec(v); m; m = re.exec(v)) {
+      const end = m.index + m[0].length;
+      if (!out.some((l) => l.kind === "P" && l.type === "phrase" && l.contentStart === end)) out.push({ pos: m.index, contentStart: end, kind: "P", type: "phrase", lineStart: false });
+      if (m[0].length === 0) re.lastIndex++;
+    }
   }
   out.sort((a, b) => a.pos - b.pos);
   return out;

@@ -8,6 +8,7 @@
 // the input, and the text the parser returns is always cut from the input itself.
 import { SIMPLIFIED, TRADITIONAL } from "./trad-table.ts";
 import { labelKind } from "./kinds.ts";
+import { SITE_NOISE } from "./words.ts";
 
 export type View = {
   /** the folded text */
@@ -59,6 +60,11 @@ const NOISE: RegExp[] = [
 
 function noiseRanges(s: string): [number, number][] {
   const out: [number, number][] = [];
+  // lines of the web page a text was copied from
+  const lines = /^[^\n]+$/gm;
+  for (let m = lines.exec(s); m; m = lines.exec(s)) {
+    if (m[0].length <= 120 && SITE_NOISE.some((re) => re.test(m![0]))) out.push([m.index, m.index + m[0].length]);
+  }
   for (const re of NOISE) {
     re.lastIndex = 0;
     for (let m = re.exec(s); m; m = re.exec(s)) {

@@ -46,3 +46,35 @@ test("the GB18030 fixture is really GB18030 (not valid UTF-8)", () => {
   const buf = readFileSync(OWN + "gb18030-cun-zhibu.txt");
   assert.throws(() => new TextDecoder("utf-8", { fatal: true }).decode(buf));
 });
+
+/** The scorer's F1 over a batch (score-extraction.mjs: hits in order, precision over all extracted). */
+async function batchF1(dir: string): Promise<{ problems: number; measures: number; files: number }> {
+  const t = { problems: { hits: 0, want: 0, got: 0 }, measures: { hits: 0, want: 0, got: 0 } };
+  const fixtures = loadFixtures(dir);
+  for (const f of fixtures) {
+    const { text } = await readReportFile(readFileSync(f.file), f.file);
+    const r = extractReport(text);
+    for (const kind of ["problems", "measures"] as const) {
+      const want = f.expected[kind];
+      if (!want) continue;
+      const got = kind === "measures" ? r.measures.map((m) => ({ text: m.text })) : r.problems;
+      t[kind].hits += want.length - missedKeys(want, got).length;
+      t[kind].want += want.length;
+      t[kind].got += got.length;
+    }
+  }
+  const f1 = ({ hits, want, got }: { hits: number; want: number; got: number }) => {
+    const p = got ? hits / got : want ? 0 : 1, r = want ? hits / want : 1;
+    return p + r ? (2 * p * r) / (p + r) : 0;
+  };
+  return { problems: f1(t.problems), measures: f1(t.measures), files: fixtures.length };
+}
+
+test("narrative texts (meeting news, minutes, commentary): issue 15's targets on the batch never tuned on, and on the tuning batch", async () => {
+  const unseen = await batchF1(fileURLToPath(new URL("../../../fixtures/narrative-unseen/", import.meta.url)));
+  assert.ok(unseen.files >= 15, "at least 15 unseen texts");
+  assert.ok(unseen.problems >= 0.97, `unseen problems F1 ${unseen.problems.toFixed(3)}`);
+  assert.ok(unseen.measures >= 0.85, `unseen measures F1 ${unseen.measures.toFixed(3)}`);
+  const tuning = await batchF1(fileURLToPath(new URL("../../../fixtures/narrative-tuning/", import.meta.url)));
+  assert.ok(tuning.problems >= 0.97 && tuning.measures >= 0.97, `tuning F1 ${tuning.problems.toFixed(3)} / ${tuning.measures.toFixed(3)}`);
+});

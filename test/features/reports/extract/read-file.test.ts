@@ -91,3 +91,11 @@ test("main.ts prints JSON, and a ReportFileError's message with exit 1", () => {
   assert.match(bad.stderr, /不支持的文件类型/);
   assert.equal(bad.stdout, "");
 });
+
+test("copy markers (##paidbegin## and the like) are cleaned by the reader, line breaks kept; other text untouched", async () => {
+  const raw = "XX党支部自查报告\n##paidbegin##\n一、存在问题\n1.党费收缴##paidend##不及时。\n价格##不是标记";
+  const r = await readReportFile(Buffer.from(raw), "r.txt");
+  assert.equal(r.text, "XX党支部自查报告\n\n一、存在问题\n1.党费收缴不及时。\n价格##不是标记");
+  const docx = await readReportFile(makeDocx(raw), "r.docx");
+  assert.doesNotMatch(docx.text, /paidbegin|paidend/);
+});

@@ -386,6 +386,46 @@ const CASES: Case[] = [
     problems: ["党员活动阵地不足", "志愿服务参与率低"],
     measures: ["改造活动室", "建立志愿服务积分"],
   },
+  // ── narrative shapes: meeting news, minutes, commentary (issue 15) ──
+  {
+    name: "narrative: 一是…。主要表现在…。二是… in one paragraph after 作了剖析; each 主要表现在 belongs to its item",
+    text: "第二党支部召开组织生活会\n会上，支部书记对支部班子存在的不足作了深入剖析。一是理论学习不够深入。主要表现在学用脱节。二是组织生活质量不高。主要表现在形式单一。三是联系群众不够经常。\n随后，党员逐一发言。",
+    problems: ["理论学习不够深入。主要表现在学用脱节", "组织生活质量不高", "联系群众不够经常"],
+    measures: [],
+  },
+  {
+    name: "narrative: 存在A、B、C等问题 in a meeting sentence; a 、-list of methods or agenda items is none",
+    text: "督导组到某村检查\n督导组通过个别谈话、查阅资料、实地察看等方式开展检查，听取了村党组织书记、包村干部的汇报。经排查，村党支部主要存在班子凝聚力不强、组织生活不规范、集体经济薄弱等问题。",
+    problems: ["班子凝聚力不强", "组织生活不规范", "集体经济薄弱"],
+  },
+  {
+    name: "narrative: 主要是A、B等八个方面 names only some: those named are taken",
+    text: "座谈会上，大家指出了支部存在的问题，主要是学习教育针对性不强、党员管理不够严格、制度执行打折扣等八个方面。",
+    problems: ["学习教育针对性不强", "党员管理不够严格", "制度执行打折扣"],
+  },
+  {
+    name: "narrative: 反馈指出…发现一些问题：A；B。 then unmarked 要…；要… after 提出意见建议：, the 表态 paragraph no measure",
+    text: "巡察组反馈巡察情况\n反馈指出，局党组做了大量工作，但巡察也发现一些问题：党组主体责任落实有差距，对下属单位监督偏软；工程项目管理不规范。\n巡察组就抓好整改提出意见建议：要压实整改责任；要健全工程项目管理制度。\n局党组书记表示，将坚决扛起整改责任、切实做到立行立改。",
+    problems: ["党组主体责任落实有差距", "工程项目管理不规范"],
+    measures: ["压实整改责任", "健全工程项目管理制度"],
+  },
+  {
+    name: "narrative: measures for two addressees (对X：要…；要…。对Y：要…), each 要 clause one measure",
+    text: "反馈指出，巡察发现存在以下问题。一是惠农资金监管不严。二是人才流失较多。\n巡察组提出整改意见建议。对局党组：要切实扛起整改主体责任；要开展惠农资金专项自查。对局属各单位：要制定人才激励办法。",
+    problems: ["惠农资金监管不严", "人才流失较多"],
+    measures: ["切实扛起整改主体责任", "开展惠农资金专项自查", "制定人才激励办法"],
+  },
+  {
+    name: "narrative: a comma before another subject's fault (部分/个别…) splits; 同时，… adds a fault",
+    text: "自查情况\n自查发现：三会一课记录不完整，部分党员学习笔记内容空泛；发展党员工作滞后。同时，党建经费使用不规范。",
+    problems: ["三会一课记录不完整", "部分党员学习笔记内容空泛", "发展党员工作滞后", "党建经费使用不规范"],
+  },
+  {
+    name: "narrative: 第四季度工作计划 with 一是…二是… after problems told after 存在的不足：",
+    text: "社区党委第三季度工作总结\n同时也要看到存在的不足：网格党建作用发挥不充分；积分兑现不及时。\n第四季度工作计划\n一是优化网格设置。二是完善积分兑换办法。",
+    problems: ["网格党建作用发挥不充分", "积分兑现不及时"],
+    measures: ["优化网格设置", "完善积分兑换办法"],
+  },
 ];
 
 for (const c of CASES) {
@@ -410,6 +450,23 @@ for (const c of CASES) {
     assert.equal(r.notice, undefined);
   });
 }
+
+test("a title on two lines (…第三党支部 / 2025年度党建工作自查报告): both lines are the title", () => {
+  const r = extractReport("中共某县自然资源局机关第三党支部\n2025年度党建工作自查报告\n\n一、存在的问题\n一是学习不深入。二是阵地建设滞后。");
+  assert.equal(r.title, "中共某县自然资源局机关第三党支部2025年度党建工作自查报告");
+  assert.equal(r.problems.length, 2);
+  // a first line that names no organisation keeps its own line
+  assert.equal(extractReport("关于整改情况的报告\n2025年度党建工作自查报告\n一、存在的问题\n1.学习不深入。").title, "关于整改情况的报告");
+});
+
+test("lines of the web page a text was copied from are no part of it: breadcrumbs, publishing notes, print links, 责任编辑", () => {
+  const text = "当前位置：首页 > 工作动态\n县教育局党组召开民主生活会\n发布日期：2025-09-18　来源：县教育局\n\n会上通报了巡察反馈问题：一是经费监管不严；二是师德师风建设存在薄弱环节。\n\n【打印本页】【关闭窗口】\n（责任编辑：张某）";
+  const r = extractReport(text);
+  assert.equal(r.title, "县教育局党组召开民主生活会");
+  assert.deepEqual(r.problems.map((p) => p.text), ["经费监管不严", "师德师风建设存在薄弱环节。"]);
+  assert.deepEqual(r.measures, []);
+  for (const p of r.problems) assert.equal(text.slice(p.start, p.end), p.text);
+});
 
 test("no problems found: the notice asks for manual entry", () => {
   const r = extractReport("XX党支部工作总结\n一、主要做法\n全年开展主题党日12次。\n二、工作成效\n党员队伍建设得到加强。");
