@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { requireUser } from "../../plugins/auth.ts";
 import { dayIn } from "../../lib/dates.ts";
 import { overview, tzOffsetMinutes } from "./service.ts";
+import { mailProblems } from "../reminders/send.ts";
 
 export async function homeRoutes(app: FastifyInstance) {
   const tz = app.config.timeZone;
@@ -17,6 +18,6 @@ export async function homeRoutes(app: FastifyInstance) {
     const raw = Number((req.query as Record<string, string>).unit);
     const unitId = Number.isInteger(raw) && raw > 0 ? raw : undefined;
     const view = overview(app.db, u, today, offsetFor.minutes, unitId);
-    return reply.render("dashboard/index", { title: "首页", view });
+    return reply.render("dashboard/index", { title: "首页", view, mailProblems: u.role === "admin" ? mailProblems(app.db) : null });
   });
 }

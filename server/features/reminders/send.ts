@@ -527,6 +527,11 @@ export function loadProblems(db: Db, limit = 200): ProblemRow[] {
     }));
 }
 
+/** 首页's list for the admin: the counts and the newest 50, labelled. */
+export function mailProblems(db: Db) {
+  return { counts: unacknowledged(db), rows: loadProblems(db, 50).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) })) };
+}
+
 /**
  * 知悉: an admin acknowledges failures (the rows given, or all unacknowledged ones); they leave
  * 首页's list, the weekly mail and `remind`'s exit status. Returns how many.
@@ -552,10 +557,11 @@ export function bounceOf(db: Db, userId: number, email: string): { error: string
 // ───────────────────────── the admin page 提醒记录 ─────────────────────────
 
 export const LOG_PAGE_SIZE = 50;
+export const LOG_STATUSES = ["sent", "failed", "bounced", "expired", "pending"] as const;
 const recipientUser = aliasedTable(users, "recipient");
 
 export function listLog(db: Db, f: { status?: string; page?: number }) {
-  const where = f.status === "sent" || f.status === "failed" || f.status === "pending" ? eq(reminderLog.status, f.status) : undefined;
+  const where = LOG_STATUSES.includes(f.status as never) ? eq(reminderLog.status, f.status as (typeof LOG_STATUSES)[number]) : undefined;
   const total = db.select({ n: sql<number>`count(*)` }).from(reminderLog).where(where).get()!.n;
   const counts = Object.fromEntries(
     db
