@@ -50,6 +50,8 @@ export type RunOptions = {
   /** only items that failed before (the retry pass between daily runs) */
   retryOnly?: boolean;
   settings?: Partial<PlanSettings>;
+  /** the wall clock of claims and retry times (real time; tests move it) */
+  wall?: () => Date;
 };
 
 export type RunResult = {
@@ -369,10 +371,10 @@ export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string
 
 // Claims are about real processes, so their times are the wall clock's, even when the run is
 // for another day (--date) or a test's fixed clock: `now` decides the day, not how old a claim is.
-const wall = () => new Date();
+const realTime = () => new Date();
 
 function settingsFor(o: RunOptions, staleMs: number): PlanSettings {
-  return { ...DEFAULT_PLAN_SETTINGS, staleClaimMinutes: staleMs / 60_000, timeZone: o.config.timeZone, now: wall().toISOString(), ...o.settings };
+  return { ...DEFAULT_PLAN_SETTINGS, staleClaimMinutes: staleMs / 60_000, timeZone: o.config.timeZone, now: (o.wall ?? realTime)().toISOString(), ...o.settings };
 }
 
 /** Restrict a planned mail to the items in `keys` (and their lines). */
@@ -454,6 +456,7 @@ export async function runReminders(o: RunOptions): Promise<RunReport> {
 }
 
 async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, today: string, staleMs: number, force: boolean): Promise<RunResult> {
+  const wall = o.wall ?? realTime;
   const at = wall();
   const claimItems = planned.items.map((i) => ({ ...i, recipientId: planned.recipient.id }));
   const keys = claim(o.db, claimItems, messageId, at, { staleClaimMs: staleMs, address: planned.recipient.email, force });
@@ -597,7 +600,7 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
   const claimedAt = row.claimedAt ?? claimTimeOf(row.messageId);
-  if (row.status === "pending" && claimedAt && wall().getTime() - Date.parse(claimedAt) < staleMs) {
+  if (row.status === "pending" && claimedAt && (o.wall ?? realTime)().getTime() - Date.parse(claimedAt) < staleMs) {
     throw new ConflictError("该提醒正在发送中，请稍后刷新查看结果");
   }
   const group = row.messageId
