@@ -55,7 +55,7 @@ export async function startSmtp(hooks: Faults = {}) {
           if (fault === "drop-after") return cut(session);
           cb(fault instanceof Error ? fault : undefined);
         };
-        if (hooks.delayMs) setTimeout(answer, hooks.delayMs);
+        if (hooks.delayMs) setTimeout(answer, hooks.delayMs).unref();
         else answer();
       });
     },
