@@ -32,8 +32,11 @@ export function summarize(r: RunReport, o: { dryRun: boolean; where: string; tim
   }
   if (!r.results.length) lines.push("  没有需要发送的提醒（已发送过的不会重复发送）");
   const parts = [`发送 ${n("sent")} 封`, `此前已发送 ${r.alreadySent} 项`];
-  const waiting = [...r.results.filter((x) => x.status === "failed").map((x) => ({ retryAt: x.retryAt! })), ...r.waiting];
-  parts.push(`等待重试 ${waiting.length}${waiting.length ? `（最早 ${at(earliest(waiting))}）` : ""}`);
+  // items, as the log counts them (a mail holds one or more)
+  const failed = r.results.filter((x) => x.status === "failed");
+  const waiting = [...failed.map((x) => ({ retryAt: x.retryAt! })), ...r.waiting];
+  const waitingItems = failed.reduce((k, x) => k + x.items, 0) + r.waiting.length;
+  parts.push(`等待重试 ${waitingItems} 项${waiting.length ? `（最早 ${at(earliest(waiting))}）` : ""}`);
   parts.push(`退信 ${n("bounced")} 封`, `放弃 ${r.expired} 项`);
   lines.push(`本次：${parts.join("，")}。`);
   const claimed = [...r.claimedElsewhere, ...r.results.filter((x) => x.status === "claimed").map((x) => ({ retryAt: x.retryAt! }))];

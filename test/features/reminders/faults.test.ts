@@ -58,7 +58,7 @@ test("refused connection: failed, not lost; retried after 15 minutes with the sa
   const out = printed(ta, r);
   assert.equal(out.exitCode, 2);
   assert.match(out.lines.join("\n"), /暂时失败  李干事 <owner@t\.cn>.*将于 2026年\d+月\d+日 \d\d:\d\d 重试/);
-  assert.match(out.lines.join("\n"), /本次：发送 0 封，此前已发送 0 项，等待重试 1（最早 .*），退信 0 封，放弃 0 项。/);
+  assert.match(out.lines.join("\n"), /本次：发送 0 封，此前已发送 0 项，等待重试 1 项（最早 .*），退信 0 封，放弃 0 项。/);
   assert.match(out.lines.join("\n"), /未处理的投递问题：发送失败 1 项，退信 0 项，已放弃 0 项/);
 
   const admin = await login(ta.app, "admin@t.cn");
@@ -71,7 +71,7 @@ test("refused connection: failed, not lost; retried after 15 minutes with the sa
   const early = await run(10);
   assert.deepEqual(early.results, []);
   assert.deepEqual(early.waiting.map((w) => w.retryAt), [row.retry_at]);
-  assert.match(printed(ta, early).lines.join("\n"), /没有需要发送的提醒[^]*等待重试 1/);
+  assert.match(printed(ta, early).lines.join("\n"), /没有需要发送的提醒[^]*等待重试 1 项/);
   assert.equal(logRows(ta)[0].attempts, 1);
 });
 
@@ -138,7 +138,7 @@ test("550 for one address: 退信 with the server's words, never retried, the ot
   assert.match(bounced.last_error!, /550 5\.1\.1 <owner@t\.cn>: Recipient address rejected: User unknown/);
   const out = printed(ta, r);
   assert.match(out.lines.join("\n"), /退信  李干事 <owner@t\.cn>.*User unknown（不再重试）/);
-  assert.match(out.lines.join("\n"), /本次：发送 1 封，此前已发送 0 项，等待重试 0，退信 1 封，放弃 0 项。/);
+  assert.match(out.lines.join("\n"), /本次：发送 1 封，此前已发送 0 项，等待重试 0 项，退信 1 封，放弃 0 项。/);
   assert.equal(out.exitCode, 2);
 
   // never retried, however long
