@@ -6,7 +6,7 @@
 // another process at the same moment, finds the items claimed and sends nothing twice. The
 // Message-ID comes from the items' keys, so every attempt of a mail carries the same one.
 import { Eta } from "eta";
-import { aliasedTable, and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { aliasedTable, and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import type { Db } from "../../../db/client.ts";
 import { perDb, tx } from "../../../db/client.ts";
@@ -504,16 +504,10 @@ export type ProblemRow = DeliveryProblem & { id: number; messageId: string | nul
 
 /** The unacknowledged failures, newest first (at most `limit`), for 首页 and the admins' weekly mail. */
 export function loadProblems(db: Db, limit = 200): ProblemRow[] {
-  return db
-    .select({ r: reminderLog, recipientName: recipientUser.name, email: recipientUser.email, taskTitle: tasks.title })
-    .from(reminderLog)
-    .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
-    .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
-    .where(unacked)
-    .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id))
+  return logWithNames(db, unacked)
     .limit(limit)
     .all()
-    .map(({ r, recipientName, email, taskTitle }) => ({
+    .map(({ r, recipientName, recipientEmail: email, taskTitle }) => ({
       id: r.id,
       messageId: r.messageId,
       recipientId: r.recipientId,
@@ -563,6 +557,17 @@ export const LOG_PAGE_SIZE = 50;
 export const LOG_STATUSES = ["sent", "failed", "bounced", "expired", "pending"] as const;
 const recipientUser = aliasedTable(users, "recipient");
 
+/** reminder_log rows with their recipient's name and address and their task's title, newest first */
+function logWithNames(db: Db, where: SQL | undefined) {
+  return db
+    .select({ r: reminderLog, recipientName: recipientUser.name, recipientEmail: recipientUser.email, taskTitle: tasks.title })
+    .from(reminderLog)
+    .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
+    .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
+    .where(where)
+    .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id));
+}
+
 export function listLog(db: Db, f: { status?: string; page?: number }) {
   const where = LOG_STATUSES.includes(f.status as never) ? eq(reminderLog.status, f.status as (typeof LOG_STATUSES)[number]) : undefined;
   const total = db.select({ n: sql<number>`count(*)` }).from(reminderLog).where(where).get()!.n;
@@ -576,13 +581,7 @@ export function listLog(db: Db, f: { status?: string; page?: number }) {
   ) as Record<string, number>;
   const pages = Math.max(1, Math.ceil(total / LOG_PAGE_SIZE));
   const page = Math.min(Math.max(1, f.page ?? 1), pages);
-  const rows = db
-    .select({ r: reminderLog, recipientName: recipientUser.name, recipientEmail: recipientUser.email, taskTitle: tasks.title })
-    .from(reminderLog)
-    .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
-    .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
-    .where(where)
-    .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id))
+  const rows = logWithNames(db, where)
     .limit(LOG_PAGE_SIZE)
     .offset((page - 1) * LOG_PAGE_SIZE)
     .all()
