@@ -7,7 +7,7 @@ import { openDb, migrateDb, type Db } from "../db/client.ts";
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { createUser, unitByCode, createUnit } from "./features/admin/service.ts";
 import { DomainError } from "./lib/errors.ts";
-import { cnDate, isIsoDay } from "./lib/dates.ts";
+import { isIsoDay } from "./lib/dates.ts";
 
 const USAGE = `用法：npm run cli -- <命令>
   migrate                              应用数据库迁移
