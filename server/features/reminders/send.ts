@@ -493,10 +493,34 @@ async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, t
 const PROBLEM = ["failed", "bounced", "expired"] as const;
 const unacked = and(inArray(reminderLog.status, [...PROBLEM]), isNull(reminderLog.acknowledgedAt));
 
+// 首页 reads these for every admin view: prepared once, the LIMIT written into the text (a bound
+// LIMIT has SQLite plan the statement again on every run; test/lib/statements.test.ts)
+const UNACKED_SQL = "l.status IN ('failed', 'bounced', 'expired') AND l.acknowledged_at IS NULL";
+const problemReads = perDb((db) => {
+  const c = db.$client;
+  const lists = new Map<number, { all(): unknown[] }>();
+  return {
+    counts: c.prepare(`SELECT l.status AS status, count(*) AS n FROM reminder_log l WHERE ${UNACKED_SQL} GROUP BY l.status`),
+    list: (limit: number) => {
+      let q = lists.get(limit);
+      if (!q)
+        lists.set(
+          limit,
+          (q = c.prepare(
+            `SELECT l.id, l.message_id AS messageId, l.recipient_id AS recipientId, l.status, u.name AS recipientName, coalesce(l.sent_to, u.email) AS address, l.kind, l.task_id AS taskId, t.title AS taskTitle, l.day, l.attempts, l.last_error AS error, l.retry_at AS retryAt
+             FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
+             WHERE ${UNACKED_SQL} ORDER BY l.created_at DESC, l.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
+          )),
+        );
+      return q;
+    },
+  };
+});
+
 /** Failed, 退信 and given-up items no admin has acknowledged. */
 export function unacknowledged(db: Db): RunReport["unacknowledged"] {
   const n = { failed: 0, bounced: 0, expired: 0 };
-  for (const r of db.select({ status: reminderLog.status, n: sql<number>`count(*)` }).from(reminderLog).where(unacked).groupBy(reminderLog.status).all()) n[r.status as keyof typeof n] = r.n;
+  for (const r of problemReads(db).counts.all() as { status: keyof typeof n; n: number }[]) n[r.status] = r.n;
   return n;
 }
 
@@ -504,24 +528,7 @@ export type ProblemRow = DeliveryProblem & { id: number; messageId: string | nul
 
 /** The unacknowledged failures, newest first (at most `limit`), for 首页 and the admins' weekly mail. */
 export function loadProblems(db: Db, limit = 200): ProblemRow[] {
-  return logWithNames(db, unacked)
-    .limit(limit)
-    .all()
-    .map(({ r, recipientName, recipientEmail: email, taskTitle }) => ({
-      id: r.id,
-      messageId: r.messageId,
-      recipientId: r.recipientId,
-      status: r.status as DeliveryProblem["status"],
-      recipientName,
-      address: r.sentTo ?? email,
-      kind: r.kind,
-      taskId: r.taskId,
-      taskTitle,
-      day: r.day,
-      attempts: r.attempts,
-      error: r.lastError,
-      retryAt: r.retryAt,
-    }));
+  return problemReads(db).list(limit).all() as ProblemRow[];
 }
 
 /** 首页's list for the admin: the counts and the newest 50, labelled. */
