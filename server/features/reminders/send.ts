@@ -187,7 +187,7 @@ function hostOf(baseUrl: string): string {
 
 /** The domain of MAIL_FROM's address, else BASE_URL's host. */
 export function mailDomain(config: { mailFrom: string; baseUrl: string }): string {
-  const m = /@([A-Za-z0-9.-]+\.?[A-Za-z0-9-]*)>?\s*$/.exec(config.mailFrom.trim());
+  const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(config.mailFrom.trim());
   return m ? m[1].toLowerCase() : hostOf(config.baseUrl);
 }
 
