@@ -256,12 +256,23 @@ export const reminderLog = sqliteTable(
     day: text("day").notNull(),
     /** `${taskId ?? "-"}:${recipientId}:${kind}:${day}`: unique, so a send is claimed once */
     dedupeKey: text("dedupe_key").notNull(),
-    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull().default("pending"),
+    /** failed: temporary (4xx, network), retried at retry_at; bounced: 退信 (5xx), never retried; expired: given up, no longer relevant */
+    status: text("status", { enum: ["pending", "sent", "failed", "bounced", "expired"] }).notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
+    /** derived from the mail's dedupe keys when first claimed, the same on every attempt */
     messageId: text("message_id"),
     createdAt: text("created_at").notNull().default(now),
     sentAt: text("sent_at"),
+    /** when the current attempt was claimed: a pending claim older than the longest send was lost */
+    claimedAt: text("claimed_at"),
+    /** a temporary failure's next attempt */
+    retryAt: text("retry_at"),
+    /** the address the last attempt went to (a 退信 flags the person while it is still theirs) */
+    sentTo: text("sent_to"),
+    /** an admin saw this failure (提醒邮件投递问题 on 首页) */
+    acknowledgedAt: text("acknowledged_at"),
+    acknowledgedBy: integer("acknowledged_by").references(() => users.id),
   },
   (t) => [
     uniqueIndex("reminder_once_uq").on(t.dedupeKey),

@@ -52,6 +52,11 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, { message: "应以 smtp:// 或 smtps:// 开头" })
     .optional(),
   MAIL_FROM: z.string().default("整改台账 <rectify@localhost>"),
+  // seconds (RFC 5321 4.5.3.2: 5 minutes for the greeting and commands, 10 for the reply to the end of DATA)
+  SMTP_CONNECT_TIMEOUT: z.coerce.number({ message: "应为秒数" }).positive({ message: "应为正的秒数" }).max(3600).default(120),
+  SMTP_TIMEOUT: z.coerce.number({ message: "应为秒数" }).positive({ message: "应为正的秒数" }).max(3600).default(300),
+  SMTP_DATA_TIMEOUT: z.coerce.number({ message: "应为秒数" }).positive({ message: "应为正的秒数" }).max(3600).default(600),
+  REMIND_PARALLEL: z.coerce.number({ message: "应为 1–16 的整数" }).int({ message: "应为 1–16 的整数" }).min(1, { message: "应为 1–16 的整数" }).max(16, { message: "应为 1–16 的整数" }).default(4),
   REMIND_CRON: cronOrOff("30 8 * * *", "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）；不在服务器内定时发送时设为 off"),
   MAINTENANCE_CRON: cronOrOff("0 3 * * *", "不是有效的 cron 表达式，如 0 3 * * *（每天 3:00）；不在服务器内定时维护时设为 off"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -75,6 +80,10 @@ export type Config = Readonly<{
   timeZone: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** milliseconds: connecting, the greeting and each command, the reply to the end of DATA */
+  smtpTimeouts: Readonly<{ connectMs: number; commandMs: number; dataMs: number }>;
+  /** mails sent at once by a reminder run */
+  remindParallel: number;
   remindCron: string;
   /** when the server runs its nightly upkeep (server/lib/maintenance.ts), or "off" */
   maintenanceCron: string;
@@ -115,6 +124,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timeZone: e.TZ,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    smtpTimeouts: Object.freeze({ connectMs: Math.round(e.SMTP_CONNECT_TIMEOUT * 1000), commandMs: Math.round(e.SMTP_TIMEOUT * 1000), dataMs: Math.round(e.SMTP_DATA_TIMEOUT * 1000) }),
+    remindParallel: e.REMIND_PARALLEL,
     remindCron: e.REMIND_CRON,
     maintenanceCron: e.MAINTENANCE_CRON,
     logLevel: e.LOG_LEVEL,

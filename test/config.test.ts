@@ -14,6 +14,10 @@ test("defaults work out of the box, and a session secret is generated and kept",
   assert.equal(c.timeZone, "Asia/Shanghai");
   assert.equal(c.smtpUrl, undefined);
   assert.equal(c.seedDemo, true);
+  // RFC 5321 4.5.3.2: 5 minutes for the greeting, 10 for the reply to the end of DATA
+  assert.deepEqual(c.smtpTimeouts, { connectMs: 120_000, commandMs: 300_000, dataMs: 600_000 });
+  assert.equal(c.remindParallel, 4);
+  assert.deepEqual(loadConfig({ DATABASE_FILE: join(dir, "r.db"), SMTP_DATA_TIMEOUT: "1.5", REMIND_PARALLEL: "2" }).smtpTimeouts.dataMs, 1500);
   assert.ok(c.sessionSecret.length >= 32);
   assert.equal(readFileSync(join(dir, "session-secret"), "utf8").trim(), c.sessionSecret);
   assert.equal(statSync(join(dir, "session-secret")).mode & 0o077, 0, "readable by the owner only");
@@ -28,6 +32,10 @@ test("a bad value stops the start with a clear Chinese message naming the variab
   bad({ BASE_URL: "not a url" }, /BASE_URL.*完整网址/);
   bad({ TZ: "Mars/Olympus" }, /TZ.*时区/);
   bad({ SMTP_URL: "http://x" }, /SMTP_URL.*smtp/);
+  bad({ SMTP_DATA_TIMEOUT: "0" }, /SMTP_DATA_TIMEOUT.*秒/);
+  bad({ SMTP_TIMEOUT: "ten" }, /SMTP_TIMEOUT.*秒/);
+  bad({ REMIND_PARALLEL: "0" }, /REMIND_PARALLEL.*1–16/);
+  bad({ REMIND_PARALLEL: "2.5" }, /REMIND_PARALLEL.*1–16/);
   bad({ SEED_DEMO: "maybe" }, /SEED_DEMO/);
   bad({ SESSION_SECRET: "short" }, /SESSION_SECRET.*32/);
   const https = loadConfig({ SESSION_SECRET: "s".repeat(32), BASE_URL: "https://rectify.example.org/" });

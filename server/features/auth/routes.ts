@@ -1,5 +1,6 @@
 // /login, /logout, /profile (password and reminder preferences).
 import type { FastifyInstance } from "fastify";
+import { bounceOf } from "../reminders/send.ts";
 import { eq } from "drizzle-orm";
 import { login, logout, endSessionsOf } from "./service.ts";
 import { SESSION_COOKIE, sessionCookieOptions, requireUser, safeNext, carriedByLogin, csrfTokenFor } from "../../plugins/auth.ts";
@@ -41,7 +42,7 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.get("/profile", { preHandler: requireUser }, (req, reply) => {
     const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
-    return reply.render("auth/profile", { title: "个人设置", me: u, errors: {} });
+    return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors: {} });
   });
 
   app.post("/profile/password", { preHandler: requireUser }, async (req, reply) => {
@@ -52,7 +53,7 @@ export async function authRoutes(app: FastifyInstance) {
     const problem = passwordProblem(b.password ?? "");
     if (problem) errors.password = problem;
     else if (b.password !== b.confirm) errors.confirm = "两次输入的新密码不一致";
-    if (Object.keys(errors).length) return reply.render("auth/profile", { title: "个人设置", me: u, errors, error: "密码未修改：" + Object.values(errors)[0] }, 422);
+    if (Object.keys(errors).length) return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors, error: "密码未修改：" + Object.values(errors)[0] }, 422);
     app.db.update(users).set({ passwordHash: await hashPassword(b.password!) }).where(eq(users.id, u.id)).run();
     endSessionsOf(app.db, u.id, req.sid ?? undefined);
     setFlash(reply, "密码已修改，其他设备上的登录已退出");
@@ -64,7 +65,7 @@ export async function authRoutes(app: FastifyInstance) {
     const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
     const days = [...new Set(String(b.remindDays ?? "").split(/[,，、\s]+/).filter(Boolean).map(Number))];
     if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 60)) {
-      return reply.render("auth/profile", { title: "个人设置", me: u, errors: { remindDays: "请填写 0–60 之间的整数天数，用逗号分隔，如 7,3,1" }, error: "提醒设置未保存" }, 422);
+      return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors: { remindDays: "请填写 0–60 之间的整数天数，用逗号分隔，如 7,3,1" }, error: "提醒设置未保存" }, 422);
     }
     app.db
       .update(users)

@@ -5,6 +5,7 @@ import { requireUser } from "../../plugins/auth.ts";
 import { dayIn } from "../../lib/dates.ts";
 import { overview, tzOffsetMinutes } from "./service.ts";
 import { pendingProblems } from "../reports/service.ts";
+import { mailProblems } from "../reminders/send.ts";
 
 export async function homeRoutes(app: FastifyInstance) {
   const tz = app.config.timeZone;
@@ -20,6 +21,6 @@ export async function homeRoutes(app: FastifyInstance) {
     const view = overview(app.db, u, today, offsetFor.minutes, unitId);
     // problems confirmed without a 责任人: what is waiting for the leader
     const pending = pendingProblems({ db: app.db, actor: u }).filter((r) => !view.scope.id || r.unitPath.includes(`/${view.scope.id}/`));
-    return reply.render("dashboard/index", { title: "首页", view, pending });
+    return reply.render("dashboard/index", { title: "首页", view, pending, mailProblems: u.role === "admin" ? mailProblems(app.db) : null });
   });
 }

@@ -26,9 +26,42 @@ export type Mailer = {
   close(): void;
 };
 
-export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "outboxDir">): Mailer {
-  if (config.smtpUrl) return smtpMailer(config.smtpUrl, config.mailFrom);
+export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "outboxDir"> & Partial<Pick<Config, "smtpTimeouts">>): Mailer {
+  if (config.smtpUrl) return smtpMailer(config.smtpUrl, config.mailFrom, config.smtpTimeouts ?? DEFAULT_SMTP_TIMEOUTS);
   return outboxMailer(config.outboxDir, config.mailFrom);
+}
+
+/** RFC 5321 4.5.3.2: 5 minutes for the greeting and each command, 10 for the reply to the end of DATA */
+export const DEFAULT_SMTP_TIMEOUTS: Config["smtpTimeouts"] = { connectMs: 120_000, commandMs: 300_000, dataMs: 600_000 };
+
+/**
+ * How long one send can take before it has surely ended, one way or the other: connecting, the
+ * greeting, then at most five waits of the inactivity timer (EHLO, MAIL, RCPT, DATA, the end
+ * of DATA). A claim older than this was left by a run that died; it is taken again.
+ */
+export function longestSendMs(t: Config["smtpTimeouts"]): number {
+  return t.connectMs + t.commandMs + 5 * t.dataMs;
+}
+
+/** A failed send: permanent (退信, a 5xx to the recipient or the message) or temporary (4xx, network, anything else). */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** nodemailer's error → SendError with the server's words. */
+export function classify(err: unknown): SendError {
+  if (err instanceof SendError) return err;
+  const e = err as Error & { response?: string; responseCode?: number; code?: string; command?: string };
+  const reason = [e.code, e.response ?? e.message].filter(Boolean).join(" ") || "发送失败";
+  // a 5xx to RCPT TO or to the message is about this recipient or this mail: retrying cannot help.
+  // A 5xx elsewhere (AUTH, MAIL FROM) is about our settings: it fails every mail and is retried.
+  const permanent = typeof e.responseCode === "number" && e.responseCode >= 500 && e.responseCode < 600 && (e.command === "RCPT TO" || e.command === "DATA");
+  return new SendError(reason, permanent);
 }
 
 function message(from: string, m: OutgoingMail) {
@@ -58,16 +91,23 @@ function lazyTransport(options: TransportOptions) {
   };
 }
 
-function smtpMailer(url: string, from: string): Mailer {
-  // timeouts: a slow or silent server fails the send (and it is retried later); it never hangs a run
-  // nodemailer reads host, port, secure and the credentials from `url` and merges the rest
-  const options = { url, connectionTimeout: 20_000, greetingTimeout: 15_000, socketTimeout: 30_000, disableFileAccess: true, disableUrlAccess: true };
+function smtpMailer(url: string, from: string, t: Config["smtpTimeouts"]): Mailer {
+  // Timeouts in the spirit of RFC 5321 4.5.3.2, so a slow server that does accept the mail is
+  // not taken for a failure (and sent again). nodemailer has one inactivity timer for the whole
+  // conversation after the greeting, so it is the longest wait the RFC allows, the one for the
+  // reply to the end of DATA. nodemailer reads host, port, secure and credentials from `url`.
+  const options = { url, connectionTimeout: t.connectMs, greetingTimeout: t.commandMs, socketTimeout: t.dataMs, disableFileAccess: true, disableUrlAccess: true };
   const transport = lazyTransport(options as TransportOptions);
   return {
     kind: "smtp",
     async send(m) {
-      const info = await (await transport.get()).sendMail(message(from, m));
-      if (info.rejected?.length) throw new Error(`收件人被拒绝：${info.rejected.join(", ")} ${info.response ?? ""}`.trim());
+      let info;
+      try {
+        info = await (await transport.get()).sendMail(message(from, m));
+      } catch (err) {
+        throw classify(err);
+      }
+      if (info.rejected?.length) throw new SendError(`收件人被拒绝：${info.rejected.join(", ")} ${info.response ?? ""}`.trim(), true);
       return { where: info.response ?? "accepted" };
     },
     close: () => transport.close(),

@@ -18,6 +18,13 @@
 //                     weekly), and a nudge when a sign-off request or a 延期申请 has waited
 //                     `nudgeAfterDays` (then weekly while it still waits).
 //   weekly            Monday (caught up until Friday): each leader's unit and sub-units.
+//   delivery          Monday (caught up until Friday): to each admin, the reminder mail that
+//                     failed, bounced (退信) or was given up and no admin has acknowledged yet.
+//
+// A failed send is temporary (4xx, network): retried after retryDelayMs (15 min, 1 h, 4 h, then
+// daily) for as long as its item is still planned, i.e. still relevant: the task open and its
+// next stage not reached. A 退信 (5xx) is never retried. Items no longer planned are given up
+// by the run (`relevant` collects every item planned today, sent or not).
 // 长期坚持 tasks get no deadline mail. Deactivated users and users with reminders off get nothing.
 import { addDays, daysBetween, dayIn } from "../../lib/dates.ts";
 
@@ -58,11 +65,32 @@ export type PlanUser = {
 
 export type LogEntry = {
   dedupeKey: string;
-  status: "pending" | "sent" | "failed";
+  status: "pending" | "sent" | "failed" | "bounced" | "expired";
   attempts: number;
   /** when the current attempt was claimed (ISO); a pending claim older than staleClaimMinutes was lost */
   claimedAt?: string | null;
+  /** a failed item's next attempt (ISO); due at once when missing */
+  retryAt?: string | null;
 };
+
+/** Reminder mail that went wrong and no admin has acknowledged, for the admins' weekly mail. */
+export type DeliveryProblem = {
+  status: "failed" | "bounced" | "expired";
+  recipientName: string;
+  address: string;
+  kind: string;
+  taskId: number | null;
+  taskTitle: string | null;
+  day: string;
+  attempts: number;
+  error: string | null;
+  retryAt: string | null;
+};
+
+/** Waits between the attempts of a temporary failure: 15 min, 1 h, 4 h, then daily. */
+export function retryDelayMs(attempts: number): number {
+  return attempts <= 1 ? 15 * 60_000 : attempts === 2 ? 3600_000 : attempts === 3 ? 4 * 3600_000 : 24 * 3600_000;
+}
 
 export type PlanSettings = {
   timeZone: string;
@@ -70,7 +98,7 @@ export type PlanSettings = {
   now: string;
   nudgeAfterDays: number;
   repeatEveryDays: number;
-  maxAttempts: number;
+  /** a pending claim older than this was left by a run that died (the longest a send can take) */
   staleClaimMinutes: number;
   /** weekly digests are caught up until this many days after Monday (4 = Friday) */
   weeklyCatchUpDays: number;
@@ -79,13 +107,12 @@ export type PlanSettings = {
 export const DEFAULT_PLAN_SETTINGS: Omit<PlanSettings, "timeZone" | "now"> = {
   nudgeAfterDays: 3,
   repeatEveryDays: 7,
-  maxAttempts: 5,
   staleClaimMinutes: 15,
   weeklyCatchUpDays: 4,
 };
 
-export type ItemKind = "due" | "overdue" | "escalate" | "nudge-signoff" | "nudge-extension" | "weekly";
-export type MailKind = "owner" | "leader" | "weekly";
+export type ItemKind = "due" | "overdue" | "escalate" | "nudge-signoff" | "nudge-extension" | "weekly" | "delivery";
+export type MailKind = "owner" | "leader" | "weekly" | "delivery";
 
 export type PlannedItem = {
   taskId: number | null;
@@ -145,6 +172,8 @@ export type PlannedMail = {
   items: PlannedItem[];
   lines: TaskLine[];
   digest?: WeeklyDigest;
+  /** kind "delivery": the problems listed */
+  problems?: DeliveryProblem[];
 };
 
 export function dedupeKey(taskId: number | null, recipientId: number, kind: string, day: string): string {
@@ -154,6 +183,7 @@ export function dedupeKey(taskId: number | null, recipientId: number, kind: stri
 export function mailKindOf(itemKind: string): MailKind {
   if (itemKind.startsWith("due") || itemKind === "overdue") return "owner";
   if (itemKind === "weekly") return "weekly";
+  if (itemKind === "delivery") return "delivery";
   return "leader";
 }
 
@@ -230,11 +260,14 @@ const latestOf = (first: number, today: number, every: number) => first + Math.f
 const UTC_MOMENT = /^\d{4}-\d{2}-\d{2}T[^]*Z$/;
 
 /**
- * What to send today. Items already sent, or claimed by a run in progress, are left out; failed
- * ones come back (with their attempts) until maxAttempts. Mails are sorted by recipient, then kind.
+ * What to send today. Items already sent, bounced or given up, or claimed by a run in progress,
+ * are left out; failed ones come back (with their attempts) once their retry time has come.
+ * Mails are sorted by recipient, then kind.
  * `closed`: signed-off tasks not in `tasks`, counted by unit (see ClosedTally); [] when `tasks` has them all.
+ * `extra.relevant` receives the key of every item due today, whatever the log says of it;
+ * `extra.problems` (not acknowledged) go to the admins on Monday.
  */
-export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = []): PlannedMail[] {
+export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = [], extra: { relevant?: Set<string>; problems?: DeliveryProblem[] } = {}): PlannedMail[] {
   const s = { ...DEFAULT_PLAN_SETTINGS, ...settings };
   const log = new Map(sentLog.map((e) => [e.dedupeKey, e]));
   const nowMs = Date.parse(s.now);
@@ -264,18 +297,19 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
   const due = (key: string): number | null => {
     const e = log.get(key);
     if (!e) return 0;
-    if (e.status === "sent") return null;
     if (e.status === "pending") {
       const claimed = e.claimedAt ? Date.parse(e.claimedAt) : NaN;
-      if (Number.isNaN(claimed) || nowMs - claimed < s.staleClaimMinutes * 60_000) return null;
+      return !Number.isNaN(claimed) && nowMs - claimed < s.staleClaimMinutes * 60_000 ? null : e.attempts;
     }
-    return e.attempts < s.maxAttempts ? e.attempts : null;
+    if (e.status === "failed") return e.retryAt && Date.parse(e.retryAt) > nowMs ? null : e.attempts;
+    return null; // sent, bounced, expired
   };
 
-  const mails: Record<MailKind, Map<number, PlannedMail>> = { owner: new Map(), leader: new Map(), weekly: new Map() };
+  const mails: Record<MailKind, Map<number, PlannedMail>> = { owner: new Map(), leader: new Map(), weekly: new Map(), delivery: new Map() };
   /** an item for u; with a task, its line too (made only when the item goes out) */
   const add = (kind: MailKind, u: PlanUser, taskId: number | null, itemKind: string, day: string, t: PlanTask | null, reason: ItemKind, waitedDays?: number): PlannedMail | null => {
     const key = dedupeKey(taskId, u.id, itemKind, day);
+    extra.relevant?.add(key);
     const attempts = due(key);
     if (attempts === null) return null;
     let m = mails[kind].get(u.id);
@@ -360,10 +394,17 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       const m = add("weekly", u, null, "weekly", monday, null, "weekly");
       if (m) m.digest = digest;
     }
+    if (extra.problems?.length) {
+      for (const u of users) {
+        if (u.role !== "admin" || !reachable(u.id)) continue;
+        const m = add("delivery", u, null, "delivery", monday, null, "delivery");
+        if (m) m.problems = extra.problems;
+      }
+    }
   }
 
-  const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2 };
-  const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values()];
+  const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2, delivery: 3 };
+  const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values(), ...mails.delivery.values()];
   for (const m of out) m.lines.sort(byDaysLeft);
   return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
 }

@@ -9,7 +9,7 @@ import { requireAdmin } from "../../plugins/auth.ts";
 import { setFlash } from "../../plugins/flash.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { createMailer, outboxFiles, readOutboxFile, type Mailer } from "./mailer.ts";
-import { listLog, resend, type RunResult } from "./send.ts";
+import { acknowledge, listLog, LOG_STATUSES, resend, type RunResult } from "./send.ts";
 
 type Query = Record<string, string | undefined>;
 const OUTBOX_PAGE = 50;
@@ -27,7 +27,7 @@ export async function reminderRoutes(app: FastifyInstance) {
 
   app.get("/admin/reminders", (req, reply) => {
     const q = req.query as Query;
-    const status = q.status === "sent" || q.status === "failed" || q.status === "pending" ? q.status : "";
+    const status = LOG_STATUSES.find((x) => x === q.status) ?? "";
     const data = listLog(app.db, { status, page: Number(q.page) || 1 });
     return reply.render("reminders/log", { title: "提醒记录", ...data, status, delivery: app.config.smtpUrl ? "smtp" : "outbox" });
   });
@@ -46,6 +46,15 @@ export async function reminderRoutes(app: FastifyInstance) {
     }
     const back = typeof (req.body as Query)?.back === "string" && (req.body as Query).back!.startsWith("/admin/reminders") ? (req.body as Query).back! : "/admin/reminders";
     return reply.redirect(back, 303);
+  });
+
+  // 已知悉: failed, 退信 and given-up mail leaves 首页, the admins' weekly mail and remind's exit status
+  app.post("/admin/reminders/acknowledge", (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, string | string[] | undefined>;
+    const ids = body.all === "1" ? "all" : [body.id ?? []].flat().map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    const n = acknowledge(app.db, req.user!.id, ids, app.clock());
+    setFlash(reply, n ? `已标记 ${n} 项提醒邮件问题为已知悉` : "这些问题已由其他管理员标记为已知悉");
+    return reply.redirect("/#mail-problems", 303);
   });
 
   app.get("/admin/outbox", async (req, reply) => {

@@ -1,5 +1,5 @@
 // The reminder schedule inside the server: croner runs the daily run at REMIND_CRON in TZ, a
-// retry pass every 30 minutes takes failed sends again (under the cap), and a start after a
+// retry pass every 15 minutes takes failed sends whose retry time has come, and a start after a
 // missed run catches it up. Runs are async and never overlap (croner's `protect`); the SMTP
 // conversation is network I/O, so requests are served meanwhile.
 import { Cron } from "croner";
@@ -30,10 +30,11 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
     if (busy) return;
     busy = true;
     try {
-      const { today, results } = await runReminders({ db, config, mailer, now: clock(), retryOnly: kind === "retry" });
+      const report = await runReminders({ db, config, mailer, now: clock(), retryOnly: kind === "retry" });
+      const { today, results } = report;
       const count = (s: RunResult["status"]) => results.filter((r) => r.status === s).length;
-      if (results.length || kind === "daily") log.info({ today, kind, sent: count("sent"), failed: count("failed"), taken: count("taken") }, "reminders run");
-      for (const r of results.filter((x) => x.status === "failed")) log.error({ to: r.recipient.email, subject: r.subject, error: r.error }, "reminder failed");
+      if (results.length || kind === "daily" || report.expired) log.info({ today, kind, sent: count("sent"), failed: count("failed"), bounced: count("bounced"), taken: count("taken"), claimed: count("claimed"), expired: report.expired, unacknowledged: report.unacknowledged }, "reminders run");
+      for (const r of results.filter((x) => x.status === "failed" || x.status === "bounced")) log.error({ to: r.recipient.email, subject: r.subject, status: r.status, error: r.error, retryAt: r.retryAt }, "reminder failed");
     } catch (err) {
       log.error({ err }, "reminders run failed");
     } finally {
@@ -46,7 +47,7 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
   };
 
   const daily = new Cron(config.remindCron, { timezone: config.timeZone, protect: true }, () => start("daily"));
-  const retry = new Cron("*/30 * * * *", { timezone: config.timeZone, protect: true }, () => start("retry"));
+  const retry = new Cron("*/15 * * * *", { timezone: config.timeZone, protect: true }, () => start("retry"));
   let catchUp: NodeJS.Timeout | null = null;
   if (opts.catchUp !== false && missedRecently(config.remindCron, config.timeZone, clock())) {
     // the server was down at the scheduled time today (or restarted since): catch up shortly after start

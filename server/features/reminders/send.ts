@@ -1,21 +1,23 @@
-// One reminder run: load → plan (pure) → for each mail: claim its items in one IMMEDIATE
-// transaction (insert into reminder_log, whose unique dedupe key lets only one run have an
-// item), render, deliver outside any transaction, then record sent or failed with the reason.
-// A second run, or another process at the same moment, finds the items claimed and sends
-// nothing twice. Failures come back in later runs (plan keeps them) until the attempts cap.
+// One reminder run: load → plan (pure) → for each mail, a few at once: claim its items in one
+// IMMEDIATE transaction (insert into reminder_log, whose unique dedupe key lets only one run
+// have an item), render, deliver outside any transaction, then record the outcome: sent; 退信
+// (a 5xx: never retried); or failed (4xx, network: retried after 15 min, 1 h, 4 h, then daily,
+// while the item is still planned). Items no longer planned are given up. A second run, or
+// another process at the same moment, finds the items claimed and sends nothing twice. The
+// Message-ID comes from the items' keys, so every attempt of a mail carries the same one.
 import { Eta } from "eta";
-import { aliasedTable, and, desc, eq, inArray, sql } from "drizzle-orm";
-import { randomBytes } from "node:crypto";
+import { aliasedTable, and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { createHash } from "node:crypto";
 import type { Db } from "../../../db/client.ts";
 import { perDb, tx } from "../../../db/client.ts";
 import { reminderLog, tasks, units, users } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
-import { addDays, cnDate, dayIn } from "../../lib/dates.ts";
+import { addDays, cnDate, cnDateTime, dayIn } from "../../lib/dates.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { STATE_LABEL, type State } from "../tasks/workflow.ts";
 import { viewsDir } from "../../plugins/views.ts";
-import type { Mailer, OutgoingMail } from "./mailer.ts";
-import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, type ClosedTally, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
+import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
+import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
@@ -29,6 +31,7 @@ export const KIND_LABEL: Record<string, string> = {
   "nudge-signoff": "销号申请待审",
   "nudge-extension": "延期申请待审",
   weekly: "每周汇总",
+  delivery: "投递问题周报",
 };
 export function kindLabel(kind: string): string {
   const m = /^due-(\d+)$/.exec(kind);
@@ -38,7 +41,7 @@ export function kindLabel(kind: string): string {
 
 export type RunOptions = {
   db: Db;
-  config: Pick<Config, "timeZone" | "baseUrl" | "mailFrom">;
+  config: Pick<Config, "timeZone" | "baseUrl" | "mailFrom"> & Partial<Pick<Config, "smtpUrl" | "smtpTimeouts" | "remindParallel">>;
   mailer: Mailer;
   now: Date;
   /** the day to plan for; today in TZ by default */
@@ -47,6 +50,8 @@ export type RunOptions = {
   /** only items that failed before (the retry pass between daily runs) */
   retryOnly?: boolean;
   settings?: Partial<PlanSettings>;
+  /** the wall clock of claims and retry times (real time; tests move it) */
+  wall?: () => Date;
 };
 
 export type RunResult = {
@@ -54,16 +59,37 @@ export type RunResult = {
   kind: PlannedMail["kind"];
   subject: string;
   items: number;
-  status: "sent" | "failed" | "would-send" | "taken";
+  /** failed: temporary, retried at retryAt; bounced: 退信; taken: already sent by another run; claimed: another run holds the claim, not confirmed sent */
+  status: "sent" | "failed" | "bounced" | "would-send" | "taken" | "claimed";
   error?: string;
   where?: string;
+  /** failed: the next attempt; claimed: when the claim counts as lost and is taken again */
+  retryAt?: string;
+  messageId?: string;
+};
+
+/** What a run saw besides the mails it sent: the report `remind` prints. */
+export type RunReport = {
+  today: string;
+  results: RunResult[];
+  /** items due today that went out in an earlier run */
+  alreadySent: number;
+  /** failed items waiting for their next attempt */
+  waiting: { key: string; retryAt: string }[];
+  /** items claimed by another run and not confirmed sent (it may be running, or was killed) */
+  claimedElsewhere: { key: string; claimedAt: string | null; retryAt: string }[];
+  /** items given up in this run: failed or lost, and no longer relevant */
+  expired: number;
+  /** failed, 退信 and given-up items no admin has acknowledged (the exit status follows this) */
+  unacknowledged: { failed: number; bounced: number; expired: number };
 };
 
 // ───────────────────────── loading ─────────────────────────
 
 const requester = aliasedTable(users, "requester");
 
-export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LogEntry[]; closed: ClosedTally[] };
+export type LoggedEntry = LogEntry & { messageId: string | null; day: string };
+export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LoggedEntry[]; closed: ClosedTally[] };
 
 // The planner's reads, prepared once per database and read as arrays: drizzle's mapping of every
 // task row was half of a run's time at 100,000 tasks.
@@ -83,7 +109,7 @@ const planReads = perDb((db) => {
     done: c.prepare("SELECT unit_id, count(*), count(deadline) FROM tasks WHERE state = 'done' GROUP BY unit_id"),
     extensions: c.prepare("SELECT task_id, requested_at, requested_by, new_deadline FROM extension_requests WHERE status = 'pending'"),
     users: c.prepare("SELECT id, name, email, role, unit_id, active, remind_enabled, remind_days FROM users ORDER BY id"),
-    log: c.prepare("SELECT dedupe_key, status, attempts, message_id FROM reminder_log WHERE day >= ?"),
+    log: c.prepare("SELECT dedupe_key, status, attempts, message_id, claimed_at, retry_at, day FROM reminder_log WHERE day >= ?"),
   };
 });
 
@@ -144,7 +170,7 @@ export function loadPlanInput(db: Db, today: string): PlanInput {
       if (unit) planUsers.push({ id, name, email, role, unitId, unitName: unit.name, unitPath: unit.path, active: Number(active) === 1, remindEnabled: Number(remindEnabled) === 1, remindDays });
     }
     // no trigger day lies further back than the largest lead day (60)
-    const log: LogEntry[] = (q.log.raw(true).all(addDays(today, -62)) as Row[]).map(([dedupeKey, status, attempts, messageId]) => ({ dedupeKey, status, attempts, claimedAt: claimTimeOf(messageId) }));
+    const log: LoggedEntry[] = (q.log.raw(true).all(addDays(today, -62)) as Row[]).map(([dedupeKey, status, attempts, messageId, claimedAt, retryAt, day]) => ({ dedupeKey, status, attempts, claimedAt: claimedAt ?? claimTimeOf(messageId), retryAt, messageId, day }));
     return { tasks: planTasks, users: planUsers, log, closed };
   })();
 }
@@ -159,12 +185,22 @@ function hostOf(baseUrl: string): string {
   }
 }
 
-/** <rectify.20261123T003000123Z.ab12cd34@host>: made when the send is claimed, so it tells when. */
-export function newMessageId(baseUrl: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:.]/g, "");
-  return `<rectify.${stamp}.${randomBytes(6).toString("hex")}@${hostOf(baseUrl)}>`;
+/** The domain of MAIL_FROM's address, else BASE_URL's host. */
+export function mailDomain(config: { mailFrom: string; baseUrl: string }): string {
+  const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(config.mailFrom.trim());
+  return m ? m[1].toLowerCase() : hostOf(config.baseUrl);
 }
 
+/**
+ * <rectify.<hash of the mail's dedupe keys>@domain>: the same for every attempt of a mail, so a
+ * receiver that got a copy whose reply was lost can tell the retry is the same mail.
+ */
+export function messageIdFor(keys: Iterable<string>, domain: string): string {
+  const hash = createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 32);
+  return `<rectify.${hash}@${domain}>`;
+}
+
+/** The claim time written into the Message-IDs of earlier versions (rows claimed before claimed_at). */
 export function claimTimeOf(messageId: string | null | undefined): string | null {
   const m = /^<rectify\.(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z\./.exec(messageId ?? "");
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : null;
@@ -174,26 +210,27 @@ type Claimable = { taskId: number | null; recipientId: number; kind: string; day
 
 /**
  * Takes the items for this send in one IMMEDIATE transaction. New items are inserted as
- * pending; failed ones (under the cap) and lost claims are taken again. Returns the keys taken.
- * `force` (the resend button) also takes sent and capped items.
+ * pending; failed ones whose retry time has come, and lost claims, are taken again. Returns the
+ * keys taken. `force` (the resend button) also takes failed ones early, sent, 退信 and given-up ones.
  */
-export function claim(db: Db, items: Claimable[], messageId: string, now: Date, opts: { maxAttempts: number; staleClaimMinutes: number; force?: boolean }): Set<string> {
+export function claim(db: Db, items: Claimable[], messageId: string, now: Date, opts: { staleClaimMs: number; address: string; force?: boolean }): Set<string> {
   const nowIso = now.toISOString();
   return tx(db, () => {
     const taken = new Set<string>();
     for (const it of items) {
       const row = db.select().from(reminderLog).where(eq(reminderLog.dedupeKey, it.dedupeKey)).get();
       if (!row) {
-        db.insert(reminderLog).values({ taskId: it.taskId, recipientId: it.recipientId, kind: it.kind, day: it.day, dedupeKey: it.dedupeKey, status: "pending", attempts: 1, messageId, createdAt: nowIso }).run();
+        db.insert(reminderLog).values({ taskId: it.taskId, recipientId: it.recipientId, kind: it.kind, day: it.day, dedupeKey: it.dedupeKey, status: "pending", attempts: 1, messageId, createdAt: nowIso, claimedAt: nowIso, sentTo: opts.address }).run();
         taken.add(it.dedupeKey);
         continue;
       }
-      const claimedAt = claimTimeOf(row.messageId);
-      const lost = row.status === "pending" && (!claimedAt || now.getTime() - Date.parse(claimedAt) >= opts.staleClaimMinutes * 60_000);
-      const again = (row.status === "failed" && (opts.force || row.attempts < opts.maxAttempts)) || lost || (opts.force && row.status === "sent");
+      const claimedAt = row.claimedAt ?? claimTimeOf(row.messageId);
+      const lost = row.status === "pending" && (!claimedAt || now.getTime() - Date.parse(claimedAt) >= opts.staleClaimMs);
+      const retry = row.status === "failed" && (opts.force || !row.retryAt || Date.parse(row.retryAt) <= now.getTime());
+      const again = retry || lost || (opts.force && row.status !== "pending");
       if (!again) continue;
       db.update(reminderLog)
-        .set({ status: "pending", attempts: row.attempts + 1, messageId })
+        .set({ status: "pending", attempts: row.attempts + 1, messageId, claimedAt: nowIso, retryAt: null, sentTo: opts.address })
         .where(and(eq(reminderLog.id, row.id), eq(reminderLog.attempts, row.attempts)))
         .run();
       taken.add(it.dedupeKey);
@@ -202,17 +239,67 @@ export function claim(db: Db, items: Claimable[], messageId: string, now: Date, 
   });
 }
 
-function record(db: Db, messageId: string, keys: Set<string>, outcome: { ok: true; at: Date } | { ok: false; error: string }) {
+type Outcome = { ok: true; at: Date } | { ok: false; permanent: boolean; error: string; at: Date };
+
+/** Records a send's outcome on the rows it claimed; a temporary failure gets its next attempt's time. */
+function record(db: Db, messageId: string, keys: Set<string>, outcome: Outcome): string | undefined {
   const where = and(eq(reminderLog.messageId, messageId), inArray(reminderLog.dedupeKey, [...keys]), eq(reminderLog.status, "pending"));
-  tx(db, () => {
-    if (outcome.ok) db.update(reminderLog).set({ status: "sent", sentAt: outcome.at.toISOString(), lastError: null }).where(where).run();
-    else db.update(reminderLog).set({ status: "failed", lastError: outcome.error.slice(0, 1000) }).where(where).run();
+  return tx(db, () => {
+    if (outcome.ok) {
+      db.update(reminderLog).set({ status: "sent", sentAt: outcome.at.toISOString(), lastError: null, retryAt: null }).where(where).run();
+      return undefined;
+    }
+    const error = outcome.error.slice(0, 1000);
+    // a new 退信 is shown to the admins again, even if an earlier failure of it was acknowledged
+    if (outcome.permanent) {
+      db.update(reminderLog).set({ status: "bounced", lastError: error, retryAt: null, acknowledgedAt: null, acknowledgedBy: null }).where(where).run();
+      return undefined;
+    }
+    let next: string | undefined;
+    for (const row of db.select({ id: reminderLog.id, attempts: reminderLog.attempts }).from(reminderLog).where(where).all()) {
+      const retryAt = new Date(outcome.at.getTime() + retryDelayMs(row.attempts)).toISOString();
+      if (!next || retryAt < next) next = retryAt;
+      db.update(reminderLog).set({ status: "failed", lastError: error, retryAt }).where(eq(reminderLog.id, row.id)).run();
+    }
+    return next;
+  });
+}
+
+/**
+ * Gives up failed items, and claims lost by a run that died, that are no longer relevant (not
+ * planned today: the task closed, or its next reminder due). Only items of `today` or before.
+ */
+function expire(db: Db, log: LoggedEntry[], relevant: Set<string>, today: string, nowMs: number, staleClaimMs: number): number {
+  const gone = log.filter(
+    (e) =>
+      e.day <= today &&
+      !relevant.has(e.dedupeKey) &&
+      (e.status === "failed" || (e.status === "pending" && (!e.claimedAt || nowMs - Date.parse(e.claimedAt) >= staleClaimMs))),
+  );
+  if (!gone.length) return 0;
+  return tx(db, () => {
+    let n = 0;
+    for (const e of gone) {
+      const why = e.status === "failed" ? "已放弃：任务已销号或已进入下一阶段提醒，不再重试" : "已放弃：发送进程中断、未确认发出，且已不再需要提醒";
+      n += db
+        .update(reminderLog)
+        .set({ status: "expired", lastError: sql`coalesce(${reminderLog.lastError} || '；', '') || ${why}`, retryAt: null, acknowledgedAt: null, acknowledgedBy: null })
+        .where(and(eq(reminderLog.dedupeKey, e.dedupeKey), eq(reminderLog.status, e.status), eq(reminderLog.attempts, e.attempts)))
+        .run().changes;
+    }
+    return n;
   });
 }
 
 // ───────────────────────── rendering ─────────────────────────
 
 export function subjectOf(m: PlannedMail): string {
+  if (m.kind === "delivery") {
+    const p = m.problems ?? [];
+    const n = (st: string) => p.filter((x) => x.status === st).length;
+    const parts = [n("bounced") && `${n("bounced")}项退信`, n("failed") && `${n("failed")}项发送失败`, n("expired") && `${n("expired")}项已放弃`].filter(Boolean);
+    return `【提醒邮件】${p.length}项提醒未能送达，请处理（${parts.join("，")}）`;
+  }
   if (m.kind === "weekly") {
     const d = m.digest!;
     return `【整改周报】${d.unitName}整改情况（${cnDate(d.monday)}当周，完成率${d.completionRate === null ? "—" : d.completionRate + "%"}）`;
@@ -242,9 +329,9 @@ function summaryOf(m: PlannedMail): string {
   return [soon && `${soon}项即将到期`, today && `${today}项今天到期`, over && `${over}项已逾期`].filter(Boolean).join("、");
 }
 
-const X_KIND: Record<PlannedMail["kind"], string> = { owner: "deadline-reminder", leader: "leader-escalation", weekly: "weekly-digest" };
+const X_KIND: Record<PlannedMail["kind"], string> = { owner: "deadline-reminder", leader: "leader-escalation", weekly: "weekly-digest", delivery: "delivery-problems" };
 
-export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string; now: Date; messageId: string }): OutgoingMail {
+export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string; now: Date; messageId: string; timeZone?: string }): OutgoingMail {
   const subject = subjectOf(m);
   const heading = subject.replace(/^【[^】]+】/, "");
   const data = {
@@ -256,7 +343,7 @@ export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string
     waiting: m.lines.filter((l) => l.reason === "nudge-signoff" || l.reason === "nudge-extension"),
     baseUrl: ctx.baseUrl,
     today: ctx.today,
-    h: helpers,
+    h: { ...helpers, kindLabel, cnDateTime: (iso: string) => cnDateTime(iso, ctx.timeZone ?? "Asia/Shanghai") },
   };
   const host = hostOf(ctx.baseUrl);
   const taskIds = [...new Set(m.items.map((i) => i.taskId).filter((x) => x !== null))];
@@ -284,10 +371,10 @@ export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string
 
 // Claims are about real processes, so their times are the wall clock's, even when the run is
 // for another day (--date) or a test's fixed clock: `now` decides the day, not how old a claim is.
-const wall = () => new Date();
+const realTime = () => new Date();
 
-function settingsFor(o: RunOptions): PlanSettings {
-  return { ...DEFAULT_PLAN_SETTINGS, timeZone: o.config.timeZone, now: wall().toISOString(), ...o.settings };
+function settingsFor(o: RunOptions, staleMs: number): PlanSettings {
+  return { ...DEFAULT_PLAN_SETTINGS, staleClaimMinutes: staleMs / 60_000, timeZone: o.config.timeZone, now: (o.wall ?? realTime)().toISOString(), ...o.settings };
 }
 
 /** Restrict a planned mail to the items in `keys` (and their lines). */
@@ -297,57 +384,199 @@ function only(m: PlannedMail, keys: Set<string>): PlannedMail | null {
   return { ...m, items, lines: m.lines.filter((l) => keys.has(l.key)) };
 }
 
-export async function runReminders(o: RunOptions): Promise<{ today: string; results: RunResult[] }> {
-  const today = o.today ?? dayIn(o.config.timeZone, o.now);
-  const settings = settingsFor(o);
-  const input = loadPlanInput(o.db, today);
-  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed);
-  if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
-  const results: RunResult[] = [];
-  for (const planned of mails) {
-    if (o.dryRun) {
-      results.push({ recipient: planned.recipient, kind: planned.kind, subject: subjectOf(planned), items: planned.items.length, status: "would-send" });
-      continue;
-    }
-    results.push(await deliver(o, planned, today, settings, false));
-  }
-  return { today, results };
+/** The longest a send can take (a claim older than this was lost): from the SMTP timeouts, 15 minutes without SMTP. */
+export function staleClaimMs(config: RunOptions["config"]): number {
+  return config.smtpUrl ? longestSendMs(config.smtpTimeouts ?? DEFAULT_SMTP_TIMEOUTS) : 15 * 60_000;
 }
 
-async function deliver(o: RunOptions, planned: PlannedMail, today: string, settings: PlanSettings, force: boolean): Promise<RunResult> {
+/** Runs `fn` over `items`, at most `limit` at once, results in the order of `items`. */
+async function inParallel<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return out;
+}
+
+/**
+ * One planned mail → the mails to send: items retried keep the Message-ID of the mail they were
+ * first in (one mail per such ID); items new today go together under an ID made from their keys.
+ */
+function splitByMessageId(m: PlannedMail, log: Map<string, LoggedEntry>, domain: string): { mail: PlannedMail; messageId: string }[] {
+  const groups = new Map<string, Set<string>>();
+  const fresh = new Set<string>();
+  for (const i of m.items) {
+    const id = i.attempts > 0 ? log.get(i.dedupeKey)?.messageId : null;
+    if (id) {
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = new Set()));
+      g.add(i.dedupeKey);
+    } else fresh.add(i.dedupeKey);
+  }
+  const out = [...groups].map(([messageId, keys]) => ({ mail: only(m, keys)!, messageId }));
+  if (fresh.size) out.push({ mail: only(m, fresh)!, messageId: messageIdFor(fresh, domain) });
+  return out;
+}
+
+export async function runReminders(o: RunOptions): Promise<RunReport> {
+  const today = o.today ?? dayIn(o.config.timeZone, o.now);
+  const staleMs = staleClaimMs(o.config);
+  const settings = settingsFor(o, staleMs);
+  const input = loadPlanInput(o.db, today);
+  const relevant = new Set<string>();
+  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed, { relevant, problems: loadProblems(o.db) });
+  if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
+  const nowMs = Date.parse(settings.now);
+  const logByKey = new Map(input.log.map((e) => [e.dedupeKey, e]));
+  const seen = input.log.filter((e) => relevant.has(e.dedupeKey));
+  const report: Omit<RunReport, "results" | "expired" | "unacknowledged"> = {
+    today,
+    alreadySent: seen.filter((e) => e.status === "sent").length,
+    waiting: seen.filter((e) => e.status === "failed" && e.retryAt && Date.parse(e.retryAt) > nowMs).map((e) => ({ key: e.dedupeKey, retryAt: e.retryAt! })),
+    claimedElsewhere: seen
+      .filter((e) => e.status === "pending" && e.claimedAt && nowMs - Date.parse(e.claimedAt) < staleMs)
+      .map((e) => ({ key: e.dedupeKey, claimedAt: e.claimedAt ?? null, retryAt: new Date(Date.parse(e.claimedAt!) + staleMs).toISOString() })),
+  };
+  let results: RunResult[];
+  let expired = 0;
+  if (o.dryRun) {
+    results = mails.map((m) => ({ recipient: m.recipient, kind: m.kind, subject: subjectOf(m), items: m.items.length, status: "would-send" as const }));
+  } else {
+    const domain = mailDomain(o.config);
+    const sends = mails.flatMap((m) => splitByMessageId(m, logByKey, domain));
+    results = await inParallel(sends, o.config.remindParallel ?? 4, (x) => deliver(o, x.mail, x.messageId, today, staleMs, false));
+    expired = expire(o.db, input.log, relevant, today, nowMs, staleMs);
+  }
+  return { ...report, results, expired, unacknowledged: unacknowledged(o.db) };
+}
+
+async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, today: string, staleMs: number, force: boolean): Promise<RunResult> {
+  const wall = o.wall ?? realTime;
   const at = wall();
-  const messageId = newMessageId(o.config.baseUrl, at);
   const claimItems = planned.items.map((i) => ({ ...i, recipientId: planned.recipient.id }));
-  const keys = claim(o.db, claimItems, messageId, at, { maxAttempts: settings.maxAttempts, staleClaimMinutes: settings.staleClaimMinutes, force });
+  const keys = claim(o.db, claimItems, messageId, at, { staleClaimMs: staleMs, address: planned.recipient.email, force });
   const mail = only(planned, keys);
-  if (!mail) return { recipient: planned.recipient, kind: planned.kind, subject: subjectOf(planned), items: planned.items.length, status: "taken" };
+  const base = { recipient: planned.recipient, kind: planned.kind, messageId };
+  if (!mail) {
+    // another run got there first: sent, or only claimed (it may still be sending, or was killed)
+    const rows = o.db.select({ status: reminderLog.status, claimedAt: reminderLog.claimedAt }).from(reminderLog).where(inArray(reminderLog.dedupeKey, planned.items.map((i) => i.dedupeKey))).all();
+    const open = rows.filter((r) => r.status === "pending");
+    const retryAt = open.map((r) => new Date(Date.parse(r.claimedAt ?? at.toISOString()) + staleMs).toISOString()).sort()[0];
+    return { ...base, subject: subjectOf(planned), items: planned.items.length, status: open.length ? "claimed" : "taken", ...(open.length ? { retryAt } : {}) };
+  }
   let out: OutgoingMail;
   try {
-    out = renderMail(mail, { baseUrl: o.config.baseUrl, today, now: o.now, messageId });
+    out = renderMail(mail, { baseUrl: o.config.baseUrl, today, now: o.now, messageId, timeZone: o.config.timeZone });
   } catch (err) {
     const error = `生成邮件失败：${(err as Error).message}`;
-    record(o.db, messageId, keys, { ok: false, error });
-    return { recipient: mail.recipient, kind: mail.kind, subject: subjectOf(mail), items: keys.size, status: "failed", error };
+    const retryAt = record(o.db, messageId, keys, { ok: false, permanent: false, error, at: wall() });
+    return { ...base, recipient: mail.recipient, subject: subjectOf(mail), items: keys.size, status: "failed", error, retryAt };
   }
   try {
     const r = await o.mailer.send(out);
     record(o.db, messageId, keys, { ok: true, at: wall() });
-    return { recipient: mail.recipient, kind: mail.kind, subject: out.subject, items: keys.size, status: "sent", where: r.where };
+    return { ...base, subject: out.subject, items: keys.size, status: "sent", where: r.where };
   } catch (err) {
-    const e = err as Error & { response?: string; responseCode?: number; code?: string };
-    const error = [e.code, e.responseCode, e.response ?? e.message].filter(Boolean).join(" ");
-    record(o.db, messageId, keys, { ok: false, error: error || "发送失败" });
-    return { recipient: mail.recipient, kind: mail.kind, subject: out.subject, items: keys.size, status: "failed", error };
+    const e = classify(err);
+    const retryAt = record(o.db, messageId, keys, { ok: false, permanent: e.permanent, error: e.message, at: wall() });
+    return { ...base, subject: out.subject, items: keys.size, status: e.permanent ? "bounced" : "failed", error: e.message, ...(retryAt ? { retryAt } : {}) };
   }
+}
+
+// ───────────────────────── failures for the admins ─────────────────────────
+
+const PROBLEM = ["failed", "bounced", "expired"] as const;
+const unacked = and(inArray(reminderLog.status, [...PROBLEM]), isNull(reminderLog.acknowledgedAt));
+
+// 首页 reads these for every admin view: prepared once, the LIMIT written into the text (a bound
+// LIMIT has SQLite plan the statement again on every run; test/lib/statements.test.ts)
+const UNACKED_SQL = "l.status IN ('failed', 'bounced', 'expired') AND l.acknowledged_at IS NULL";
+const problemReads = perDb((db) => {
+  const c = db.$client;
+  const lists = new Map<number, { all(): unknown[] }>();
+  return {
+    counts: c.prepare(`SELECT l.status AS status, count(*) AS n FROM reminder_log l WHERE ${UNACKED_SQL} GROUP BY l.status`),
+    list: (limit: number) => {
+      let q = lists.get(limit);
+      if (!q)
+        lists.set(
+          limit,
+          (q = c.prepare(
+            `SELECT l.id, l.message_id AS messageId, l.recipient_id AS recipientId, l.status, u.name AS recipientName, coalesce(l.sent_to, u.email) AS address, l.kind, l.task_id AS taskId, t.title AS taskTitle, l.day, l.attempts, l.last_error AS error, l.retry_at AS retryAt
+             FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
+             WHERE ${UNACKED_SQL} ORDER BY l.created_at DESC, l.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
+          )),
+        );
+      return q;
+    },
+  };
+});
+
+/** Failed, 退信 and given-up items no admin has acknowledged. */
+export function unacknowledged(db: Db): RunReport["unacknowledged"] {
+  const n = { failed: 0, bounced: 0, expired: 0 };
+  for (const r of problemReads(db).counts.all() as { status: keyof typeof n; n: number }[]) n[r.status] = r.n;
+  return n;
+}
+
+export type ProblemRow = DeliveryProblem & { id: number; messageId: string | null; recipientId: number };
+
+/** The unacknowledged failures, newest first (at most `limit`), for 首页 and the admins' weekly mail. */
+export function loadProblems(db: Db, limit = 200): ProblemRow[] {
+  return problemReads(db).list(limit).all() as ProblemRow[];
+}
+
+/** 首页's list for the admin: the counts and the newest 50, labelled. */
+export function mailProblems(db: Db) {
+  return { counts: unacknowledged(db), rows: loadProblems(db, 50).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) })) };
+}
+
+/**
+ * 知悉: an admin acknowledges failures (the rows given, or all unacknowledged ones); they leave
+ * 首页's list, the weekly mail and `remind`'s exit status. Returns how many.
+ */
+export function acknowledge(db: Db, adminId: number, ids: number[] | "all", now: Date): number {
+  if (ids !== "all" && !ids.length) throw new ValidationError("请选择要标记为已知悉的提醒");
+  return tx(db, () => db.update(reminderLog).set({ acknowledgedAt: now.toISOString(), acknowledgedBy: adminId }).where(ids === "all" ? unacked : and(unacked, inArray(reminderLog.id, ids))).run().changes);
+}
+
+/** The person's latest 退信 to the address they still have, if no mail reached them since. */
+export function bounceOf(db: Db, userId: number, email: string): { error: string | null; at: string } | null {
+  const row = db.$client
+    .prepare(
+      `SELECT last_error, coalesce(claimed_at, created_at) AS at FROM reminder_log b
+       WHERE b.recipient_id = ? AND b.status = 'bounced' AND b.sent_to = ?
+         AND NOT EXISTS (SELECT 1 FROM reminder_log s WHERE s.recipient_id = b.recipient_id AND s.status = 'sent' AND s.sent_to = b.sent_to AND s.sent_at > coalesce(b.claimed_at, b.created_at))
+       ORDER BY b.id DESC LIMIT 1`,
+    )
+    .get(userId, email) as { last_error: string | null; at: string } | undefined;
+  return row ? { error: row.last_error, at: row.at } : null;
 }
 
 // ───────────────────────── the admin page 提醒记录 ─────────────────────────
 
 export const LOG_PAGE_SIZE = 50;
+export const LOG_STATUSES = ["sent", "failed", "bounced", "expired", "pending"] as const;
 const recipientUser = aliasedTable(users, "recipient");
 
+/** reminder_log rows with their recipient's name and address and their task's title, newest first */
+function logWithNames(db: Db, where: SQL | undefined) {
+  return db
+    .select({ r: reminderLog, recipientName: recipientUser.name, recipientEmail: recipientUser.email, taskTitle: tasks.title })
+    .from(reminderLog)
+    .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
+    .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
+    .where(where)
+    .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id));
+}
+
 export function listLog(db: Db, f: { status?: string; page?: number }) {
-  const where = f.status === "sent" || f.status === "failed" || f.status === "pending" ? eq(reminderLog.status, f.status) : undefined;
+  const where = LOG_STATUSES.includes(f.status as never) ? eq(reminderLog.status, f.status as (typeof LOG_STATUSES)[number]) : undefined;
   const total = db.select({ n: sql<number>`count(*)` }).from(reminderLog).where(where).get()!.n;
   const counts = Object.fromEntries(
     db
@@ -359,13 +588,7 @@ export function listLog(db: Db, f: { status?: string; page?: number }) {
   ) as Record<string, number>;
   const pages = Math.max(1, Math.ceil(total / LOG_PAGE_SIZE));
   const page = Math.min(Math.max(1, f.page ?? 1), pages);
-  const rows = db
-    .select({ r: reminderLog, recipientName: recipientUser.name, recipientEmail: recipientUser.email, taskTitle: tasks.title })
-    .from(reminderLog)
-    .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
-    .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
-    .where(where)
-    .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id))
+  const rows = logWithNames(db, where)
     .limit(LOG_PAGE_SIZE)
     .offset((page - 1) * LOG_PAGE_SIZE)
     .all()
@@ -380,9 +603,10 @@ export function listLog(db: Db, f: { status?: string; page?: number }) {
 export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly">, id: number): Promise<RunResult> {
   const row = o.db.select().from(reminderLog).where(eq(reminderLog.id, id)).get();
   if (!row) throw new NotFoundError("未找到该提醒记录");
-  const settings = settingsFor(o);
-  const claimedAt = claimTimeOf(row.messageId);
-  if (row.status === "pending" && claimedAt && wall().getTime() - Date.parse(claimedAt) < settings.staleClaimMinutes * 60_000) {
+  const staleMs = staleClaimMs(o.config);
+  const settings = settingsFor(o, staleMs);
+  const claimedAt = row.claimedAt ?? claimTimeOf(row.messageId);
+  if (row.status === "pending" && claimedAt && (o.wall ?? realTime)().getTime() - Date.parse(claimedAt) < staleMs) {
     throw new ConflictError("该提醒正在发送中，请稍后刷新查看结果");
   }
   const group = row.messageId
@@ -401,14 +625,19 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
   const matchRow = (g: { taskId: number | null; kind: string }) => (kind === "owner" ? `${g.taskId}` : `${g.taskId}:${g.kind}`);
   const matchLine = (l: { taskId: number; reason: string }) => (kind === "owner" ? `${l.taskId}` : `${l.taskId}:${l.reason}`);
   const keyOf = new Map(group.map((g) => [matchRow(g), g.dedupeKey]));
-  const fresh = plan(input.tasks, [...input.users.filter((u) => u.id !== recipient.id), { ...recipient, remindEnabled: true }], [], today, { ...settings, weeklyCatchUpDays: 6 }, input.closed);
+  const problems = kind === "delivery" ? loadProblems(o.db) : undefined;
+  const fresh = plan(input.tasks, [...input.users.filter((u) => u.id !== recipient.id), { ...recipient, remindEnabled: true }], [], today, { ...settings, weeklyCatchUpDays: 6 }, input.closed, { problems });
   const base = fresh.find((m) => m.recipient.id === recipient.id && m.kind === kind);
   const lines = (base?.lines ?? []).filter((l) => keyOf.has(matchLine(l))).map((l) => ({ ...l, key: keyOf.get(matchLine(l))! }));
-  if (kind !== "weekly" && !lines.length) throw new ValidationError("该提醒涉及的任务已销号或已不再需要提醒，无需重新发送");
+  if (kind === "delivery" && !base?.problems) throw new ValidationError("目前没有未处理的提醒邮件投递问题，无需重新发送");
+  if (kind !== "weekly" && kind !== "delivery" && !lines.length) throw new ValidationError("该提醒涉及的任务已销号或已不再需要提醒，无需重新发送");
   if (kind === "weekly" && !base?.digest) throw new ValidationError("该单位目前没有整改任务，无需重新发送周报");
   // the old rows are the items; the lines show today's state of their tasks
-  const keep = new Set(kind === "weekly" ? group.map((g) => g.dedupeKey) : lines.map((l) => l.key));
+  const keep = new Set(kind === "weekly" || kind === "delivery" ? group.map((g) => g.dedupeKey) : lines.map((l) => l.key));
   const items = group.filter((g) => keep.has(g.dedupeKey)).map((g) => ({ taskId: g.taskId, kind: g.kind, day: g.day, dedupeKey: g.dedupeKey, attempts: g.attempts }));
-  const mail: PlannedMail = { kind, recipient: { id: recipient.id, name: recipient.name, email: recipient.email }, items, lines, digest: base?.digest };
-  return deliver({ ...o, today }, mail, today, settings, true);
+  const mail: PlannedMail = { kind, recipient: { id: recipient.id, name: recipient.name, email: recipient.email }, items, lines, digest: base?.digest, problems: base?.problems };
+  // a mail that was not delivered keeps its Message-ID; sending a delivered one again is a new mail
+  const keys = items.map((i) => i.dedupeKey);
+  const messageId = row.status !== "sent" && row.messageId ? row.messageId : messageIdFor([...keys, `resend:${row.attempts}`], mailDomain(o.config));
+  return deliver({ ...o, today }, mail, messageId, today, staleMs, true);
 }

@@ -32,7 +32,8 @@ test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and
   const run = cli(dir, "remind");
   assert.equal(run.code, 0, run.err);
   assert.equal((run.out.match(/^  已发送 /gm) ?? []).length, planned);
-  assert.match(run.out, new RegExp(`共发送 ${planned} 封，失败 0 封`));
+  assert.match(run.out, new RegExp(`本次：发送 ${planned} 封，此前已发送 0 项，等待重试 0 项，退信 0 封，放弃 0 项。`));
+  assert.doesNotMatch(run.out, /未处理的投递问题/);
   assert.equal(readdirSync(outbox).filter((f) => f.endsWith(".eml")).length, planned);
   const db = new Database(join(dir, "rectify.db"), { readonly: true });
   assert.equal((db.prepare("select count(*) n from reminder_log where status = 'sent'").get() as { n: number }).n >= planned, true);
@@ -41,6 +42,7 @@ test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and
   const again = cli(dir, "remind");
   assert.equal(again.code, 0);
   assert.match(again.out, /没有需要发送的提醒/);
+  assert.match(again.out, new RegExp(`本次：发送 0 封，此前已发送 \\d+ 项`));
   assert.equal(readdirSync(outbox).filter((f) => f.endsWith(".eml")).length, planned);
 
   // a later date: a dry run for it lists that day's reminders
@@ -69,9 +71,21 @@ test("cli remind with a mail server that is down: prints the failure with its re
   await new Promise((r) => probe.close(r));
   const down = cliEnv(dir, { SMTP_URL: `smtp://127.0.0.1:${port}` }, "remind");
   assert.equal(down.code, 2, down.err);
-  assert.match(down.out, /^  发送失败 .*ECONNREFUSED/m);
-  assert.match(down.out, /失败的会在之后的运行中重试/);
-  const retry = cli(dir, "remind"); // no SMTP_URL now: the outbox takes the retries
+  assert.match(down.out, /^  暂时失败 .*ECONNREFUSED.*（将于 \d{4}年\d+月\d+日 \d\d:\d\d 重试）$/m);
+  assert.match(down.out, /未处理的投递问题：发送失败 \d+ 项/);
+  const failed = (down.out.match(/^  暂时失败 /gm) ?? []).length;
+  assert.ok(failed >= 2, down.out);
+  // at once: nothing is tried before its retry time, and the run says so and still exits 2
+  const early = cli(dir, "remind");
+  assert.equal(early.code, 2, early.err);
+  const db = new Database(join(dir, "rectify.db"));
+  const failedItems = (db.prepare("select count(*) n from reminder_log where status = 'failed' and retry_at is not null").get() as { n: number }).n;
+  assert.match(early.out, new RegExp(`等待重试 ${failedItems} 项（最早 `));
+  // the retry time has come (the clock moved on): no SMTP_URL now, the outbox takes the retries
+  db.prepare("update reminder_log set retry_at = '2000-01-01T00:00:00.000Z' where status = 'failed'").run();
+  db.close();
+  const retry = cli(dir, "remind");
   assert.equal(retry.code, 0, retry.err);
-  assert.equal((retry.out.match(/^  已发送 /gm) ?? []).length, (down.out.match(/^  发送失败 /gm) ?? []).length);
+  assert.equal((retry.out.match(/^  已发送 /gm) ?? []).length, failed);
+  assert.doesNotMatch(retry.out, /未处理的投递问题/);
 });

@@ -62,7 +62,6 @@ const settingsArb = fc.record({
   timeZone: fc.constantFrom(...ZONES),
   nudgeAfterDays: fc.integer({ min: 1, max: 5 }),
   repeatEveryDays: fc.integer({ min: 1, max: 10 }),
-  maxAttempts: fc.integer({ min: 1, max: 5 }),
   staleClaimMinutes: fc.constant(15),
   weeklyCatchUpDays: fc.integer({ min: 0, max: 6 }),
 });
@@ -73,7 +72,7 @@ const world = fc.record({
   todayOffset: fc.integer({ min: 0, max: 13 }),
   settings: settingsArb,
   // the sent log: entries for items the reference plans, by index
-  log: fc.array(fc.record({ pick: fc.nat(), status: fc.constantFrom("sent", "failed", "pending") as fc.Arbitrary<LogEntry["status"]>, attempts: fc.integer({ min: 1, max: 6 }), claimedMinutesAgo: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }) }), { maxLength: 12 }),
+  log: fc.array(fc.record({ pick: fc.nat(), status: fc.constantFrom("sent", "failed", "pending", "bounced", "expired") as fc.Arbitrary<LogEntry["status"]>, attempts: fc.integer({ min: 1, max: 6 }), claimedMinutesAgo: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }), retryInMinutes: fc.option(fc.integer({ min: -60, max: 60 }), { nil: null }), legacyId: fc.boolean() }), { maxLength: 12 }),
 });
 
 type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
@@ -104,8 +103,8 @@ function build(w: World) {
     };
   });
   const items = referencePlan(tasks, users, [], today, settings).flatMap((m) => m.items);
-  const log: LogEntry[] = items.length
-    ? w.log.map((e) => ({ dedupeKey: items[e.pick % items.length].dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedMinutesAgo === null ? null : new Date(nowMs - e.claimedMinutesAgo * 60_000).toISOString() }))
+  const log: (LogEntry & { legacyId: boolean })[] = items.length
+    ? w.log.map((e) => ({ dedupeKey: items[e.pick % items.length].dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedMinutesAgo === null ? null : new Date(nowMs - e.claimedMinutesAgo * 60_000).toISOString(), retryAt: e.retryInMinutes === null ? null : new Date(nowMs + e.retryInMinutes * 60_000).toISOString(), legacyId: e.legacyId }))
     : [];
   return { today, settings, users, tasks, log };
 }
@@ -149,7 +148,7 @@ test("property: loadPlanInput (open tasks whole, the other signed-off ones count
         db.$client.prepare("UPDATE units SET overseer_id = CASE WHEN id % 2 = 0 THEN 3 ELSE NULL END").run();
         for (const [i, e] of log.entries()) {
           const [taskId, recipientId, kind, day] = e.dedupeKey.split(":");
-          db.insert(reminderLog).values({ taskId: taskId === "-" ? null : Number(taskId), recipientId: Number(recipientId), kind, day, dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, messageId: e.claimedAt ? `<rectify.${e.claimedAt.replace(/[-:.]/g, "")}.${i}@t>` : null }).onConflictDoNothing().run();
+          db.insert(reminderLog).values({ taskId: taskId === "-" ? null : Number(taskId), recipientId: Number(recipientId), kind, day, dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, retryAt: e.retryAt, ...(e.legacyId ? { messageId: e.claimedAt ? `<rectify.${e.claimedAt.replace(/[-:.]/g, "")}.${i}@t>` : null } : { messageId: `<rectify.${i}@t>`, claimedAt: e.claimedAt }) }).onConflictDoNothing().run();
         }
         const old = referenceLoad(db, today);
         const fast = loadPlanInput(db, today);

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { addDays, daysBetween } from "../../../server/lib/dates.ts";
-import { plan, leadDays, ownerStage, mondayOf, DEFAULT_PLAN_SETTINGS, type PlanTask, type PlanUser, type LogEntry, type PlannedMail, type PlanSettings } from "../../../server/features/reminders/plan.ts";
+import { plan, retryDelayMs, leadDays, ownerStage, mondayOf, DEFAULT_PLAN_SETTINGS, type PlanTask, type PlanUser, type LogEntry, type PlannedMail, type PlanSettings, type DeliveryProblem } from "../../../server/features/reminders/plan.ts";
 
 const TZ = "Asia/Shanghai";
 const settingsAt = (day: string, over: Partial<PlanSettings> = {}): PlanSettings => ({ ...DEFAULT_PLAN_SETTINGS, timeZone: TZ, now: `${day}T00:30:00Z`, ...over });
@@ -203,16 +203,40 @@ test("weekly digest on Monday for a leader's unit and sub-units, caught up until
   );
 });
 
-test("failed sends come back until the cap; a send claimed by another run is left alone unless its claim was lost", () => {
+test("a failed send comes back once its retry time has come, whatever its attempts; 退信 and given-up items never; a send claimed by another run is left alone unless its claim was lost", () => {
   const t = task({ deadline: "2026-11-24" });
   const [m] = plan([t], [OWNER], [], "2026-11-23", settingsAt("2026-11-23"));
   const key = m.items[0].dedupeKey;
   assert.equal(key, `${t.id}:10:due-1:2026-11-23`);
-  const again = (e: LogEntry, now = "2026-11-23T00:30:00Z") => plan([t], [OWNER], [e], "2026-11-23", settingsAt("2026-11-23", { now }));
+  const relevant = new Set<string>();
+  const again = (e: LogEntry, now = "2026-11-23T00:30:00Z") => plan([t], [OWNER], [e], "2026-11-23", settingsAt("2026-11-23", { now }), [], { relevant });
   assert.equal(again({ dedupeKey: key, status: "failed", attempts: 2 })[0].items[0].attempts, 2, "retried");
-  assert.deepEqual(again({ dedupeKey: key, status: "failed", attempts: 5 }), [], "capped at 5 attempts");
+  assert.equal(again({ dedupeKey: key, status: "failed", attempts: 9, retryAt: "2026-11-23T00:29:59Z" })[0].items[0].attempts, 9, "no cap on attempts: retried while relevant");
+  assert.deepEqual(again({ dedupeKey: key, status: "failed", attempts: 2, retryAt: "2026-11-23T00:31:00Z" }), [], "not before its retry time");
+  assert.deepEqual(again({ dedupeKey: key, status: "bounced", attempts: 1 }), [], "退信: never retried");
+  assert.deepEqual(again({ dedupeKey: key, status: "expired", attempts: 3 }), [], "given up");
+  assert.deepEqual([...relevant], [key], "still relevant, whatever the log says");
   assert.deepEqual(again({ dedupeKey: key, status: "pending", attempts: 1, claimedAt: "2026-11-23T00:25:00Z" }), [], "in flight elsewhere");
   assert.equal(again({ dedupeKey: key, status: "pending", attempts: 1, claimedAt: "2026-11-23T00:05:00Z" }).length, 1, "a claim lost 25 minutes ago is taken again");
+  assert.equal(again({ dedupeKey: key, status: "pending", attempts: 1, claimedAt: null }).length, 1, "a claim with no time was lost");
+});
+
+test("backoff of a temporary failure: 15 minutes, 1 hour, 4 hours, then daily", () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 30].map((n) => retryDelayMs(n) / 60_000), [15, 60, 240, 1440, 1440, 1440]);
+});
+
+test("the admins' weekly mail lists unacknowledged delivery problems, Monday to Friday, once a week; none without problems", () => {
+  const ADMIN = { ...OWNER, id: 30, name: "管理员", email: "admin@t.cn", role: "admin" as const };
+  const problem: DeliveryProblem = { status: "bounced", recipientName: "李干事", address: "x@t.cn", kind: "due-1", taskId: 1, taskTitle: "任务", day: "2026-11-20", attempts: 1, error: "550 no such user", retryAt: null };
+  const mails = (today: string, log: LogEntry[] = [], problems = [problem]) => plan([], [OWNER, ADMIN], log, today, settingsAt(today), [], { problems }).filter((m) => m.kind === "delivery");
+  const [d] = mails("2026-11-23");
+  assert.equal(d.recipient.id, 30);
+  assert.deepEqual(d.items.map((i) => i.dedupeKey), ["-:30:delivery:2026-11-23"]);
+  assert.deepEqual(d.problems, [problem]);
+  assert.equal(mails("2026-11-27").length, 1, "caught up until Friday");
+  assert.equal(mails("2026-11-28").length, 0);
+  assert.equal(mails("2026-11-24", [{ dedupeKey: "-:30:delivery:2026-11-23", status: "sent", attempts: 1 }]).length, 0, "once a week");
+  assert.equal(mails("2026-11-23", [], []).length, 0, "nothing to report");
 });
 
 test("a seeded set over two months of daily runs, weekends included: every reminder of each stage exactly once", () => {

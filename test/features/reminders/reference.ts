@@ -19,7 +19,7 @@ const inSubtree = (unitPath: string, rootPath: string) => unitPath.startsWith(ro
 
 /**
  * What to send today. Items already sent, or claimed by a run in progress, are left out; failed
- * ones come back (with their attempts) until maxAttempts. Mails are sorted by recipient, then kind.
+ * ones come back (with their attempts) once their retry time has come. Mails are sorted by recipient, then kind.
  */
 export function referencePlan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings): PlannedMail[] {
   const s = { ...DEFAULT_PLAN_SETTINGS, ...settings };
@@ -43,12 +43,16 @@ export function referencePlan(tasks: PlanTask[], users: PlanUser[], sentLog: Log
   const due = (key: string): number | null => {
     const e = log.get(key);
     if (!e) return 0;
-    if (e.status === "sent") return null;
+    if (e.status === "sent" || e.status === "bounced" || e.status === "expired") return null;
     if (e.status === "pending") {
+      // a claim with no time, or older than staleClaimMinutes, was lost: taken again
       const claimed = e.claimedAt ? Date.parse(e.claimedAt) : NaN;
-      if (Number.isNaN(claimed) || nowMs - claimed < s.staleClaimMinutes * 60_000) return null;
+      if (!Number.isNaN(claimed) && nowMs - claimed < s.staleClaimMinutes * 60_000) return null;
+      return e.attempts;
     }
-    return e.attempts < s.maxAttempts ? e.attempts : null;
+    // failed: once its retry time has come
+    if (e.retryAt && Date.parse(e.retryAt) > nowMs) return null;
+    return e.attempts;
   };
 
   const mails = new Map<string, PlannedMail>();
@@ -128,7 +132,7 @@ export function referencePlan(tasks: PlanTask[], users: PlanUser[], sentLog: Log
     }
   }
 
-  const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2 };
+  const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2, delivery: 3 };
   return [...mails.values()]
     .map((m) => ({ ...m, lines: sortLines(m.lines) }))
     .sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
@@ -211,10 +215,10 @@ export function referenceLoad(db: Db, today: string): { tasks: PlanTask[]; users
     .all()
     .map(({ u, unitName, unitPath }) => ({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName, unitPath, active: u.active, remindEnabled: u.remindEnabled, remindDays: u.remindDays }));
   const log: LogEntry[] = db
-    .select({ dedupeKey: reminderLog.dedupeKey, status: reminderLog.status, attempts: reminderLog.attempts, messageId: reminderLog.messageId })
+    .select({ dedupeKey: reminderLog.dedupeKey, status: reminderLog.status, attempts: reminderLog.attempts, messageId: reminderLog.messageId, claimedAt: reminderLog.claimedAt, retryAt: reminderLog.retryAt, day: reminderLog.day })
     .from(reminderLog)
     .where(gte(reminderLog.day, addDays(today, -62)))
     .all()
-    .map((r) => ({ dedupeKey: r.dedupeKey, status: r.status, attempts: r.attempts, claimedAt: claimTimeOf(r.messageId) }));
+    .map((r) => ({ dedupeKey: r.dedupeKey, status: r.status, attempts: r.attempts, claimedAt: r.claimedAt ?? claimTimeOf(r.messageId), retryAt: r.retryAt, messageId: r.messageId, day: r.day }));
   return { tasks: planTasks, users: planUsers, log };
 }

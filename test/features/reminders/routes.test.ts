@@ -63,19 +63,19 @@ test("提醒记录: sent, failed and pending rows with filters; resend needs adm
   t.after(() => mailer.close());
   await runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: NO_WEEKLY });
   const row = ta.db.$client.prepare("select * from reminder_log").get() as { id: number; status: string; attempts: number };
-  assert.equal(row.status, "failed");
+  assert.equal(row.status, "bounced");
 
   const admin = await login(ta.app, "admin@t.cn");
   const page = await get(ta.app, admin, "/admin/reminders");
   assert.equal(page.statusCode, 200);
   assert.match(page.body, new RegExp(`id="reminder-${row.id}"`));
-  assert.match(page.body, /发送失败/);
+  assert.match(page.body, /退信/);
   assert.match(page.body, /5\.1\.1 No such user/);
   assert.match(page.body, /组织生活会质量不高/);
   assert.match(page.body, /到期前1天/);
   assert.match(page.body, new RegExp(`action="/admin/reminders/${row.id}/resend"`));
   assert.doesNotMatch((await get(ta.app, admin, "/admin/reminders?status=sent")).body, new RegExp(`id="reminder-${row.id}"`));
-  assert.match((await get(ta.app, admin, "/admin/reminders?status=failed")).body, new RegExp(`id="reminder-${row.id}"`));
+  assert.match((await get(ta.app, admin, "/admin/reminders?status=bounced")).body, new RegExp(`id="reminder-${row.id}"`));
 
   // no CSRF token: refused, nothing sent
   const noCsrf = await ta.app.inject({ method: "POST", url: `/admin/reminders/${row.id}/resend`, headers: { cookie: admin.cookie }, payload: {} });
