@@ -112,7 +112,7 @@ export async function reportDocx(o: { title: string; blocks: Block[]; descriptio
     styles: {
       default: {
         document: {
-          run: { font: font(FONTS.body), size: SIZES.body },
+          run: { font: font(FONTS.body), size: SIZES.body, characterSpacing: -5 },
           paragraph: { spacing: { line: LINE, lineRule: LineRuleType.EXACT, before: 0, after: 0 } },
         },
       },
@@ -195,7 +195,7 @@ export async function reportDocx(o: { title: string; blocks: Block[]; descriptio
             // the page number's dash 7 mm below the type area: its line ends about 23 mm above the edge
             margin: { top: PAGE.top, bottom: PAGE.bottom, left: PAGE.left, right: PAGE.right, header: convertMillimetersToTwip(15), footer: convertMillimetersToTwip(23) },
           },
-          grid: { type: DocumentGridType.LINES_AND_CHARS, linePitch: LINE, charSpace: CHAR_SPACE },
+          grid: { type: DocumentGridType.LINES, linePitch: LINE, charSpace: CHAR_SPACE },
         },
         footers: { default: pageNumberFooter("odd"), even: pageNumberFooter("even") },
         children: o.blocks.flatMap(paragraphs),

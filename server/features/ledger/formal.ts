@@ -255,7 +255,7 @@ export function composeFormal(i: FormalInput): Block[] {
     return `针对${short(t)}问题，${m ? m + "，" : ""}${end}`;
   });
   if (s.done) plans.push(`对已销号的${s.done}项整改任务适时开展“回头看”，巩固整改成果，防止问题反弹`);
-  if (plans.length) out.push(para({ text: "下一步，我们将" + plans.map((p, k) => `${ORDINAL(k + 1)}${p}`).join("；") + "。" }));
+  if (plans.length) out.push(para({ text: "下一步，我们将重点做好以下工作：" + plans.map((p, k) => `${ORDINAL(k + 1)}${p}`).join("；") + "。" }));
   out.push(para({ text: "特此报告。" }));
 
   // 附件 line, 署名 and 成文日期 (two blank lines above: room for the seal), then the 附件
