@@ -133,6 +133,7 @@ export function liveSectionBlocks(groups: ComposedReport["groups"], summary: Sum
       out.push({ type: "para", live: true, runs: [{ text: `${n}．`, bold: true }, { text: endStop(e.problem.text) }] });
       const measures = problemMeasures(e);
       if (measures) out.push({ type: "para", live: true, runs: [{ text: "整改措施：", bold: true }, { text: endStop(measures) }] });
+      if (!e.tasks.length) out.push({ type: "para", live: true, runs: [{ text: "落实情况：", bold: true }, { text: NO_TASK }] });
       for (const t of e.tasks) {
         const lead = e.tasks.length > 1 ? `${t.unitName}：` : "";
         out.push({ type: "para", live: true, runs: [{ text: `${lead}责任分工：`, bold: true }, { text: whoSentence(t) }] });
@@ -144,6 +145,9 @@ export function liveSectionBlocks(groups: ComposedReport["groups"], summary: Sum
   }
   return out;
 }
+
+/** A problem not yet made a task, in the words of a report. */
+export const NO_TASK = "该问题尚未明确责任单位和整改时限，将尽快研究确定。";
 
 /** The problem's own measures, else its tasks'. */
 export function problemMeasures(e: ProblemEntry): string {

@@ -5,7 +5,7 @@
 // (the evidence, problem by problem). Every state is the one tasks/status.ts names.
 import { cnDate } from "../../lib/dates.ts";
 import { ratePercent } from "../tasks/status.ts";
-import { cnNumeral, endStop, extendedText, problemMeasures, progressSentence, stateRuns, summaryText, type Block, type ComposedReport, type Run, type Summary, type TaskEntry } from "./compose.ts";
+import { cnNumeral, endStop, NO_TASK, extendedText, problemMeasures, progressSentence, stateRuns, summaryText, type Block, type ComposedReport, type Run, type Summary, type TaskEntry } from "./compose.ts";
 import { deadlineText } from "./as-of.ts";
 
 /** Characters per title line: 二号 (22 pt) on the 156 mm type area. */
@@ -213,7 +213,7 @@ export function composeFormal(i: FormalInput): Block[] {
       const measures = problemMeasures(e);
       if (measures) out.push(para({ text: "整改措施：", bold: true }, { text: endStop(measures) }));
       if (!e.tasks.length) {
-        out.push(para({ text: "落实情况：", bold: true }, { text: "该问题尚未明确责任单位和整改时限，将尽快研究确定。" }));
+        out.push(para({ text: "落实情况：", bold: true }, { text: NO_TASK }));
         continue;
       }
       for (const t of e.tasks) {

@@ -2,7 +2,7 @@
 // one-line legend beside 截至X年X月X日, two header rows with merged group cells (each header broken
 // by hand where its column is too narrow, never leaving one character on a line), the header
 // frozen and repeated on every printed page, columns sized so that at fit-to-width on A4
-// landscape the body prints at 9 pt or more (148 character units in all: a 10 pt body is scaled
+// landscape the body prints at 9 pt or more (152 character units in all: a 10 pt body is scaled
 // to about 94%), text wrapped and rows as high as their text, dates as dates, every state in
 // words (整改中（逾期5天）) as well as in colour, an autofilter, page numbers in the footer, and a
 // last sheet that sums up by unit (待整改 · 整改中 · 待销号 · 已销号 · 长期坚持 apart) with how
@@ -21,8 +21,8 @@ import type { Light } from "../tasks/workflow.ts";
 import { RATE_RULE } from "../tasks/status.ts";
 import { LEDGER_COLUMNS, LEDGER_GROUPS, summaryByUnit, type LedgerRow } from "./rows.ts";
 
-/** Column widths in Excel's character units; 148 in all (see the head of the file). */
-export const WIDTHS = [5, 8, 17, 11, 17, 7, 10, 8, 7, 14, 16, 10, 14, 7, 10, 7];
+/** Column widths in Excel's character units; 152 in all (see the head of the file). Never 9: exceljs takes 9 for its default and leaves the column out. */
+export const WIDTHS = [5, 9.5, 13, 13, 13, 6, 8, 6, 7, 14, 14, 10, 14, 7, 7.5, 5];
 /** The body's font size: printed at fit-to-width it shrinks by 784 pt ÷ the sheet's width. */
 export const BODY_SIZE = 10;
 const FOOTER = "第 &P 页，共 &N 页";
@@ -149,9 +149,9 @@ function centredWhenPrinted(ws: ExcelJS.Worksheet): void {
   };
 }
 
-/** The one-line legend: what the words and the fills mean, and how 完成率 is counted. */
+/** The one-line legend: what the words and the fills mean, and how 长期坚持 counts in 完成率 (RATE_RULE, on the summary sheet, in full). */
 export function legendText(yellowDays: number): string {
-  return `说明：完成情况以文字标明状态，逾期或临近到期另注天数；整改时限底色红为逾期、黄为${yellowDays}天内到期、绿为未到期或已销号。${RATE_RULE}。`;
+  return `说明：完成情况以文字标明状态并注明逾期、临期天数；整改时限底色红为逾期、黄为${yellowDays}天内到期、绿为未到期或已销号；长期坚持计入完成率分母，销号前不计为完成。`;
 }
 
 export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerRow[]; yellowDays?: number; generatedAt?: Date }): Promise<Buffer> {
@@ -186,16 +186,16 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   title.font = { name: TITLE_FONT, size: 18 };
   title.alignment = { horizontal: "center", vertical: "middle" };
   ws.getRow(1).height = 36;
-  // the legend on the left, 截至 on the right (the last four columns)
-  ws.mergeCells(2, 1, 2, n - 4);
+  // the legend on the left, 截至 on the right (the last three columns)
+  ws.mergeCells(2, 1, 2, n - 3);
   const legend = ws.getCell(2, 1);
   legend.value = legendText(o.yellowDays ?? 3);
   legend.font = { name: BODY_FONT, size: 9 };
   legend.alignment = { horizontal: "left", vertical: "middle" };
-  ws.mergeCells(2, n - 3, 2, n);
-  const sub = ws.getCell(2, n - 3);
+  ws.mergeCells(2, n - 2, 2, n);
+  const sub = ws.getCell(2, n - 2);
   sub.value = `截至${cnDate(o.asOf)}`;
-  sub.font = { name: "楷体", size: 12 };
+  sub.font = { name: "楷体", size: 11 };
   sub.alignment = { horizontal: "right", vertical: "middle" };
   ws.getRow(2).height = 22;
 
@@ -264,11 +264,11 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   const m = heads.length;
   const sum = wb.addWorksheet("按单位汇总", {
     views: [{ state: "frozen", ySplit: 3 }],
-    pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 0, horizontalCentered: true, margins: { left: 0.6, right: 0.6, top: 0.8, bottom: 0.8, header: 0.3, footer: 0.3 } },
+    pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.6, right: 0.6, top: 0.8, bottom: 0.8, header: 0.3, footer: 0.3 } },
     headerFooter: { oddFooter: FOOTER },
   });
   sum.pageSetup.printTitlesRow = "3:3";
-  sum.columns = [{ width: 30 }, ...heads.slice(1).map(() => ({ width: 9 }))];
+  sum.columns = [{ width: 30 }, ...heads.slice(1).map(() => ({ width: 10 }))];
   sum.mergeCells(1, 1, 1, m);
   sum.getCell(1, 1).value = `${o.title}（按单位汇总）`;
   sum.getCell(1, 1).font = { name: TITLE_FONT, size: 16 };
