@@ -45,7 +45,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
     const copyText = original ? liveSectionText(doc) : blocksToText(doc.blocks);
     const canEdit = svc.canEditDocument(req.user!, doc.unit);
     const data = { title: `${doc.report.title} · 整改情况报告`, doc, asOf, today, isToday: asOf === today, original, copyText, settings, canEdit, ...more };
-    return reply.code(status).render(isHtmx(req) && !more.error ? "ledger/_progress" : "ledger/progress", data);
+    return reply.render(isHtmx(req) && !more.error ? "ledger/_progress" : "ledger/progress", data, status);
   };
 
   /** 整改情况报告 (or ?original=1 the report with its live 整改措施 section), as of a day (htmx swaps the fragment). */
