@@ -22,14 +22,19 @@ import { RATE_RULE } from "../tasks/status.ts";
 import { LEDGER_COLUMNS, LEDGER_GROUPS, summaryByUnit, type LedgerRow } from "./rows.ts";
 
 /** Column widths in Excel's character units; 152 in all (see the head of the file). Never 9: exceljs takes 9 for its default and leaves the column out. */
-export const WIDTHS = [5, 9.5, 13, 13, 13, 6, 8, 6, 7, 14, 14, 10, 14, 7, 7.5, 5];
+export const WIDTHS = [5, 8.5, 12, 12, 12, 6, 8, 6, 7, 15, 12, 12, 15, 7, 7.5, 7];
 /** The body's font size: printed at fit-to-width it shrinks by 784 pt ÷ the sheet's width. */
 export const BODY_SIZE = 10;
 const FOOTER = "第 &P 页，共 &N 页";
 
+/** Whether a line of 10 pt CJK text fits a column: a character takes about 1.9 units, and the cell pads by half a unit. */
+export function fitsColumn(line: string, width: number): boolean {
+  return textUnits(line) * 0.95 <= width - 0.5;
+}
+
 /** A header in lines that fit its column: broken before （ where it has one, else in halves. */
 export function headerText(label: string, width: number): string {
-  if (textUnits(label) <= width - 1) return label;
+  if (fitsColumn(label, width)) return label;
   const paren = label.indexOf("（");
   if (paren > 1) return `${label.slice(0, paren)}\n${label.slice(paren)}`;
   const half = Math.ceil(label.length / 2);
@@ -151,7 +156,7 @@ function centredWhenPrinted(ws: ExcelJS.Worksheet): void {
 
 /** The one-line legend: what the words and the fills mean, and how 长期坚持 counts in 完成率 (RATE_RULE, on the summary sheet, in full). */
 export function legendText(yellowDays: number): string {
-  return `说明：完成情况以文字标明状态并注明逾期、临期天数；整改时限底色红为逾期、黄为${yellowDays}天内到期、绿为未到期或已销号；长期坚持计入完成率分母，销号前不计为完成。`;
+  return `说明：完成情况以文字标明状态并注明逾期、临期天数；时限底色红为逾期、黄为${yellowDays}天内到期、绿为未到期或已销号；长期坚持计入完成率分母，销号前不计为完成。`;
 }
 
 export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerRow[]; yellowDays?: number; generatedAt?: Date }): Promise<Buffer> {
@@ -195,7 +200,7 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   ws.mergeCells(2, n - 2, 2, n);
   const sub = ws.getCell(2, n - 2);
   sub.value = `截至${cnDate(o.asOf)}`;
-  sub.font = { name: "楷体", size: 11 };
+  sub.font = { name: "楷体", size: 10 };
   sub.alignment = { horizontal: "right", vertical: "middle" };
   ws.getRow(2).height = 22;
 
@@ -214,11 +219,15 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
     ws.mergeCells(3, c, 4, c);
     ws.getCell(3, c).value = headerText(LEDGER_COLUMNS[c - 1], WIDTHS[c - 1]);
   }
-  const headLines = Math.max(...LEDGER_COLUMNS.map((l, i) => headerText(l, WIDTHS[i]).split("\n").length));
-  for (const r of [3, 4]) {
+  // row 4 holds the tallest header under a group; rows 3 and 4 together the tallest one merged down
+  const lines = (c: number) => headerText(LEDGER_COLUMNS[c - 1], WIDTHS[c - 1]).split("\n").length;
+  const cols = LEDGER_COLUMNS.map((_, i) => i + 1);
+  const lower = Math.max(...cols.filter((c) => grouped.has(c)).map(lines)) * LINE_PT + 6;
+  const both = Math.max(...cols.filter((c) => !grouped.has(c)).map(lines)) * LINE_PT + 6;
+  const heights = { 3: Math.max(LINE_PT + 6, both - lower), 4: lower };
+  for (const r of [3, 4] as const) {
     const row = ws.getRow(r);
-    // the two rows together hold the tallest single header
-    row.height = Math.max(18, Math.ceil((headLines * LINE_PT + 6) / 2));
+    row.height = heights[r];
     for (let c = 1; c <= n; c++) {
       const cell = row.getCell(c);
       cell.font = { name: HEAD_FONT, size: BODY_SIZE };

@@ -22,10 +22,14 @@ export type TaskStatus = {
   dueInDays: number | null;
 };
 
+/** The kind a task counts as: its state, but 长期坚持 for an unfinished task without an end date. */
+export function statusKind(t: { state: State; deadlineKind?: DeadlineKind; deadline: string | null }): StatusKind {
+  return t.state === "done" ? "done" : t.deadlineKind === "ongoing" || !t.deadline ? "ongoing" : t.state;
+}
+
 /** The state of a task at the end of day `today`. */
 export function taskStatus(t: { state: State; deadlineKind: DeadlineKind; deadline: string | null }, today: string, yellowDays: number): TaskStatus {
-  const ongoing = t.deadlineKind === "ongoing" || !t.deadline;
-  const kind: StatusKind = t.state === "done" ? "done" : ongoing ? "ongoing" : t.state;
+  const kind = statusKind(t);
   const label = STATUS_LABEL[kind];
   if (kind === "done") return { kind, label, words: label, overdueDays: 0, dueInDays: null };
   if (kind === "ongoing") return { kind, label, words: t.state === "review" ? `${label}（待销号）` : label, overdueDays: 0, dueInDays: null };

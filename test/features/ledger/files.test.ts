@@ -9,7 +9,7 @@ import { makeApp } from "../../helpers/app.ts";
 import { playStory } from "./story.ts";
 import { formalReport, ledger, reportProgress, saveDocumentSettings } from "../../../server/features/ledger/service.ts";
 import { reportDocx, signatureIndents, CHAR, FONTS, GRID, LINE, PAGE } from "../../../server/features/ledger/docx.ts";
-import { ledgerXlsx, headerText, textUnits, BODY_SIZE, FILLS, WIDTHS } from "../../../server/features/ledger/xlsx.ts";
+import { ledgerXlsx, fitsColumn, headerText, textUnits, BODY_SIZE, FILLS, WIDTHS } from "../../../server/features/ledger/xlsx.ts";
 import { LEDGER_COLUMNS } from "../../../server/features/ledger/rows.ts";
 
 const TZ = "Asia/Shanghai";
@@ -157,7 +157,7 @@ test(".xlsx: title, subtitle, merged group headers in the standard order, frozen
   // each header line fits its column and none is a lone character
   header.forEach((h, i) => {
     for (const line of h.split("\n")) {
-      assert.ok(textUnits(line) <= WIDTHS[i] - 1, `${JSON.stringify(h)} fits ${WIDTHS[i]}`);
+      assert.ok(fitsColumn(line, WIDTHS[i]), `${JSON.stringify(h)} fits ${WIDTHS[i]}`);
       assert.ok(line.length >= 2, `${JSON.stringify(h)}: no orphan`);
     }
   });
@@ -168,12 +168,14 @@ test(".xlsx: title, subtitle, merged group headers in the standard order, frozen
   const printable = (297 / 25.4 - 0.8) * 72; // A4 landscape less the 0.4 in margins, in points
   const sheet = (total * 7 + 5 * widths.length) * 0.75; // Excel's pixels (7 px a unit at Calibri 11, 5 px padding) in points
   assert.ok(BODY_SIZE * Math.min(1, printable / sheet) >= 9, `body prints at ${(BODY_SIZE * printable / sheet).toFixed(1)} pt`);
-  assert.equal(headerText("配合单位", 7), "配合\n单位");
+  assert.equal(headerText("配合单位", 6), "配合\n单位");
+  assert.ok(fitsColumn("2026年12月31日", WIDTHS[9]) && fitsColumn("2026年12月31日", WIDTHS[12]), "a date on one line: 整改时限 and 销号日期 are not wrapped mid-date");
+  assert.ok(fitsColumn("（逾期13天）", WIDTHS[11]) && fitsColumn("待整改", WIDTHS[11]), "完成情况 in two whole lines");
   assert.deepEqual(header.map((h) => h.replace("\n", "")), ["序号", "问题类别（来源）", "问题描述", "整改目标（完成标准）", "整改措施", "责任领导", "责任单位", "配合单位", "责任人", "整改时限", "整改进展", "完成情况", "销号日期", "验收人", "佐证材料", "备注"]);
   assert.equal(ws.getCell("C4").font.name, "黑体");
   assert.deepEqual({ state: ws.views[0].state, ySplit: (ws.views[0] as any).ySplit }, { state: "frozen", ySplit: 4 });
   assert.ok((ws.autoFilter as any) && String(typeof ws.autoFilter === "string" ? ws.autoFilter : JSON.stringify(ws.autoFilter)).includes("A4") , JSON.stringify(ws.autoFilter));
-  assert.ok((ws.getColumn(3).width ?? 0) >= 13 && (ws.getColumn(1).width ?? 99) <= 6, "columns sized");
+  assert.ok((ws.getColumn(3).width ?? 0) >= 12 && (ws.getColumn(1).width ?? 99) <= 6, "columns sized");
   assert.ok((ws.getRow(5).height ?? 0) >= 27, "a row tall enough for its wrapped text");
 
   // rows: report order, one per task

@@ -82,7 +82,7 @@ test("the 整改情况报告 page: the document to send, the original with its m
   const tooLong = await post(ta.app, leader, `/reports/${s.reportId}/document`, { title: "关于2026年度基层党建工作自查问题整改情况的\n报告\n整改\n情况", addressee: "县委组织部" });
   assert.equal(tooLong.statusCode, 422);
   assert.match(tooLong.body, /标题最多分三行/);
-  assert.equal(ta.db.$client.prepare("select doc_title t from reports where id = ?").get(s.reportId)!.t ?? null, null);
+  assert.equal((ta.db.$client.prepare("select doc_title t from reports where id = ?").get(s.reportId) as { t: string | null }).t, null);
   const saved = await post(ta.app, leader, `/reports/${s.reportId}/document`, { title: "关于2026年度基层党建\n工作自查问题整改情况的报告", addressee: "中共示范县委组织部：" });
   assert.equal(saved.statusCode, 303);
   const after = await get(ta.app, leader, `/reports/${s.reportId}/progress`);
