@@ -29,7 +29,7 @@ export function periodAndSubject(reportTitle: string, unitName: string): { perio
   const period = m ? m[1] : "";
   const subject = rest
     .slice(period.length)
-    .replace(/(的)?(报告|情况报告|工作总结|对照检查材料|材料)$/, "")
+    .replace(/(的)?(情况报告|报告|工作总结|材料)$/, "")
     .trim();
   return { period, subject };
 }
@@ -172,6 +172,12 @@ export function composeFormal(i: FormalInput): Block[] {
   const s = i.summary;
   const entries = i.groups.flatMap((g) => g.entries);
   const tasks = entries.flatMap((e) => e.tasks);
+  // a task is named by its problem's words where it is the problem's only task
+  const entryOf = new Map(entries.flatMap((e) => e.tasks.map((t) => [t, e] as const)));
+  const short = (t: TaskEntry) => {
+    const e = entryOf.get(t)!;
+    return `“${shortName(e.tasks.length === 1 ? e.problem.text : t.title)}”`;
+  };
   const date = cnDate(i.asOf);
   const unit = s.total === s.problems ? "个" : "项";
   const out: Block[] = [];
@@ -200,7 +206,7 @@ export function composeFormal(i: FormalInput): Block[] {
     out.push(para({ text: `从责任单位看，${parts.join("；")}。` }));
   }
   const extended = tasks.filter((t) => t.extended);
-  if (extended.length) out.push(para({ text: `整改过程中，经批准延期${extended.length}项（${extended.map((t) => `“${shortName(t.title)}”延至${cnDate(t.deadline)}`).join("；")}），原定时限在整改台账中保留备查。` }));
+  if (extended.length) out.push(para({ text: `整改过程中，经批准延期${extended.length}项（${extended.map((t) => `${short(t)}延至${cnDate(t.deadline)}`).join("；")}），原定时限在整改台账中保留备查。` }));
 
   // 二、问题整改落实情况
   out.push({ type: "heading1", text: "二、问题整改落实情况" });
@@ -234,7 +240,6 @@ export function composeFormal(i: FormalInput): Block[] {
   // 三、存在的不足和下一步打算
   out.push({ type: "heading1", text: "三、存在的不足和下一步打算" });
   const open = tasks.filter((t) => t.status.kind !== "done");
-  const short = (t: TaskEntry) => `“${shortName(t.title)}”`;
   if (!open.length) {
     out.push(para({ text: "整改任务已全部销号，但部分问题具有反复性、长期性，巩固整改成果仍需持续用力。" }));
   } else {
@@ -250,7 +255,7 @@ export function composeFormal(i: FormalInput): Block[] {
     out.push(para({ text: parts.join("；") + "。" }));
   }
   const plans: string[] = open.map((t) => {
-    const m = endStop(t.measures.trim() || problemMeasures(entries.find((e) => e.tasks.includes(t))!) || "").replace(/。$/, "");
+    const m = endStop(t.measures.trim() || problemMeasures(entryOf.get(t)!) || "").replace(/。$/, "");
     const end = t.status.kind === "ongoing" ? "建立长效机制，长期坚持" : t.status.overdueDays > 0 ? "加快整改进度，尽快完成整改" : `确保于${cnDate(t.deadline)}前完成整改`;
     return `针对${short(t)}问题，${m ? m + "，" : ""}${end}`;
   });
