@@ -22,7 +22,7 @@ import { RATE_RULE } from "../tasks/status.ts";
 import { LEDGER_COLUMNS, LEDGER_GROUPS, summaryByUnit, type LedgerRow } from "./rows.ts";
 
 /** Column widths in Excel's character units; 152 in all (see the head of the file). Never 9: exceljs takes 9 for its default and leaves the column out. */
-export const WIDTHS = [5, 8.5, 12, 12, 12, 6, 8, 6, 7, 15, 12, 12.5, 15, 6.5, 7.5, 7];
+export const WIDTHS = [5, 8.5, 11.5, 12, 11.5, 6, 8, 6, 7, 16, 11, 12.5, 16, 6.5, 7.5, 7];
 /** The body's font size: printed at fit-to-width it shrinks by 784 pt ÷ the sheet's width. */
 export const BODY_SIZE = 10;
 const FOOTER = "第 &P 页，共 &N 页";

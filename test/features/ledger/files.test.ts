@@ -169,13 +169,13 @@ test(".xlsx: title, subtitle, merged group headers in the standard order, frozen
   const sheet = (total * 7 + 5 * widths.length) * 0.75; // Excel's pixels (7 px a unit at Calibri 11, 5 px padding) in points
   assert.ok(BODY_SIZE * Math.min(1, printable / sheet) >= 9, `body prints at ${(BODY_SIZE * printable / sheet).toFixed(1)} pt`);
   assert.equal(headerText("配合单位", 6), "配合\n单位");
-  assert.ok(fitsColumn("2026年12月31日", WIDTHS[9]) && fitsColumn("2026年12月31日", WIDTHS[12]), "a date on one line: 整改时限 and 销号日期 are not wrapped mid-date");
+  assert.ok(fitsColumn("2026年12月31日", WIDTHS[9] - 1) && fitsColumn("2026年12月31日", WIDTHS[12] - 1), "a date on one line: 整改时限 and 销号日期 are not wrapped mid-date");
   assert.ok(fitsColumn("（逾期13天）", WIDTHS[11]) && fitsColumn("待整改", WIDTHS[11]), "完成情况 in two whole lines");
   assert.deepEqual(header.map((h) => h.replace("\n", "")), ["序号", "问题类别（来源）", "问题描述", "整改目标（完成标准）", "整改措施", "责任领导", "责任单位", "配合单位", "责任人", "整改时限", "整改进展", "完成情况", "销号日期", "验收人", "佐证材料", "备注"]);
   assert.equal(ws.getCell("C4").font.name, "黑体");
   assert.deepEqual({ state: ws.views[0].state, ySplit: (ws.views[0] as any).ySplit }, { state: "frozen", ySplit: 4 });
   assert.ok((ws.autoFilter as any) && String(typeof ws.autoFilter === "string" ? ws.autoFilter : JSON.stringify(ws.autoFilter)).includes("A4") , JSON.stringify(ws.autoFilter));
-  assert.ok((ws.getColumn(3).width ?? 0) >= 12 && (ws.getColumn(1).width ?? 99) <= 6, "columns sized");
+  assert.ok((ws.getColumn(3).width ?? 0) >= 11 && (ws.getColumn(10).width ?? 0) >= 15 && (ws.getColumn(1).width ?? 99) <= 6, "columns sized");
   assert.ok((ws.getRow(5).height ?? 0) >= 27, "a row tall enough for its wrapped text");
 
   // rows: report order, one per task
