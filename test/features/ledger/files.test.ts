@@ -24,6 +24,12 @@ function paragraphs(xml: string): { style: string; text: string; body: string }[
   });
 }
 
+/** A document's .docx, unzipped: the zip and its document.xml. */
+async function docxOf(doc: { title: string; blocks: Parameters<typeof reportDocx>[0]["blocks"] }) {
+  const zip = await JSZip.loadAsync(await reportDocx({ title: doc.title, blocks: doc.blocks }));
+  return { zip, xml: await zip.file("word/document.xml")!.async("string") };
+}
+
 function styleXml(styles: string, id: string): string {
   const m = new RegExp(`<w:style [^>]*w:styleId="${id}"[^>]*>([\\s\\S]*?)</w:style>`).exec(styles);
   assert.ok(m, `style ${id} exists`);
@@ -34,9 +40,7 @@ test(".docx, the 整改情况报告 proper: title in natural lines, 主送, open
   const ta = await makeApp();
   t.after(ta.close);
   const s = playStory(ta);
-  const doc = formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ);
-  const zip = await JSZip.loadAsync(await reportDocx({ title: doc.title, blocks: doc.blocks }));
-  const xml = await zip.file("word/document.xml")!.async("string");
+  const { zip, xml } = await docxOf(formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ));
   const all = paragraphs(xml);
   const ps = all.filter((p) => p.text);
   assert.equal(ps[0].style, "RectifyTitle");
@@ -103,9 +107,7 @@ test(".docx --original: the self-check report itself, its 整改措施 section u
   const ta = await makeApp();
   t.after(ta.close);
   const s = playStory(ta);
-  const doc = reportProgress(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ);
-  const zip = await JSZip.loadAsync(await reportDocx({ title: doc.title, blocks: doc.blocks }));
-  const xml = await zip.file("word/document.xml")!.async("string");
+  const { zip, xml } = await docxOf(reportProgress(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ));
   const ps = paragraphs(xml).filter((p) => p.text);
   assert.equal(ps[0].text, "中共示范县文化和旅游局委员会2026年度基层党建工作自查报告");
   assert.equal(ps[1].text, "（截至2026年11月23日）");
