@@ -1,6 +1,7 @@
 // 整改情况报告 as .docx (the `docx` library), in the layout of an official document (GB/T 9704-2012):
 // A4, type area 156 × 225 mm (margins 37 / 35 / 28 / 26 mm); a lines-and-characters document grid
-// of 22 lines × 28 characters (line pitch 225 mm / 22 ≈ 28.95 pt, each line set exactly on it);
+// of 22 lines × 28 characters (line pitch 225 mm / 22 ≈ 28.95 pt, each line set exactly on it; the
+// text keeps its own pitch, 三号 less 0.25 pt of letter spacing, so 28 to a line: see officialStyles);
 // title 方正小标宋简体 二号; body 仿宋_GB2312 三号 with a two-character first-line indent; 一级标题
 // 黑体, 二级标题 楷体_GB2312 (both 三号, no colour); 主送机关 flush left; 发文机关署名 and 成文日期
 // right-aligned (the date four characters in) under two blank lines for the seal; page numbers
@@ -195,7 +196,7 @@ export async function reportDocx(o: { title: string; blocks: Block[]; descriptio
             // the page number's dash 7 mm below the type area: its line ends about 23 mm above the edge
             margin: { top: PAGE.top, bottom: PAGE.bottom, left: PAGE.left, right: PAGE.right, header: convertMillimetersToTwip(15), footer: convertMillimetersToTwip(23) },
           },
-          grid: { type: DocumentGridType.LINES, linePitch: LINE, charSpace: CHAR_SPACE },
+          grid: { type: DocumentGridType.LINES_AND_CHARS, linePitch: LINE, charSpace: CHAR_SPACE },
         },
         footers: { default: pageNumberFooter("odd"), even: pageNumberFooter("even") },
         children: o.blocks.flatMap(paragraphs),
@@ -206,9 +207,15 @@ export async function reportDocx(o: { title: string; blocks: Block[]; descriptio
   return withFallbackFonts(buf);
 }
 
-/** The library's built-in styles (Title, headings 3–9, Hyperlink …) carry colours: an official document has none. */
-function withoutColours(stylesXml: string): string {
-  return stylesXml.replace(/<w:color [^>]*\/>/g, "");
+/**
+ * The library's built-in styles (Title, headings 3–9, Hyperlink …) carry colours: an official
+ * document has none. And paragraphs do not snap to the character grid: the grid (22 × 28) is in
+ * the page set-up, where Word shows it, while the text keeps its own pitch (三号 less 0.25 pt, 28 a
+ * line; lines exactly on the grid's pitch). Snapped, LibreOffice gives each 三号 character two of
+ * the grid's 15.8 pt cells and spreads the lines.
+ */
+function officialStyles(stylesXml: string): string {
+  return stylesXml.replace(/<w:color [^>]*\/>/g, "").replace(/(<w:pPrDefault><w:pPr>)/, "$1<w:snapToGrid w:val=\"0\"/>");
 }
 
 /** Adds the official fonts, with their alternates, GB2312 charset and family, to word/fontTable.xml. */
@@ -225,7 +232,7 @@ async function withFallbackFonts(buf: Buffer): Promise<Buffer> {
   xml = /<\/w:fonts>\s*$/.test(xml) ? xml.replace(/<\/w:fonts>\s*$/, entries + "</w:fonts>") : xml.replace(/<w:fonts([^>]*?)\s*\/>\s*$/, `<w:fonts$1>${entries}</w:fonts>`);
   zip.file(path, xml);
   const styles = zip.file("word/styles.xml");
-  if (styles) zip.file("word/styles.xml", withoutColours(await styles.async("string")));
+  if (styles) zip.file("word/styles.xml", officialStyles(await styles.async("string")));
   if (!existing) {
     // register the part where docx did not write one
     const ct = await zip.file("[Content_Types].xml")!.async("string");

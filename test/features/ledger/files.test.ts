@@ -81,12 +81,15 @@ test(".docx, the 整改情况报告 proper: title in natural lines, 主送, open
   assert.equal(pitch, LINE);
   assert.ok(Math.abs(pitch / 20 - 28.9) < 0.1, `line pitch ${pitch / 20} pt`);
   assert.equal(Math.floor((16838 - margin("top") - margin("bottom")) / pitch), GRID.lines, "22 lines a page");
-  assert.match(grid, /w:type="lines"/);
+  assert.match(grid, /w:type="linesAndChars"/, "a lines-and-characters grid in the page set-up");
+  const charSpace = Number(/w:charSpace="(-?\d+)"/.exec(grid)![1]);
+  assert.equal(Math.round((11906 - margin("left") - margin("right")) / (320 + (charSpace / 4096) * 20)), GRID.chars, "its character pitch: 28 a line");
   const styles = await zip.file("word/styles.xml")!.async("string");
   assert.match(styleXml(styles, "Normal"), new RegExp(`<w:spacing [^>]*w:line="${LINE}"[^>]*w:lineRule="exact"|<w:spacing [^>]*w:lineRule="exact"[^>]*w:line="${LINE}"`));
   const spacing = Number(/<w:docDefaults>[\s\S]*?<w:spacing w:val="(-?\d+)"/.exec(styles)![1]);
   assert.equal(Math.floor((11906 - margin("left") - margin("right")) / (320 + spacing)), GRID.chars, "28 三号 characters a line");
   assert.doesNotMatch(styles, /<w:color /, "no coloured styles, used or not");
+  assert.match(styles, /<w:pPrDefault><w:pPr><w:snapToGrid w:val="0"\/>/, "text keeps its own pitch (28 a line by letter spacing), as LibreOffice and Word both lay it out");
   // page numbers: 四号 宋体 with em dashes, odd on the right and even on the left, one character in
   assert.match(sect, /<w:footerReference [^>]*w:type="default"/);
   assert.match(sect, /<w:footerReference [^>]*w:type="even"/);
