@@ -27,6 +27,8 @@ export const units = sqliteTable(
     secretaryId: integer("secretary_id").references((): any => users.id),
     /** 联系/分管领导 */
     overseerId: integer("overseer_id").references((): any => users.id),
+    /** 主送机关 last set for one of this unit's 整改情况报告: the next report starts from it */
+    reportAddressee: text("report_addressee"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("units_code_uq").on(t.code), index("units_parent_idx").on(t.parentId), index("units_path_idx").on(t.path)],
@@ -90,6 +92,10 @@ export const reports = sqliteTable(
       .notNull()
       .references(() => users.id),
     importedAt: text("imported_at").notNull().default(now),
+    /** the 整改情况报告's title as a leader set it (a newline where the line breaks); null: derived from the title */
+    docTitle: text("doc_title"),
+    /** the 整改情况报告's 主送机关; null: the unit's last one */
+    docAddressee: text("doc_addressee"),
   },
   (t) => [index("reports_unit_idx").on(t.unitId), index("reports_sha_idx").on(t.sha256)],
 );

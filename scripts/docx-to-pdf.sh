@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A look at the 整改情况报告 as a printed page: builds the demo database in a temporary folder,
-# exports the demo report's .docx with the CLI, converts it to PDF with LibreOffice headless and
-# renders each page to PNG with pdftoppm. Not part of `npm test` (LibreOffice is ~260 MB and
-# takes seconds to start). Needs: apt-get install -y libreoffice-writer-nogui poppler-utils
+# exports the demo report's .docx with the CLI (the 整改情况报告 and, with --original, the report
+# with its 整改措施 updated), converts them to PDF with LibreOffice headless and renders each page
+# to PNG with pdftoppm; the ledger too where Calc is installed. test/features/ledger/print.test.ts
+# checks the same pages by measure. Needs: apt-get install -y --no-install-recommends
+# libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito (Carlito
+# has Calibri's metrics: the ledger's column widths are counted in the workbook's default font)
 #   bash scripts/docx-to-pdf.sh [OUT_DIR]       (default: test-results/docx-pdf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +19,9 @@ mkdir -p "$out"
 export DATABASE_FILE="$tmp/rectify.db" LOG_LEVEL=silent
 node --import tsx server/cli.ts seed-demo >/dev/null
 node --import tsx server/cli.ts export report --report 1 --out "$out/整改情况报告.docx"
+node --import tsx server/cli.ts export report --report 1 --original --out "$out/原报告（整改措施已更新）.docx"
 node --import tsx server/cli.ts export ledger --report 1 --out "$out/整改台账.xlsx"
-soffice --headless -env:UserInstallation="file://$tmp/lo" --convert-to pdf --outdir "$out" "$out/整改情况报告.docx" >/dev/null
+soffice --headless -env:UserInstallation="file://$tmp/lo" --convert-to pdf --outdir "$out" "$out/整改情况报告.docx" "$out/原报告（整改措施已更新）.docx" >/dev/null
 pdf="$out/整改情况报告.pdf"
 pages="$(pdfinfo "$pdf" | awk '/^Pages:/ {print $2}')"
 size="$(pdfinfo "$pdf" | awk -F': +' '/^Page size:/ {print $2}')"

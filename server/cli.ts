@@ -22,8 +22,9 @@ const USAGE = `用法：npm run cli -- <命令>
                                        发送今天（或给定日期）的提醒邮件；--dry-run 只列出将发送的邮件
   export ledger [--report ID | --unit CODE] [--as-of YYYY-MM-DD] --out F.xlsx
                                        导出整改台账（不给 --report/--unit 时为全部任务）
-  export report --report ID [--as-of YYYY-MM-DD] --out F.docx
-                                       导出整改情况报告`;
+  export report --report ID [--as-of YYYY-MM-DD] [--to 主送机关] [--original] --out F.docx
+                                       导出整改情况报告（公文格式；--to 设定并记住主送机关，
+                                       --original 导出整改措施已更新的自查报告原文）`;
 
 class CliError extends Error {}
 
@@ -135,7 +136,7 @@ async function run(argv: string[]): Promise<void> {
     case "export": {
       const [sub, ...args] = rest;
       if (sub !== "ledger" && sub !== "report") throw new CliError("未知的 export 子命令。用法：export ledger … 或 export report …");
-      const { values } = parseArgs({ args, options: { report: { type: "string" }, unit: { type: "string" }, "as-of": { type: "string" }, out: { type: "string" } }, strict: true });
+      const { values } = parseArgs({ args, options: { report: { type: "string" }, unit: { type: "string" }, "as-of": { type: "string" }, out: { type: "string" }, to: { type: "string" }, original: { type: "boolean" } }, strict: true });
       if (!values.out) throw new CliError(`缺少 --out（输出文件，如 ${sub === "ledger" ? "台账.xlsx" : "整改情况报告.docx"}）`);
       const want = sub === "ledger" ? ".xlsx" : ".docx";
       if (!values.out.toLowerCase().endsWith(want)) throw new CliError(`--out 应为 ${want} 文件：${values.out}`);
@@ -143,6 +144,8 @@ async function run(argv: string[]): Promise<void> {
       if (sub === "report" && !values.report) throw new CliError("缺少 --report（报告编号）");
       if (sub === "report" && values.unit) throw new CliError("export report 不接受 --unit");
       if (values.report && values.unit) throw new CliError("--report 与 --unit 只能给出一个");
+      if (sub === "ledger" && (values.to !== undefined || values.original)) throw new CliError("export ledger 不接受 --to 或 --original");
+      if (values.original && values.to !== undefined) throw new CliError("--original 导出的是自查报告原文，没有主送机关，不接受 --to");
       if (!existsSync(config.databaseFile)) throw new CliError(`数据库不存在：${config.databaseFile}`);
       const { exportLedgerFile, exportReportFile } = await import("./features/ledger/export.ts");
       const db = open(config);
@@ -150,7 +153,7 @@ async function run(argv: string[]): Promise<void> {
         const r =
           sub === "ledger"
             ? await exportLedgerFile(db, config, { report: values.report ? Number(values.report) : undefined, unitCode: values.unit, asOf: values["as-of"], out: values.out })
-            : await exportReportFile(db, config, { report: Number(values.report), asOf: values["as-of"], out: values.out });
+            : await exportReportFile(db, config, { report: Number(values.report), asOf: values["as-of"], out: values.out, original: values.original, to: values.to });
         console.log(r);
       } finally {
         db.$client.close();

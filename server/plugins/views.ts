@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cnDate, cnDateTime, dayIn } from "../lib/dates.ts";
 import { STATE_LABEL, DEADLINE_KIND_LABEL, LIGHT_LABEL, light, deadlineWords, overdueDays, type State, type DeadlineKind } from "../features/tasks/workflow.ts";
 import { ROLE_LABEL } from "../features/auth/permissions.ts";
+import { ratePercent, taskStatus } from "../features/tasks/status.ts";
 import { UNIT_KIND_LABEL, RATING_LABEL, EVENT_LABEL } from "../lib/labels.ts";
 import { readFlash } from "./flash.ts";
 import { fromRoot } from "../lib/root.ts";
@@ -92,6 +93,9 @@ export function registerViews(app: FastifyInstance): void {
     unitKindLabel: (k: keyof typeof UNIT_KIND_LABEL) => UNIT_KIND_LABEL[k] ?? k,
     ratingLabel: (r: keyof typeof RATING_LABEL | null) => (r ? RATING_LABEL[r] : ""),
     lightHtml,
+    /** the one name of a task's state (tasks/status.ts): the words the ledger and the report print */
+    taskStatus,
+    ratePercent,
     deadlineWords,
     overdueDays,
     fileSize,

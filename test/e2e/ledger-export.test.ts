@@ -1,7 +1,7 @@
-// End to end in real headless Chromium: a leader sees the report's live 整改措施 section and the
-// ledger, signs off a task, and sees both change; moving the 截至 date back shows the earlier
-// state (htmx swap); the copy button puts the section on the clipboard; print hides the controls;
-// the downloads arrive under their Chinese names.
+// End to end in real headless Chromium: a leader sees the 整改情况报告 and the ledger, signs off a
+// task, and sees both change (in the same words); moving the 截至 date back shows the earlier
+// state (htmx swap); the copy buttons put the document, or the original's live 整改措施 section,
+// on the clipboard; print hides the controls; the downloads arrive under their Chinese names.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -54,10 +54,10 @@ test("signing off a task changes the report section and the ledger, in a real br
   // before: 待销号, nothing signed off
   await page.goto(`${base}/reports/${reportId}/progress`);
   const doc = page.locator("article.doc");
-  assert.match((await doc.textContent()) ?? "", /共查摆问题5个，已整改销号0个/);
-  assert.match((await doc.textContent()) ?? "", /整改中（已申请销号，待审核）/);
+  assert.match((await doc.textContent()) ?? "", /截至.+，已完成整改0项/);
+  assert.match((await doc.textContent()) ?? "", /完成情况：待销号。/);
   const before = await ledgerStates();
-  assert.equal(before.name, `中共示范县文化和旅游局委员会2026年度基层党建工作自查报告整改台账（截至${cnDate(today)}）.xlsx`);
+  assert.equal(before.name, `测试党委2026年度基层党建工作自查问题整改台账（截至${cnDate(today)}）.xlsx`);
   assert.deepEqual(before.states, ["待销号", "待整改"]);
 
   // the leader signs it off on the task page
@@ -65,28 +65,36 @@ test("signing off a task changes the report section and the ledger, in a real br
   await page.click("button:has-text('同意销号')");
   await page.waitForSelector(".task-meta .state-done");
 
-  // after: the section and the ledger say 已销号 today
+  // after: the report and the ledger say 已销号 today
   await page.goto(`${base}/reports/${reportId}/progress`);
   const after = (await doc.textContent()) ?? "";
-  assert.match(after, /共查摆问题5个，已整改销号1个，正在整改4个，逾期0个，整改完成率20%。/);
-  assert.ok(after.includes(`【已销号（${cnDate(today)}）】`), after.slice(0, 400));
+  assert.match(after, /共查摆问题5个，细化为整改任务2项，已销号1项，待销号0项，整改中0项，待整改1项，长期坚持0项；整改完成率50%/);
+  assert.ok(after.includes(`完成情况：已销号，${cnDate(today)}经`), after.slice(0, 400));
   assert.deepEqual((await ledgerStates()).states, ["已销号", "待整改"]);
 
-  // the copy button puts the regenerated section on the clipboard
+  // the copy button puts the whole document on the clipboard
+  await page.click("button:has-text('复制全文')");
+  await page.waitForSelector(".copy-status:has-text('已复制')");
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^关于2026年度基层党建工作自查问题整改情况的报告\n\n县委组织部：/);
+  await page.screenshot({ path: join(ARTIFACTS, "report-progress.png"), fullPage: true });
+
+  // the original, its 整改措施 section live: its copy button takes only that section
+  await page.click("nav.tabs a:has-text('原报告')");
+  await page.waitForSelector("h1:has-text('原报告（整改措施已更新）')");
+  assert.match((await doc.textContent()) ?? "", /一、主要做法及成效/);
   await page.click("button:has-text('复制整改措施')");
   await page.waitForSelector(".copy-status:has-text('已复制')");
   const copied = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(copied, /^　　共查摆问题5个，已整改销号1个/);
+  assert.match(copied, /^　　共查摆问题5个，细化为整改任务2项，已销号1项/);
   assert.doesNotMatch(copied, /主要做法及成效/, "only the 整改措施 section");
-
-  await page.screenshot({ path: join(ARTIFACTS, "report-progress.png"), fullPage: true });
+  await page.goto(`${base}/reports/${reportId}/progress`);
 
   // back to yesterday: htmx swaps the section, the URL follows, the links carry the date
   await page.fill("input[name=asOf]", yesterday);
   await page.waitForSelector(`.toolbar:has-text('历史状态')`);
   const earlier = (await doc.textContent()) ?? "";
-  assert.ok(earlier.includes(`（截至${cnDate(yesterday)}）`));
-  assert.match(earlier, /已整改销号0个/);
+  assert.ok(earlier.includes(`截至${cnDate(yesterday)}，已完成整改0项`), earlier.slice(0, 300));
+  assert.ok(earlier.includes(cnDate(yesterday)), "成文日期 follows");
   assert.ok(page.url().includes(`asOf=${yesterday}`), page.url());
   assert.deepEqual((await ledgerStates()).states, ["待销号", "待整改"], "the ledger as of yesterday");
   assert.equal(await page.locator("header.topbar").count(), 1, "the fragment, not a page inside the page");

@@ -179,16 +179,6 @@ export function taskAsOf(t: LedgerTaskInput, asOf: string, tz: string, inDay: (a
   };
 }
 
-/** 已销号 / 逾期N天 / 长期坚持 / 待销号 / 整改中 / 待整改: the words of 完成情况. */
-export function statusWords(t: TaskAsOf): string {
-  if (t.state === "done") return "已销号";
-  if (t.overdueDays > 0) return `逾期${t.overdueDays}天`;
-  if (t.deadlineKind === "ongoing") return "长期坚持";
-  if (t.state === "review") return "待销号";
-  if (t.state === "todo") return "待整改";
-  return "整改中";
-}
-
 /** 整改时限 in words: 2026年12月31日 / 立行立改（2026年11月30日前）/ 长期坚持. */
 export function deadlineText(t: Pick<TaskAsOf, "deadlineKind" | "deadline">): string {
   if (t.deadlineKind === "ongoing" || !t.deadline) return "长期坚持";

@@ -4,30 +4,33 @@
 // report's order, each with its measures, who answers for it, the deadline, the latest progress
 // and its state, and a summary paragraph. HTML, plain text and .docx are all drawn from the blocks.
 import { cnDate } from "../../lib/dates.ts";
-import { deadlineText, statusWords, type TaskAsOf } from "./as-of.ts";
+import { RATE_RULE, ratePercent, tally, taskStatus, type Tally, type TaskStatus } from "../tasks/status.ts";
+import { deadlineText, type TaskAsOf } from "./as-of.ts";
 
 export type Section = { heading: string; kind: "problems" | "causes" | "measures" | "other"; start: number; end: number };
 
-export type Run = { text: string; bold?: boolean };
+/** `keep`: never broken across lines (names, states, dates) where the output can prevent it */
+export type Run = { text: string; bold?: boolean; keep?: boolean };
 export type Block =
-  | { type: "title"; text: string }
+  | { type: "title"; text: string; /** the lines it is set in, where it needs more than one */ lines?: string[] }
   | { type: "subtitle"; text: string }
+  | { type: "addressee"; text: string }
   | { type: "heading1"; text: string }
   | { type: "heading2"; text: string }
-  | { type: "para"; runs: Run[]; live?: boolean };
+  | { type: "para"; runs: Run[]; live?: boolean }
+  | { type: "blank" }
+  /** 发文机关署名 and 成文日期, right-aligned above/at the place of the seal */
+  | { type: "signature"; text: string; dateText: string }
+  /** 附件 at the top left of a new page */
+  | { type: "attachment"; text: string };
 
 export type ReportInput = { id: number; title: string; fullText: string; sections: Section[] };
 export type ProblemInput = { id: number; seq: number; category: string | null; text: string; measures: string | null };
 
-export type ProblemStatus = { kind: "done" | "overdue" | "ongoing" | "doing" | "none"; words: string; overdueDays: number };
+export type TaskEntry = TaskAsOf & { status: TaskStatus };
+export type ProblemEntry = { problem: ProblemInput; tasks: TaskEntry[] };
 
-export type ProblemEntry = {
-  problem: ProblemInput;
-  tasks: TaskAsOf[];
-  status: ProblemStatus;
-};
-
-export type Summary = { total: number; done: number; doing: number; overdue: number; rate: number };
+export type Summary = Tally & { problems: number };
 
 export type ComposedReport = {
   title: string;
@@ -46,37 +49,20 @@ export function cnNumeral(n: number): string {
   return String(n);
 }
 
-/** The state of a problem from its tasks: 已销号 when all are, else the worst of them. */
-export function problemStatus(tasks: TaskAsOf[]): ProblemStatus {
-  if (!tasks.length) return { kind: "none", words: "尚未安排整改任务", overdueDays: 0 };
-  if (tasks.every((t) => t.state === "done")) {
-    const last = tasks.map((t) => t.signedOffDay ?? "").sort().pop()!;
-    return { kind: "done", words: `已销号（${cnDate(last)}）`, overdueDays: 0 };
-  }
-  const overdue = Math.max(...tasks.map((t) => t.overdueDays));
-  if (overdue > 0) return { kind: "overdue", words: `逾期${overdue}天`, overdueDays: overdue };
-  const open = tasks.filter((t) => t.state !== "done");
-  if (open.every((t) => t.deadlineKind === "ongoing")) return { kind: "ongoing", words: "长期坚持", overdueDays: 0 };
-  return { kind: "doing", words: "整改中", overdueDays: 0 };
+/** Counts over the tasks (as the ledger counts them), with the number of problems beside. */
+export function summarize(entries: ProblemEntry[]): Summary {
+  return { ...tally(entries.flatMap((e) => e.tasks.map((t) => t.status))), problems: entries.length };
 }
 
-export function summarize(entries: { status: ProblemStatus }[]): Summary {
-  const total = entries.length;
-  const done = entries.filter((e) => e.status.kind === "done").length;
-  const overdue = entries.filter((e) => e.status.kind === "overdue").length;
-  const doing = total - done - overdue;
-  return { total, done, doing, overdue, rate: total ? Math.round((done / total) * 1000) / 10 : 0 };
-}
-
+/** 共查摆问题5个（整改任务6项），已销号1项，待销号1项，整改中1项，待整改1项，长期坚持1项，其中逾期1项；完成率20%（…）。 */
 export function summaryText(s: Summary): string {
-  return `共查摆问题${s.total}个，已整改销号${s.done}个，正在整改${s.doing}个，逾期${s.overdue}个，整改完成率${fmtRate(s.rate)}%。`;
+  const unit = s.total === s.problems ? "个" : "项";
+  const head = s.total === s.problems ? `共查摆问题${s.problems}个` : `共查摆问题${s.problems}个，细化为整改任务${s.total}项`;
+  const parts = [`已销号${s.done}${unit}`, `待销号${s.review}${unit}`, `整改中${s.doing}${unit}`, `待整改${s.todo}${unit}`, `长期坚持${s.ongoing}${unit}`];
+  return `${head}，${parts.join("，")}${s.overdue ? `，其中逾期${s.overdue}${unit}` : ""}；整改完成率${ratePercent(s.rate)}（${RATE_RULE}）。`;
 }
 
-function fmtRate(r: number): string {
-  return Number.isInteger(r) ? String(r) : r.toFixed(1);
-}
-
-const endStop = (s: string) => {
+export const endStop = (s: string) => {
   const t = s.trim().replace(/[；;，,、]$/, "");
   return !t || /[。！？.!?]$/.test(t) ? t : t + "。";
 };
@@ -109,25 +95,29 @@ function textBlocks(text: string): Block[] {
   return out;
 }
 
-/** The sentence on a task's progress: 2026年10月24日，… (共填报N次). */
-function progressSentence(t: TaskAsOf): string {
-  if (!t.latestProgress) return "尚未填报整改进展。";
+/** The sentence on a task's progress: 2026年10月24日，… (共填报N次); null without progress. */
+export function progressSentence(t: TaskAsOf): string | null {
+  if (!t.latestProgress) return null;
   const more = t.progressCount > 1 ? `（共填报进展${t.progressCount}次）` : "";
   return `${cnDate(t.latestProgress.day)}，${endStop(t.latestProgress.text)}${more}`;
 }
 
-function taskStateSentence(t: TaskAsOf): string {
-  if (t.state === "done") return `已销号（${cnDate(t.signedOffDay)}，验收人：${t.signedOffBy || "—"}）。`;
-  if (t.overdueDays > 0) return `逾期${t.overdueDays}天，正在整改。`;
-  if (t.deadlineKind === "ongoing") return t.progressCount ? `长期坚持，已填报进展${t.progressCount}次，持续推进。` : "长期坚持，持续推进。";
-  if (t.state === "review") return "整改中（已申请销号，待审核）。";
-  return "整改中。";
+/** 完成情况 in runs: the state's words (once), then who signed it off and when. */
+export function stateRuns(t: TaskEntry): Run[] {
+  const runs: Run[] = [{ text: t.status.words, keep: true }];
+  if (t.state === "done") runs.push({ text: `，${cnDate(t.signedOffDay)}经` }, { text: t.signedOffBy || "领导", keep: true }, { text: "验收销号" });
+  runs.push({ text: "。" });
+  return runs;
+}
+
+export function extendedText(t: TaskAsOf): string {
+  return t.extended ? `（原定${cnDate(t.originalDeadline)}，经批准延期）` : "";
 }
 
 function whoSentence(t: TaskAsOf): string {
   const parts = [`责任领导：${t.leaderName || "—"}`, `责任单位：${t.unitName}`];
   if (t.coUnits) parts.push(`配合单位：${t.coUnits}`);
-  parts.push(`责任人：${t.ownerName}`, `整改时限：${deadlineText(t)}${t.extended ? `（原定${cnDate(t.originalDeadline)}，经批准延期）` : ""}`);
+  parts.push(`责任人：${t.ownerName}`, `整改时限：${deadlineText(t)}${extendedText(t)}`);
   return parts.join("；") + "。";
 }
 
@@ -140,44 +130,54 @@ export function liveSectionBlocks(groups: ComposedReport["groups"], summary: Sum
     if (g.category) out.push({ type: "heading2", text: `（${cnNumeral(++gi)}）${g.category.replace(/[。；，]$/, "")}` });
     for (const e of g.entries) {
       n++;
-      out.push({ type: "para", live: true, runs: [{ text: `${n}．`, bold: true }, { text: endStop(e.problem.text) }, { text: `【${e.status.words}】`, bold: true }] });
-      const measures = e.problem.measures?.trim() || e.tasks.map((t) => t.measures.trim()).filter(Boolean).join("；");
+      out.push({ type: "para", live: true, runs: [{ text: `${n}．`, bold: true }, { text: endStop(e.problem.text) }] });
+      const measures = problemMeasures(e);
       if (measures) out.push({ type: "para", live: true, runs: [{ text: "整改措施：", bold: true }, { text: endStop(measures) }] });
-      if (!e.tasks.length) out.push({ type: "para", live: true, runs: [{ text: "落实情况：", bold: true }, { text: "尚未安排整改任务。" }] });
+      if (!e.tasks.length) out.push({ type: "para", live: true, runs: [{ text: "落实情况：", bold: true }, { text: NO_TASK }] });
       for (const t of e.tasks) {
         const lead = e.tasks.length > 1 ? `${t.unitName}：` : "";
         out.push({ type: "para", live: true, runs: [{ text: `${lead}责任分工：`, bold: true }, { text: whoSentence(t) }] });
-        out.push({ type: "para", live: true, runs: [{ text: "整改进展：", bold: true }, { text: progressSentence(t) }] });
-        out.push({ type: "para", live: true, runs: [{ text: "完成情况：", bold: true }, { text: taskStateSentence(t) }] });
+        const progress = progressSentence(t);
+        if (progress) out.push({ type: "para", live: true, runs: [{ text: "整改进展：", bold: true }, { text: progress }] });
+        out.push({ type: "para", live: true, runs: [{ text: "完成情况：", bold: true }, ...stateRuns(t)] });
       }
     }
   }
   return out;
 }
 
-/**
- * Composes the report as it stood at the end of `asOf`. `tasks` are already computed as of that
- * day (taskAsOf); tasks that did not exist yet are left out by the caller (null).
- */
-export function composeReport(report: ReportInput, problems: ProblemInput[], tasks: TaskAsOf[], asOf: string): ComposedReport {
-  const byProblem = new Map<number, TaskAsOf[]>();
-  for (const t of [...tasks].sort((a, b) => a.id - b.id)) if (t.problemId != null) (byProblem.get(t.problemId) ?? byProblem.set(t.problemId, []).get(t.problemId)!).push(t);
-  const ordered = [...problems].sort((a, b) => a.seq - b.seq || a.id - b.id);
+/** A problem not yet made a task, in the words of a report. */
+export const NO_TASK = "该问题尚未明确责任单位和整改时限，将尽快研究确定。";
+
+/** The problem's own measures, else its tasks'. */
+export function problemMeasures(e: ProblemEntry): string {
+  return e.problem.measures?.trim() || e.tasks.map((t) => t.measures.trim()).filter(Boolean).join("；");
+}
+
+/** Problems in the report's order, grouped by category, each with its tasks and their states. */
+export function problemGroups(problems: ProblemInput[], tasks: TaskAsOf[], asOf: string, yellowDays: number): ComposedReport["groups"] {
+  const byProblem = new Map<number, TaskEntry[]>();
+  for (const t of [...tasks].sort((a, b) => a.id - b.id)) if (t.problemId != null) (byProblem.get(t.problemId) ?? byProblem.set(t.problemId, []).get(t.problemId)!).push({ ...t, status: taskStatus(t, asOf, yellowDays) });
   const groups: ComposedReport["groups"] = [];
   const index = new Map<string, number>();
-  const entries: ProblemEntry[] = [];
-  for (const p of ordered) {
-    const ts = byProblem.get(p.id) ?? [];
-    const entry: ProblemEntry = { problem: p, tasks: ts, status: problemStatus(ts) };
-    entries.push(entry);
+  for (const p of [...problems].sort((a, b) => a.seq - b.seq || a.id - b.id)) {
     const key = p.category?.trim() || "";
     if (!index.has(key)) {
       index.set(key, groups.length);
       groups.push({ category: key || null, entries: [] });
     }
-    groups[index.get(key)!].entries.push(entry);
+    groups[index.get(key)!].entries.push({ problem: p, tasks: byProblem.get(p.id) ?? [] });
   }
-  const summary = summarize(entries);
+  return groups;
+}
+
+/**
+ * Composes the report as it stood at the end of `asOf`. `tasks` are already computed as of that
+ * day (taskAsOf); tasks that did not exist yet are left out by the caller (null).
+ */
+export function composeReport(report: ReportInput, problems: ProblemInput[], tasks: TaskAsOf[], asOf: string, yellowDays: number): ComposedReport {
+  const groups = problemGroups(problems, tasks, asOf, yellowDays);
+  const summary = summarize(groups.flatMap((g) => g.entries));
   const live = liveSectionBlocks(groups, summary);
 
   // the report's own text, section by section, with the measures section replaced
@@ -215,8 +215,11 @@ export function blocksToText(blocks: Block[]): string {
   const lines: string[] = [];
   for (const b of blocks) {
     if (b.type === "para") lines.push("\u3000\u3000" + b.runs.map((r) => r.text).join(""));
-    else if (b.type === "title") lines.push(b.text);
-    else if (b.type === "subtitle") lines.push(b.text, "");
+    else if (b.type === "title") lines.push(b.lines?.join("") ?? b.text);
+    else if (b.type === "subtitle" || b.type === "addressee") lines.push(b.text, "");
+    else if (b.type === "blank") lines.push("");
+    else if (b.type === "signature") lines.push("", b.text, b.dateText);
+    else if (b.type === "attachment") lines.push("", b.text);
     else lines.push(b.text);
   }
   return lines.join("\n") + "\n";

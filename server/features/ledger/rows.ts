@@ -1,8 +1,9 @@
 // 整改台账 rows, pure: one row per task as of a day, in the column order of DOMAIN.md, and the
-// summary by unit (total, 已销号, 整改中, 逾期, 完成率).
+// summary by unit (total, 待整改, 整改中, 待销号, 已销号, 长期坚持, 逾期, 完成率).
 import { cnDate } from "../../lib/dates.ts";
 import { light, type Light } from "../tasks/workflow.ts";
-import { statusWords, type TaskAsOf } from "./as-of.ts";
+import { tally, taskStatus, type StatusKind, type Tally } from "../tasks/status.ts";
+import type { TaskAsOf } from "./as-of.ts";
 
 /** The columns of the standard ledger, in order (DOMAIN.md). */
 export const LEDGER_COLUMNS = [
@@ -46,7 +47,11 @@ export type LedgerRow = {
   deadline: string | null;
   deadlineWords: string;
   progress: string;
+  /** the task's state in words (tasks/status.ts), the same as in the report and on the pages */
   status: string;
+  kind: StatusKind;
+  overdueDays: number;
+  /** the fill of 完成情况: overdue wins over the state */
   statusKind: "done" | "overdue" | "review" | "doing" | "todo" | "ongoing";
   light: Light;
   signedOffDay: string | null;
@@ -64,7 +69,8 @@ export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null 
     if (t.linkedUnitId) notes.push("整顿转化");
     let category = s?.category?.trim() || (t.linkedUnitId ? "整顿转化" : "其他");
     if (opts.showSource && s?.reportTitle) category += `（《${s.reportTitle}》）`;
-    const statusKind: LedgerRow["statusKind"] = t.state === "done" ? "done" : t.overdueDays > 0 ? "overdue" : t.deadlineKind === "ongoing" ? "ongoing" : t.state;
+    const st = taskStatus(t, asOf, yellowDays);
+    const statusKind: LedgerRow["statusKind"] = st.overdueDays > 0 ? "overdue" : st.kind;
     return {
       seq: i + 1,
       category,
@@ -78,7 +84,9 @@ export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null 
       deadline: t.deadlineKind === "ongoing" ? null : t.deadline,
       deadlineWords: t.deadlineKind === "ongoing" || !t.deadline ? "长期坚持" : cnDate(t.deadline),
       progress: t.latestProgress ? `${cnDate(t.latestProgress.day)}：${t.latestProgress.text}${t.progressCount > 1 ? `（共${t.progressCount}次）` : ""}` : "",
-      status: statusWords(t),
+      status: st.words,
+      kind: st.kind,
+      overdueDays: st.overdueDays,
       statusKind,
       light: light({ state: t.state, deadline: t.deadline, deadlineKind: t.deadlineKind }, asOf, yellowDays),
       signedOffDay: t.state === "done" ? t.signedOffDay : null,
@@ -90,24 +98,11 @@ export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null 
   });
 }
 
-export type UnitSummary = { unit: string; total: number; done: number; doing: number; overdue: number; rate: number };
+export type UnitSummary = Tally & { unit: string };
 
-/** By responsible unit, in order of first appearance, with a 合计 row last. */
+/** By responsible unit, in order of first appearance, with a 合计 row last (tasks/status.ts tally). */
 export function summaryByUnit(rows: LedgerRow[]): UnitSummary[] {
-  const map = new Map<number, UnitSummary>();
-  const add = (s: UnitSummary, r: LedgerRow) => {
-    s.total++;
-    if (r.statusKind === "done") s.done++;
-    else if (r.statusKind === "overdue") s.overdue++;
-    else s.doing++;
-  };
-  const all: UnitSummary = { unit: "合计", total: 0, done: 0, doing: 0, overdue: 0, rate: 0 };
-  for (const r of rows) {
-    if (!map.has(r.unitId)) map.set(r.unitId, { unit: r.unit, total: 0, done: 0, doing: 0, overdue: 0, rate: 0 });
-    add(map.get(r.unitId)!, r);
-    add(all, r);
-  }
-  const out = [...map.values(), all];
-  for (const s of out) s.rate = s.total ? s.done / s.total : 0;
-  return out;
+  const byUnit = new Map<number, LedgerRow[]>();
+  for (const r of rows) (byUnit.get(r.unitId) ?? byUnit.set(r.unitId, []).get(r.unitId)!).push(r);
+  return [...[...byUnit.values()].map((rs) => ({ unit: rs[0].unit, ...tally(rs) })), { unit: "合计", ...tally(rows) }];
 }

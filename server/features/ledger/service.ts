@@ -8,11 +8,12 @@ import { perDb, type Db } from "../../../db/client.ts";
 import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
 import { unitInScope, type Actor } from "../auth/permissions.ts";
 import { subtreeIds, taskConditions, type TaskFilters } from "../tasks/service.ts";
-import { NotFoundError, ValidationError } from "../../lib/errors.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate, isIsoDay } from "../../lib/dates.ts";
 import { getSetting } from "../admin/settings.ts";
 import { onOrBefore, taskAsOf, type HistoryEvent, type LedgerTaskInput, type TaskAsOf } from "./as-of.ts";
-import { composeReport, type ComposedReport, type Section } from "./compose.ts";
+import { composeReport, type Block, type ComposedReport, type Section } from "./compose.ts";
+import { addresseeFromText, charWidth, composeFormal, defaultDocTitle, ledgerTitleFor, TITLE_CHARS } from "./formal.ts";
 import { ledgerRows, type LedgerRow, type LedgerSource } from "./rows.ts";
 
 /** Whoever runs the CLI sees everything. */
@@ -184,25 +185,95 @@ export function reportProgress(db: Db, actor: Actor, reportId: number, asOf: str
   const loaded = ps.length ? loadTasks(db, inArray(tasks.problemId, ps.map((p) => p.id))) : [];
   const inDay = onOrBefore(asOf, tz);
   const asOfTasks = loaded.map((l) => taskAsOf(l.input, asOf, tz, inDay)).filter((t): t is TaskAsOf => t !== null);
-  const composed = composeReport({ id: report.id, title: report.title, fullText: report.fullText, sections: sectionsOf(report) }, ps, asOfTasks, asOf);
+  const composed = composeReport({ id: report.id, title: report.title, fullText: report.fullText, sections: sectionsOf(report) }, ps, asOfTasks, asOf, getSetting(db, "yellowDays"));
   return { ...composed, report, unit };
+}
+
+export type DocumentSettings = {
+  /** the title as it will be set: a newline where a leader set the break */
+  title: string;
+  titleIsDefault: boolean;
+  addressee: string | null;
+  /** where the 主送机关 comes from */
+  addresseeFrom: "report" | "unit" | "text" | "none";
+};
+
+/** The 整改情况报告's title and 主送机关: as set for the report, else the unit's last 主送机关 or the one the report names. */
+export function documentSettings(report: Report, unit: Unit): DocumentSettings {
+  const title = report.docTitle?.trim() || defaultDocTitle(report.title, unit.name);
+  const fromText = addresseeFromText(report.fullText);
+  const [addressee, addresseeFrom]: [string | null, DocumentSettings["addresseeFrom"]] = report.docAddressee
+    ? [report.docAddressee, "report"]
+    : unit.reportAddressee
+      ? [unit.reportAddressee, "unit"]
+      : fromText
+        ? [fromText, "text"]
+        : [null, "none"];
+  return { title, titleIsDefault: !report.docTitle?.trim(), addressee, addresseeFrom };
+}
+
+export function canEditDocument(actor: Actor, unit: Pick<Unit, "path">): boolean {
+  return actor.role === "admin" || (actor.role === "leader" && unitInScope(actor, unit.path));
+}
+
+/** Checks a title and 主送机关 as typed: ValidationError with the reason, or the clean values. */
+export function cleanDocumentSettings(input: { title?: unknown; addressee?: unknown }): { title: string | null; addressee: string | null } {
+  const title = typeof input.title === "string" ? input.title.replace(/\r\n?/g, "\n").split("\n").map((l) => l.trim()).filter(Boolean).join("\n") : "";
+  const addressee = typeof input.addressee === "string" ? input.addressee.trim().replace(/[：:]$/, "") : "";
+  if (title) {
+    const lines = title.split("\n");
+    if (lines.length > 3) throw new ValidationError("标题最多分三行");
+    const long = lines.find((l) => charWidth(l) > TITLE_CHARS);
+    if (long && lines.length > 1) throw new ValidationError(`标题每行不超过${TITLE_CHARS}个字：“${long}”`);
+    if (charWidth(title) > 3 * TITLE_CHARS) throw new ValidationError(`标题过长（不超过${3 * TITLE_CHARS}个字）`);
+  }
+  if (addressee.length > 40) throw new ValidationError("主送机关过长（不超过40个字）");
+  if (/[\n<>]/.test(addressee)) throw new ValidationError("主送机关不能包含换行或尖括号");
+  return { title: title || null, addressee: addressee || null };
+}
+
+/**
+ * Saves a report's title and 主送机关 for its 整改情况报告; a 主送机关 is also remembered for the
+ * unit, so its next report starts from it. Empty title: back to the derived one; a field not given
+ * (undefined) stays as it is.
+ */
+export function saveDocumentSettings(db: Db, actor: Actor, reportId: number, input: { title?: unknown; addressee?: unknown }): DocumentSettings {
+  const { report, unit } = getReport(db, actor, reportId);
+  if (!canEditDocument(actor, unit)) throw new ForbiddenError("只有本单位或上级单位的领导可以修改整改情况报告的标题和主送机关");
+  const clean = cleanDocumentSettings(input);
+  // a field not given is left as it is
+  const v = { title: input.title === undefined ? report.docTitle : clean.title, addressee: input.addressee === undefined ? report.docAddressee : clean.addressee };
+  db.transaction((tx) => {
+    tx.update(reports).set({ docTitle: v.title, docAddressee: v.addressee }).where(eq(reports.id, report.id)).run();
+    if (v.addressee) tx.update(units).set({ reportAddressee: v.addressee }).where(eq(units.id, unit.id)).run();
+  });
+  return documentSettings({ ...report, docTitle: v.title, docAddressee: v.addressee }, { ...unit, reportAddressee: v.addressee ?? unit.reportAddressee });
+}
+
+/** The 整改情况报告 proper (formal.ts) as it stood at the end of `asOf`; `addressee` overrides the setting for this one document. */
+export function formalReport(db: Db, actor: Actor, reportId: number, asOf: string, tz: string, o: { addressee?: string } = {}): { title: string; blocks: Block[]; summary: ComposedReport["summary"]; settings: DocumentSettings; report: Report; unit: Unit; asOf: string } {
+  const live = reportProgress(db, actor, reportId, asOf, tz);
+  const settings = documentSettings(live.report, live.unit);
+  const addressee = o.addressee?.trim() || settings.addressee;
+  const blocks = composeFormal({ title: settings.title, addressee, unitName: live.unit.name, sourceTitle: live.report.title, asOf, groups: live.groups, summary: live.summary });
+  return { title: settings.title.replace(/\n/g, ""), blocks, summary: live.summary, settings: { ...settings, addressee }, report: live.report, unit: live.unit, asOf };
 }
 
 export type LedgerScope = { report?: number; unit?: number; unitCode?: string; filters?: TaskFilters };
 
-export type Ledger = { title: string; name: string; asOf: string; rows: LedgerRow[] };
+export type Ledger = { title: string; asOf: string; rows: LedgerRow[]; yellowDays: number };
 
 /** The 整改台账: for one report, for a unit and its sub-units, or for the task list's filters; everything when none is given. */
 export function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, today: string, tz: string): Ledger {
   const conds: (SQL | undefined)[] = [taskConditions(db, actor, { ...(scope.filters ?? {}), page: undefined }, today)];
   // with no report or unit: the actor's own unit (the top unit for the command line)
   const home = actor.unitId ? db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)).get() : db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1).get();
-  let name = home?.name ?? "整改任务";
+  let title = `${home?.name ?? ""}整改台账`;
   if (scope.report !== undefined) {
-    const { report } = getReport(db, actor, scope.report);
+    const { report, unit } = getReport(db, actor, scope.report);
     const ps = db.select({ id: problems.id }).from(problems).where(eq(problems.reportId, report.id)).all();
     conds.push(ps.length ? inArray(tasks.problemId, ps.map((p) => p.id)) : eq(tasks.id, -1));
-    name = report.title;
+    title = ledgerTitleFor(report.title, unit.name);
   }
   let unitId = scope.unit;
   if (scope.unitCode !== undefined) {
@@ -214,26 +285,27 @@ export function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, t
     const u = db.select().from(units).where(eq(units.id, unitId)).get();
     if (!u) throw new NotFoundError("未找到该单位");
     conds.push(inArray(tasks.unitId, subtreeIds(db, u.id)));
-    if (scope.report === undefined) name = u.name;
-    else name = `${name}（${u.name}）`;
+    if (scope.report === undefined) title = `${u.name}整改台账`;
+    else title = title.replace(/整改台账$/, `（${u.name}）整改台账`);
   } else if (scope.report === undefined && scope.filters?.unit) {
     const u = db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)).get();
-    if (u) name = u.name;
+    if (u) title = `${u.name}整改台账`;
   }
   const loaded = loadTasks(db, and(...conds));
   const inDay = onOrBefore(asOf, tz);
   const items = loaded.map((l) => ({ task: taskAsOf(l.input, asOf, tz, inDay), source: l.source, reportId: l.reportId })).filter((x): x is { task: TaskAsOf; source: LedgerSource | null; reportId: number | null } => x.task !== null);
   const reportsIn = new Set(items.map((i) => i.reportId).filter((r) => r !== null));
-  const rows = ledgerRows(items, asOf, getSetting(db, "yellowDays"), { showSource: scope.report === undefined && reportsIn.size > 1 });
-  return { title: `《${name}整改台账》`, name, asOf, rows };
+  const yellowDays = getSetting(db, "yellowDays");
+  const rows = ledgerRows(items, asOf, yellowDays, { showSource: scope.report === undefined && reportsIn.size > 1 });
+  return { title, asOf, rows, yellowDays };
 }
 
 /** File names people see in their downloads folder. */
-export function reportFileName(title: string, asOf: string): string {
-  return `${safeName(title)}整改情况报告（截至${cnDate(asOf)}）.docx`;
+export function reportFileName(title: string, asOf: string, original = false): string {
+  return original ? `${safeName(title)}（整改措施更新至${cnDate(asOf)}）.docx` : `${safeName(title)}（${cnDate(asOf)}）.docx`;
 }
-export function ledgerFileName(name: string, asOf: string): string {
-  return `${safeName(name)}整改台账（截至${cnDate(asOf)}）.xlsx`;
+export function ledgerFileName(title: string, asOf: string): string {
+  return `${safeName(title)}（截至${cnDate(asOf)}）.xlsx`;
 }
 function safeName(s: string): string {
   return s.replace(/[\\/:*?"<>|\r\n\t]+/g, "_").slice(0, 120);

@@ -1,7 +1,12 @@
-// 整改台账 as .xlsx (exceljs): a title row 《…整改台账》, a subtitle 截至X年X月X日, two header rows
-// with merged group cells, the header frozen, columns sized, text wrapped, dates as dates, states
-// and warning lights coloured, an autofilter, A4 landscape print set-up, and a last sheet that
-// sums up by unit.
+// 整改台账 as .xlsx (exceljs): a title row (…整改台账, a table heading: no 《》, no fake bold), a
+// one-line legend beside 截至X年X月X日, two header rows with merged group cells (each header broken
+// by hand where its column is too narrow, never leaving one character on a line), the header
+// frozen and repeated on every printed page, columns sized so that at fit-to-width on A4
+// landscape the body prints at 9 pt or more (152 character units in all: a 10 pt body is scaled
+// to about 94%), text wrapped and rows as high as their text, dates as dates, every state in
+// words (整改中（逾期5天）) as well as in colour, an autofilter, page numbers in the footer, and a
+// last sheet that sums up by unit (待整改 · 整改中 · 待销号 · 已销号 · 长期坚持 apart) with how
+// 完成率 is counted.
 //
 // Written with exceljs's streaming writer: each row is turned into XML as soon as it is added
 // and the zip is deflated by Node's zlib, where the in-memory workbook kept every cell as an
@@ -13,14 +18,38 @@ import { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import { cnDate } from "../../lib/dates.ts";
 import type { Light } from "../tasks/workflow.ts";
+import { RATE_RULE } from "../tasks/status.ts";
 import { LEDGER_COLUMNS, LEDGER_GROUPS, summaryByUnit, type LedgerRow } from "./rows.ts";
 
-const WIDTHS = [5, 12, 26, 18, 26, 8, 14, 10, 8, 14, 26, 10, 14, 8, 16, 14];
+/** Column widths in Excel's character units; 152 in all (see the head of the file). Never 9: exceljs takes 9 for its default and leaves the column out. */
+export const WIDTHS = [5, 8.5, 11.5, 12, 11.5, 6, 8, 6, 7, 16, 11, 12.5, 16, 6.5, 7.5, 7];
+/** The body's font size: printed at fit-to-width it shrinks by 784 pt ÷ the sheet's width. */
+export const BODY_SIZE = 10;
+const FOOTER = "第 &P 页，共 &N 页";
+
+/** Whether a line of 10 pt CJK text fits a column: a character takes about 1.9 units, and the cell pads by half a unit. */
+export function fitsColumn(line: string, width: number): boolean {
+  return textUnits(line) * 0.95 <= width - 0.5;
+}
+
+/** A header in lines that fit its column: broken before （ where it has one, else in halves. */
+export function headerText(label: string, width: number): string {
+  if (fitsColumn(label, width)) return label;
+  const paren = label.indexOf("（");
+  if (paren > 1) return `${label.slice(0, paren)}\n${label.slice(paren)}`;
+  const half = Math.ceil(label.length / 2);
+  return `${label.slice(0, half)}\n${label.slice(half)}`;
+}
+
+/** The state as the 完成情况 cell shows it: what the deadline adds on a line of its own. */
+export function statusCellText(words: string): string {
+  return words.replace(/（/, "\n（");
+}
 /** points per line of 10 pt 宋体, and the padding of a row */
 const LINE_PT = 13.5;
 
 /** Width of text in column units: a CJK character or full-width mark takes two, others one. */
-function textUnits(s: string): number {
+export function textUnits(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -85,7 +114,7 @@ type Style = Partial<ExcelJS.Style>;
  */
 function bodyStyles(): { column: Style[]; status: Record<LedgerRow["statusKind"], Style>; deadline: Record<NonNullable<Light>, Style> } {
   const centred = new Set([1, 6, 9, 10, 12, 13, 14]);
-  const font = { name: BODY_FONT, size: 10 };
+  const font = { name: BODY_FONT, size: BODY_SIZE };
   const column: Style[] = [{}];
   for (let c = 1; c <= LEDGER_COLUMNS.length; c++) {
     const s: Style = { font, alignment: { vertical: "middle", wrapText: true, horizontal: centred.has(c) ? "center" : "left" }, border: thin };
@@ -125,7 +154,12 @@ function centredWhenPrinted(ws: ExcelJS.Worksheet): void {
   };
 }
 
-export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerRow[]; generatedAt?: Date }): Promise<Buffer> {
+/** The one-line legend: what the words and the fills mean, and how 长期坚持 counts in 完成率 (RATE_RULE, on the summary sheet, in full). */
+export function legendText(yellowDays: number): string {
+  return `说明：完成情况以文字标明状态并注明逾期、临期天数；时限底色红为逾期、黄为${yellowDays}天内到期、绿为未到期或已销号；长期坚持计入完成率分母，销号前不计为完成。`;
+}
+
+export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerRow[]; yellowDays?: number; generatedAt?: Date }): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -144,7 +178,7 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   const ws = wb.addWorksheet("整改台账", {
     views: [{ state: "frozen", xSplit: 3, ySplit: 4, activeCell: "D5" }],
     pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0, horizontalCentered: true, margins: { left: 0.4, right: 0.4, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 } },
-    headerFooter: { oddFooter: "第 &P 页，共 &N 页" },
+    headerFooter: { oddFooter: FOOTER },
   });
   ws.pageSetup.printTitlesRow = "3:4";
   centredWhenPrinted(ws);
@@ -154,13 +188,19 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   ws.mergeCells(1, 1, 1, n);
   const title = ws.getCell(1, 1);
   title.value = o.title;
-  title.font = { name: TITLE_FONT, size: 18, bold: true };
+  title.font = { name: TITLE_FONT, size: 18 };
   title.alignment = { horizontal: "center", vertical: "middle" };
   ws.getRow(1).height = 36;
-  ws.mergeCells(2, 1, 2, n);
-  const sub = ws.getCell(2, 1);
+  // the legend on the left, 截至 on the right (the last three columns)
+  ws.mergeCells(2, 1, 2, n - 3);
+  const legend = ws.getCell(2, 1);
+  legend.value = legendText(o.yellowDays ?? 3);
+  legend.font = { name: BODY_FONT, size: 9 };
+  legend.alignment = { horizontal: "left", vertical: "middle" };
+  ws.mergeCells(2, n - 2, 2, n);
+  const sub = ws.getCell(2, n - 2);
   sub.value = `截至${cnDate(o.asOf)}`;
-  sub.font = { name: "楷体", size: 12 };
+  sub.font = { name: "楷体", size: 10 };
   sub.alignment = { horizontal: "right", vertical: "middle" };
   ws.getRow(2).height = 22;
 
@@ -171,20 +211,26 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
     ws.getCell(3, g.from).value = g.title;
     for (let c = g.from; c <= g.to; c++) {
       grouped.add(c);
-      ws.getCell(4, c).value = LEDGER_COLUMNS[c - 1];
+      ws.getCell(4, c).value = headerText(LEDGER_COLUMNS[c - 1], WIDTHS[c - 1]);
     }
   }
   for (let c = 1; c <= n; c++) {
     if (grouped.has(c)) continue;
     ws.mergeCells(3, c, 4, c);
-    ws.getCell(3, c).value = LEDGER_COLUMNS[c - 1];
+    ws.getCell(3, c).value = headerText(LEDGER_COLUMNS[c - 1], WIDTHS[c - 1]);
   }
-  for (const r of [3, 4]) {
+  // row 4 holds the tallest header under a group; rows 3 and 4 together the tallest one merged down
+  const lines = (c: number) => headerText(LEDGER_COLUMNS[c - 1], WIDTHS[c - 1]).split("\n").length;
+  const cols = LEDGER_COLUMNS.map((_, i) => i + 1);
+  const lower = Math.max(...cols.filter((c) => grouped.has(c)).map(lines)) * LINE_PT + 6;
+  const both = Math.max(...cols.filter((c) => !grouped.has(c)).map(lines)) * LINE_PT + 6;
+  const heights = { 3: Math.max(LINE_PT + 6, both - lower), 4: lower };
+  for (const r of [3, 4] as const) {
     const row = ws.getRow(r);
-    row.height = 24;
+    row.height = heights[r];
     for (let c = 1; c <= n; c++) {
       const cell = row.getCell(c);
-      cell.font = { name: HEAD_FONT, size: 11 };
+      cell.font = { name: HEAD_FONT, size: BODY_SIZE };
       cell.alignment = { horizontal: "center", vertical: "middle", wrapText: true };
       cell.fill = fill("FFD9E2F3");
       cell.border = thin;
@@ -208,7 +254,7 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
       r.owner,
       r.deadline ? dateCell(r.deadline) : r.deadlineWords,
       r.progress,
-      r.status,
+      statusCellText(r.status),
       dateCell(r.signedOffDay),
       r.signedOffBy,
       r.evidence,
@@ -222,20 +268,28 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   ws.autoFilter = { from: { row: 4, column: 1 }, to: { row: 4 + o.rows.length, column: n } };
   ws.commit();
 
-  // the last sheet: by unit
-  const sum = wb.addWorksheet("按单位汇总", { views: [{ state: "frozen", ySplit: 3 }], pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
-  sum.columns = [{ width: 34 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }];
-  sum.mergeCells(1, 1, 1, 6);
-  sum.getCell(1, 1).value = o.title.replace(/》$/, "") + "（按单位汇总）》";
-  sum.getCell(1, 1).font = { name: TITLE_FONT, size: 16, bold: true };
-  sum.getCell(1, 1).alignment = { horizontal: "center", vertical: "middle" };
-  sum.getRow(1).height = 32;
-  sum.mergeCells(2, 1, 2, 6);
+  // the last sheet: by unit, every state apart, with the same footer and how 完成率 is counted
+  const heads = ["责任单位", "任务总数", "待整改", "整改中", "待销号", "已销号", "长期坚持", "其中逾期", "完成率"];
+  const m = heads.length;
+  const sum = wb.addWorksheet("按单位汇总", {
+    views: [{ state: "frozen", ySplit: 3 }],
+    pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.6, right: 0.6, top: 0.8, bottom: 0.8, header: 0.3, footer: 0.3 } },
+    headerFooter: { oddFooter: FOOTER },
+  });
+  sum.pageSetup.printTitlesRow = "3:3";
+  sum.columns = [{ width: 30 }, ...heads.slice(1).map(() => ({ width: 10 }))];
+  sum.mergeCells(1, 1, 1, m);
+  sum.getCell(1, 1).value = `${o.title}（按单位汇总）`;
+  sum.getCell(1, 1).font = { name: TITLE_FONT, size: 16 };
+  sum.getCell(1, 1).alignment = { horizontal: "center", vertical: "middle", wrapText: true };
+  sum.getRow(1).height = 40;
+  sum.mergeCells(2, 1, 2, m);
   sum.getCell(2, 1).value = `截至${cnDate(o.asOf)}`;
   sum.getCell(2, 1).font = { name: "楷体", size: 12 };
   sum.getCell(2, 1).alignment = { horizontal: "right" };
   const head = sum.getRow(3);
-  head.values = ["责任单位", "任务总数", "已销号", "整改中", "逾期", "完成率"];
+  head.values = heads;
+  head.height = 20;
   head.eachCell((c) => {
     c.font = { name: HEAD_FONT, size: 11 };
     c.alignment = { horizontal: "center", vertical: "middle" };
@@ -243,15 +297,21 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
     c.border = thin;
   });
   for (const s of summaryByUnit(o.rows)) {
-    const row = sum.addRow([s.unit, s.total, s.done, s.doing, s.overdue, s.rate]);
+    const row = sum.addRow([s.unit, s.total, s.todo, s.doing, s.review, s.done, s.ongoing, s.overdue, s.rate]);
+    row.height = rowHeight([s.unit], [30]);
     row.eachCell({ includeEmpty: true }, (c, i) => {
       c.font = { name: BODY_FONT, size: 11, bold: s.unit === "合计" };
-      c.alignment = { horizontal: i === 1 ? "left" : "center", vertical: "middle" };
+      c.alignment = { horizontal: i === 1 ? "left" : "center", vertical: "middle", wrapText: i === 1 };
       c.border = thin;
     });
-    row.getCell(6).numFmt = "0.0%";
-    if (s.overdue > 0) row.getCell(5).font = { name: BODY_FONT, size: 11, bold: true, color: { argb: FONT_COLOURS.overdue } };
+    row.getCell(m).numFmt = "0.0%";
+    if (s.overdue > 0) row.getCell(m - 1).font = { name: BODY_FONT, size: 11, bold: true, color: { argb: FONT_COLOURS.overdue } };
   }
+  const note = sum.addRow([`注：${RATE_RULE}；其中逾期为未销号且已过整改时限的任务，已计入前列各状态。`]);
+  sum.mergeCells(note.number, 1, note.number, m);
+  note.getCell(1).font = { name: BODY_FONT, size: 10 };
+  note.getCell(1).alignment = { horizontal: "left", vertical: "middle", wrapText: true };
+  note.height = 30;
   sum.commit();
   await wb.commit(); // resolves once the zip has been written to the sink
   return Buffer.concat(chunks);

@@ -14,7 +14,8 @@ import { reminderLog, tasks, units, users } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
 import { addDays, cnDate, cnDateTime, dayIn } from "../../lib/dates.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../lib/errors.ts";
-import { STATE_LABEL, type State } from "../tasks/workflow.ts";
+import type { State } from "../tasks/workflow.ts";
+import { STATUS_LABEL, statusKind } from "../tasks/status.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
 import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
@@ -22,7 +23,8 @@ import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, retryDelayMs, type C
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
 const textEta = new Eta({ views: viewsDir, cache: true, autoEscape: false, autoTrim: false });
-const helpers = { cnDate, stateLabel: (s: State) => STATE_LABEL[s] ?? s };
+// 状态 as every other output names it (tasks/status.ts): a task without an end date reads 长期坚持
+const helpers = { cnDate, statusLabel: (l: { state: State; deadline: string | null }) => STATUS_LABEL[statusKind(l)] };
 
 export const KIND_LABEL: Record<string, string> = {
   "due-0": "今天到期",

@@ -12,7 +12,7 @@ import { cli as run, cliAsync } from "../../helpers/cli.ts";
 
 const cli = (dbFile: string, ...args: string[]) => run({ DATABASE_FILE: dbFile, TZ: "Asia/Shanghai" }, ...args);
 
-test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 120_000 }, async (t) => {
+test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 240_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const s = playStory(ta);
@@ -27,7 +27,7 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
   await wb.xlsx.readFile(all);
   const ws = wb.getWorksheet("整改台账")!;
   assert.equal(ws.rowCount, 9);
-  assert.equal(ws.getCell("A2").value, "截至2026年11月23日");
+  assert.equal(ws.getCell("N2").value, "截至2026年11月23日");
 
   const unitFile = join(ta.dir, "out", "b.xlsx");
   const r2 = cli(db, "export", "ledger", "--unit", "b", "--as-of", "2026-11-05", "--out", unitFile);
@@ -35,7 +35,7 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
   const wb2 = new ExcelJS.Workbook();
   await wb2.xlsx.readFile(unitFile);
   const ws2 = wb2.getWorksheet("整改台账")!;
-  assert.equal(ws2.getCell("A1").value, "《第二党支部整改台账》");
+  assert.equal(ws2.getCell("A1").value, "第二党支部整改台账");
   assert.deepEqual([5, 6].map((r) => ws2.getRow(r).getCell(12).value), ["待整改", "长期坚持"]);
 
   const byReport = join(ta.dir, "r.xlsx");
@@ -43,12 +43,22 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
   assert.ok(existsSync(byReport));
 
   const docx = join(ta.dir, "报告.docx");
-  const r3 = cli(db, "export", "report", "--report", String(s.reportId), "--as-of", "2026-10-23", "--out", docx);
+  const r3 = cli(db, "export", "report", "--report", String(s.reportId), "--as-of", "2026-10-23", "--to", "中共示范县委组织部", "--out", docx);
   assert.equal(r3.code, 0, r3.err);
-  assert.match(r3.out, /问题5个，已销号1个/);
-  const xml = await (await JSZip.loadAsync(readFileSync(docx))).file("word/document.xml")!.async("string");
-  assert.match(xml, /（截至2026年10月23日）/);
-  assert.match(xml, /已销号（2026年10月23日）/);
+  assert.match(r3.out, /已导出《关于2026年度基层党建工作自查问题整改情况的报告》（截至2026年10月23日，主送中共示范县委组织部，问题5个，已销号1个）/);
+  const xml = (await (await JSZip.loadAsync(readFileSync(docx))).file("word/document.xml")!.async("string")).replace(/\u2060/g, "");
+  assert.match(xml, />中共示范县委组织部：</);
+  assert.match(xml, />2026年10月23日</);
+  // --to is remembered for the report and its unit: the next export without it keeps the same 主送机关
+  const saved = ta.db.$client.prepare("select r.doc_addressee r, u.report_addressee u from reports r join units u on u.id = r.unit_id where r.id = ?").get(s.reportId);
+  assert.deepEqual({ ...(saved as object) }, { r: "中共示范县委组织部", u: "中共示范县委组织部" });
+  const orig = join(ta.dir, "原报告.docx");
+  const r4 = cli(db, "export", "report", "--report", String(s.reportId), "--as-of", "2026-10-23", "--original", "--out", orig);
+  assert.equal(r4.code, 0, r4.err);
+  assert.match(r4.out, /已导出《中共示范县文化和旅游局委员会2026年度基层党建工作自查报告》（整改措施更新至2026年10月23日/);
+  const oxml = await (await JSZip.loadAsync(readFileSync(orig))).file("word/document.xml")!.async("string");
+  assert.match(oxml, /（截至2026年10月23日）/);
+  assert.match(oxml, /一、主要做法及成效/);
 
   const fails: [string[], RegExp][] = [
     [["export", "report", "--report", "999", "--out", join(ta.dir, "x.docx")], /未找到该自查报告/],
@@ -62,6 +72,8 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
     [["export", "ledger", "--out", join(ta.dir, "x.docx")], /应为 .xlsx/],
     [["export", "ledger", "--bogus", "1", "--out", join(ta.dir, "x.xlsx")], /Unknown option|未知/],
     [["export", "nothing"], /未知的 export 子命令/],
+    [["export", "ledger", "--to", "县委组织部", "--out", join(ta.dir, "x.xlsx")], /export ledger 不接受 --to/],
+    [["export", "report", "--report", "1", "--original", "--to", "县委组织部", "--out", join(ta.dir, "x.docx")], /不接受 --to/],
   ];
   const results = await Promise.all(fails.map(([args]) => cliAsync({ DATABASE_FILE: db, TZ: "Asia/Shanghai" }, ...args)));
   fails.forEach(([args, msg], i) => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { makeApp } from "../../helpers/app.ts";
 import { playStory } from "./story.ts";
 import { reportProgress } from "../../../server/features/ledger/service.ts";
-import { blocksToText, composeReport, cnNumeral, liveSectionText, problemStatus, summaryText } from "../../../server/features/ledger/compose.ts";
+import { blocksToText, composeReport, cnNumeral, liveSectionText, summaryText } from "../../../server/features/ledger/compose.ts";
 import { taskAsOf, isoFromCn, type LedgerTaskInput } from "../../../server/features/ledger/as-of.ts";
 
 const TZ = "Asia/Shanghai";
@@ -15,48 +15,51 @@ test("the report at several dates follows the history, not the current rows", as
   t.after(ta.close);
   const s = playStory(ta);
   const at = (day: string) => reportProgress(ta.db, s.actors.leader, s.reportId, day, TZ);
-  const status = (day: string) => at(day).groups.flatMap((g) => g.entries.map((e) => e.status.words));
+  // each problem's tasks, in words (tasks/status.ts): one name for the state everywhere
+  const status = (day: string) => at(day).groups.flatMap((g) => g.entries.map((e) => e.tasks.map((t) => t.status.words).join("、") || "—"));
+  const zero = { todo: 0, doing: 0, review: 0, done: 0, ongoing: 0, overdue: 0 };
 
-  // 10-15: nothing signed off; T4 does not exist yet
+  // 10-15: nothing signed off; T4 does not exist yet; T3 has no progress: 待整改, not 整改中
   const d1015 = at("2026-10-15");
-  assert.deepEqual(d1015.summary, { total: 5, done: 0, doing: 5, overdue: 0, rate: 0 });
-  assert.deepEqual(status("2026-10-15"), ["整改中", "整改中", "整改中", "尚未安排整改任务", "长期坚持"]);
+  assert.deepEqual(d1015.summary, { ...zero, total: 4, problems: 5, todo: 1, doing: 2, ongoing: 1, rate: 0 });
+  assert.deepEqual(status("2026-10-15"), ["整改中", "整改中", "待整改", "—", "长期坚持"]);
   const t2 = d1015.groups[0].entries[1].tasks[0];
   assert.equal(t2.deadline, "2026-11-30", "the extension approved on 10-13 applies by 10-15");
   assert.equal(t2.originalDeadline, "2026-10-15");
   assert.equal(at("2026-10-12").groups[0].entries[1].tasks[0].deadline, "2026-10-15", "not yet on 10-12");
 
-  // 10-22: 待销号 (the sign-off came at 00:30 on 10-23, Shanghai time)
+  // 10-22: 待销号 (the sign-off came at 00:30 on 10-23, Shanghai time), not 整改中（已申请销号）
   const e1022 = at("2026-10-22").groups[0].entries[0];
   assert.equal(e1022.tasks[0].state, "review");
-  assert.equal(e1022.status.words, "整改中");
+  assert.equal(e1022.tasks[0].status.words, "待销号");
   // 10-23: 已销号 on that day
   const d1023 = at("2026-10-23");
-  assert.equal(d1023.groups[0].entries[0].status.words, "已销号（2026年10月23日）");
-  assert.deepEqual(d1023.summary, { total: 5, done: 1, doing: 4, overdue: 0, rate: 20 });
+  assert.equal(d1023.groups[0].entries[0].tasks[0].status.words, "已销号");
+  assert.equal(d1023.groups[0].entries[0].tasks[0].signedOffDay, "2026-10-23");
+  assert.deepEqual(d1023.summary, { ...zero, total: 5, problems: 5, done: 1, doing: 1, todo: 2, ongoing: 1, rate: 0.2 });
   assert.equal(d1023.groups[0].entries[0].tasks[0].signedOffBy, "赵书记");
 
   // 11-10: reopened on 11-05, so past its deadline of 10-31 again; T3's deadline is today, not overdue yet
   const d1110 = at("2026-11-10");
   assert.equal(d1110.groups[0].entries[0].tasks[0].state, "doing");
   assert.equal(d1110.groups[0].entries[0].tasks[0].signedOffDay, null);
-  assert.equal(d1110.groups[0].entries[0].status.words, "逾期10天");
-  assert.equal(d1110.groups[1].entries[0].status.words, "整改中");
+  assert.deepEqual(status("2026-11-10"), ["整改中（逾期10天）", "整改中", "待整改（今天到期）", "待整改", "长期坚持"]);
   assert.equal(d1110.summary.overdue, 1);
   // 11-11: T3 逾期1天
-  assert.equal(at("2026-11-11").groups[1].entries[0].status.words, "逾期1天");
+  assert.equal(at("2026-11-11").groups[1].entries[0].tasks[0].status.words, "待整改（逾期1天）");
 
   // 11-23: signed off again on 11-15 by 王书记; T3 逾期13天; T5 长期坚持 with its progress
   const now = at("2026-11-23");
-  assert.deepEqual(now.summary, { total: 5, done: 1, doing: 3, overdue: 1, rate: 20 });
-  assert.deepEqual(status("2026-11-23"), ["已销号（2026年11月15日）", "整改中", "逾期13天", "整改中", "长期坚持"]);
+  assert.deepEqual(now.summary, { ...zero, total: 5, problems: 5, done: 1, doing: 1, todo: 2, ongoing: 1, overdue: 1, rate: 0.2 });
+  assert.deepEqual(status("2026-11-23"), ["已销号", "整改中", "待整改（逾期13天）", "待整改", "长期坚持"]);
   const text = blocksToText(now.blocks);
-  assert.match(text, /共查摆问题5个，已整改销号1个，正在整改3个，逾期1个，整改完成率20%。/);
-  assert.match(text, /已销号（2026年11月15日，验收人：王书记）/);
+  assert.match(text, /共查摆问题5个，已销号1个，待销号0个，整改中1个，待整改2个，长期坚持1个，其中逾期1个；整改完成率20%（完成率＝已销号数÷任务总数；长期坚持事项计入总数，销号前不计为已完成）。/);
+  assert.match(text, /完成情况：已销号，2026年11月15日经王书记验收销号。/);
   assert.match(text, /2026年11月8日，重新培训组织委员，11月支委会记录当场形成。（共填报进展2次）/);
-  assert.match(text, /长期坚持，已填报进展1次，持续推进。/);
+  assert.match(text, /完成情况：长期坚持。/);
   assert.match(text, /整改时限：2026年11月30日（原定2026年10月15日，经批准延期）/);
   assert.match(text, /责任领导：赵书记；责任单位：第一党支部；配合单位：局办公室；责任人：李干事/);
+  assert.doesNotMatch(text, /尚未填报|【/, "no system wording");
   // the date shows under the title
   assert.equal(now.blocks[1].type === "subtitle" && now.blocks[1].text, "（截至2026年11月23日）");
 });
@@ -91,17 +94,17 @@ test("pure pieces: a report without a measures section gets one; numerals; probl
     [{ id: 1, seq: 1, category: null, text: "问题甲", measures: null }],
     [],
     "2026-11-01",
+    3,
   );
   const text = blocksToText(c.blocks);
-  assert.match(text, /三、整改措施落实情况\n　　共查摆问题1个，已整改销号0个，正在整改1个，逾期0个，整改完成率0%。/);
-  assert.match(text, /1．问题甲。【尚未安排整改任务】/);
+  assert.match(text, /三、整改措施落实情况\n　　共查摆问题1个，细化为整改任务0项，已销号0项/);
+  assert.match(text, /1．问题甲。\n　　落实情况：该问题尚未明确责任单位和整改时限，将尽快研究确定。/);
   assert.equal(cnNumeral(1), "一");
   assert.equal(cnNumeral(10), "十");
   assert.equal(cnNumeral(14), "十四");
   assert.equal(cnNumeral(20), "二十");
   assert.equal(cnNumeral(35), "三十五");
-  assert.equal(summaryText({ total: 3, done: 1, doing: 2, overdue: 0, rate: 33.3 }), "共查摆问题3个，已整改销号1个，正在整改2个，逾期0个，整改完成率33.3%。");
-  assert.equal(problemStatus([]).kind, "none");
+  assert.equal(summaryText({ total: 3, problems: 3, todo: 0, doing: 1, review: 0, done: 1, ongoing: 1, overdue: 0, rate: 1 / 3 }), "共查摆问题3个，已销号1个，待销号0个，整改中1个，待整改0个，长期坚持1个；整改完成率33.3%（完成率＝已销号数÷任务总数；长期坚持事项计入总数，销号前不计为已完成）。");
   assert.equal(isoFromCn("2026年1月5日"), "2026-01-05");
   assert.equal(isoFromCn("（空）"), null);
 

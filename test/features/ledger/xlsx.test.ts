@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
-import { ledgerXlsx, rowHeight, FILLS, FONT_COLOURS } from "../../../server/features/ledger/xlsx.ts";
+import { ledgerXlsx, rowHeight, statusCellText, FILLS, FONT_COLOURS } from "../../../server/features/ledger/xlsx.ts";
 import { LEDGER_COLUMNS, summaryByUnit, type LedgerRow } from "../../../server/features/ledger/rows.ts";
 
 const KINDS: LedgerRow["statusKind"][] = ["done", "overdue", "review", "doing", "todo", "ongoing"];
@@ -31,7 +31,9 @@ function rowsFor(n: number): LedgerRow[] {
       deadline: dated ? `2026-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}` : null,
       deadlineWords: dated ? "" : "长期坚持",
       progress: i % 2 ? "2026年11月1日：已召开支委会（共2次）" : "",
-      status: statusKind === "done" ? "已销号" : statusKind === "overdue" ? "逾期3天" : "整改中",
+      status: statusKind === "done" ? "已销号" : statusKind === "overdue" ? "整改中（逾期3天）" : "整改中",
+      kind: statusKind === "overdue" ? "doing" : statusKind,
+      overdueDays: statusKind === "overdue" ? 3 : 0,
       statusKind,
       light,
       signedOffDay: statusKind === "done" ? "2026-11-15" : null,
@@ -93,7 +95,7 @@ test(".xlsx read back: each row's values, and its styles by column, by state (�
     assert.equal(deadline.font.color?.argb, r.light === "red" ? FONT_COLOURS.overdue : r.light === "yellow" ? FONT_COLOURS.yellow : undefined, at);
     assert.equal(!!deadline.font.bold, false);
     // height from the longest wrapped cell
-    const values = [r.seq, r.category, r.problem, r.goal, r.measures, r.leader, r.unit, r.coUnits, r.owner, r.deadline ? new Date(r.deadline) : r.deadlineWords, r.progress, r.status, null, r.signedOffBy, r.evidence, r.note];
+    const values = [r.seq, r.category, r.problem, r.goal, r.measures, r.leader, r.unit, r.coUnits, r.owner, r.deadline ? new Date(r.deadline) : r.deadlineWords, r.progress, statusCellText(r.status), null, r.signedOffBy, r.evidence, r.note];
     assert.equal(row.height, rowHeight(values, widths), at);
   });
   assert.ok(ws.getRow(5 + 11).height! >= 3 * 13.5, "three lines of measures make a taller row");
@@ -101,8 +103,9 @@ test(".xlsx read back: each row's values, and its styles by column, by state (�
   // the summary sheet, from the same rows
   const sum = wb.getWorksheet("按单位汇总")!;
   const expected = summaryByUnit(rows);
-  assert.equal(sum.rowCount, 3 + expected.length);
-  expected.forEach((s, i) => assert.deepEqual((sum.getRow(4 + i).values as unknown[]).slice(1), [s.unit, s.total, s.done, s.doing, s.overdue, s.rate]));
+  assert.equal(sum.rowCount, 3 + expected.length + 1, "and a note on how 完成率 is counted");
+  expected.forEach((s, i) => assert.deepEqual((sum.getRow(4 + i).values as unknown[]).slice(1), [s.unit, s.total, s.todo, s.doing, s.review, s.done, s.ongoing, s.overdue, s.rate]));
+  assert.match(String(sum.getCell(`A${4 + expected.length}`).value), /长期坚持事项计入总数/);
   assert.equal(sum.getCell(`A${3 + expected.length}`).font.bold, true, "合计 in bold");
 });
 
@@ -113,7 +116,7 @@ test(".xlsx as XML: merged group headers, frozen pane below the headers, autofil
     for (const f of ["xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "[Content_Types].xml"]) assert.ok(names.includes(f), `${f} in ${names.join(",")}`);
     const sheet = await zip.file("xl/worksheets/sheet1.xml")!.async("string");
     const merges = [...sheet.matchAll(/<mergeCell ref="([A-Z0-9:]+)"\/>/g)].map((m) => m[1]).sort();
-    assert.deepEqual(merges, ["A1:P1", "A2:P2", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:E4", "F3:I3", "J3:J4", "K3:O3", "P3:P4"].sort());
+    assert.deepEqual(merges, ["A1:P1", "A2:M2", "N2:P2", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:E4", "F3:I3", "J3:J4", "K3:O3", "P3:P4"].sort());
     assert.match(sheet, /<pane xSplit="3" ySplit="4" topLeftCell="D5" activePane="bottomRight" state="frozen"\/>/);
     assert.match(sheet, new RegExp(`<autoFilter ref="A4:P${4 + n}"/>`));
     assert.match(sheet, /<printOptions horizontalCentered="1"\/><pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6"/, "centred on the page, where the schema puts it");
@@ -126,6 +129,7 @@ test(".xlsx as XML: merged group headers, frozen pane below the headers, autofil
     const summary = await zip.file("xl/worksheets/sheet2.xml")!.async("string");
     assert.match(summary, /<pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" state="frozen"\/>/);
     assert.doesNotMatch(summary, /printOptions/, "the summary is not centred");
+    assert.match(summary, /<oddFooter>第 &amp;P 页，共 &amp;N 页<\/oddFooter>/, "the summary has the footer too");
   }
 });
 
