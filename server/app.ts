@@ -12,6 +12,7 @@ import { fromRoot, resolveFromRoot } from "./lib/root.ts";
 import { lazySchemaCompilers } from "./lib/schema-compilers.ts";
 import { registerViews, isHtmx } from "./plugins/views.ts";
 import { registerAuth } from "./plugins/auth.ts";
+import { registerFrontDoor } from "./plugins/front-door.ts";
 import { authRoutes } from "./features/auth/routes.ts";
 import { taskRoutes } from "./features/tasks/routes.ts";
 import { adminRoutes } from "./features/admin/routes.ts";
@@ -47,7 +48,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: config.trustProxy && config.trustProxy.length ? config.trustProxy : false,
     schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   app.decorate("db", db);
@@ -65,6 +66,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   registerViews(app);
   registerAuth(app);
+  registerFrontDoor(app);
 
   // on every response; a callback hook, not an async one: no promise per request
   app.addHook("onSend", (_req, reply, payload, done) => {

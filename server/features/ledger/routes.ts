@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { filtersFromQuery, type TaskFilters } from "../tasks/service.ts";
 import * as svc from "./service.ts";
 import { blocksToText, liveSectionText } from "./compose.ts";
+import { audit } from "../audit/service.ts";
 
 type Query = Record<string, string | undefined>;
 const int = positiveInt;
@@ -44,7 +45,8 @@ export async function ledgerRoutes(app: FastifyInstance) {
 
   /** The whole report as plain text (paste into a message or a document). */
   app.get("/reports/:id/progress.txt", (req, reply) => {
-    const { doc } = progress(req);
+    const { doc, asOf } = progress(req);
+    audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `progress.txt 截至 ${asOf}` });
     return reply.header("Cache-Control", "private, no-store").type("text/plain; charset=utf-8").send(blocksToText(doc.blocks));
   });
 
@@ -52,6 +54,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
   app.get("/reports/:id/export.docx", async (req, reply) => {
     const { asOf, doc } = progress(req);
     const buf = await (await import("./docx.ts")).reportDocx({ title: doc.title, blocks: doc.blocks });
+    audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `.docx 截至 ${asOf}` });
     return reply
       .header("Content-Disposition", contentDisposition(svc.reportFileName(doc.title, asOf)))
       .header("Cache-Control", "private, no-store")
@@ -69,6 +72,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
     const unit = filters.unit;
     const l = svc.ledger(app.db, req.user!, { report: int(q.report), unit, filters: { ...filters, unit: undefined } }, asOf, t, app.config.timeZone);
     const buf = await (await import("./xlsx.ts")).ledgerXlsx({ title: l.title, asOf, rows: l.rows, generatedAt: app.clock() });
+    audit(req, "export.ledger", { target: req.url.slice(0, 300), detail: `${l.name}，${l.rows.length} 行，截至 ${asOf}` });
     return reply
       .header("Content-Disposition", contentDisposition(svc.ledgerFileName(l.name, asOf)))
       .header("Cache-Control", "private, no-store")

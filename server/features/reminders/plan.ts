@@ -20,6 +20,7 @@
 //   weekly            Monday (caught up until Friday): each leader's unit and sub-units.
 // 长期坚持 tasks get no deadline mail. Deactivated users and users with reminders off get nothing.
 import { addDays, daysBetween, dayIn } from "../../lib/dates.ts";
+import type { Role } from "../auth/permissions.ts";
 
 export type PlanTask = {
   id: number;
@@ -46,7 +47,7 @@ export type PlanUser = {
   id: number;
   name: string;
   email: string;
-  role: "admin" | "leader" | "staff";
+  role: Role;
   unitId: number;
   unitName: string;
   unitPath: string;
