@@ -21,6 +21,8 @@ import { reportRoutes } from "./features/reports/routes.ts";
 import { reminderRoutes } from "./features/reminders/routes.ts";
 import { ledgerRoutes } from "./features/ledger/routes.ts";
 import { searchRoutes } from "./features/search/routes.ts";
+import { auditRoutes } from "./features/audit/routes.ts";
+import { securityRoutes } from "./features/security/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -91,6 +93,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reminderRoutes);
   await app.register(ledgerRoutes);
   await app.register(searchRoutes);
+  await app.register(auditRoutes);
+  await app.register(securityRoutes);
 
   app.setNotFoundHandler((req, reply) => {
     reply.render(isHtmx(req) ? "partials/_message" : "error", { title: "页面不存在", message: "您访问的页面不存在。" }, 404);

@@ -25,10 +25,10 @@ export function registerFrontDoor(app: FastifyInstance): void {
 
   app.addHook("preHandler", async (req, reply) => {
     const u = req.user;
-    if (!u || mayOpen(u.role, req.url)) return;
+    if (!u) return;
     const home = homeOf(u.role);
     if (home && req.method === "GET" && req.url.split("?")[0] === "/") return reply.redirect(home, 303);
-    throw new ForbiddenError();
+    if (!mayOpen(u.role, req.url)) throw new ForbiddenError();
   });
 
   // callback style, like the security headers: no promise per request

@@ -111,7 +111,7 @@ export function mayOpen(role: Role, path: string): boolean {
   const only = ONLY[role];
   if (!only) return true;
   const p = path.split("?")[0];
-  return p === "/" || only.some((prefix) => p === prefix || p.startsWith(prefix + "/") || p.startsWith(prefix + "."));
+  return only.some((prefix) => p === prefix || p.startsWith(prefix + "/") || p.startsWith(prefix + "."));
 }
 
 /** Where a role's 首页 is. */
