@@ -97,8 +97,9 @@ export const AUDIT_PAGE = 50;
 /**
  * One page of entries, newest first, and the id the next page starts below (null on the last).
  * Every filter is answered by an index: the person's and the action's indexes run by id, and a
- * date range becomes an id range through the index on `at` (ids grow with time), so a page reads
- * about a page of rows however long the log is. No count of the whole.
+ * date range becomes an id range through the index on `at` (ids grow with time; `at` is still
+ * compared, for entries written with a clock that stepped back), so a page reads about a page of
+ * rows however long the log is. No count of the whole.
  */
 export function listAudit(db: Db, f: AuditFilter, limit = AUDIT_PAGE): { rows: AuditEntry[]; nextBefore: number | null } {
   const c = db.$client;
@@ -107,14 +108,16 @@ export function listAudit(db: Db, f: AuditFilter, limit = AUDIT_PAGE): { rows: A
   if (f.fromIso) {
     const low = c.prepare("SELECT min(id) FROM audit_log WHERE at >= ?").pluck().get(f.fromIso) as number | null;
     if (low == null) return { rows: [], nextBefore: null };
-    where.push("id >= @low");
+    where.push("id >= @low", "at >= @fromIso");
     params.low = low;
+    params.fromIso = f.fromIso;
   }
   if (f.toIso) {
     const high = c.prepare("SELECT max(id) FROM audit_log WHERE at < ?").pluck().get(f.toIso) as number | null;
     if (high == null) return { rows: [], nextBefore: null };
-    where.push("id <= @high");
+    where.push("id <= @high", "at < @toIso");
     params.high = high;
+    params.toIso = f.toIso;
   }
   if (f.before) {
     where.push("id < @before");
