@@ -10,9 +10,21 @@ import { homeOf, mayOpen } from "../features/auth/permissions.ts";
 import { ForbiddenError, NotFoundError } from "../lib/errors.ts";
 import { fromRoot } from "../lib/root.ts";
 import { audit } from "../features/audit/service.ts";
+import { requireUser } from "./auth.ts";
+import type { SessionUser } from "../features/auth/service.ts";
 
 /** An id as it may appear in a URL: 1 to 15 decimal digits, no sign, no leading zero. */
 export const ID_PATTERN = /^[1-9][0-9]{0,14}$/;
+
+/** In a feature's plugin: every URL under `prefix` needs a signed-in person whom `may` lets in (else 403 with `message`). */
+export function onlyFor(app: FastifyInstance, prefix: string, may: (u: SessionUser) => boolean, message: string): void {
+  app.addHook("preHandler", async (req, reply) => {
+    if (!req.url.startsWith(prefix)) return;
+    await requireUser(req, reply);
+    if (reply.sent) return;
+    if (!may(req.user!)) throw new ForbiddenError(message);
+  });
+}
 
 export function registerFrontDoor(app: FastifyInstance): void {
   app.addHook("preValidation", (req, _reply, done) => {

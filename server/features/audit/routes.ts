@@ -1,8 +1,7 @@
 // 审计日志: the auditor's page (filters: person, action, date range; keyset paging) and its .xlsx
 // export, itself written to the log. Nobody else opens either (403, which is logged too).
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireUser } from "../../plugins/auth.ts";
-import { ForbiddenError } from "../../lib/errors.ts";
+import { onlyFor } from "../../plugins/front-door.ts";
 import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import { addDays, dayIn, isIsoDay } from "../../lib/dates.ts";
 import { canReadAudit } from "../auth/permissions.ts";
@@ -15,12 +14,7 @@ type Query = Record<string, string | undefined>;
 export const AUDIT_EXPORT_MAX = 100_000;
 
 export async function auditRoutes(app: FastifyInstance) {
-  app.addHook("preHandler", async (req, reply) => {
-    if (!req.url.startsWith("/audit")) return;
-    await requireUser(req, reply);
-    if (reply.sent) return;
-    if (!canReadAudit(req.user!)) throw new ForbiddenError("只有审计管理员可以查看审计日志");
-  });
+  onlyFor(app, "/audit", canReadAudit, "只有审计管理员可以查看审计日志");
 
   /** the start of a calendar day in TZ, as an ISO moment */
   const dayStart = (day: string) => {

@@ -105,19 +105,18 @@ export function listAudit(db: Db, f: AuditFilter, limit = AUDIT_PAGE): { rows: A
   const c = db.$client;
   const where: string[] = [];
   const params: Record<string, unknown> = {};
-  if (f.fromIso) {
-    const low = c.prepare("SELECT min(id) FROM audit_log WHERE at >= ?").pluck().get(f.fromIso) as number | null;
-    if (low == null) return { rows: [], nextBefore: null };
-    where.push("id >= @low", "at >= @fromIso");
-    params.low = low;
-    params.fromIso = f.fromIso;
-  }
-  if (f.toIso) {
-    const high = c.prepare("SELECT max(id) FROM audit_log WHERE at < ?").pluck().get(f.toIso) as number | null;
-    if (high == null) return { rows: [], nextBefore: null };
-    where.push("id <= @high", "at < @toIso");
-    params.high = high;
-    params.toIso = f.toIso;
+  // a date range as an id range: the first id at or after `from`, the last before `to`
+  const bounds = [
+    { iso: f.fromIso, sql: "SELECT min(id) FROM audit_log WHERE at >= ?", where: "id >= @low AND at >= @fromIso", id: "low", at: "fromIso" },
+    { iso: f.toIso, sql: "SELECT max(id) FROM audit_log WHERE at < ?", where: "id <= @high AND at < @toIso", id: "high", at: "toIso" },
+  ];
+  for (const b of bounds) {
+    if (!b.iso) continue;
+    const id = c.prepare(b.sql).pluck().get(b.iso) as number | null;
+    if (id == null) return { rows: [], nextBefore: null };
+    where.push(b.where);
+    params[b.id] = id;
+    params[b.at] = b.iso;
   }
   if (f.before) {
     where.push("id < @before");

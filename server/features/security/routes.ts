@@ -1,9 +1,9 @@
 // 安全管理 (安全管理员 only): who holds which role, the sign-in lockouts in force (lift one), and
 // the security policies as configured. Each change is written to the audit log.
 import type { FastifyInstance } from "fastify";
-import { requireUser } from "../../plugins/auth.ts";
+import { onlyFor } from "../../plugins/front-door.ts";
 import { setFlash } from "../../plugins/flash.ts";
-import { DomainError, ForbiddenError } from "../../lib/errors.ts";
+import { DomainError } from "../../lib/errors.ts";
 import { canManageSecurity, ROLES, ROLE_LABEL } from "../auth/permissions.ts";
 import { currentLockouts, liftLockout, LOCK_MINUTES, MAX_FAILED_LOGINS } from "../auth/service.ts";
 import { listUsers, setRole } from "../admin/service.ts";
@@ -12,12 +12,7 @@ import { audit } from "../audit/service.ts";
 type Body = Record<string, string | undefined>;
 
 export async function securityRoutes(app: FastifyInstance) {
-  app.addHook("preHandler", async (req, reply) => {
-    if (!req.url.startsWith("/security")) return;
-    await requireUser(req, reply);
-    if (reply.sent) return;
-    if (!canManageSecurity(req.user!)) throw new ForbiddenError("只有安全管理员可以管理角色和登录锁定");
-  });
+  onlyFor(app, "/security", canManageSecurity, "只有安全管理员可以管理角色和登录锁定");
 
   const page = (extra: Record<string, unknown> = {}) => ({
     title: "安全管理",
