@@ -1,7 +1,7 @@
 // Every table of Rectify. Dates people choose (deadlines) are 'YYYY-MM-DD' text; moments are
 // ISO-8601 UTC text. Codes are English; the UI shows the Chinese labels (server/lib/labels.ts).
 import { sql } from "drizzle-orm";
-import { sqliteTable, text, integer, index, uniqueIndex, check } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex, check, primaryKey } from "drizzle-orm/sqlite-core";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
@@ -40,7 +40,8 @@ export const users = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     email: text("email").notNull(),
     name: text("name").notNull(),
-    role: text("role", { enum: ["admin", "leader", "staff"] }).notNull(),
+    /** admin 系统管理员 · security 安全管理员 · auditor 审计管理员 (三员分立) · leader · staff */
+    role: text("role", { enum: ["admin", "leader", "staff", "security", "auditor"] }).notNull(),
     unitId: integer("unit_id")
       .notNull()
       .references(() => units.id),
@@ -327,6 +328,46 @@ export const settings = sqliteTable("settings", {
   updatedAt: text("updated_at").notNull().default(now),
 });
 
+/**
+ * 安全审计: who did what, when, from where, with what outcome. Append-only: triggers (migration
+ * 0009) refuse every UPDATE, and every DELETE of a row younger than 180 days, so neither the app
+ * nor anyone with its database can rewrite the trail; the nightly purge removes rows older than
+ * AUDIT_RETENTION_DAYS (at least 180).
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: text("at").notNull(),
+    /** the signed-in person (null before sign-in) */
+    userId: integer("user_id"),
+    /** their name then, or the email typed at a sign-in */
+    userName: text("user_name").notNull().default(""),
+    /** login, logout, lockout, password, unit.create, account.update, role.change, export.ledger, download.evidence, denied, … */
+    action: text("action").notNull(),
+    /** what it was done to, e.g. "unit 3", "/tasks/9" */
+    target: text("target").notNull().default(""),
+    outcome: text("outcome", { enum: ["ok", "fail", "denied"] }).notNull(),
+    address: text("address").notNull().default(""),
+    userAgent: text("user_agent").notNull().default(""),
+    detail: text("detail").notNull().default(""),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at), index("audit_log_user_idx").on(t.userId, t.id), index("audit_log_action_idx").on(t.action, t.id)],
+);
+
+/** Failed sign-ins per (email typed, client address): the lockout is per account and address. */
+export const signInFailures = sqliteTable(
+  "sign_in_failures",
+  {
+    email: text("email").notNull(),
+    address: text("address").notNull(),
+    failures: integer("failures").notNull().default(0),
+    lockedUntil: text("locked_until"),
+    lastAt: text("last_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.email, t.address] }), index("sign_in_failures_last_idx").on(t.lastAt)],
+);
+
 export type Unit = typeof units.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
@@ -336,3 +377,4 @@ export type ExtensionRequest = typeof extensionRequests.$inferSelect;
 export type Report = typeof reports.$inferSelect;
 export type Problem = typeof problems.$inferSelect;
 export type ImportDraft = typeof importDrafts.$inferSelect;
+export type AuditEntry = typeof auditLog.$inferSelect;

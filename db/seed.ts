@@ -21,6 +21,8 @@ export const DEMO_ACCOUNTS = [
   { email: "leader@demo.rectify", name: "王书记", role: "leader", unit: "wlj" },
   { email: "staff@demo.rectify", name: "李干事", role: "staff", unit: "wlj-jg" },
   { email: "staff2@demo.rectify", name: "张队长", role: "staff", unit: "wlj-zf" },
+  { email: "security@demo.rectify", name: "安全管理员", role: "security", unit: "wlj" },
+  { email: "audit@demo.rectify", name: "审计管理员", role: "auditor", unit: "wlj" },
 ] as const;
 
 export function isEmpty(db: Db): boolean {

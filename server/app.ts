@@ -12,6 +12,7 @@ import { fromRoot, resolveFromRoot } from "./lib/root.ts";
 import { lazySchemaCompilers } from "./lib/schema-compilers.ts";
 import { registerViews, isHtmx } from "./plugins/views.ts";
 import { registerAuth } from "./plugins/auth.ts";
+import { registerFrontDoor } from "./plugins/front-door.ts";
 import { authRoutes } from "./features/auth/routes.ts";
 import { taskRoutes } from "./features/tasks/routes.ts";
 import { adminRoutes } from "./features/admin/routes.ts";
@@ -20,6 +21,8 @@ import { reportRoutes } from "./features/reports/routes.ts";
 import { reminderRoutes } from "./features/reminders/routes.ts";
 import { ledgerRoutes } from "./features/ledger/routes.ts";
 import { searchRoutes } from "./features/search/routes.ts";
+import { auditRoutes } from "./features/audit/routes.ts";
+import { securityRoutes } from "./features/security/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -61,7 +64,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: config.trustProxy && config.trustProxy.length ? config.trustProxy : false,
     schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   app.decorate("db", db);
@@ -79,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   registerViews(app);
   registerAuth(app);
+  registerFrontDoor(app);
 
   // on every response; a callback hook, not an async one: no promise per request
   app.addHook("onSend", (_req, reply, payload, done) => {
@@ -129,6 +133,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reminderRoutes);
   await app.register(ledgerRoutes);
   await app.register(searchRoutes);
+  await app.register(auditRoutes);
+  await app.register(securityRoutes);
 
   return app;
 }

@@ -105,8 +105,8 @@ async function run(argv: string[]): Promise<void> {
       const db = open(config);
       try {
         const t0 = Date.now();
-        const steps = maintain(db);
-        console.log(`已完成数据库维护：合并全文搜索索引（${steps.length - 1} 个索引），更新查询统计，用时 ${Date.now() - t0} ms`);
+        const steps = maintain(db, { auditRetentionDays: config.auditRetentionDays });
+        console.log(`已完成数据库维护：合并全文搜索索引（${steps.length - 2} 个索引），更新查询统计，清理超过 ${config.auditRetentionDays} 天的审计日志，用时 ${Date.now() - t0} ms`);
       } finally {
         db.$client.close();
       }
@@ -168,7 +168,8 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (err) => {
-    if (err instanceof CliError || err instanceof ConfigError || err instanceof DomainError) console.error("错误：" + err.message);
+    // a refused file or a bad value: its Chinese message alone, no stack (ReportFileError is loaded lazily, so by name)
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DomainError || err?.name === "ReportFileError") console.error("错误：" + err.message);
     else if (err?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || err?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") console.error("错误：" + err.message + "\n" + USAGE);
     else console.error("错误：", err);
     process.exit(1);

@@ -59,6 +59,9 @@ const schema = z.object({
   REMIND_PARALLEL: z.coerce.number({ message: "应为 1–16 的整数" }).int({ message: "应为 1–16 的整数" }).min(1, { message: "应为 1–16 的整数" }).max(16, { message: "应为 1–16 的整数" }).default(4),
   REMIND_CRON: cronOrOff("30 8 * * *", "不是有效的 cron 表达式，如 30 8 * * *（每天 8:30）；不在服务器内定时发送时设为 off"),
   MAINTENANCE_CRON: cronOrOff("0 3 * * *", "不是有效的 cron 表达式，如 0 3 * * *（每天 3:00）；不在服务器内定时维护时设为 off"),
+  AUDIT_RETENTION_DAYS: z.coerce.number({ message: "应为天数" }).int({ message: "应为整数天数" }).min(180, { message: "审计日志至少保留 180 天" }).max(36500).default(180),
+  LOGIN_RATE_LIMIT: z.coerce.number({ message: "应为次数" }).int().min(1).max(10000).default(20),
+  TRUST_PROXY: z.string().default("127.0.0.1,::1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RECTIFY_DEV: bool.default(false),
 });
@@ -88,6 +91,12 @@ export type Config = Readonly<{
   /** when the server runs its nightly upkeep (server/lib/maintenance.ts), or "off" */
   maintenanceCron: string;
   logLevel: string;
+  /** audit_log rows older than this are purged nightly (at least 180) */
+  auditRetentionDays: number;
+  /** sign-in attempts (POST /login) per client address per minute */
+  loginRateLimit: number;
+  /** whose X-Forwarded-For is believed: addresses/CIDRs of the reverse proxy ("" or "off": nobody's) */
+  trustProxy: string[] | false;
   /** template cache off, no production-only behaviour */
   dev: boolean;
   secureCookies: boolean;
@@ -129,6 +138,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     remindCron: e.REMIND_CRON,
     maintenanceCron: e.MAINTENANCE_CRON,
     logLevel: e.LOG_LEVEL,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY === "off" ? false : e.TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean),
     dev: e.RECTIFY_DEV,
     secureCookies: baseUrl.startsWith("https://"),
   });

@@ -2,6 +2,7 @@
 import { loadConfig, ConfigError } from "./config.ts";
 import { openDb, migrateDb } from "../db/client.ts";
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
+import { ROLE_LABEL } from "./features/auth/permissions.ts";
 import { buildApp } from "./app.ts";
 import { createMailer } from "./features/reminders/mailer.ts";
 import { startReminderSchedule } from "./features/reminders/schedule.ts";
@@ -28,7 +29,7 @@ async function main() {
   const lines = [`整改台账已启动：${config.baseUrl}（数据库 ${config.databaseFile}，用时 ${Date.now() - started} ms）`];
   if (seeded) {
     lines.push("已载入演示数据。演示账号（密码均为 " + DEMO_PASSWORD + "）：");
-    for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.email.padEnd(22)} ${a.name}（${{ admin: "管理员", leader: "领导", staff: "工作人员" }[a.role]}）`);
+    for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.email.padEnd(22)} ${a.name}（${ROLE_LABEL[a.role]}）`);
   } else if (!config.seedDemo) {
     lines.push("未载入演示数据（SEED_DEMO=0）。创建第一个管理员：npm run cli -- user add --email E --name N --role admin --unit UNIT --password P");
   }

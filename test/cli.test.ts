@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli as run } from "./helpers/cli.ts";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -55,4 +55,16 @@ test("cli seed-demo: an empty database gets the demo story with its states and h
   assert.ok((db.prepare("select count(*) n from tasks where state <> 'done' and deadline < date('now')").get() as any).n >= 1, "one overdue");
   db.close();
   assert.ok(existsSync(join(dir, "evidence")));
+});
+
+test("cli extract: a file it cannot read prints its Chinese message alone, no stack trace", { timeout: 60_000 }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, "setup.docx");
+  writeFileSync(bad, Buffer.from("MZ\x90\x00\x03\x00\x00\x00 this is a program", "latin1"));
+  const r = cli(dir, "extract", bad);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^错误：.*(不支持|Word|损坏)/);
+  assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+  assert.equal(r.err.trim().split("\n").length, 1, r.err);
 });

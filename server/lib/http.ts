@@ -6,8 +6,10 @@ export function contentDisposition(name: string, type: "inline" | "attachment" =
   return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** A form or query value as a positive whole number (an id, a page), else undefined. */
+/** A form or query value as a positive whole number (an id, a page), else undefined: decimal digits only ("0x1", "1e0", " 1", "1.0" are not). */
 export function positiveInt(v: unknown): number | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+  if (typeof v !== "string" || !/^[0-9]{1,15}$/.test(v)) return undefined;
   const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  return n > 0 ? n : undefined;
 }

@@ -3,7 +3,9 @@
 //  1. each search index merged into one b-tree (optimizeSearchTable): every transaction that
 //     writes leaves FTS5 a new segment, and a search pays for each segment of each trigram it
 //     looks up; merged nightly, a search reads one b-tree per index plus the day's few segments.
-//  2. the query planner's statistics refreshed (refreshPlannerStats): row counts per index
+//  2. the audit log's retention: entries older than AUDIT_RETENTION_DAYS (at least 180) removed,
+//     and sign-in failure counts nobody added to for a day forgotten.
+//  3. the query planner's statistics refreshed (refreshPlannerStats): row counts per index
 //     (sqlite_stat1) as the data grows, so SQLite keeps choosing the indexes the pages are built on.
 // In the server, one step per turn of the event loop, so requests are served between them; runs
 // never overlap (croner's `protect`).
@@ -11,6 +13,8 @@ import { Cron } from "croner";
 import { tx, type Db } from "../../db/client.ts";
 import type { Config } from "../config.ts";
 import { SEARCH_TABLES, optimizeSearchTable } from "../features/search/service.ts";
+import { purgeAudit } from "../features/audit/service.ts";
+import { forgetOldSignInFailures } from "../features/auth/service.ts";
 
 /**
  * ANALYZE (on a sample: analysis_limit), keeping the per-index row counts and dropping
@@ -28,17 +32,28 @@ export function refreshPlannerStats(db: Db): void {
   c.exec("ANALYZE sqlite_schema"); // this connection reads the statistics again: stat1 alone
 }
 
-export type MaintenanceStep = { name: string; run: (db: Db) => void };
+export type MaintenanceOptions = { /** AUDIT_RETENTION_DAYS */ auditRetentionDays: number; now: Date };
+export type MaintenanceStep = { name: string; run: (db: Db, o: MaintenanceOptions) => void };
 
-/** The steps, in order: each search index, then the statistics (which then count the merged indexes). */
+/** The steps, in order: each search index, the audit log's retention, then the statistics (which then count the merged indexes). */
 export const MAINTENANCE_STEPS: MaintenanceStep[] = [
   ...SEARCH_TABLES.map((table) => ({ name: table, run: (db: Db) => optimizeSearchTable(db, table) })),
+  {
+    name: "audit retention",
+    run: (db: Db, o: MaintenanceOptions) => {
+      purgeAudit(db, o.auditRetentionDays, o.now);
+      forgetOldSignInFailures(db, o.now);
+    },
+  },
   { name: "planner statistics", run: refreshPlannerStats },
 ];
 
+const defaults = (o: Partial<MaintenanceOptions>): MaintenanceOptions => ({ auditRetentionDays: o.auditRetentionDays ?? 180, now: o.now ?? new Date() });
+
 /** Every step at once (the CLI, the benchmark's database); returns the steps' names. */
-export function maintain(db: Db): string[] {
-  for (const step of MAINTENANCE_STEPS) step.run(db);
+export function maintain(db: Db, opts: Partial<MaintenanceOptions> = {}): string[] {
+  const o = defaults(opts);
+  for (const step of MAINTENANCE_STEPS) step.run(db, o);
   return MAINTENANCE_STEPS.map((s) => s.name);
 }
 
@@ -46,14 +61,15 @@ type Log = { info: (obj: object, msg?: string) => void; error: (obj: object, msg
 
 export type MaintenanceSchedule = { stop(): void; next(): Date | null; /** a run now (or the one in progress) */ runNow(): Promise<void> };
 
-export function startMaintenanceSchedule(opts: { db: Db; config: Pick<Config, "maintenanceCron" | "timeZone">; log: Log }): MaintenanceSchedule {
+export function startMaintenanceSchedule(opts: { db: Db; config: Pick<Config, "maintenanceCron" | "timeZone"> & Partial<Pick<Config, "auditRetentionDays">>; log: Log }): MaintenanceSchedule {
   const { db, config, log } = opts;
   let running: Promise<void> | null = null;
   const run = async () => {
     const t0 = performance.now();
     try {
+      const o = defaults({ auditRetentionDays: config.auditRetentionDays });
       for (const step of MAINTENANCE_STEPS) {
-        step.run(db);
+        step.run(db, o);
         await new Promise((res) => setImmediate(res)); // let waiting requests in between steps
       }
       log.info({ steps: MAINTENANCE_STEPS.length, ms: Math.round(performance.now() - t0) }, "nightly maintenance done");

@@ -4,6 +4,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { resumeSession, type SessionUser } from "../features/auth/service.ts";
+import { safeNext } from "../features/auth/next.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { readMultipart } from "../lib/multipart.ts";
 
@@ -94,7 +95,7 @@ export type Carried = { action: string; multipart: boolean; hadFiles: boolean; f
 export const SIGNED_OUT_MESSAGE = "登录已过期，请重新登录。您填写的内容已保留，登录后可确认继续提交。";
 
 /** only same-site paths are followed after sign-in */
-export const safeNext = (n: unknown, otherwise = "/") => (typeof n === "string" && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : otherwise);
+export { safeNext }; // one rule for where a sign-in may lead (features/auth/next.ts)
 
 /** The carried post, as the sign-in form sends it back (hidden carry.* fields of auth/_login.eta). */
 export function carriedByLogin(body: Record<string, unknown>): Carried | null {

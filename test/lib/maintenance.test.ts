@@ -30,7 +30,7 @@ test("maintain() merges every search index and refreshes the statistics", async 
   const ta = await makeApp();
   t.after(ta.close);
   writeSegments(ta);
-  assert.deepEqual(maintain(ta.db), [...SEARCH_TABLES, "planner statistics"]);
+  assert.deepEqual(maintain(ta.db), [...SEARCH_TABLES, "audit retention", "planner statistics"]);
   for (const table of SEARCH_TABLES) assert.equal(segments(ta, table), 1, table);
   assert.ok(statRows(ta.db, "sqlite_stat1") > 0);
 });
@@ -54,7 +54,7 @@ test("the server runs it itself at MAINTENANCE_CRON, and logs it", { timeout: 20
   schedule.stop();
   for (const table of SEARCH_TABLES) assert.equal(segments(ta, table), 1, `${table} merged by the scheduled run`);
   assert.ok(statRows(ta.db, "sqlite_stat1") > 0, "statistics by the scheduled run");
-  assert.equal((logged[0] as { steps: number }).steps, SEARCH_TABLES.length + 1);
+  assert.equal((logged[0] as { steps: number }).steps, SEARCH_TABLES.length + 2);
   assert.ok(search(ta.db, { id: ta.ids.admin, role: "admin", unitId: ta.ids.root, unitPath: "/" }, "谈心谈话").hits.length > 0);
 });
 

@@ -4,11 +4,13 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { eq } from "drizzle-orm";
 import { requireAdmin } from "../../plugins/auth.ts";
 import { setFlash } from "../../plugins/flash.ts";
-import { DomainError, ValidationError } from "../../lib/errors.ts";
+import { DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { isIsoDay, dayIn } from "../../lib/dates.ts";
 import { users } from "../../../db/schema.ts";
 import * as svc from "./service.ts";
 import { getSetting, setSetting } from "./settings.ts";
+import { audit } from "../audit/service.ts";
+import { grantableRoles, mayEditAccount, ROLE_LABEL, type Role } from "../auth/permissions.ts";
 
 type Body = Record<string, string | undefined>;
 const int = (v: unknown) => positiveInt(v) ?? null;
@@ -49,7 +51,8 @@ export async function adminRoutes(app: FastifyInstance) {
   app.post("/admin/units", (req, reply) => {
     const b = req.body as Body;
     try {
-      svc.createUnit(app.db, unitInput(b));
+      const id = svc.createUnit(app.db, unitInput(b));
+      audit(req, "unit.create", { target: `单位 ${id}`, detail: `${b.code ?? ""} ${b.name ?? ""}` });
       setFlash(reply, `已新增单位“${b.name}”`);
       return reply.redirect("/admin/units", 303);
     } catch (e) {
@@ -83,6 +86,7 @@ export async function adminRoutes(app: FastifyInstance) {
     const b = req.body as Body;
     try {
       const { becameFlagged } = svc.updateUnit(app.db, id, unitInput(b));
+      audit(req, "unit.update", { target: `单位 ${id}`, detail: `${b.code ?? ""} ${b.name ?? ""}${b.rating ? " 定级 " + b.rating : ""}` });
       setFlash(reply, becameFlagged ? "已保存。该党组织被评定为后进/软弱涣散，可为其开启整顿转化任务。" : "单位已保存");
       return reply.redirect(becameFlagged ? `/admin/units/${id}?offer=1` : "/admin/units", 303);
     } catch (e) {
@@ -102,41 +106,61 @@ export async function adminRoutes(app: FastifyInstance) {
     const nowIso = app.clock().toISOString();
     setSetting(app.db, "yellowDays", yellow, nowIso);
     setSetting(app.db, "periodEnd", b.periodEnd ?? "", nowIso);
+    audit(req, "settings.update", { target: "系统设置", detail: `黄灯天数 ${yellow}；整改期截止 ${b.periodEnd || "—"}` });
     setFlash(reply, "设置已保存");
     return reply.redirect("/admin/units", 303);
   });
 
   // ── accounts ──
   const usersPage = () => ({ title: "账号管理", users: svc.listUsers(app.db), units: svc.listUnits(app.db) });
+  /** the roles the form offers: those admin may grant, and the account's own */
+  const roleChoices = (req: FastifyRequest, current?: string) => {
+    const grantable: string[] = grantableRoles(req.user!);
+    return current && !grantable.includes(current) ? [current, ...grantable] : grantable;
+  };
+  /** admin gives only the working roles; the others are the 安全管理员's to give */
+  const checkRole = (req: FastifyRequest, role: string | undefined, old?: Role) => {
+    if (role === old || (grantableRoles(req.user!) as string[]).includes(role ?? "")) return;
+    throw new ValidationError(`${ROLE_LABEL.admin}只能设置领导、工作人员角色；其他角色由${ROLE_LABEL.security}授予`, { role: "无权授予此角色" });
+  };
+  const editable = (u: typeof users.$inferSelect | undefined) => {
+    if (!u) throw new NotFoundError("账号不存在");
+    if (!mayEditAccount({ role: "admin" }, u.role)) throw new ForbiddenError(`${ROLE_LABEL.security}、${ROLE_LABEL.auditor}的账号不由${ROLE_LABEL.admin}管理`);
+    return u;
+  };
   app.get("/admin/users", (_req, reply) => reply.render("admin/users", usersPage()));
-  app.get("/admin/users/new", (_req, reply) => reply.render("admin/user-form", { title: "新增账号", values: { role: "staff", active: true }, errors: {}, units: svc.listUnits(app.db) }));
+  app.get("/admin/users/new", (req, reply) => reply.render("admin/user-form", { title: "新增账号", values: { role: "staff", active: true }, errors: {}, units: svc.listUnits(app.db), roles: roleChoices(req) }));
   app.post("/admin/users", async (req, reply) => {
     const b = req.body as Body;
     try {
-      await svc.createUser(app.db, userInput({ ...b, active: "1" }));
+      checkRole(req, b.role);
+      const id = await svc.createUser(app.db, userInput({ ...b, active: "1" }));
+      audit(req, "account.create", { target: `账号 ${id}`, detail: `${b.email} ${b.name} ${b.role}` });
       setFlash(reply, `已新增账号 ${b.email}`);
       return reply.redirect("/admin/users", 303);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      return reply.render("admin/user-form", { title: "新增账号", values: { ...b, password: "" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db) }, e.status);
+      return reply.render("admin/user-form", { title: "新增账号", values: { ...b, password: "" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), roles: roleChoices(req) }, e.status);
     }
   });
   app.get("/admin/users/:id", (req, reply) => {
-    const u = app.db.select().from(users).where(eq(users.id, Number((req.params as any).id))).get();
-    if (!u) throw new ValidationError("账号不存在");
-    return reply.render("admin/user-form", { title: `编辑账号：${u.name}`, account: u, values: u, errors: {}, units: svc.listUnits(app.db) });
+    const u = editable(app.db.select().from(users).where(eq(users.id, Number((req.params as any).id))).get());
+    return reply.render("admin/user-form", { title: `编辑账号：${u.name}`, account: u, values: u, errors: {}, units: svc.listUnits(app.db), roles: roleChoices(req, u.role) });
   });
   app.post("/admin/users/:id", async (req: FastifyRequest, reply) => {
     const id = Number((req.params as any).id);
     const b = req.body as Body;
+    const old = editable(app.db.select().from(users).where(eq(users.id, id)).get());
     try {
+      checkRole(req, b.role, old.role);
       await svc.updateUser(app.db, id, userInput(b));
+      const changed = [old.email !== (b.email ?? "").trim().toLowerCase() && "邮箱", old.name !== (b.name ?? "").trim() && "姓名", old.role !== b.role && "角色", String(old.unitId) !== b.unitId && "单位", old.active !== (b.active === "1") && (b.active === "1" ? "启用" : "停用"), b.password && "重设密码"].filter(Boolean);
+      audit(req, "account.update", { target: `账号 ${id}`, detail: `${old.email}：${changed.join("、") || "未改动"}` });
       setFlash(reply, "账号已保存");
       return reply.redirect("/admin/users", 303);
     } catch (e) {
       if (!(e instanceof DomainError) || e.status === 404) throw e;
-      const u = app.db.select().from(users).where(eq(users.id, id)).get()!;
-      return reply.render("admin/user-form", { title: `编辑账号：${u.name}`, account: u, values: { ...b, password: "", active: b.active === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db) }, e.status);
+      return reply.render("admin/user-form", { title: `编辑账号：${old.name}`, account: old, values: { ...b, password: "", active: b.active === "1" }, errors: e.fields, error: e.message, units: svc.listUnits(app.db), roles: roleChoices(req, old.role) }, e.status);
     }
   });
 }

@@ -7,6 +7,7 @@ import { ValidationError, NotFoundError } from "../../lib/errors.ts";
 import { UNIT_KINDS, RATINGS, RATINGS_TO_RECTIFY, type UnitKind, type Rating } from "../../lib/labels.ts";
 import { hashPassword, passwordProblem } from "../auth/passwords.ts";
 import { endSessionsOf } from "../auth/service.ts";
+import { ROLES, ROLE_LABEL, type Role } from "../auth/permissions.ts";
 
 export type UnitInput = {
   code: string;
@@ -122,7 +123,7 @@ export async function createUser(db: Db, input: UserInput): Promise<number> {
   if (!EMAIL.test(email)) errors.email = "邮箱格式不正确";
   else if (db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).get()) errors.email = "该邮箱已有账号";
   if (!input.name.trim()) errors.name = "请填写姓名";
-  if (!["admin", "leader", "staff"].includes(input.role)) errors.role = "角色须为 admin、leader 或 staff";
+  if (!(ROLES as string[]).includes(input.role)) errors.role = `角色须为 ${ROLES.join("、")} 之一`;
   if (!input.unitId || !db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).get()) errors.unitId = "请选择所在单位";
   const pw = passwordProblem(input.password ?? "");
   if (pw) errors.password = pw;
@@ -143,7 +144,7 @@ export async function updateUser(db: Db, id: number, input: UserInput): Promise<
     if (dup && dup.id !== id) errors.email = "该邮箱已有账号";
   }
   if (!input.name.trim()) errors.name = "请填写姓名";
-  if (!["admin", "leader", "staff"].includes(input.role)) errors.role = "请选择角色";
+  if (!(ROLES as string[]).includes(input.role)) errors.role = "请选择角色";
   if (!input.unitId || !db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).get()) errors.unitId = "请选择所在单位";
   if (input.password) {
     const pw = passwordProblem(input.password);
@@ -158,6 +159,22 @@ export async function updateUser(db: Db, id: number, input: UserInput): Promise<
   if (input.password) set.passwordHash = await hashPassword(input.password);
   db.update(users).set(set).where(eq(users.id, id)).run();
   if (input.active === false || input.password || input.role !== old.role) endSessionsOf(db, id);
+}
+
+/** 安全管理员 gives an account another role; nobody changes their own. Returns the old role. */
+export function setRole(db: Db, actorId: number, id: number, role: string): Role {
+  const old = db.select().from(users).where(eq(users.id, id)).get();
+  if (!old) throw new NotFoundError("账号不存在");
+  if (!(ROLES as string[]).includes(role)) throw new ValidationError("请选择角色");
+  if (id === actorId) throw new ValidationError("不能变更自己的角色");
+  if (old.role === role) return old.role;
+  if (old.role === "admin") {
+    const admins = db.select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.role} = 'admin' AND ${users.active} = 1`).get()!.n;
+    if (admins <= 1) throw new ValidationError(`至少要保留一个在用的${ROLE_LABEL.admin}账号`);
+  }
+  db.update(users).set({ role: role as Role }).where(eq(users.id, id)).run();
+  endSessionsOf(db, id);
+  return old.role;
 }
 
 export function listUsers(db: Db) {

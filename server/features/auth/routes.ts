@@ -1,5 +1,5 @@
 // /login, /logout, /profile (password and reminder preferences).
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { bounceOf } from "../reminders/send.ts";
 import { eq } from "drizzle-orm";
 import { login, logout, endSessionsOf } from "./service.ts";
@@ -7,27 +7,42 @@ import { SESSION_COOKIE, sessionCookieOptions, requireUser, safeNext, carriedByL
 import { setFlash } from "../../plugins/flash.ts";
 import { users } from "../../../db/schema.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+import { DomainError } from "../../lib/errors.ts";
+import { audit } from "../audit/service.ts";
+import rateLimit from "@fastify/rate-limit";
 
 type Body = Record<string, string | undefined>;
 
 export async function authRoutes(app: FastifyInstance) {
+  // sign-in attempts per client address (LOGIN_RATE_LIMIT a minute), on POST /login only
+  await app.register(rateLimit, { global: false });
+  const tooMany = "登录尝试过于频繁，请稍后再试";
   app.get("/login", (req, reply) => {
     if (req.user) return reply.redirect("/", 303);
     return reply.render("auth/login", { title: "登录", next: safeNext((req.query as Body).next), email: "" });
   });
 
-  app.post("/login", async (req, reply) => {
+  const loginLimit = {
+    max: app.config.loginRateLimit,
+    timeWindow: 60_000,
+    keyGenerator: (req: FastifyRequest) => req.ip,
+    errorResponseBuilder: () => new DomainError(tooMany, 429),
+  };
+  app.post("/login", { config: { rateLimit: loginLimit } }, async (req, reply) => {
     const b = req.body as Body;
     const next = safeNext(b.next);
     const email = (b.email ?? "").trim();
     // a post made after the session ended, carried through the sign-in (plugins/auth.ts)
     const carry = carriedByLogin(b);
     if (!email || !b.password) return reply.render("auth/login", { title: "登录", next, email, error: "请输入邮箱和密码", carry }, 422);
-    const r = await login(app.db, email, b.password, app.clock(), app.config.sessionTtlMs, req.headers["user-agent"]);
+    const r = await login(app.db, email, b.password, app.clock(), app.config.sessionTtlMs, { address: req.ip, userAgent: req.headers["user-agent"] });
     if (!r.ok) {
       req.log.info({ email }, "login refused");
+      audit(req, "login", { outcome: "fail", userId: r.userId, userName: email, detail: r.message });
+      if (r.lockedNow) audit(req, "lockout", { outcome: "fail", userId: r.userId, userName: email, target: email });
       return reply.render("auth/login", { title: "登录", next, email, error: r.message, carry }, 401);
     }
+    audit(req, "login", { userId: r.user.id, userName: r.user.name, target: email });
     reply.setCookie(SESSION_COOKIE, r.token, sessionCookieOptions(app));
     // the carried post is sent again only when its author confirms it, with the new session's token
     if (carry) return reply.render("auth/replay", { title: "继续提交", carry, user: r.user, csrf: csrfTokenFor(app.config.sessionSecret, r.sid) });
@@ -35,6 +50,7 @@ export async function authRoutes(app: FastifyInstance) {
   });
 
   app.post("/logout", (req, reply) => {
+    if (req.user) audit(req, "logout");
     logout(app.db, req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     return reply.redirect("/login", 303);
@@ -53,9 +69,11 @@ export async function authRoutes(app: FastifyInstance) {
     const problem = passwordProblem(b.password ?? "");
     if (problem) errors.password = problem;
     else if (b.password !== b.confirm) errors.confirm = "两次输入的新密码不一致";
+    if (Object.keys(errors).length) audit(req, "password", { target: u.email, outcome: "fail", detail: Object.values(errors)[0] });
     if (Object.keys(errors).length) return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors, error: "密码未修改：" + Object.values(errors)[0] }, 422);
     app.db.update(users).set({ passwordHash: await hashPassword(b.password!) }).where(eq(users.id, u.id)).run();
     endSessionsOf(app.db, u.id, req.sid ?? undefined);
+    audit(req, "password", { target: u.email });
     setFlash(reply, "密码已修改，其他设备上的登录已退出");
     return reply.redirect("/profile", 303);
   });

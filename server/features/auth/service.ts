@@ -1,9 +1,9 @@
 // Sign-in, sessions and sign-out. A session cookie holds a random token; the database holds only
-// its sha256. Repeated failures lock the account for a while.
+// its sha256. Repeated failures from one address lock that email from that address for a while.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, lt, sql } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
-import { sessions, users } from "../../../db/schema.ts";
+import { sessions, signInFailures, users } from "../../../db/schema.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
 import type { Actor } from "./permissions.ts";
 import { directory } from "../../lib/directory.ts";
@@ -15,51 +15,77 @@ const ABSOLUTE_MAX_MS = 7 * 24 * 3600_000;
 
 export type SessionUser = Actor & { name: string; unitName: string };
 
-export type LoginResult = { ok: true; token: string; sid: string; user: SessionUser } | { ok: false; message: string };
+export type LoginResult =
+  | { ok: true; token: string; sid: string; user: SessionUser }
+  | { ok: false; message: string; /** for the audit log only, never shown: */ userId: number | null; lockedNow: boolean };
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-export async function login(db: Db, email: string, password: string, now: Date, ttlMs: number, userAgent?: string): Promise<LoginResult> {
+/** Where a sign-in comes from: the failures are counted per (email typed, address). */
+export type LoginFrom = { address: string; userAgent?: string };
+
+const LOCKED_MESSAGE = `登录失败次数过多，已暂时锁定，请于 ${LOCK_MINUTES} 分钟后再试`;
+
+/**
+ * Signs in. Every refusal reads the same whether the email belongs to an account or not: the
+ * failures are counted per (email typed, client address), so an unknown email also hears
+ * "还可尝试 N 次" and then the lockout, and a password is hashed either way. The lockout holds
+ * that email from that address only: someone guessing from elsewhere cannot lock a person out of
+ * their own usual address (the per-address rate limit on POST /login caps the guessing itself).
+ */
+export async function login(db: Db, email: string, password: string, now: Date, ttlMs: number, from: LoginFrom): Promise<LoginResult> {
   const generic = "邮箱或密码不正确";
-  const row = db
-    .select()
-    .from(users)
-    .where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`)
-    .get();
-  if (!row) {
-    await verifyPassword(await dummyHash(), password);
-    return { ok: false, message: generic };
-  }
-  if (row.lockedUntil && row.lockedUntil > now.toISOString()) {
-    return { ok: false, message: `登录失败次数过多，账号已暂时锁定，请于 ${LOCK_MINUTES} 分钟后再试` };
-  }
-  const good = await verifyPassword(row.passwordHash, password);
-  if (!good) {
-    const failed = row.failedLogins + 1;
+  const key = email.trim().toLowerCase().slice(0, 200);
+  const nowIso = now.toISOString();
+  const row = db.select().from(users).where(sql`lower(${users.email}) = ${key}`).get();
+  const seen = db.select().from(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))).get();
+  // a password is hashed on every path, so the time taken does not tell either
+  const good = await verifyPassword(row?.passwordHash ?? (await dummyHash()), password);
+  if (seen?.lockedUntil && seen.lockedUntil > nowIso) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: false };
+  if (!row || !good) {
+    // failures older than the lock's length are forgotten
+    const before = seen && Date.parse(seen.lastAt) > now.getTime() - LOCK_MINUTES * 60_000 ? seen.failures : 0;
+    const failed = before + 1;
     const lock = failed >= MAX_FAILED_LOGINS;
-    db.update(users)
-      .set({ failedLogins: lock ? 0 : failed, lockedUntil: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : row.lockedUntil })
-      .where(eq(users.id, row.id))
+    const values = { failures: lock ? 0 : failed, lockedUntil: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null, lastAt: nowIso };
+    db.insert(signInFailures)
+      .values({ email: key, address: from.address, ...values })
+      .onConflictDoUpdate({ target: [signInFailures.email, signInFailures.address], set: values })
       .run();
-    if (lock) return { ok: false, message: `登录失败次数过多，账号已暂时锁定，请于 ${LOCK_MINUTES} 分钟后再试` };
-    return { ok: false, message: `${generic}（还可尝试 ${MAX_FAILED_LOGINS - failed} 次）` };
+    if (lock) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: true };
+    return { ok: false, message: `${generic}（还可尝试 ${MAX_FAILED_LOGINS - failed} 次）`, userId: row?.id ?? null, lockedNow: false };
   }
-  if (!row.active) return { ok: false, message: "该账号已停用，请联系管理员" };
-  db.update(users).set({ failedLogins: 0, lockedUntil: null }).where(eq(users.id, row.id)).run();
+  if (!row.active) return { ok: false, message: "该账号已停用，请联系管理员", userId: row.id, lockedNow: false };
+  if (seen) db.delete(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))).run();
   const token = randomBytes(32).toString("base64url");
   db.insert(sessions)
     .values({
       id: hashToken(token),
       userId: row.id,
-      createdAt: now.toISOString(),
-      lastSeenAt: now.toISOString(),
+      createdAt: nowIso,
+      lastSeenAt: nowIso,
       expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-      userAgent: userAgent?.slice(0, 200),
+      userAgent: from.userAgent?.slice(0, 200),
     })
     .run();
-  db.delete(sessions).where(lt(sessions.expiresAt, now.toISOString())).run();
+  db.delete(sessions).where(lt(sessions.expiresAt, nowIso)).run();
   const user = sessionUser(db, row.id)!;
   return { ok: true, token, sid: hashToken(token), user };
+}
+
+/** Lockouts in force now (安全管理), newest first. */
+export function currentLockouts(db: Db, now: Date) {
+  return db.select().from(signInFailures).where(sql`${signInFailures.lockedUntil} > ${now.toISOString()}`).orderBy(sql`${signInFailures.lockedUntil} DESC`).limit(500).all();
+}
+
+/** Lifts one lockout (安全管理员). Returns whether there was one. */
+export function liftLockout(db: Db, email: string, address: string): boolean {
+  return db.delete(signInFailures).where(and(eq(signInFailures.email, email), eq(signInFailures.address, address))).run().changes > 0;
+}
+
+/** Failure counts nobody has added to for a day are dropped (nightly maintenance). */
+export function forgetOldSignInFailures(db: Db, now: Date): void {
+  db.delete(signInFailures).where(lt(signInFailures.lastAt, new Date(now.getTime() - 24 * 3600_000).toISOString())).run();
 }
 
 /** Every request reads its session: one statement by hand, prepared once per database, rows as arrays. */

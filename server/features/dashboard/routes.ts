@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { requireUser } from "../../plugins/auth.ts";
 import { dayIn } from "../../lib/dates.ts";
+import { positiveInt } from "../../lib/http.ts";
 import { overview, tzOffsetMinutes } from "./service.ts";
 import { pendingProblems } from "../reports/service.ts";
 import { mailProblems } from "../reminders/send.ts";
@@ -16,8 +17,7 @@ export async function homeRoutes(app: FastifyInstance) {
     const now = app.clock();
     const today = dayIn(tz, now);
     if (offsetFor.day !== today) offsetFor = { day: today, minutes: tzOffsetMinutes(tz, now) };
-    const raw = Number((req.query as Record<string, string>).unit);
-    const unitId = Number.isInteger(raw) && raw > 0 ? raw : undefined;
+    const unitId = positiveInt((req.query as Record<string, string>).unit);
     const view = overview(app.db, u, today, offsetFor.minutes, unitId);
     // problems confirmed without a 责任人: what is waiting for the leader
     const pending = pendingProblems({ db: app.db, actor: u }).filter((r) => !view.scope.id || r.unitPath.includes(`/${view.scope.id}/`));

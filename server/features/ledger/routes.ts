@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { filtersFromQuery, type TaskFilters } from "../tasks/service.ts";
 import * as svc from "./service.ts";
 import { blocksToText, liveSectionText } from "./compose.ts";
+import { audit } from "../audit/service.ts";
 
 type Query = Record<string, string | undefined>;
 const int = positiveInt;
@@ -67,7 +68,8 @@ export async function ledgerRoutes(app: FastifyInstance) {
 
   /** The whole document as plain text (paste into a message or a document). */
   app.get("/reports/:id/progress.txt", (req, reply) => {
-    const { doc } = progress(req);
+    const { doc, asOf } = progress(req);
+    audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `progress.txt 截至 ${asOf}` });
     return reply.header("Cache-Control", "private, no-store").type("text/plain; charset=utf-8").send(blocksToText(doc.blocks));
   });
 
@@ -75,6 +77,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
   app.get("/reports/:id/export.docx", async (req, reply) => {
     const { asOf, doc, original } = progress(req);
     const buf = await (await import("./docx.ts")).reportDocx({ title: doc.title, blocks: doc.blocks, description: original ? "自查报告（整改措施已更新）" : "整改情况报告" });
+    audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `${original ? "原报告 " : ""}.docx 截至 ${asOf}` });
     return reply
       .header("Content-Disposition", contentDisposition(svc.reportFileName(doc.title, asOf, original)))
       .header("Cache-Control", "private, no-store")
@@ -92,6 +95,7 @@ export async function ledgerRoutes(app: FastifyInstance) {
     const unit = filters.unit;
     const l = svc.ledger(app.db, req.user!, { report: int(q.report), unit, filters: { ...filters, unit: undefined } }, asOf, t, app.config.timeZone);
     const buf = await (await import("./xlsx.ts")).ledgerXlsx({ title: l.title, asOf, rows: l.rows, yellowDays: l.yellowDays, generatedAt: app.clock() });
+    audit(req, "export.ledger", { target: req.url.slice(0, 300), detail: `${l.title}，${l.rows.length} 行，截至 ${asOf}` });
     return reply
       .header("Content-Disposition", contentDisposition(svc.ledgerFileName(l.title, asOf)))
       .header("Cache-Control", "private, no-store")

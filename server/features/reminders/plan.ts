@@ -27,6 +27,7 @@
 // by the run (`relevant` collects every item planned today, sent or not).
 // 长期坚持 tasks get no deadline mail. Deactivated users and users with reminders off get nothing.
 import { addDays, daysBetween, dayIn } from "../../lib/dates.ts";
+import type { Role } from "../auth/permissions.ts";
 
 export type PlanTask = {
   id: number;
@@ -53,7 +54,7 @@ export type PlanUser = {
   id: number;
   name: string;
   email: string;
-  role: "admin" | "leader" | "staff";
+  role: Role;
   unitId: number;
   unitName: string;
   unitPath: string;

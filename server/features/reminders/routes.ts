@@ -10,6 +10,7 @@ import { setFlash } from "../../plugins/flash.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { createMailer, outboxFiles, readOutboxFile, type Mailer } from "./mailer.ts";
 import { acknowledge, listLog, LOG_STATUSES, resend, type RunResult } from "./send.ts";
+import { audit } from "../audit/service.ts";
 
 type Query = Record<string, string | undefined>;
 const OUTBOX_PAGE = 50;
@@ -35,6 +36,7 @@ export async function reminderRoutes(app: FastifyInstance) {
   app.post("/admin/reminders/:id/resend", async (req, reply) => {
     const id = Number((req.params as { id: string }).id);
     if (!Number.isInteger(id) || id < 1) throw new NotFoundError("未找到该提醒记录");
+    audit(req, "reminder.resend", { target: `提醒 ${id}` });
     const sending = resend({ db: app.db, config: app.config, mailer: getMailer(), now: app.clock() }, id);
     const outcome = await Promise.race([sending, new Promise<"slow">((r) => setTimeout(() => r("slow"), RESEND_WAIT_MS).unref())]);
     if (outcome === "slow") {
@@ -75,6 +77,7 @@ export async function reminderRoutes(app: FastifyInstance) {
     const raw = readOutboxFile(app.config.outboxDir, name.replace(/\.eml$/, "") + ".eml");
     if (!raw) throw new NotFoundError("发件箱中没有这封邮件");
     if ((req.query as Query).raw === "1") {
+      audit(req, "download.mail", { target: name });
       return reply.type("message/rfc822").header("Content-Disposition", `attachment; filename="${name}"`).send(raw);
     }
     const m = await simpleParser(raw, { skipImageLinks: true });

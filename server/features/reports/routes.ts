@@ -16,6 +16,7 @@ import { setFlash } from "../../plugins/flash.ts";
 import { DomainError, ForbiddenError, ValidationError } from "../../lib/errors.ts";
 import { dayIn } from "../../lib/dates.ts";
 import { contentDisposition, positiveInt } from "../../lib/http.ts";
+import { audit } from "../audit/service.ts";
 import { readMultipart } from "../../lib/multipart.ts";
 import { assignableUnits, assignableUsers } from "../tasks/service.ts";
 import { getSetting } from "../admin/settings.ts";
@@ -91,6 +92,7 @@ export async function reportRoutes(app: FastifyInstance) {
       fields = form.fields;
       assertCsrf(req, fields._csrf);
       const id = await svc.createDraft(ctx(req), app.config.reportsDir, { unitId: int(fields.unitId) ?? null, title: fields.title ?? "", file: form.files[0], pasted: fields.pasted });
+      audit(req, "import.upload", { target: `草稿 ${id}`, detail: form.files[0] ? `文件 ${form.files[0].filename}（${form.files[0].data.length} 字节）` : "粘贴全文" });
       if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/drafts/${id}`).code(201).send("");
       return reply.redirect(`/reports/drafts/${id}`, 303);
     } catch (e) {
@@ -202,6 +204,7 @@ export async function reportRoutes(app: FastifyInstance) {
     const b = req.body as Body;
     try {
       const r = svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1", acceptDefaultDeadlines: one(b.acceptDefaultDeadlines) === "1" });
+      audit(req, "import.confirm", { target: `报告 ${r.reportId}`, detail: `草稿 ${id}，生成 ${r.tasks} 项任务${r.pending ? `，${r.pending} 条待分派` : ""}` });
       setFlash(reply, `已生成 ${r.tasks} 项整改任务${r.pending ? `；${r.pending} 条问题待分派，可在本页逐条指定责任人` : ""}`);
       if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/${r.reportId}`).send("");
       return reply.redirect(`/reports/${r.reportId}`, 303);
@@ -264,6 +267,7 @@ export async function reportRoutes(app: FastifyInstance) {
   });
   app.get("/reports/:id/original", (req, reply) => {
     const f = svc.reportFile(ctx(req), Number((req.params as any).id));
+    audit(req, "download.report-file", { target: `报告 ${(req.params as any).id}`, detail: f.name });
     const mime = f.format === "docx" ? "application/vnd.openxmlformats-officedocument.wordprocessingml.document" : f.format === "doc" ? "application/msword" : "text/plain; charset=utf-8";
     reply.header("Content-Disposition", contentDisposition(f.name, "attachment"));
     reply.header("Cache-Control", "private, max-age=3600");

@@ -8,8 +8,9 @@ import { setFlash } from "../../plugins/flash.ts";
 import { DomainError, ValidationError } from "../../lib/errors.ts";
 import { dayIn } from "../../lib/dates.ts";
 import { contentDisposition, positiveInt } from "../../lib/http.ts";
+import { audit } from "../audit/service.ts";
 import * as svc from "./service.ts";
-import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT } from "./evidence.ts";
+import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT, EVIDENCE_CSP, isInlineType } from "./evidence.ts";
 import { readMultipart } from "../../lib/multipart.ts";
 import { getSetting } from "../admin/settings.ts";
 
@@ -191,9 +192,17 @@ export async function taskRoutes(app: FastifyInstance) {
   );
 
   // ── evidence files, only to those who may see the task ──
-  app.get("/attachments/:id", (req, reply) => {
+  // Images and PDFs open in the browser, in a sandbox (no script, no same-origin access, whatever
+  // the file holds); everything else, and any file asked for with ?download=1, is a download.
+  // A route onSend runs after the app's, so this CSP replaces the app's on these responses only.
+  const sandboxed = (_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void) => {
+    if (String(reply.getHeader("content-disposition") ?? "").startsWith("inline")) reply.header("Content-Security-Policy", EVIDENCE_CSP);
+    done(null, payload);
+  };
+  app.get("/attachments/:id", { onSend: sandboxed }, (req, reply) => {
     const a = svc.getAttachment(app.db, req.user!, Number((req.params as any).id));
-    const inline = /^(image\/|application\/pdf)/.test(a.mime) && (req.query as Body).download !== "1";
+    const inline = isInlineType(a.mime) && (req.query as Body).download !== "1";
+    audit(req, "download.evidence", { target: `佐证材料 ${a.id}`, detail: a.originalName });
     reply.header("Content-Disposition", contentDisposition(a.originalName, inline ? "inline" : "attachment"));
     reply.header("Cache-Control", "private, max-age=3600");
     return reply.type(a.mime).send(createReadStream(join(app.config.evidenceDir, a.storedFile)));

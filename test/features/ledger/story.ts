@@ -13,6 +13,7 @@ import { extractReport } from "../../../server/features/reports/extract/index.ts
 import { DEMO_REPORT_TEXT, DEMO_REPORT_TITLE, DEMO_PROBLEMS, DEMO_MEASURES } from "../../../db/demo-report.ts";
 import type { Actor } from "../../../server/features/auth/permissions.ts";
 import type { TestApp } from "../../helpers/app.ts";
+import { miniPdf } from "../../helpers/app.ts";
 
 export type Story = { reportId: number; problemIds: number[]; t: number[]; actors: Record<string, Actor> };
 
@@ -50,7 +51,7 @@ export function playStory(ta: TestApp): Story {
   const t5 = tasks.createTask(at(ta, a.leader, "2026-10-01"), base(4, ta.ids.b, ta.ids.stranger, ta.ids.leader, "", "ongoing"), imported);
 
   tasks.postProgress(at(ta, a.owner, "2026-10-05"), t2, v(t2), "已制定主题党日活动计划", []);
-  const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "支委会会议记录.pdf", data: Buffer.from("%PDF-1.4\n%记录\n") }], ta.config.uploadMaxBytes);
+  const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "支委会会议记录.pdf", data: miniPdf("记录") }], ta.config.uploadMaxBytes);
   tasks.postProgress(at(ta, a.owner, "2026-10-10"), t1, v(t1), "已明确由组织委员当场记录", ev.stored);
   tasks.requestExtension(at(ta, a.owner, "2026-10-12"), t2, v(t2), "2026-11-30", "需结合年底活动统一安排");
   tasks.decideExtension(at(ta, a.leaderA, "2026-10-13"), t2, v(t2), true, "同意");
