@@ -222,6 +222,18 @@ export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT)
   }
 }
 
+/**
+ * The task list's keyword filter (q) on search's own index of task titles and measures: the
+ * index and the MATCH expression for a query's terms (the bigram index when any term is one or
+ * two characters), or null for no terms. Every term must occur in the title or the measures.
+ */
+export function taskIndexMatch(raw: unknown): { table: string; match: string } | null {
+  const query = parseQuery(raw);
+  if (!query.terms.length) return null;
+  const grams = query.short.length > 0;
+  return { table: indexTable(KINDS[0], grams), match: grams ? gramsMatchAll(query.terms) : ftsMatch(query.long) };
+}
+
 /** The search indexes, two FTS5 tables a kind (trigram, bigram). */
 export const SEARCH_TABLES = KINDS.flatMap((k) => [k.table, indexTable(k, true)]);
 

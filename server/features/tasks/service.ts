@@ -14,6 +14,8 @@ import { isIsoDay, cnDate } from "../../lib/dates.ts";
 import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
 import { directory, type DirUser } from "../../lib/directory.ts";
+import { taskIndexMatch } from "../search/service.ts";
+import { parseQuery } from "../search/query.ts";
 
 export const PAGE_SIZE = 30;
 
@@ -32,6 +34,8 @@ export type TaskFilters = {
   review?: boolean;
   /** tasks of branches rated 后进/软弱涣散 */
   flagged?: boolean;
+  /** keywords: every one in the title or the measures (search's index of tasks) */
+  q?: string;
   page?: number;
 };
 
@@ -69,7 +73,7 @@ function subtreeJson(db: Db, unitId: number): string {
  * (db/client.ts keeps statements by their text). At 100,000 tasks, drizzle building this query
  * anew on every request was most of the list page's time; the query itself is a fraction of it.
  */
-export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string): { text: string; params: unknown[] } {
+export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number } = {}): { text: string; params: unknown[] } {
   const conds: string[] = [];
   const params: unknown[] = [];
   const add = (text: string, ...p: unknown[]) => {
@@ -95,8 +99,23 @@ export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string): 
   if (f.mine) add(`tasks.owner_id = ?`, actor.id);
   if (f.review) add(`tasks.state = 'review' AND (tasks.signoff_requested_by IS NULL OR tasks.signoff_requested_by <> ?)`, actor.id);
   if (f.flagged) add(`tasks.unit_id IN (SELECT id FROM units WHERE rating IN ('backward', 'weak'))`);
+  if (f.q) {
+    const m = taskIndexMatch(f.q);
+    if (m) add(`tasks.id IN (${keywordIds(m.table, opts.qLimit)})`, m.match);
+  }
   return { text: conds.join(" AND "), params };
 }
+
+/** The ids of tasks matching a keyword query (one parameter: the MATCH), the newest `limit` of them where given. */
+function keywordIds(table: string, limit?: number): string {
+  return `SELECT rowid FROM ${table} WHERE ${table} MATCH ?${limit ? ` ORDER BY rowid DESC LIMIT ${limit}` : ""}`;
+}
+
+/**
+ * The list looks at no more than this many of a keyword's newest matching tasks (a common word
+ * matches most of a million): past it the list says 结果较多，请缩小范围. The ledger export takes them all.
+ */
+export const KEYWORD_LIMIT = 5000;
 
 /** taskWhere() as a drizzle condition, for queries built with drizzle (the ledger export). */
 export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: string): SQL | undefined {
@@ -121,7 +140,7 @@ const LIST_ROWS = `SELECT ${LIST_COLUMNS} FROM tasks WHERE id IN (SELECT value F
 type ListRow = [id: number, title: string, state: State, deadlineKind: DeadlineKind, deadline: string | null, originalDeadline: string | null, unitId: number, ownerId: number];
 
 export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
-  const w = taskWhere(db, actor, f, today);
+  const w = taskWhere(db, actor, f, today, { qLimit: KEYWORD_LIMIT });
   const where = w.text ? `WHERE ${w.text}` : "";
   const order = f.state ? LIST_ORDER_ONE_STATE : LIST_ORDER;
   const c = db.$client;
@@ -153,7 +172,13 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(requested, pages);
   if (page !== requested) rows = pageRows(page); // past the end: the last page
-  return { rows: rows.map(toRow), total, page, pages };
+  return { rows: rows.map(toRow), total, page, pages, keywordCut: f.q ? keywordCut(db, f.q) : false };
+}
+
+/** Did the keyword filter stop at KEYWORD_LIMIT matches (so the list may miss older ones)? */
+function keywordCut(db: Db, q: string): boolean {
+  const m = taskIndexMatch(q);
+  return !!m && db.$client.prepare(`SELECT count(*) FROM (${keywordIds(m.table, KEYWORD_LIMIT)})`).pluck().get(m.match) === KEYWORD_LIMIT;
 }
 
 /**
@@ -537,6 +562,7 @@ export function filtersFromQuery(q: Record<string, string | undefined>): TaskFil
     flagged: q.flagged === "1",
     from: isIsoDay(q.from) ? q.from : undefined,
     to: isIsoDay(q.to) ? q.to : undefined,
+    q: parseQuery(q.q).text || undefined,
   };
 }
 
