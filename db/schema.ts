@@ -89,7 +89,7 @@ export const reports = sqliteTable(
       .references(() => users.id),
     importedAt: text("imported_at").notNull().default(now),
   },
-  (t) => [index("reports_unit_idx").on(t.unitId), index("reports_sha_idx").on(t.sha256)],
+  (t) => [index("reports_unit_idx").on(t.unitId), index("reports_sha_idx").on(t.sha256), index("reports_imported_idx").on(t.importedAt, t.id)],
 );
 
 /** 存在问题: one per problem found in a report */
@@ -260,6 +260,7 @@ export const reminderLog = sqliteTable(
     uniqueIndex("reminder_once_uq").on(t.dedupeKey),
     index("reminder_recipient_idx").on(t.recipientId, t.day),
     index("reminder_status_idx").on(t.status, t.createdAt),
+    index("reminder_created_idx").on(t.createdAt, t.id),
   ],
 );
 

@@ -37,9 +37,10 @@ export async function adminRoutes(app: FastifyInstance) {
   });
   const people = () => svc.listUsers(app.db).filter((u) => u.active);
   const settingsData = () => ({ yellowDays: getSetting(app.db, "yellowDays"), periodEnd: getSetting(app.db, "periodEnd") });
-  const unitsPage = (extra: Record<string, unknown> = {}) => ({ title: "单位管理", units: svc.listUnits(app.db), settings: settingsData(), ...extra });
+  const page = (req: FastifyRequest) => positiveInt((req.query as Body).page);
+  const unitsPage = (req: FastifyRequest, extra: Record<string, unknown> = {}) => ({ title: "单位管理", list: svc.unitsPage(app.db, page(req)), query: req.query, settings: settingsData(), ...extra });
 
-  app.get("/admin/units", (_req, reply) => reply.render("admin/units", unitsPage()));
+  app.get("/admin/units", (req, reply) => reply.render("admin/units", unitsPage(req)));
 
   app.get("/admin/units/new", (req, reply) =>
     reply.render("admin/unit-form", { title: "新增单位", values: { kind: "branch", requireSignoffCheck: true, parentId: int((req.query as Body).parent) }, errors: {}, units: svc.listUnits(app.db), people: people() }),
@@ -97,7 +98,7 @@ export async function adminRoutes(app: FastifyInstance) {
     const errors: Record<string, string> = {};
     if (!Number.isInteger(yellow) || yellow < 0 || yellow > 30) errors.yellowDays = "黄灯天数应为 0–30 的整数";
     if (b.periodEnd && !isIsoDay(b.periodEnd)) errors.periodEnd = "整改期截止日期无效";
-    if (Object.keys(errors).length) return reply.render("admin/units", unitsPage({ errors, error: "设置未保存：" + Object.values(errors)[0] }), 422);
+    if (Object.keys(errors).length) return reply.render("admin/units", unitsPage(req, { errors, error: "设置未保存：" + Object.values(errors)[0] }), 422);
     const nowIso = app.clock().toISOString();
     setSetting(app.db, "yellowDays", yellow, nowIso);
     setSetting(app.db, "periodEnd", b.periodEnd ?? "", nowIso);
@@ -106,8 +107,7 @@ export async function adminRoutes(app: FastifyInstance) {
   });
 
   // ── accounts ──
-  const usersPage = () => ({ title: "账号管理", users: svc.listUsers(app.db), units: svc.listUnits(app.db) });
-  app.get("/admin/users", (_req, reply) => reply.render("admin/users", usersPage()));
+  app.get("/admin/users", (req, reply) => reply.render("admin/users", { title: "账号管理", list: svc.usersPage(app.db, page(req)), query: req.query }));
   app.get("/admin/users/new", (_req, reply) => reply.render("admin/user-form", { title: "新增账号", values: { role: "staff", active: true }, errors: {}, units: svc.listUnits(app.db) }));
   app.post("/admin/users", async (req, reply) => {
     const b = req.body as Body;

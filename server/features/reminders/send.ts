@@ -346,31 +346,36 @@ async function deliver(o: RunOptions, planned: PlannedMail, today: string, setti
 export const LOG_PAGE_SIZE = 50;
 const recipientUser = aliasedTable(users, "recipient");
 
+/** Counted up to this many, shown as "10000+" past it: the log grows every day, a page never counts all of it. */
+export const LOG_COUNT_MAX = 10_000;
+
+/**
+ * 提醒记录, newest first, a page at a time: read in the order of reminder_created_idx (or, with a
+ * status, reminder_status_idx), counts capped at LOG_COUNT_MAX. `pages` is null where the count
+ * was capped; then `more` says whether a next page exists.
+ */
 export function listLog(db: Db, f: { status?: string; page?: number }) {
-  const where = f.status === "sent" || f.status === "failed" || f.status === "pending" ? eq(reminderLog.status, f.status) : undefined;
-  const total = db.select({ n: sql<number>`count(*)` }).from(reminderLog).where(where).get()!.n;
-  const counts = Object.fromEntries(
-    db
-      .select({ status: reminderLog.status, n: sql<number>`count(*)` })
-      .from(reminderLog)
-      .groupBy(reminderLog.status)
-      .all()
-      .map((r) => [r.status, r.n]),
-  ) as Record<string, number>;
-  const pages = Math.max(1, Math.ceil(total / LOG_PAGE_SIZE));
-  const page = Math.min(Math.max(1, f.page ?? 1), pages);
-  const rows = db
+  const status = f.status === "sent" || f.status === "failed" || f.status === "pending" ? f.status : null;
+  const where = status ? eq(reminderLog.status, status) : undefined;
+  const c = db.$client;
+  const capped = (sql: string, ...p: unknown[]) => c.prepare(`SELECT count(*) FROM (SELECT 1 FROM reminder_log ${sql} LIMIT ${LOG_COUNT_MAX + 1})`).pluck().get(...p) as number;
+  const total = status ? capped("WHERE status = ?", status) : capped("");
+  const counts = Object.fromEntries(["sent", "failed", "pending"].map((s) => [s, ((n) => (n > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : n))(capped("WHERE status = ?", s))])) as Record<string, number | string>;
+  const pages = total > LOG_COUNT_MAX ? null : Math.max(1, Math.ceil(total / LOG_PAGE_SIZE));
+  const page = Math.max(1, pages === null ? (f.page ?? 1) : Math.min(f.page ?? 1, pages));
+  const found = db
     .select({ r: reminderLog, recipientName: recipientUser.name, recipientEmail: recipientUser.email, taskTitle: tasks.title })
     .from(reminderLog)
     .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
     .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
     .where(where)
     .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id))
-    .limit(LOG_PAGE_SIZE)
+    .limit(LOG_PAGE_SIZE + 1)
     .offset((page - 1) * LOG_PAGE_SIZE)
     .all()
     .map(({ r, ...x }) => ({ ...r, ...x, kindLabel: kindLabel(r.kind) }));
-  return { rows, total, page, pages, counts };
+  const more = found.length > LOG_PAGE_SIZE;
+  return { rows: found.slice(0, LOG_PAGE_SIZE), total: total > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : total, page, pages, more, counts };
 }
 
 /**
