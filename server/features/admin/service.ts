@@ -160,7 +160,7 @@ export async function updateUser(db: Db, id: number, input: UserInput): Promise<
   if (input.active === false || input.password || input.role !== old.role) endSessionsOf(db, id);
 }
 
-export const ADMIN_PAGE_SIZE = 100;
+export const ADMIN_PAGE_SIZE = 50;
 
 /**
  * 单位管理, a page at a time: the units in tree order from the directory (kept in memory until the
