@@ -57,7 +57,6 @@ export function menuPages(ids: BenchIds): BenchPage[] {
     p("leader_review", "leader", "/tasks/review"),
     p("leader_reports", "leader", "/reports"),
     p("leader_search", "leader", ...q(SEARCH_TERMS.mixed)),
-    p("staff_overview", "staff", "/"),
     p("staff_list", "staff", "/tasks"),
     p("staff_mine", "staff", "/tasks/mine"),
     p("staff_reports", "staff", "/reports"),

@@ -274,6 +274,7 @@ async function loopDelay(server: ChildProcess): Promise<{ max_ms: number; p99_ms
 }
 
 const LOOP_FILE = join(root, "bench", "data", `loop-${process.pid}.json`);
+process.on("exit", () => rmSync(LOOP_FILE, { force: true }));
 const PROBE = join(root, "bench", "loop-probe.mjs");
 
 async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {

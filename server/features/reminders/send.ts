@@ -7,7 +7,7 @@ import { Eta } from "eta";
 import { aliasedTable, and, desc, eq, inArray, sql } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../../../db/client.ts";
-import { perDb, tx } from "../../../db/client.ts";
+import { columnsOf, perDb, tx } from "../../../db/client.ts";
 import { reminderLog, tasks, units, users } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
 import { addDays, cnDate, dayIn } from "../../lib/dates.ts";
@@ -356,24 +356,22 @@ export const LOG_COUNT_MAX = 10_000;
  */
 export function listLog(db: Db, f: { status?: string; page?: number }) {
   const status = f.status === "sent" || f.status === "failed" || f.status === "pending" ? f.status : null;
-  const where = status ? eq(reminderLog.status, status) : undefined;
   const c = db.$client;
   const capped = (sql: string, ...p: unknown[]) => c.prepare(`SELECT count(*) FROM (SELECT 1 FROM reminder_log ${sql} LIMIT ${LOG_COUNT_MAX + 1})`).pluck().get(...p) as number;
   const total = status ? capped("WHERE status = ?", status) : capped("");
   const counts = Object.fromEntries(["sent", "failed", "pending"].map((s) => [s, ((n) => (n > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : n))(capped("WHERE status = ?", s))])) as Record<string, number | string>;
   const pages = total > LOG_COUNT_MAX ? null : Math.max(1, Math.ceil(total / LOG_PAGE_SIZE));
   const page = Math.max(1, pages === null ? (f.page ?? 1) : Math.min(f.page ?? 1, pages));
-  const found = db
-    .select({ r: reminderLog, recipientName: recipientUser.name, recipientEmail: recipientUser.email, taskTitle: tasks.title })
-    .from(reminderLog)
-    .innerJoin(recipientUser, eq(recipientUser.id, reminderLog.recipientId))
-    .leftJoin(tasks, eq(tasks.id, reminderLog.taskId))
-    .where(where)
-    .orderBy(desc(reminderLog.createdAt), desc(reminderLog.id))
-    .limit(LOG_PAGE_SIZE + 1)
-    .offset((page - 1) * LOG_PAGE_SIZE)
-    .all()
-    .map(({ r, ...x }) => ({ ...r, ...x, kindLabel: kindLabel(r.kind) }));
+  // by hand, LIMIT in the text: drizzle binds it, and SQLite plans a statement with a bound LIMIT anew on every run
+  const found = (
+    c
+      .prepare(
+        `SELECT ${columnsOf(reminderLog).replace(/"([a-z_]+)" AS/g, 'l."$1" AS')}, u.name AS recipientName, u.email AS recipientEmail, t.title AS taskTitle
+         FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
+         ${status ? "WHERE l.status = ?" : ""} ORDER BY l.created_at DESC, l.id DESC LIMIT ${LOG_PAGE_SIZE + 1} OFFSET ?`,
+      )
+      .all(...(status ? [status] : []), (page - 1) * LOG_PAGE_SIZE) as (typeof reminderLog.$inferSelect & { recipientName: string; recipientEmail: string; taskTitle: string | null })[]
+  ).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) }));
   const more = found.length > LOG_PAGE_SIZE;
   return { rows: found.slice(0, LOG_PAGE_SIZE), total: total > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : total, page, pages, more, counts };
 }
