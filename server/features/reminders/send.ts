@@ -344,7 +344,6 @@ async function deliver(o: RunOptions, planned: PlannedMail, today: string, setti
 // ───────────────────────── the admin page 提醒记录 ─────────────────────────
 
 export const LOG_PAGE_SIZE = 50;
-const recipientUser = aliasedTable(users, "recipient");
 
 /** Counted up to this many, shown as "10000+" past it: the log grows every day, a page never counts all of it. */
 export const LOG_COUNT_MAX = 10_000;
