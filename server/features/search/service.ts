@@ -105,7 +105,7 @@ const KINDS: { kind: HitKind; table: string; from: string; scoped: string; cols:
  * common word's matches, and walking all of them (a million tasks: seconds) would hold the
  * server for everyone. Past this, the page says 结果较多，请缩小范围 (SearchResult.truncated).
  */
-export const SCAN_LIMIT = 4000;
+export const SCAN_LIMIT = 2000;
 
 /** SQL (and its parameters) for "a row of this kind this actor may see"; `joins`: it reads the scope joins */
 function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<string, unknown>; joins: boolean } {
