@@ -349,7 +349,7 @@ function printTable(out: { scale: Scale; baseline: { rps: number }; pages: Recor
   }
   lines.push("", "计时            ms       目标");
   for (const [k, v] of Object.entries(out.timings_ms)) {
-    const t = (TARGETS.timings_ms as Record<string, number>)[k];
+    const t = k === "plan" && out.scale.tasks >= 1_000_000 ? 3000 : (TARGETS.timings_ms as Record<string, number>)[k]; // the planner over a million tasks: < 3 s (issue 18)
     lines.push(`${k.padEnd(16)}${pad(v === null ? "—" : v, 6)}   ${t ? `<${t}${v === null ? "" : v < t ? " ✓" : " ✗"}` : ""}`);
   }
   lines.push("", "已写入 bench/last.json");
