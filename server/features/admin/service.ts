@@ -174,7 +174,7 @@ export function unitsPage(db: Db, requested: number | undefined): Paged<ReturnTy
 
 /** 账号管理, a page at a time: everyone in the directory's order (unit's path, name), then the page's rows by id. */
 export function usersPage(db: Db, requested: number | undefined): Paged<ReturnType<typeof listUsers>[number]> {
-  const p = pageOf([...directory(db).users.values()], requested, ADMIN_PAGE_SIZE);
+  const p = pageOf(directory(db).derived("everyone", (dir) => [...dir.users.values()]), requested, ADMIN_PAGE_SIZE);
   const byId = new Map(usersQuery(db).where(inArray(users.id, p.rows.map((u) => u.id))).all().map((u) => [u.id, u]));
   return { ...p, rows: p.rows.map((d) => byId.get(d.id)!).filter(Boolean) };
 }
