@@ -7,6 +7,7 @@ import { extname, join } from "node:path";
 import type { Db } from "../../../db/client.ts";
 import { perDb, tx } from "../../../db/client.ts";
 import { directory } from "../../lib/directory.ts";
+import { pathEnd } from "../../lib/path-range.ts";
 import { importDrafts, problems, reports, tasks, units, users, type ImportDraft } from "../../../db/schema.ts";
 import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
@@ -411,11 +412,6 @@ export function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): { rows
   const dir = directory(c.db);
   const rows = shown.map(([id, title, unitId, importedAt, importedBy]) => ({ id, title, unitId, unitName: dir.units.get(unitId)?.name ?? "", importedAt, importer: dir.users.get(importedBy)?.name ?? "", ...(counts.get(id) ?? { total: 0, done: 0 }) }));
   return { rows, page, more };
-}
-
-/** The first string after every string that starts with `prefix`. */
-function pathEnd(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 const reportListStatements = perDb((db) => {

@@ -13,6 +13,7 @@ import { perDb, tx, type Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { ftsMatch, highlight, parseQuery, type ParsedQuery } from "./query.ts";
 import { gramsMatchAll } from "./grams.ts";
+import { pathEnd } from "../../lib/path-range.ts";
 
 export const SEARCH_LIMIT = 20;
 
@@ -112,15 +113,10 @@ function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<st
   if (actor.role === "admin") return { sql: "1", params: {}, joins: false };
   // the subtree as a range of paths (a path starts with its ancestors'), not LIKE: SQLite plans a
   // LIKE with its pattern's value, so a statement with a bound pattern is planned anew on every run
-  const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath, pathEnd: prefixEnd(actor.unitPath) };
+  const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath, pathEnd: pathEnd(actor.unitPath) };
   if (kind === "problem" || kind === "report") return { sql: "(ru.path >= :path AND ru.path < :pathEnd)", params, joins: true };
   if (actor.role === "leader") return { sql: "((tu.path >= :path AND tu.path < :pathEnd) OR t.leader_id = :me OR t.owner_id = :me)", params, joins: true };
   return { sql: "(t.unit_id = :unit OR t.owner_id = :me)", params, joins: true };
-}
-
-/** The first string after every string that starts with `prefix` (its last character raised by one). */
-function prefixEnd(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /**
