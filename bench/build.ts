@@ -10,7 +10,11 @@ import { addDays } from "../server/lib/dates.ts";
 import { maintain } from "../server/lib/maintenance.ts";
 
 export type Scale = { units: number; users: number; tasks: number; history: number; reports: number };
-export const scaleFor = (tasks: number): Scale => ({ units: 300, users: 3000, tasks, history: tasks * 5, reports: Math.max(1, Math.round(tasks / 50)) });
+/** 300 units and 3,000 people up to 100,000 tasks; beyond, in proportion (a province: 1,000,000 tasks, 3,000 units, 30,000 people) */
+export const scaleFor = (tasks: number): Scale => {
+  const units = Math.max(300, Math.round(tasks / 100_000) * 300);
+  return { units, users: units * 10, tasks, history: tasks * 5, reports: Math.max(1, Math.round(tasks / 50)) };
+};
 
 export const BENCH_PASSWORD = "bench-pass-2026";
 export const BENCH_ADMIN = "admin@bench.rectify";
@@ -104,7 +108,7 @@ export async function buildBenchDb(db: Db, scale: Scale, today: string, log: (s:
     return u;
   };
   const NUM = "一二三四五六七八九十";
-  const cn = (n: number) => (n <= 10 ? NUM[n - 1] : n < 20 ? "十" + NUM[n - 11] : NUM[Math.floor(n / 10) - 1] + "十" + (n % 10 ? NUM[(n % 10) - 1] : ""));
+  const cn = (n: number): string => (n <= 10 ? NUM[n - 1] : n < 20 ? "十" + NUM[n - 11] : n < 100 ? NUM[Math.floor(n / 10) - 1] + "十" + (n % 10 ? NUM[(n % 10) - 1] : "") : String(n));
   c.transaction(() => {
     const root = addUnit("sw", "中共示范市委员会", "committee", null);
     const committees = Array.from({ length: 9 }, (_, i) => addUnit(`dw${i + 1}`, `第${cn(i + 1)}党委`, "committee", root));

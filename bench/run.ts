@@ -6,6 +6,10 @@
 // test reports, a 10,000-row ledger export and start-up, prints a table and writes bench/last.json.
 // --only PAGE,PAGE: the baseline and those pages alone, one start, no timings, and bench/last.json
 // left as it is (for working on a page; the figures the README states come from a whole run).
+// Besides the five pages of earlier runs it loads every menu page for each role (bench/pages.ts),
+// the search by term class with the server's event-loop delay during each (bench/loop-probe.mjs),
+// then `mixed`: all of them at once from --mixed-connections (200) for --mixed-seconds (60), with
+// writers posting progress beside them.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -17,6 +21,7 @@ import { openDb, migrateDb } from "../db/client.ts";
 import { dayIn } from "../server/lib/dates.ts";
 import { buildBenchDb, scaleFor, BENCH_ADMIN, BENCH_OWNER, BENCH_PASSWORD, type Scale } from "./build.ts";
 import { timePlanner, timeExtractFixtures, timeLedger } from "./timings.ts";
+import { benchIds, menuPages, ROLE_EMAIL, SEARCH_TERMS, type BenchIds, type Role } from "./pages.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const TZ = "Asia/Shanghai";
@@ -26,24 +31,29 @@ const SCRIPTS = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as
 const START = SCRIPTS.start.split(" ");
 
 export const TARGETS = {
-  pages: { list: { rps: 1500, ratio: 0.04, p99_ms: 50 }, task: { rps: 1500, ratio: 0.04, p99_ms: 50 }, overview: { rps: 1500, ratio: 0.04, p99_ms: 50 }, search: { p99_ms: 100 } },
+  pages: { list: { rps: 1500, ratio: 0.04, p99_ms: 50 }, task: { rps: 1500, ratio: 0.04, p99_ms: 50 }, overview: { rps: 1500, ratio: 0.04, p99_ms: 50 }, search: { p99_ms: 100 }, search_rare: { p99_ms: 100 }, search_mixed: { p99_ms: 100 }, search_short: { p99_ms: 100 } },
+  /** every other page */
+  other: { rps: 500, p99_ms: 100 },
+  event_loop_max_ms: 100,
   timings_ms: { plan: 1000, ledger_10k: 3000, startup: 1000 },
 } as const;
 
-type Page = { rps: number; p50_ms: number; p99_ms: number; ratio: number; errors: number };
+type Page = { rps: number; p50_ms: number; p99_ms: number; ratio: number; errors: number; event_loop_max_ms?: number };
 
 async function main() {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false }, only: { type: "string" } },
+    options: { tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false }, only: { type: "string" }, "mixed-seconds": { type: "string", default: "60" }, "mixed-connections": { type: "string", default: "200" } },
   });
   const tasks = Number(values.tasks);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   if (!(tasks >= 100 && seconds >= 1 && connections >= 1)) throw new Error("用法：npm run bench -- --tasks N（≥100） --seconds S（≥1） [--connections C] [--fresh]");
+  const mixed = { seconds: Number(values["mixed-seconds"]), connections: Number(values["mixed-connections"]) };
   const only = values.only ? values.only.split(",").map((p) => p.trim()) : null;
-  const unknown = only?.filter((p) => !PAGES.includes(p as (typeof PAGES)[number]));
-  if (unknown?.length) throw new Error(`--only 可选：${PAGES.join(",")}（不认识：${unknown.join(",")}）`);
+  const names = [...PAGES, ...menuPages({ listUnit: 0, leaderEmail: "", taskIds: [] }).map((p) => p.name), "mixed"];
+  const unknown = only?.filter((p) => !names.includes(p));
+  if (unknown?.length) throw new Error(`--only 可选：${names.join(",")}（不认识：${unknown.join(",")}）`);
   const scale = scaleFor(tasks);
   const dataDir = join(root, "bench", "data");
   const dbFile = join(dataDir, `bench-${tasks}.db`);
@@ -68,9 +78,7 @@ async function main() {
     "SELECT (SELECT count(*) FROM tasks) tasks, (SELECT count(*) FROM task_events) events, (SELECT count(*) FROM reports) reports, (SELECT count(*) FROM units) units, (SELECT count(*) FROM users) users",
   );
   const ownerId = q<{ id: number }>("SELECT id FROM users WHERE email = ?", BENCH_OWNER).id;
-  // the list: a branch with a thousandth of the tasks, filtered by state
-  const listUnit = q<{ unit_id: number }>("SELECT unit_id FROM tasks WHERE state = 'doing' GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1").unit_id;
-  const taskIds = (db.$client.prepare("SELECT id FROM tasks ORDER BY (id * 7919) % 10007 LIMIT 500").all() as { id: number }[]).map((r) => r.id);
+  const ids = benchIds(db.$client);
   const postTasks = db.$client.prepare("SELECT id, version FROM tasks WHERE owner_id = ? AND state IN ('todo', 'doing') ORDER BY id").all(ownerId) as { id: number; version: number }[];
   db.$client.close();
 
@@ -82,11 +90,12 @@ async function main() {
   }
   const port = await freePort();
   if (only) {
-    const s = await startServer(dbFile, port);
+    const s = await startServer(dbFile, port, true);
     try {
-      const pages = await loadPages(port, seconds, connections, { listUnit, taskIds, postTasks }, only);
+      const pages = await loadPages(s.child, port, seconds, connections, mixed, { ...ids, postTasks }, only);
       console.log(`\n（--only：只测 ${only.join(", ")}，未写 bench/last.json）`);
-      for (const [k, v] of Object.entries(pages)) console.log(`  ${k.padEnd(14)} ${v.rps} req/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms  对基线比 ${v.ratio.toFixed(3)}`);
+      for (const [k, v] of Object.entries(pages.pages)) console.log(`  ${k.padEnd(16)} ${v.rps} req/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms  对基线比 ${v.ratio.toFixed(3)}${v.event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${v.event_loop_max_ms} ms` : ""}`);
+      if (pages.mixed) console.log(`  mixed            ${JSON.stringify(pages.mixed)}`);
     } finally {
       await stopServer(s.child);
     }
@@ -94,12 +103,12 @@ async function main() {
   }
   const startups: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const s = await startServer(dbFile, port);
+    const s = await startServer(dbFile, port, i === 2);
     startups.push(s.ms);
     if (i < 2) await stopServer(s.child);
     else {
       try {
-        const pages = await loadPages(port, seconds, connections, { listUnit, taskIds, postTasks });
+        const { pages, mixed: mixedRun } = await loadPages(s.child, port, seconds, connections, mixed, { ...ids, postTasks });
         await stopServer(s.child);
         // ── 3. timings in this process ──
         const db2 = openDb(dbFile);
@@ -111,7 +120,8 @@ async function main() {
         const out = {
           scale: { ...scale, tasks: counts.tasks, history: counts.events, reports: counts.reports, units: counts.units, users: counts.users } satisfies Scale,
           baseline: { rps: pages.baseline.rps },
-          pages: Object.fromEntries(Object.entries(pages).filter(([k]) => k !== "baseline").map(([k, v]) => [k, { rps: v.rps, p50_ms: v.p50_ms, p99_ms: v.p99_ms, ratio: v.ratio }])),
+          pages: Object.fromEntries(Object.entries(pages).filter(([k]) => k !== "baseline").map(([k, v]) => [k, { rps: v.rps, p50_ms: v.p50_ms, p99_ms: v.p99_ms, ratio: v.ratio, ...(v.event_loop_max_ms !== undefined ? { event_loop_max_ms: v.event_loop_max_ms } : {}) }])),
+          mixed: mixedRun,
           timings_ms: { plan: plan.ms, extract_fixtures: extract.ms, ledger_10k: ledger.ms, startup },
           notes: {
             when: new Date().toISOString(),
@@ -127,6 +137,7 @@ async function main() {
         };
         writeFileSync(join(root, "bench", "last.json"), JSON.stringify(out, null, 2) + "\n");
         printTable(out);
+        if (mixedRun) console.log(`mixed（${mixed.connections} 个连接，${mixed.seconds} s，全部页面轮流，另有填报进展）：${JSON.stringify(mixedRun)}`);
       } finally {
         if (s.child.exitCode === null) await stopServer(s.child);
       }
@@ -138,36 +149,55 @@ async function main() {
 
 const PAGES = ["list", "task", "overview", "search", "progress_post"] as const;
 
-async function loadPages(port: number, seconds: number, connections: number, d: { listUnit: number; taskIds: number[]; postTasks: { id: number; version: number }[] }, only: string[] | null = null) {
+type MixedRun = { rps: number; p50_ms: number; p99_ms: number; errors: number; timeouts: number; non2xx: number; writers: { rps: number; errors: number; timeouts: number }; event_loop_max_ms: number | null };
+
+async function loadPages(
+  server: ChildProcess,
+  port: number,
+  seconds: number,
+  connections: number,
+  mixed: { seconds: number; connections: number },
+  d: BenchIds & { postTasks: { id: number; version: number }[] },
+  only: string[] | null = null,
+): Promise<{ pages: Record<string, Page>; mixed: MixedRun | null }> {
   const base = `http://127.0.0.1:${port}`;
-  const admin = await signIn(base, BENCH_ADMIN);
-  const owner = await signIn(base, BENCH_OWNER);
+  const emails = ROLE_EMAIL(d);
+  const sessions = {} as Record<Role, { cookie: string; csrf: string }>;
+  for (const role of ["admin", "leader", "staff"] as Role[]) sessions[role] = await signIn(base, emails[role]);
+  const admin = sessions.admin;
+  const owner = sessions.staff;
   const measured = (name: string) => !only || name === "baseline" || only.includes(name);
   const skipped = { rps: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
-  const run = async (name: string, opts: Partial<autocannon.Options>) => {
+  const run = async (name: string, opts: Partial<autocannon.Options>, loop = false) => {
     if (!measured(name)) return skipped;
+    if (loop) await loopDelay(server); // start afresh
     const r = await autocannon({ url: base, connections, duration: seconds, ...opts } as autocannon.Options);
+    const event_loop_max_ms = loop ? ((await loopDelay(server))?.max_ms ?? undefined) : undefined;
     const errors = r.non2xx + r.errors + r.timeouts;
     if (errors) console.log(`  ${name}: ${JSON.stringify({ non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, codes: r.statusCodeStats })}`);
-    console.log(`  ${name.padEnd(14)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${errors ? `  非 2xx/错误 ${errors}` : ""}`);
-    return { rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors };
+    console.log(`  ${name.padEnd(16)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${errors ? `  非 2xx/错误 ${errors}` : ""}${event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${event_loop_max_ms} ms` : ""}`);
+    return { rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors, ...(event_loop_max_ms !== undefined ? { event_loop_max_ms } : {}) };
+  };
+  /** GETs taken in turn from `paths` */
+  const turns = (paths: string[], headers: Record<string, string>): Partial<autocannon.Options> => {
+    let i = 0;
+    return { url: base, headers, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: paths[i++ % paths.length] }) }] };
   };
   console.log(`压测（${connections} 个连接，每项 ${seconds} s）：`);
   const cookie = { cookie: admin.cookie };
-  const baseline = await run("baseline", { url: `${base}/healthz` });
-  const list = await run("list", { url: `${base}/tasks?unit=${d.listUnit}&state=doing`, headers: cookie });
-  let ti = 0;
-  const task = await run("task", { url: base, headers: cookie, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: `/tasks/${d.taskIds[ti++ % d.taskIds.length]}` }) }] });
-  const overview = await run("overview", { url: `${base}/`, headers: cookie });
-  const queries = ["组织生活会", "谈心谈话", "党费收缴", "发展党员程序", "会议记录"].map(encodeURIComponent);
-  let si = 0;
-  const search = await run("search", { url: base, headers: cookie, requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: `/search?q=${queries[si++ % queries.length]}` }) }] });
+  const results: Record<string, { rps: number; p50_ms: number; p99_ms: number; errors: number; event_loop_max_ms?: number }> = {};
+  results.baseline = await run("baseline", { url: `${base}/healthz` });
+  results.list = await run("list", { url: `${base}/tasks?unit=${d.listUnit}&state=doing`, headers: cookie });
+  results.task = await run("task", turns(d.taskIds.map((id) => `/tasks/${id}`), cookie));
+  results.overview = await run("overview", { url: `${base}/`, headers: cookie });
+  const searchPaths = (terms: string[]) => terms.map((t) => `/search?q=${encodeURIComponent(t)}`);
+  results.search = await run("search", turns(searchPaths(SEARCH_TERMS.common), cookie), true);
   // progress posts: round-robin over the owner's open tasks; each pass raises every version by one
   const pool = d.postTasks;
-  if (measured("progress_post") && pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
+  if ((measured("progress_post") || measured("mixed")) && pool.length < connections * 5) throw new Error(`可填报进展的任务太少（${pool.length}）`);
   let pi = 0;
   const boundary = "----rectifybench";
-  const progress_post = await run("progress_post", {
+  const posting: Partial<autocannon.Options> = {
     url: base,
     requests: [
       {
@@ -182,11 +212,70 @@ async function loadPages(port: number, seconds: number, connections: number, d: 
         },
       },
     ],
-  });
-  const withRatio = (p: { rps: number; p50_ms: number; p99_ms: number; errors: number }): Page => ({ ...p, ratio: Math.round((p.rps / baseline.rps) * 1000) / 1000 });
-  const all = { baseline: withRatio(baseline), list: withRatio(list), task: withRatio(task), overview: withRatio(overview), search: withRatio(search), progress_post: withRatio(progress_post) };
-  return Object.fromEntries(Object.entries(all).filter(([k]) => measured(k))) as typeof all;
+  };
+  results.progress_post = await run("progress_post", posting);
+  // every other menu page, for each role; the search pages with the event loop's worst delay
+  const menu = menuPages(d);
+  for (const p of menu) results[p.name] = await run(p.name, turns(p.paths, { cookie: sessions[p.role].cookie }), p.name.includes("search"));
+  const withRatio = (p: { rps: number; p50_ms: number; p99_ms: number; errors: number }): Page => ({ ...p, ratio: Math.round((p.rps / results.baseline.rps) * 1000) / 1000 });
+  const pages = Object.fromEntries(Object.entries(results).filter(([k]) => measured(k)).map(([k, v]) => [k, withRatio(v)]));
+
+  // all at once: every page above, each connection taking the next, with writers posting progress beside
+  let mixedRun: MixedRun | null = null;
+  if (measured("mixed")) {
+    const all: { path: string; cookie: string }[] = [
+      { path: `/tasks?unit=${d.listUnit}&state=doing`, cookie: admin.cookie },
+      ...d.taskIds.slice(0, 50).map((id) => ({ path: `/tasks/${id}`, cookie: admin.cookie })),
+      { path: "/", cookie: admin.cookie },
+      ...searchPaths(SEARCH_TERMS.common).map((path) => ({ path, cookie: admin.cookie })),
+      ...menu.flatMap((p) => p.paths.map((path) => ({ path, cookie: sessions[p.role].cookie }))),
+    ];
+    let mi = 0;
+    console.log(`mixed：${mixed.connections} 个连接，${mixed.seconds} s，${all.length} 个地址轮流，另有 4 个连接填报进展`);
+    await loopDelay(server);
+    const writers = autocannon({ ...posting, connections: 4, duration: mixed.seconds } as autocannon.Options);
+    const readers = autocannon({
+      url: base,
+      connections: mixed.connections,
+      duration: mixed.seconds,
+      requests: [{ method: "GET", setupRequest: (req: any) => { const x = all[mi++ % all.length]; return { ...req, path: x.path, headers: { ...req.headers, cookie: x.cookie } }; } }],
+    } as autocannon.Options);
+    const [r, w] = await Promise.all([readers, writers]);
+    const loop = await loopDelay(server);
+    mixedRun = {
+      rps: Math.round(r.requests.average),
+      p50_ms: r.latency.p50,
+      p99_ms: r.latency.p99,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      non2xx: r.non2xx,
+      writers: { rps: Math.round(w.requests.average), errors: w.errors + w.non2xx, timeouts: w.timeouts },
+      event_loop_max_ms: loop?.max_ms ?? null,
+    };
+    console.log(`  mixed            ${mixedRun.rps} req/s  p50 ${mixedRun.p50_ms} ms  p99 ${mixedRun.p99_ms} ms  错误 ${mixedRun.errors}  非 2xx ${mixedRun.non2xx}  超时 ${mixedRun.timeouts}  填报 ${mixedRun.writers.rps}/s`);
+  }
+  return { pages, mixed: mixedRun };
 }
+
+/** The server's event-loop delay since the last call (bench/loop-probe.mjs answers SIGUSR2 with a file). */
+async function loopDelay(server: ChildProcess): Promise<{ max_ms: number; p99_ms: number; mean_ms: number } | null> {
+  const file = LOOP_FILE;
+  rmSync(file, { force: true });
+  server.kill("SIGUSR2");
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(file)) {
+      try {
+        return JSON.parse(readFileSync(file, "utf8"));
+      } catch {}
+    }
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  return null;
+}
+
+const LOOP_FILE = join(root, "bench", "data", `loop-${process.pid}.json`);
+process.on("exit", () => rmSync(LOOP_FILE, { force: true }));
+const PROBE = join(root, "bench", "loop-probe.mjs");
 
 async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {
   const page = await fetch(`${base}/login`);
@@ -201,11 +290,12 @@ async function signIn(base: string, email: string): Promise<{ cookie: string; cs
 
 // ───────────── the server ─────────────
 
-async function startServer(dbFile: string, port: number): Promise<{ child: ChildProcess; ms: number }> {
+/** `probe`: with bench/loop-probe.mjs preloaded (the server under load; not the start-up timings) */
+async function startServer(dbFile: string, port: number, probe = false): Promise<{ child: ChildProcess; ms: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, START.slice(1), {
+  const child = spawn(process.execPath, [...(probe ? ["--import", PROBE] : []), ...START.slice(1)], {
     cwd: root,
-    env: { ...process.env, DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
+    env: { ...process.env, ...(probe ? { BENCH_LOOP_FILE: LOOP_FILE } : {}), DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (;;) {
@@ -251,14 +341,15 @@ function printTable(out: { scale: Scale; baseline: { rps: number }; pages: Recor
     `baseline     ${pad(out.baseline.rps, 8)}                            1.000`,
   ];
   for (const [k, v] of Object.entries(out.pages)) {
-    const t = (TARGETS.pages as Record<string, Record<string, number>>)[k];
+    const t = (TARGETS.pages as Record<string, Record<string, number>>)[k] ?? (k === "progress_post" ? undefined : TARGETS.other);
     const goal = t ? [t.rps ? `≥${t.rps}/s` : "", t.ratio ? `≥${t.ratio * 100}%` : "", t.p99_ms ? `p99<${t.p99_ms}` : ""].filter(Boolean).join(" ") : "";
     const ok = t ? (!t.rps || v.rps >= t.rps) && (!t.ratio || v.ratio >= t.ratio) && (!t.p99_ms || v.p99_ms < t.p99_ms) : true;
-    lines.push(`${k.padEnd(13)}${pad(v.rps, 8)} ${pad(v.p50_ms, 9)} ${pad(v.p99_ms, 8)} ${pad(v.ratio.toFixed(3), 10)}   ${goal}${t ? (ok ? " ✓" : " ✗") : ""}`);
+    const loop = v.event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${v.event_loop_max_ms} ms（<${TARGETS.event_loop_max_ms}${v.event_loop_max_ms < TARGETS.event_loop_max_ms ? " ✓" : " ✗"}）` : "";
+    lines.push(`${k.padEnd(16)}${pad(v.rps, 5)} ${pad(v.p50_ms, 9)} ${pad(v.p99_ms, 8)} ${pad(v.ratio.toFixed(3), 10)}   ${goal}${t ? (ok ? " ✓" : " ✗") : ""}${loop}`);
   }
   lines.push("", "计时            ms       目标");
   for (const [k, v] of Object.entries(out.timings_ms)) {
-    const t = (TARGETS.timings_ms as Record<string, number>)[k];
+    const t = k === "plan" && out.scale.tasks >= 1_000_000 ? 3000 : (TARGETS.timings_ms as Record<string, number>)[k]; // the planner over a million tasks: < 3 s (issue 18)
     lines.push(`${k.padEnd(16)}${pad(v === null ? "—" : v, 6)}   ${t ? `<${t}${v === null ? "" : v < t ? " ✓" : " ✗"}` : ""}`);
   }
   lines.push("", "已写入 bench/last.json");

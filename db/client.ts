@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fromRoot } from "../server/lib/root.ts";
 import * as schema from "./schema.ts";
+import { searchGrams } from "../server/features/search/grams.ts";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -20,6 +21,8 @@ export function openDb(file: string): Db {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("cache_size = -32000");
+  // the bigram search index's tokens, made by the triggers of 0008_search_bigrams.sql: every connection that writes needs it
+  sqlite.function("search_grams", { deterministic: true }, (text: unknown) => searchGrams(text as string | null));
   cacheStatements(sqlite);
   const exec = sqlite.exec.bind(sqlite);
   sqlite.exec = ((source: string) => {

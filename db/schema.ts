@@ -98,7 +98,7 @@ export const reports = sqliteTable(
     /** the 整改情况报告's 主送机关; null: the unit's last one */
     docAddressee: text("doc_addressee"),
   },
-  (t) => [index("reports_unit_idx").on(t.unitId), index("reports_sha_idx").on(t.sha256)],
+  (t) => [index("reports_unit_idx").on(t.unitId), index("reports_sha_idx").on(t.sha256), index("reports_imported_idx").on(t.importedAt, t.id)],
 );
 
 /** 存在问题: one per problem found in a report */
@@ -285,6 +285,7 @@ export const reminderLog = sqliteTable(
     uniqueIndex("reminder_once_uq").on(t.dedupeKey),
     index("reminder_recipient_idx").on(t.recipientId, t.day),
     index("reminder_status_idx").on(t.status, t.createdAt),
+    index("reminder_created_idx").on(t.createdAt, t.id),
   ],
 );
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { makeApp } from "./app.ts";
 
-export const SEARCH_TABLES = ["search_tasks", "search_problems", "search_events", "search_reports"];
+export const SEARCH_TABLES = ["search_tasks", "search_tasks_bi", "search_problems", "search_problems_bi", "search_events", "search_events_bi", "search_reports", "search_reports_bi"];
 
 type TestApp = Awaited<ReturnType<typeof makeApp>>;
 export const segments = (ta: TestApp, table: string) => (ta.db.$client.prepare(`select count(distinct segid) n from ${table}_idx`).get() as { n: number }).n;

@@ -40,9 +40,10 @@ export async function adminRoutes(app: FastifyInstance) {
   });
   const people = () => svc.listUsers(app.db).filter((u) => u.active);
   const settingsData = () => ({ yellowDays: getSetting(app.db, "yellowDays"), periodEnd: getSetting(app.db, "periodEnd") });
-  const unitsPage = (extra: Record<string, unknown> = {}) => ({ title: "单位管理", units: svc.listUnits(app.db), settings: settingsData(), ...extra });
+  const page = (req: FastifyRequest) => positiveInt((req.query as Body).page);
+  const unitsPage = (req: FastifyRequest, extra: Record<string, unknown> = {}) => ({ title: "单位管理", list: svc.unitsPage(app.db, page(req)), query: req.query, settings: settingsData(), ...extra });
 
-  app.get("/admin/units", (_req, reply) => reply.render("admin/units", unitsPage()));
+  app.get("/admin/units", (req, reply) => reply.render("admin/units", unitsPage(req)));
 
   app.get("/admin/units/new", (req, reply) =>
     reply.render("admin/unit-form", { title: "新增单位", values: { kind: "branch", requireSignoffCheck: true, requireEvidence: true, parentId: int((req.query as Body).parent) }, errors: {}, units: svc.listUnits(app.db), people: people() }),
@@ -102,7 +103,7 @@ export async function adminRoutes(app: FastifyInstance) {
     const errors: Record<string, string> = {};
     if (!Number.isInteger(yellow) || yellow < 0 || yellow > 30) errors.yellowDays = "黄灯天数应为 0–30 的整数";
     if (b.periodEnd && !isIsoDay(b.periodEnd)) errors.periodEnd = "整改期截止日期无效";
-    if (Object.keys(errors).length) return reply.render("admin/units", unitsPage({ errors, error: "设置未保存：" + Object.values(errors)[0] }), 422);
+    if (Object.keys(errors).length) return reply.render("admin/units", unitsPage(req, { errors, error: "设置未保存：" + Object.values(errors)[0] }), 422);
     const nowIso = app.clock().toISOString();
     setSetting(app.db, "yellowDays", yellow, nowIso);
     setSetting(app.db, "periodEnd", b.periodEnd ?? "", nowIso);
@@ -112,7 +113,6 @@ export async function adminRoutes(app: FastifyInstance) {
   });
 
   // ── accounts ──
-  const usersPage = () => ({ title: "账号管理", users: svc.listUsers(app.db), units: svc.listUnits(app.db) });
   /** the roles the form offers: those admin may grant, and the account's own */
   const roleChoices = (req: FastifyRequest, current?: string) => {
     const grantable: string[] = grantableRoles(req.user!);
@@ -128,7 +128,7 @@ export async function adminRoutes(app: FastifyInstance) {
     if (!mayEditAccount({ role: "admin" }, u.role)) throw new ForbiddenError(`${ROLE_LABEL.security}、${ROLE_LABEL.auditor}的账号不由${ROLE_LABEL.admin}管理`);
     return u;
   };
-  app.get("/admin/users", (_req, reply) => reply.render("admin/users", usersPage()));
+  app.get("/admin/users", (req, reply) => reply.render("admin/users", { title: "账号管理", list: svc.usersPage(app.db, page(req)), query: req.query }));
   app.get("/admin/users/new", (req, reply) => reply.render("admin/user-form", { title: "新增账号", values: { role: "staff", active: true }, errors: {}, units: svc.listUnits(app.db), roles: roleChoices(req) }));
   app.post("/admin/users", async (req, reply) => {
     const b = req.body as Body;

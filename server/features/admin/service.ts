@@ -1,11 +1,13 @@
 // The organisation tree and the accounts. Used by the admin pages, the CLI and the demo seed.
-import { asc, eq, like, sql } from "drizzle-orm";
+import { asc, eq, inArray, like, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { tx } from "../../../db/client.ts";
 import { units, users, tasks } from "../../../db/schema.ts";
 import { ValidationError, NotFoundError } from "../../lib/errors.ts";
 import { UNIT_KINDS, RATINGS, RATINGS_TO_RECTIFY, type UnitKind, type Rating } from "../../lib/labels.ts";
 import { hashPassword, passwordProblem } from "../auth/passwords.ts";
+import { directory } from "../../lib/directory.ts";
+import { pageOf, type Paged } from "../../lib/paging.ts";
 import { endSessionsOf } from "../auth/service.ts";
 import { ROLES, ROLE_LABEL, type Role } from "../auth/permissions.ts";
 
@@ -177,11 +179,33 @@ export function setRole(db: Db, actorId: number, id: number, role: string): Role
   return old.role;
 }
 
-export function listUsers(db: Db) {
+export const ADMIN_PAGE_SIZE = 50;
+
+/**
+ * 单位管理, a page at a time: the units in tree order from the directory (kept in memory until the
+ * tree changes), then the page's own columns by id. Nothing sorted or read per request but the page.
+ */
+export function unitsPage(db: Db, requested: number | undefined): Paged<ReturnType<typeof listUnits>[number]> {
+  const p = pageOf(directory(db).unitsInOrder, requested, ADMIN_PAGE_SIZE);
+  const byId = new Map(db.select().from(units).where(inArray(units.id, p.rows.map((u) => u.id))).all().map((u) => [u.id, u]));
+  return { ...p, rows: p.rows.map((d) => byId.get(d.id)!).filter(Boolean).map((u) => ({ ...u, depth: u.path.split("/").length - 3 })) };
+}
+
+/** 账号管理, a page at a time: everyone in the directory's order (unit's path, name), then the page's rows by id. */
+export function usersPage(db: Db, requested: number | undefined): Paged<ReturnType<typeof listUsers>[number]> {
+  const p = pageOf(directory(db).derived("everyone", (dir) => [...dir.users.values()]), requested, ADMIN_PAGE_SIZE);
+  const byId = new Map(usersQuery(db).where(inArray(users.id, p.rows.map((u) => u.id))).all().map((u) => [u.id, u]));
+  return { ...p, rows: p.rows.map((d) => byId.get(d.id)!).filter(Boolean) };
+}
+
+function usersQuery(db: Db) {
   return db
     .select({ id: users.id, email: users.email, name: users.name, role: users.role, active: users.active, unitId: users.unitId, unitName: units.name, lockedUntil: users.lockedUntil })
     .from(users)
     .innerJoin(units, eq(units.id, users.unitId))
-    .orderBy(asc(units.path), asc(users.name))
-    .all();
+    .$dynamic();
+}
+
+export function listUsers(db: Db) {
+  return usersQuery(db).orderBy(asc(units.path), asc(users.name)).all();
 }

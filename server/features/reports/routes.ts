@@ -72,7 +72,8 @@ export async function reportRoutes(app: FastifyInstance) {
 
   app.get("/reports", (req, reply) => {
     const c = ctx(req);
-    return reply.render("reports/index", { title: "自查报告", reports: svc.listReports(c), drafts: c.actor.role === "staff" ? [] : svc.myDrafts(c) });
+    const list = svc.listReports(c, positiveInt((req.query as Record<string, string>).page) ?? 1);
+    return reply.render("reports/index", { title: "自查报告", list, query: req.query, drafts: c.actor.role === "staff" ? [] : svc.myDrafts(c) });
   });
 
   // ── upload ──

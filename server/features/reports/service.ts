@@ -5,7 +5,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { Db } from "../../../db/client.ts";
-import { tx } from "../../../db/client.ts";
+import { perDb, tx } from "../../../db/client.ts";
+import { directory } from "../../lib/directory.ts";
+import { pathEnd } from "../../lib/path-range.ts";
 import { importDrafts, problems, reports, tasks, units, users, type ImportDraft } from "../../../db/schema.ts";
 import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
@@ -452,27 +454,41 @@ export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
   };
 }
 
-/** Reports the actor may read, newest first, with their task counts. */
-export function listReports(c: Pick<Ctx, "db" | "actor">) {
-  const rows = c.db
-    .select({
-      id: reports.id,
-      title: reports.title,
-      unitId: reports.unitId,
-      unitName: units.name,
-      unitPath: units.path,
-      importedAt: reports.importedAt,
-      importer: users.name,
-      total: sql<number>`(select count(*) from ${tasks} t join ${problems} p on p.id = t.problem_id where p.report_id = ${reports.id})`,
-      done: sql<number>`(select count(*) from ${tasks} t join ${problems} p on p.id = t.problem_id where p.report_id = ${reports.id} and t.state = 'done')`,
-    })
-    .from(reports)
-    .innerJoin(units, eq(units.id, reports.unitId))
-    .innerJoin(users, eq(users.id, reports.importedBy))
-    .orderBy(desc(reports.importedAt), desc(reports.id))
-    .all();
-  return rows.filter((r) => canSeeReportDocuments(c.actor, { id: r.unitId, path: r.unitPath }));
+export const REPORTS_PAGE_SIZE = 30;
+
+export type ReportRow = { id: number; title: string; unitId: number; unitName: string; importedAt: string; importer: string; total: number; done: number };
+
+/**
+ * Reports the actor may read, newest first, a page at a time, with the shown ones' task counts.
+ * The page is read in the order of reports_imported_idx (no sort, nothing counted but its 30
+ * reports' tasks); the scope is the canSeeReport rule (admin all, a leader their subtree as a
+ * range of paths, staff their unit); names come from the directory. `more`: a next page exists.
+ */
+export function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): { rows: ReportRow[]; page: number; more: boolean } {
+  const { actor } = c;
+  const page = Math.max(1, requested);
+  const q = reportListStatements(c.db);
+  const offset = (page - 1) * REPORTS_PAGE_SIZE;
+  const found = (actor.role === "admin" ? q.all.all(offset) : actor.role === "leader" ? q.tree.all(actor.unitPath, pathEnd(actor.unitPath), offset) : q.unit.all(actor.unitId, offset)) as [number, string, number, string, number][];
+  const more = found.length > REPORTS_PAGE_SIZE;
+  const shown = found.slice(0, REPORTS_PAGE_SIZE);
+  const counts = new Map((shown.length ? (q.counts.all(JSON.stringify(shown.map((r) => r[0]))) as [number, number, number][]) : []).map(([id, total, done]) => [id, { total, done }]));
+  const dir = directory(c.db);
+  const rows = shown.map(([id, title, unitId, importedAt, importedBy]) => ({ id, title, unitId, unitName: dir.units.get(unitId)?.name ?? "", importedAt, importer: dir.users.get(importedBy)?.name ?? "", ...(counts.get(id) ?? { total: 0, done: 0 }) }));
+  return { rows, page, more };
 }
+
+const reportListStatements = perDb((db) => {
+  const cols = "r.id, r.title, r.unit_id, r.imported_at, r.imported_by";
+  const page = `ORDER BY r.imported_at DESC, r.id DESC LIMIT ${REPORTS_PAGE_SIZE + 1} OFFSET ?`; // a literal LIMIT: a bound one is planned anew on every run
+  const p = (sql: string) => db.$client.prepare(sql).raw(true);
+  return {
+    all: p(`SELECT ${cols} FROM reports r ${page}`),
+    tree: p(`SELECT ${cols} FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.path >= ? AND u.path < ? ${page}`),
+    unit: p(`SELECT ${cols} FROM reports r WHERE r.unit_id = ? ${page}`),
+    counts: p(`SELECT p.report_id, count(t.id), count(CASE WHEN t.state = 'done' THEN 1 END) FROM problems p JOIN tasks t ON t.problem_id = p.id WHERE p.report_id IN (SELECT value FROM json_each(?)) GROUP BY p.report_id`),
+  };
+});
 
 export function reportFile(c: Pick<Ctx, "db" | "actor">, reportId: number) {
   const r = readableReport(c, reportId);

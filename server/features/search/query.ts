@@ -1,10 +1,10 @@
 // Search, the pure part: what the user typed → terms, an FTS5 MATCH expression and LIKE
 // patterns; a hit's text → a short, escaped snippet with every term marked.
 //
-// The index uses SQLite's trigram tokenizer, which matches runs of three or more characters.
-// Chinese words are often two characters (党员, 整改), so terms of one or two characters are
-// matched with instr() on the same table instead (a scan that stops at the first page of hits:
-// fast for a common word, slow for a rare one), and a query of only such terms says so.
+// The main index uses SQLite's trigram tokenizer, which matches runs of three or more characters.
+// Chinese words are often two characters (党员, 整改), so a query with a term of one or two
+// characters is answered by the bigram index beside it (grams.ts), and a query of only such
+// terms is listed newest first, unranked, and says so.
 
 export const MAX_QUERY_CHARS = 100;
 export const MAX_TERMS = 8;
@@ -15,7 +15,7 @@ export type ParsedQuery = {
   terms: string[];
   /** terms of 3+ characters: matched by the trigram index */
   long: string[];
-  /** terms of 1–2 characters: matched by instr() */
+  /** terms of 1–2 characters: matched by the bigram index */
   short: string[];
 };
 

@@ -12,6 +12,8 @@ import type Database from "better-sqlite3";
 import { perDb, tx, type Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { ftsMatch, highlight, parseQuery, type ParsedQuery } from "./query.ts";
+import { gramsMatchAll } from "./grams.ts";
+import { pathEnd } from "../../lib/path-range.ts";
 
 export const SEARCH_LIMIT = 20;
 
@@ -37,6 +39,8 @@ export type SearchResult = {
   mode: "empty" | "fts" | "like";
   /** some kind matched more than RANK_WINDOW rows: ranked among its newest */
   windowed: boolean;
+  /** some kind's walk stopped at SCAN_LIMIT matches before filling its window: 结果较多，请缩小范围 */
+  truncated: boolean;
 };
 
 /** A match as the first step reads it: the text ranking needs, and the row it points to. */
@@ -54,82 +58,99 @@ type Match = {
 };
 
 /**
- * Each kind has its own FTS5 table (0002_search.sql), whose rowid is the source row's id.
- * `from` joins the source row (CROSS JOIN keeps the index table outermost, so "newest first"
- * walks it and stops at the limit); `scoped` adds what a leader's or staff member's scope
- * reads (the unit and, for notes, the task). `cols` reads, as [id, title, body, ref], the text
- * from the source row rather than the index's copy: the triggers keep the two equal in the
- * same transaction, and a primary-key lookup costs less than FTS5 reading its content table.
+ * Each kind has two FTS5 tables whose rowid is the source row's id: a trigram index
+ * (0002_search.sql) for terms of three or more characters, and a bigram index beside it
+ * (`table` + "_bi", 0008_search_bigrams.sql, grams.ts) that answers a query with any term of one
+ * or two characters. `from` joins the source row to the index's newest matches (CROSS JOIN keeps
+ * those outermost, so "newest first" walks them and stops at the limit); `scoped` adds what a
+ * leader's or staff member's scope reads (the unit and, for notes, the task). `cols` reads, as
+ * [id, title, body, ref], the text from the source row: the triggers keep the index in step in
+ * the same transaction, and a primary-key lookup costs less than FTS5 reading its content table.
  * An administrator sees everything, so their query leaves the scope joins out: they could only
  * drop rows whose task, report or unit is missing, and foreign keys (on in openDb) rule that out.
  */
-const KINDS: { kind: HitKind; table: string; text: string[]; from: string; scoped: string; cols: string }[] = [
+const KINDS: { kind: HitKind; table: string; from: string; scoped: string; cols: string }[] = [
   {
     kind: "task",
     table: "search_tasks",
-    text: ["t.title", "t.measures"],
-    from: "search_tasks s CROSS JOIN tasks t ON t.id = s.rowid",
+    from: "tasks t ON t.id = s.id",
     scoped: "JOIN units tu ON tu.id = t.unit_id",
-    cols: "s.rowid, t.title, t.measures, NULL",
+    cols: "s.id, t.title, t.measures, NULL",
   },
   {
     kind: "problem",
     table: "search_problems",
-    text: ["p.text"],
-    from: "search_problems s CROSS JOIN problems p ON p.id = s.rowid",
+    from: "problems p ON p.id = s.id",
     scoped: "CROSS JOIN reports r ON r.id = p.report_id JOIN units ru ON ru.id = r.unit_id",
-    cols: "s.rowid, '', p.text, p.report_id",
+    cols: "s.id, '', p.text, p.report_id",
   },
   {
     kind: "event",
     table: "search_events",
-    text: ["e.text"],
-    from: "search_events s CROSS JOIN task_events e ON e.id = s.rowid",
+    from: "task_events e ON e.id = s.id",
     scoped: "CROSS JOIN tasks t ON t.id = e.task_id JOIN units tu ON tu.id = t.unit_id",
-    cols: "s.rowid, '', e.text, e.task_id",
+    cols: "s.id, '', e.text, e.task_id",
   },
   {
     kind: "report",
     table: "search_reports",
-    text: ["r.title"],
-    from: "search_reports s CROSS JOIN reports r ON r.id = s.rowid",
+    from: "reports r ON r.id = s.id",
     scoped: "JOIN units ru ON ru.id = r.unit_id",
-    cols: "s.rowid, r.title, '', NULL",
+    cols: "s.id, r.title, '', NULL",
   },
 ];
+
+/**
+ * At most this many of a kind's newest index matches are looked at per search. An administrator
+ * stops at the ranking window long before; a leader's or staff member's scope may hold few of a
+ * common word's matches, and walking all of them (a million tasks: seconds) would hold the
+ * server for everyone. Past this, the page says 结果较多，请缩小范围 (SearchResult.truncated).
+ */
+export const SCAN_LIMIT = 2000;
 
 /** SQL (and its parameters) for "a row of this kind this actor may see"; `joins`: it reads the scope joins */
 function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<string, unknown>; joins: boolean } {
   if (actor.role === "admin") return { sql: "1", params: {}, joins: false };
   // the subtree as a range of paths (a path starts with its ancestors'), not LIKE: SQLite plans a
   // LIKE with its pattern's value, so a statement with a bound pattern is planned anew on every run
-  const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath, pathEnd: prefixEnd(actor.unitPath) };
+  const params = { me: actor.id, unit: actor.unitId, path: actor.unitPath, pathEnd: pathEnd(actor.unitPath) };
   if (kind === "problem" || kind === "report") return { sql: "(ru.path >= :path AND ru.path < :pathEnd)", params, joins: true };
   if (actor.role === "leader") return { sql: "((tu.path >= :path AND tu.path < :pathEnd) OR t.leader_id = :me OR t.owner_id = :me)", params, joins: true };
   return { sql: "(t.unit_id = :unit OR t.owner_id = :me)", params, joins: true };
 }
 
-/** The first string after every string that starts with `prefix` (its last character raised by one). */
-function prefixEnd(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-}
-
 /**
- * The first step's statements, one per shape (kind, role, how many short terms, whether there
- * is a MATCH), prepared on first use and kept for the database's life.
+ * The first step's statements, one per shape (kind, role, which index, how many rows), prepared
+ * on first use and kept for the database's life; and per index, the count of its newest matches
+ * up to SCAN_LIMIT, asked only when a scoped search came back short (was the walk cut off?).
  */
 const matchStatements = perDb(() => new Map<string, Database.Statement>());
 
-function matchStatement(db: Db, k: (typeof KINDS)[number], scope: { sql: string; joins: boolean }, shorts: number, fts: boolean, limit: number): Database.Statement {
-  const key = `${k.kind}|${scope.sql}|${shorts}|${fts}|${limit}`;
+function indexTable(k: (typeof KINDS)[number], grams: boolean): string {
+  return grams ? `${k.table}_bi` : k.table;
+}
+
+function matchStatement(db: Db, k: (typeof KINDS)[number], scope: { sql: string; joins: boolean }, grams: boolean, limit: number): Database.Statement {
+  const key = `${k.kind}|${scope.sql}|${grams}|${limit}`;
   const cache = matchStatements(db);
   let stmt = cache.get(key);
   if (!stmt) {
-    const where = [scope.sql];
-    // 1–2 character terms: the trigram index cannot match them; instr() on the rows
-    for (let i = 0; i < shorts; i++) where.push(`(${k.text.map((col) => `instr(${col}, :s${i}) > 0`).join(" OR ")})`);
-    if (fts) where.unshift(`${k.table} MATCH :match`);
-    stmt = db.$client.prepare(`SELECT ${k.cols} FROM ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT ${limit}`); // a literal LIMIT: a bound one is planned anew on every run
+    const table = indexTable(k, grams);
+    // literal LIMITs: a bound one is planned anew on every run
+    const newest = `(SELECT rowid AS id FROM ${table} WHERE ${table} MATCH :match ORDER BY rowid DESC LIMIT ${SCAN_LIMIT}) s`;
+    stmt = db.$client.prepare(`SELECT ${k.cols} FROM ${newest} CROSS JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`);
+    cache.set(key, stmt);
+  }
+  return stmt;
+}
+
+function scanFullStatement(db: Db, k: (typeof KINDS)[number], grams: boolean): Database.Statement {
+  const key = `${k.kind}|${grams}|count`;
+  const cache = matchStatements(db);
+  let stmt = cache.get(key);
+  if (!stmt) {
+    const table = indexTable(k, grams);
+    stmt = db.$client.prepare(`SELECT count(*) FROM (SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT})`).pluck();
     cache.set(key, stmt);
   }
   return stmt;
@@ -160,39 +181,57 @@ export const RANK_WINDOW = 200;
 export function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): SearchResult {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`search limit: ${limit}`); // it is written into the SQL
   const query = parseQuery(raw);
-  if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false };
+  if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false, truncated: false };
   const c = db.$client;
   const d = detailStatements(db);
   const own = !c.inTransaction;
   if (own) d.begin.run();
   try {
+    // ranked when there is a term of 3+ characters (as ever); any term of 1–2 characters puts
+    // the whole query on the bigram index, which matches every term (grams.ts)
     const fts = query.long.length > 0;
+    const grams = query.short.length > 0;
+    const match = grams ? gramsMatchAll(query.terms) : ftsMatch(query.long);
+    const window = fts ? RANK_WINDOW : limit + 1;
     const lowerTerms = query.terms.map((t) => t.toLowerCase());
     const matches: Match[] = [];
     let windowed = false;
+    let truncated = false;
     for (const k of KINDS) {
       if (!fts && matches.length > limit) break;
       const scope = scopeSql(actor, k.kind);
-      const params: Record<string, unknown> = { ...scope.params };
-      query.short.forEach((t, i) => (params[`s${i}`] = t));
-      if (fts) params.match = ftsMatch(query.long);
+      const params: Record<string, unknown> = { ...scope.params, match };
       // rows as arrays: better-sqlite3 builds an array faster than an object with named keys
-      const found = matchStatement(db, k, scope, query.short.length, fts, fts ? RANK_WINDOW : limit + 1).raw(true).all(params) as [number, string, string, number | null][];
+      const found = matchStatement(db, k, scope, grams, window).raw(true).all(params) as [number, string, string, number | null][];
       if (fts && found.length >= RANK_WINDOW) windowed = true;
+      // short of the window in a scope: was the walk cut off at SCAN_LIMIT? (an admin's never is: every match is theirs)
+      if (found.length < window && scope.joins && scanFullStatement(db, k, grams).get(match) === SCAN_LIMIT) truncated = true;
       for (const [id, title, body, ref] of found) matches.push({ kind: k.kind, id, title, body, ref, score: fts ? scoreLowered(title, body, lowerTerms) : 0 });
     }
     // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
     if (fts) matches.sort((a, b) => b.score - a.score);
     const more = matches.length > limit;
     const hits = matches.slice(0, limit).map((m) => toHit(d, m, query.terms));
-    return { query, hits, more, mode: fts ? "fts" : "like", windowed };
+    return { query, hits, more, mode: fts ? "fts" : "like", windowed, truncated };
   } finally {
     if (own && c.inTransaction) d.commit.run();
   }
 }
 
-/** The search indexes, one FTS5 table a kind. */
-export const SEARCH_TABLES = KINDS.map((k) => k.table);
+/**
+ * The task list's keyword filter (q) on search's own index of task titles and measures: the
+ * index and the MATCH expression for a query's terms (the bigram index when any term is one or
+ * two characters), or null for no terms. Every term must occur in the title or the measures.
+ */
+export function taskIndexMatch(raw: unknown): { table: string; match: string } | null {
+  const query = parseQuery(raw);
+  if (!query.terms.length) return null;
+  const grams = query.short.length > 0;
+  return { table: indexTable(KINDS[0], grams), match: grams ? gramsMatchAll(query.terms) : ftsMatch(query.long) };
+}
+
+/** The search indexes, two FTS5 tables a kind (trigram, bigram). */
+export const SEARCH_TABLES = KINDS.flatMap((k) => [k.table, indexTable(k, true)]);
 
 /**
  * Merges a search index into a single b-tree (FTS5's 'optimize'), in its own transaction. FTS5

@@ -42,6 +42,7 @@ export async function taskRoutes(app: FastifyInstance) {
       yellowDays: yellowDays(),
       units: full ? svc.filterUnits(app.db, c.actor) : [],
       unitOptionsInline: svc.UNIT_OPTIONS_INLINE_MAX,
+      keywordLimit: svc.KEYWORD_LIMIT,
       ...(full && !view.fixed.mine ? svc.visibleOwners(app.db, c.actor, filters.unit, filters.owner) : { owners: [], manyOwners: false }),
     };
     return reply.render(full ? "tasks/index" : "tasks/_list", data);

@@ -14,6 +14,9 @@ import { isIsoDay, cnDate } from "../../lib/dates.ts";
 import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
 import { directory, type DirUser } from "../../lib/directory.ts";
+import { statsVersion } from "../../lib/stats-version.ts";
+import { taskIndexMatch } from "../search/service.ts";
+import { parseQuery } from "../search/query.ts";
 
 export const PAGE_SIZE = 30;
 
@@ -32,6 +35,8 @@ export type TaskFilters = {
   review?: boolean;
   /** tasks of branches rated 后进/软弱涣散 */
   flagged?: boolean;
+  /** keywords: every one in the title or the measures (search's index of tasks) */
+  q?: string;
   page?: number;
 };
 
@@ -69,7 +74,7 @@ function subtreeJson(db: Db, unitId: number): string {
  * (db/client.ts keeps statements by their text). At 100,000 tasks, drizzle building this query
  * anew on every request was most of the list page's time; the query itself is a fraction of it.
  */
-export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string): { text: string; params: unknown[] } {
+export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number } = {}): { text: string; params: unknown[]; keywordCut: boolean } {
   const conds: string[] = [];
   const params: unknown[] = [];
   const add = (text: string, ...p: unknown[]) => {
@@ -95,8 +100,29 @@ export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string): 
   if (f.mine) add(`tasks.owner_id = ?`, actor.id);
   if (f.review) add(`tasks.state = 'review' AND (tasks.signoff_requested_by IS NULL OR tasks.signoff_requested_by <> ?)`, actor.id);
   if (f.flagged) add(`tasks.unit_id IN (SELECT id FROM units WHERE rating IN ('backward', 'weak'))`);
-  return { text: conds.join(" AND "), params };
+  let keywordCut = false;
+  if (f.q) {
+    const m = taskIndexMatch(f.q);
+    if (m && opts.qLimit) {
+      // the newest qLimit matches, read once and handed to the page's and the count's statements
+      const ids = db.$client.prepare(`${keywordIds(m.table)} ORDER BY rowid DESC LIMIT ${opts.qLimit}`).pluck().all(m.match) as number[];
+      keywordCut = ids.length === opts.qLimit;
+      add(`tasks.id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
+    } else if (m) add(`tasks.id IN (${keywordIds(m.table)})`, m.match);
+  }
+  return { text: conds.join(" AND "), params, keywordCut };
 }
+
+/** The ids of tasks matching a keyword query (one parameter: the MATCH). */
+function keywordIds(table: string): string {
+  return `SELECT rowid FROM ${table} WHERE ${table} MATCH ?`;
+}
+
+/**
+ * The list looks at no more than this many of a keyword's newest matching tasks (a common word
+ * matches most of a million): past it the list says 结果较多，请缩小范围. The ledger export takes them all.
+ */
+export const KEYWORD_LIMIT = 2000;
 
 /** taskWhere() as a drizzle condition, for queries built with drizzle (the ledger export). */
 export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: string): SQL | undefined {
@@ -121,9 +147,9 @@ const LIST_ROWS = `SELECT ${LIST_COLUMNS} FROM tasks WHERE id IN (SELECT value F
 type ListRow = [id: number, title: string, state: State, deadlineKind: DeadlineKind, deadline: string | null, originalDeadline: string | null, unitId: number, ownerId: number];
 
 export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
-  const w = taskWhere(db, actor, f, today);
+  const w = taskWhere(db, actor, f, today, { qLimit: KEYWORD_LIMIT });
   const where = w.text ? `WHERE ${w.text}` : "";
-  const order = f.state ? LIST_ORDER_ONE_STATE : LIST_ORDER;
+  const order = f.state || f.review ? LIST_ORDER_ONE_STATE : LIST_ORDER; // 待我销号 is one state
   const c = db.$client;
   const requested = Math.max(1, f.page ?? 1);
   const dir = directory(db);
@@ -149,11 +175,35 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   let rows = pageRows(requested);
   // a short page that is not empty is the last one: the count is what came before it and on it
   let total = (rows.length || requested === 1) && rows.length < PAGE_SIZE ? (requested - 1) * PAGE_SIZE + rows.length : -1;
-  if (total < 0) total = c.prepare(`SELECT count(*) FROM tasks ${where}`).pluck().get(...w.params) as number;
+  if (total < 0) total = countOf(db, where, w.params, !f.q);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(requested, pages);
   if (page !== requested) rows = pageRows(page); // past the end: the last page
-  return { rows: rows.map(toRow), total, page, pages };
+  return { rows: rows.map(toRow), total, page, pages, keywordCut: w.keywordCut };
+}
+
+/**
+ * The list's count, kept per filter until stats_version moves: at a million tasks counting 逾期
+ * or 待我销号 reads tens of thousands of index entries, and the count changes only when a task's
+ * state, deadline, unit, owner, leader or sign-off requester does, each of which moves
+ * stats_version in the writing transaction (migrations 0003, 0010). A keyword filter's count is
+ * not kept (titles and measures do not move the counter); it is bounded by KEYWORD_LIMIT.
+ */
+const listCounts = perDb(() => ({ v: -1, counts: new Map<string, number>() }));
+const LIST_COUNTS_MAX = 5000;
+function countOf(db: Db, where: string, params: unknown[], keep: boolean): number {
+  const count = () => db.$client.prepare(`SELECT count(*) FROM tasks ${where}`).pluck().get(...params) as number;
+  if (!keep) return count();
+  const cache = listCounts(db);
+  const v = statsVersion(db);
+  if (cache.v !== v || cache.counts.size >= LIST_COUNTS_MAX) {
+    cache.v = v;
+    cache.counts.clear();
+  }
+  const key = `${where}|${JSON.stringify(params)}`;
+  let n = cache.counts.get(key);
+  if (n === undefined) cache.counts.set(key, (n = count()));
+  return n;
 }
 
 /**
@@ -549,6 +599,7 @@ export function filtersFromQuery(q: Record<string, string | undefined>): TaskFil
     flagged: q.flagged === "1",
     from: isIsoDay(q.from) ? q.from : undefined,
     to: isIsoDay(q.to) ? q.to : undefined,
+    q: parseQuery(q.q).text || undefined,
   };
 }
 

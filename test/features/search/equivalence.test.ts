@@ -1,7 +1,10 @@
 // The two-step search (service.ts) returns exactly what the search before it returned
 // (old-search.ts, kept verbatim): the same hits in the same order with the same highlighting,
 // the same counts and flags, for every kind of user, on data large enough that each kind's
-// ranking window fills up.
+// ranking window fills up. Since the bigram index (issue 18), a one- or two-character term
+// matches regardless of case as longer ones always did (the old search's instr() did not): "ab"
+// is left out here, and bigram.test.ts checks every term against a scan of every row. The
+// data is far below SCAN_LIMIT, so nothing is truncated.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -83,7 +86,6 @@ test("the two-step search returns what the old search returned, for every user a
     "党员",
     "党员 整改",
     "x",
-    "ab",
     "abc",
     "ABC",
     "Ｔｅｓｔ",
@@ -98,7 +100,7 @@ test("the two-step search returns what the old search returned, for every user a
   for (const [name, actor] of Object.entries(actors)) {
     for (const q of queries) {
       for (const limit of [20, 5]) {
-        const want = oldSearch(ta.db, actor, q, limit);
+        const want = { ...oldSearch(ta.db, actor, q, limit), truncated: false };
         assert.deepEqual(search(ta.db, actor, q, limit), want, `${name} ${q} ${limit}`);
         if (want.windowed) windowed++;
         hits += want.hits.length;
@@ -112,7 +114,7 @@ test("the two-step search returns what the old search returned, for every user a
   fc.assert(
     fc.property(fc.array(word, { minLength: 1, maxLength: 3 }), fc.constantFrom(...Object.keys(actors)), (words, who) => {
       const q = words.join(" ");
-      assert.deepEqual(search(ta.db, actors[who], q), oldSearch(ta.db, actors[who], q));
+      assert.deepEqual(search(ta.db, actors[who], q), { ...oldSearch(ta.db, actors[who], q), truncated: false });
     }),
     { numRuns: 150 },
   );

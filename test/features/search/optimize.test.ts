@@ -40,7 +40,7 @@ test("cli optimize merges the indexes of the configured database", { timeout: 12
   t.after(ta.close);
   const r = cli({ DATABASE_FILE: join(ta.dir, "rectify.db") }, "optimize");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /已完成数据库维护：合并全文搜索索引（4 个索引），更新查询统计/);
+  assert.match(r.out, /已完成数据库维护：合并全文搜索索引（8 个索引），更新查询统计/);
 });
 
 test("every search index merges at 4 segments a level (migration 0006), so a busy day leaves few of them", async (t) => {

@@ -1,0 +1,124 @@
+// The menu pages that list what grows come a page at a time (issue 18): 自查报告 (30, newest
+// first, within what the user may read), 账号管理 and 单位管理 (50, in tree order), 提醒记录 (50,
+// its status filter kept); paging links keep the other parameters; past the end gives the last
+// page. And the task list's count, kept until stats_version moves, follows reassignments and
+// requests for sign-off.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeApp, login, get, post, type TestApp } from "../helpers/app.ts";
+import { createUnit } from "../../server/features/admin/service.ts";
+
+const rowsOf = (body: string, re: RegExp) => [...body.matchAll(re)].map((m) => m[1]);
+
+function addReports(ta: TestApp, n: number, unitId: number, label: string) {
+  const c = ta.db.$client;
+  const ins = c.prepare("insert into reports (title, unit_id, format, full_text, imported_by, imported_at) values (?, ?, 'paste', '', ?, ?)");
+  c.transaction(() => {
+    for (let i = 0; i < n; i++) ins.run(`${label}报告${i}`, unitId, ta.ids.leader, `2026-10-${String(1 + (i % 28)).padStart(2, "0")}T0${i % 10}:00:00.000Z`);
+  })();
+}
+
+test("自查报告: 30 a page, newest first, within what each may read, 上一页/下一页", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  addReports(ta, 40, ta.ids.a, "甲");
+  addReports(ta, 25, ta.ids.b, "乙");
+  const c = ta.db.$client;
+  const newest = c.prepare("select title from reports order by imported_at desc, id desc").pluck().all() as string[];
+  const admin = await login(ta.app, "admin@t.cn");
+  const titles = (body: string) => rowsOf(body, /<td class="c-title"><a href="\/reports\/\d+">([^<]+)<\/a>/g);
+  const p1 = await get(ta.app, admin, "/reports");
+  assert.deepEqual(titles(p1.body), newest.slice(0, 30));
+  assert.match(p1.body, /href="\/reports\?page=2">下一页/);
+  assert.doesNotMatch(p1.body, /上一页/);
+  const p3 = await get(ta.app, admin, "/reports?page=3");
+  assert.deepEqual(titles(p3.body), newest.slice(60));
+  assert.match(p3.body, /href="\/reports\?page=2">上一页/);
+  assert.doesNotMatch(p3.body, /下一页/);
+  // a leader of branch a reads a's reports only; staff of b, b's
+  const leaderA = await login(ta.app, "leadera@t.cn");
+  const a1 = titles((await get(ta.app, leaderA, "/reports")).body);
+  const a2 = titles((await get(ta.app, leaderA, "/reports?page=2")).body);
+  assert.deepEqual([...a1, ...a2], newest.filter((x) => x.startsWith("甲")));
+  const stranger = await login(ta.app, "stranger@t.cn");
+  const b1 = await get(ta.app, stranger, "/reports");
+  assert.deepEqual(titles(b1.body), newest.filter((x) => x.startsWith("乙")));
+  assert.doesNotMatch(b1.body, /下一页/);
+});
+
+test("账号管理 and 单位管理: 50 a page in tree order; past the end the last page", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const c = ta.db.$client;
+  for (let i = 0; i < 60; i++) createUnit(ta.db, { code: `x${i}`, name: `第${i}党小组`, kind: "group", parentId: ta.ids.a });
+  const ins = c.prepare("insert into users (email, name, role, unit_id, password_hash) values (?, ?, 'staff', ?, 'x')");
+  c.transaction(() => {
+    for (let i = 0; i < 95; i++) ins.run(`p${i}@t.cn`, `人员${String(i).padStart(2, "0")}`, ta.ids.b);
+  })();
+  const admin = await login(ta.app, "admin@t.cn");
+  const users = (body: string) => rowsOf(body, /<tr id="user-(\d+)"/g).map(Number);
+  const want = c.prepare("select us.id from users us join units u on u.id = us.unit_id order by u.path, us.name, us.id").pluck().all() as number[];
+  assert.equal(want.length, 101);
+  const u1 = await get(ta.app, admin, "/admin/users");
+  const u2 = await get(ta.app, admin, "/admin/users?page=2");
+  const u3 = await get(ta.app, admin, "/admin/users?page=3");
+  assert.deepEqual([users(u1.body).length, users(u2.body).length, users(u3.body).length], [50, 50, 1]);
+  assert.deepEqual([...users(u1.body), ...users(u2.body), ...users(u3.body)], want);
+  assert.match(u1.body, /第 1 \/ 3 页/);
+  assert.match(u1.body, /href="\/admin\/users\?page=2">下一页/);
+  assert.deepEqual(users((await get(ta.app, admin, "/admin/users?page=99")).body), users(u3.body));
+
+  const units = (body: string) => rowsOf(body, /<tr id="unit-(\d+)"/g).map(Number);
+  const wantUnits = c.prepare("select id from units order by path").pluck().all() as number[];
+  const n1 = await get(ta.app, admin, "/admin/units");
+  const n2 = await get(ta.app, admin, "/admin/units?page=2");
+  assert.deepEqual([...units(n1.body), ...units(n2.body)], wantUnits);
+  assert.equal(units(n1.body).length, 50);
+  assert.match(n2.body, /系统设置/, "the settings stay on every page");
+  // not for others
+  const leader = await login(ta.app, "leader@t.cn");
+  assert.notEqual((await get(ta.app, leader, "/admin/users?page=2")).statusCode, 200);
+});
+
+test("提醒记录: 50 a page, newest first, the status filter kept by the pager", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const c = ta.db.$client;
+  const ins = c.prepare("insert into reminder_log (recipient_id, kind, day, dedupe_key, status, created_at) values (?, 'owner_due', ?, ?, ?, ?)");
+  c.transaction(() => {
+    for (let i = 0; i < 130; i++) ins.run(ta.ids.owner, "2026-11-01", `k${i}`, i % 2 ? "failed" : "sent", `2026-11-01T00:${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}.000Z`);
+  })();
+  const admin = await login(ta.app, "admin@t.cn");
+  const p1 = await get(ta.app, admin, "/admin/reminders?status=failed");
+  assert.equal(p1.statusCode, 200);
+  assert.match(p1.body, /第 1 \/ 2 页/);
+  assert.match(p1.body, /href="\/admin\/reminders\?status=failed&amp;page=2">下一页/);
+  assert.match(p1.body, /（65）/);
+  const all = await get(ta.app, admin, "/admin/reminders?page=3");
+  assert.match(all.body, /第 3 \/ 3 页/);
+});
+
+test("the list's kept count follows a reassignment and a request for sign-off (stats_version, migration 0010)", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const leader = await login(ta.app, "leader@t.cn");
+  const ids: number[] = [];
+  for (let i = 0; i < 33; i++) {
+    const res = await post(ta.app, leader, "/tasks", { title: `任务${i}`, unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", goal: "", measures: "" });
+    assert.equal(res.statusCode, 303);
+    ids.push(Number(/\/tasks\/(\d+)/.exec(res.headers.location as string)![1]));
+  }
+  const owner = await login(ta.app, "owner@t.cn");
+  const total = async (s: typeof owner, url: string) => Number(/共 <strong>(\d+)<\/strong> 项/.exec((await get(ta.app, s, url)).body)![1]);
+  assert.equal(await total(owner, "/tasks/mine"), 33);
+  assert.equal(await total(leader, `/tasks?owner=${ta.ids.owner}`), 33);
+  // a reassignment (no state, deadline or unit change) must still move the count
+  ta.db.$client.prepare("update tasks set owner_id = ? where id = ?").run(ta.ids.colleague, ids[0]);
+  assert.equal(await total(owner, "/tasks/mine"), 32);
+  assert.equal(await total(leader, `/tasks?owner=${ta.ids.owner}`), 32);
+  // 待我销号 by a leader (31+ waiting, so the page is full and counted)
+  ta.db.$client.prepare("update tasks set state = 'review', signoff_requested_by = ?, signoff_requested_at = '2026-11-20T00:00:00.000Z' where id <= ?").run(ta.ids.owner, ids[31]);
+  assert.equal(await total(leader, "/tasks/review"), 32);
+  ta.db.$client.prepare("update tasks set signoff_requested_by = ? where id = ?").run(ta.ids.leader, ids[1]);
+  assert.equal(await total(leader, "/tasks/review"), 31, "his own request is not his to sign off");
+});
