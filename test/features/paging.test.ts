@@ -98,7 +98,7 @@ test("提醒记录: 50 a page, newest first, the status filter kept by the pager
   assert.match(all.body, /第 3 \/ 3 页/);
 });
 
-test("the list's kept count follows a reassignment and a request for sign-off (stats_version, migration 0010)", async (t) => {
+test("the list's kept count follows a reassignment and a request for sign-off (stats_version, migration 0015)", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const leader = await login(ta.app, "leader@t.cn");

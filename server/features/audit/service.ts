@@ -1,4 +1,4 @@
-// 安全审计: one append-only table (audit_log; triggers in migration 0009 refuse UPDATE and any
+// 安全审计: one append-only table (audit_log; triggers in migration 0012 refuse UPDATE and any
 // DELETE younger than 180 days). Routes write through audit(req, …) with who, from where and the
 // outcome; the auditor reads it page by page (keyset paging on the id, no count) and exports it.
 import type { FastifyRequest } from "fastify";

@@ -1,4 +1,4 @@
-// Character bigrams for the one- and two-character search index (migration 0008): Chinese words
+// Character bigrams for the one- and two-character search index (migration 0013): Chinese words
 // are mostly two characters (党费, 违纪, 台账), and the trigram index cannot look them up. As
 // Lucene's CJK analyzer and Elasticsearch's cjk_bigram do, every text is indexed as its
 // overlapping character pairs; here the last character also stands alone, so a one-character

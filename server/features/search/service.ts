@@ -60,7 +60,7 @@ type Match = {
 /**
  * Each kind has two FTS5 tables whose rowid is the source row's id: a trigram index
  * (0002_search.sql) for terms of three or more characters, and a bigram index beside it
- * (`table` + "_bi", 0008_search_bigrams.sql, grams.ts) that answers a query with any term of one
+ * (`table` + "_bi", 0013_search_bigrams.sql, grams.ts) that answers a query with any term of one
  * or two characters. `from` joins the source row to the index's newest matches (CROSS JOIN keeps
  * those outermost, so "newest first" walks them and stops at the limit); `scoped` adds what a
  * leader's or staff member's scope reads (the unit and, for notes, the task). `cols` reads, as

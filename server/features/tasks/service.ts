@@ -186,7 +186,7 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
  * The list's count, kept per filter until stats_version moves: at a million tasks counting 逾期
  * or 待我销号 reads tens of thousands of index entries, and the count changes only when a task's
  * state, deadline, unit, owner, leader or sign-off requester does, each of which moves
- * stats_version in the writing transaction (migrations 0003, 0010). A keyword filter's count is
+ * stats_version in the writing transaction (migrations 0003, 0015). A keyword filter's count is
  * not kept (titles and measures do not move the counter); it is bounded by KEYWORD_LIMIT.
  */
 const listCounts = perDb(() => ({ v: -1, counts: new Map<string, number>() }));

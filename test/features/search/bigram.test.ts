@@ -1,4 +1,4 @@
-// The bigram index (migration 0008, grams.ts) beside the trigram one: search() finds exactly what
+// The bigram index (migration 0013, grams.ts) beside the trigram one: search() finds exactly what
 // a scan of every row finds (each term a case-insensitive substring of one of the row's texts,
 // within what the user may see), for terms of one and two characters alone and mixed with longer
 // ones; after inserts, updates and deletes of every indexed text (the triggers); and a scoped
