@@ -15,6 +15,7 @@ import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import * as tasks from "../../server/features/tasks/service.ts";
 import { storeEvidence } from "../../server/features/tasks/evidence.ts";
 import { createDraft } from "../../server/features/reports/service.ts";
+import { createUser } from "../../server/features/admin/service.ts";
 import { addDays, dayIn } from "../../server/lib/dates.ts";
 import { actorsOf, insertReport } from "../features/ledger/story.ts";
 
@@ -109,6 +110,17 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     const admin = await as("admin@t.cn", undefined, undefined, { bypassCSP: true });
     for (const path of ["/", "/tasks", `/tasks/${review}`, "/admin/units", "/admin/units/new", `/admin/units/${ta.ids.a}`, "/admin/users", "/admin/users/new", `/admin/users/${ta.ids.owner}`, "/admin/reminders", "/admin/outbox", "/reports"]) await visit(admin, path);
     await admin.context().close();
+
+    // 三员分立: the security and audit administrators' own pages (issue 14), and the 403 each meets elsewhere
+    await createUser(ta.db, { email: "sec@t.cn", name: "安全员", role: "security", unitId: ta.ids.root, password: PASSWORD });
+    await createUser(ta.db, { email: "audit@t.cn", name: "审计员", role: "auditor", unitId: ta.ids.root, password: PASSWORD });
+    const security = await as("sec@t.cn", undefined, undefined, { bypassCSP: true });
+    for (const path of ["/security", "/profile"]) await visit(security, path);
+    await security.context().close();
+    const auditor = await as("audit@t.cn", undefined, undefined, { bypassCSP: true });
+    for (const path of ["/audit", "/audit?action=login", "/profile"]) await visit(auditor, path);
+    assert.equal(await visit(auditor, "/tasks", "auditor's error page (403)"), 403);
+    await auditor.context().close();
 
     const report = violations.map((x) => `${x.page}: ${x.id} (${x.help}) at ${x.nodes.join(" | ")}`).join("\n");
     writeFileSync(join(ARTIFACTS, "axe-violations.txt"), report || "none\n");
