@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { openDb, migrateDb } from "../db/client.ts";
 import { dayIn } from "../server/lib/dates.ts";
-import { buildBenchDb, scaleFor, BENCH_ADMIN, BENCH_OWNER, BENCH_PASSWORD, type Scale } from "./build.ts";
+import { buildBenchDb, scaleFor, BENCH_OWNER, BENCH_PASSWORD, type Scale } from "./build.ts";
 import { timePlanner, timeExtractFixtures, timeLedger } from "./timings.ts";
 import { benchIds, menuPages, ROLE_EMAIL, SEARCH_TERMS, type BenchIds, type Role } from "./pages.ts";
 

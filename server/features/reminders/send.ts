@@ -6,11 +6,11 @@
 // another process at the same moment, finds the items claimed and sends nothing twice. The
 // Message-ID comes from the items' keys, so every attempt of a mail carries the same one.
 import { Eta } from "eta";
-import { aliasedTable, and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import type { Db } from "../../../db/client.ts";
 import { columnsOf, perDb, tx } from "../../../db/client.ts";
-import { reminderLog, tasks, units, users } from "../../../db/schema.ts";
+import { reminderLog } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
 import { addDays, cnDate, cnDateTime, dayIn } from "../../lib/dates.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../lib/errors.ts";
@@ -87,8 +87,6 @@ export type RunReport = {
 };
 
 // ───────────────────────── loading ─────────────────────────
-
-const requester = aliasedTable(users, "requester");
 
 export type LoggedEntry = LogEntry & { messageId: string | null; day: string };
 export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LoggedEntry[]; closed: ClosedTally[] };
