@@ -35,12 +35,16 @@ export function registerFrontDoor(app: FastifyInstance): void {
   const favicon = readFileSync(fromRoot("public", "favicon.ico"));
   app.get("/favicon.ico", (_req, reply) => reply.type("image/x-icon").header("Cache-Control", "public, max-age=604800").send(favicon));
 
-  app.addHook("preHandler", async (req, reply) => {
+  // callback style: this runs on every request, and an async hook costs a promise each time
+  app.addHook("preHandler", (req, reply, done) => {
     const u = req.user;
-    if (!u) return;
+    if (!u) return done();
     const home = homeOf(u.role);
-    if (home && req.method === "GET" && req.url.split("?")[0] === "/") return reply.redirect(home, 303);
-    if (!mayOpen(u.role, req.url)) throw new ForbiddenError();
+    if (home && req.method === "GET" && req.url.split("?")[0] === "/") {
+      reply.redirect(home, 303); // answered here: fastify goes on without done()
+      return;
+    }
+    done(mayOpen(u.role, req.url) ? undefined : new ForbiddenError());
   });
 
   // callback style, like the security headers: no promise per request
