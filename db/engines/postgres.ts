@@ -1,0 +1,158 @@
+// The store on PostgreSQL (15, and the 信创 databases that follow it): node-postgres's pool,
+// the same schema and SQL as SQLite with `?` placeholders numbered here, and the few fragments
+// that differ (the dialect below). Several Rectify servers share one database:
+// - db.tx(fn) takes one transaction-scoped advisory lock before fn runs, so writers follow one
+//   another across every server exactly as SQLite's IMMEDIATE transactions do in one file, and
+//   a read-check-write in fn is never interleaved. Reads never wait for it.
+// - Queries made in fn's async context (AsyncLocalStorage) use fn's connection, whichever
+//   function makes them; all others take any pooled connection.
+import pg from "pg";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import * as schema from "../schema.ts";
+import { isWrite, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
+import { fromRoot } from "../../server/lib/root.ts";
+
+export const postgresMigrations = fromRoot("db", "migrations-pg");
+
+/** pg_advisory_xact_lock key of the writers' turn, and pg_advisory_lock key of migrations */
+export const WRITE_LOCK = 724_001;
+const MIGRATE_LOCK = 724_002;
+
+export const postgresDialect: Dialect = {
+  jsonInts: "SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS bigint)",
+  jsonTexts: "SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
+  daysBetween: (a, b) => `(EXTRACT(EPOCH FROM (CAST(${b} AS timestamptz) - CAST(${a} AS timestamptz))) / 86400.0)`,
+  nowIso: `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  groupConcat: (expr, sep) => `string_agg(${expr}, ${sep})`,
+};
+
+/** `?` → `$1, $2, …`, outside quoted strings and identifiers; kept per text */
+const numbered = new Map<string, string>();
+export function numberPlaceholders(text: string): string {
+  const hit = numbered.get(text);
+  if (hit !== undefined) return hit;
+  let out = "";
+  let n = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = null;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === "?") out += `$${++n}`;
+    else out += c;
+  }
+  if (numbered.size > 5000) numbered.clear();
+  numbered.set(text, out);
+  return out;
+}
+
+// counts come back as int8, sums of integers as numeric: numbers here, as on SQLite
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20) return (v: string) => Number(v);
+    if (oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? Number(process.env.PG_POOL_MAX ?? 10), types, options: "-c TimeZone=UTC" });
+  pool.on("error", () => {}); // an idle client's error: the next query gets its own
+  // fail now, with the server's words, rather than on the first request
+  await (await pool.connect()).release();
+  const als = new AsyncLocalStorage<pg.PoolClient>();
+  let writes = 0;
+  const target = () => als.getStore() ?? pool;
+
+  // drizzle's client: every builder query runs on the transaction's connection when there is one
+  const client = {
+    query(q: string | pg.QueryConfig, params?: unknown[]) {
+      const text = typeof q === "string" ? q : q.text;
+      if (isWrite(text)) {
+        if (!als.getStore()) throw new WriteOutsideTx(text);
+        writes++;
+      }
+      return target().query(q as pg.QueryConfig, params);
+    },
+  };
+  const orm = drizzle({ client: client as unknown as pg.Pool, schema });
+
+  const query = async (text: string, params?: Params, rowMode?: "array"): Promise<pg.QueryResult> => {
+    const config: pg.QueryConfig = { text: numberPlaceholders(text), values: (params ?? []) as unknown[] };
+    if (rowMode) (config as pg.QueryArrayConfig).rowMode = rowMode;
+    return target().query(config) as Promise<pg.QueryResult>;
+  };
+
+  const store: Db = {
+    engine: "postgres",
+    dialect: postgresDialect,
+    select: orm.select.bind(orm) as unknown as Db["select"],
+    selectDistinct: orm.selectDistinct.bind(orm) as unknown as Db["selectDistinct"],
+    insert: orm.insert.bind(orm) as unknown as Db["insert"],
+    update: orm.update.bind(orm) as unknown as Db["update"],
+    delete: orm.delete.bind(orm) as unknown as Db["delete"],
+    async all<T>(text: string, params?: Params): Promise<T[]> {
+      if (!als.getStore() && isWrite(text)) return store.tx(() => store.all<T>(text, params));
+      return (await query(text, params)).rows as T[];
+    },
+    async get<T>(text: string, params?: Params): Promise<T | undefined> {
+      if (!als.getStore() && isWrite(text)) return store.tx(() => store.get<T>(text, params));
+      return (await query(text, params)).rows[0] as T | undefined;
+    },
+    async value<T>(text: string, params?: Params) {
+      return (await query(text, params, "array")).rows[0]?.[0] as T | undefined;
+    },
+    async column<T>(text: string, params?: Params) {
+      return (await query(text, params, "array")).rows.map((r: unknown[]) => r[0] as T);
+    },
+    async run(text: string, params?: Params) {
+      if (!als.getStore()) return store.tx(() => store.run(text, params));
+      writes++;
+      return (await query(text, params)).rowCount ?? 0;
+    },
+    async exec(text: string) {
+      if (!als.getStore()) return store.tx(() => store.exec(text));
+      writes++;
+      await als.getStore()!.query(text);
+    },
+    async tx<T>(fn: () => Promise<T>): Promise<T> {
+      if (als.getStore()) return fn(); // nested: part of the open transaction
+      const c = await pool.connect();
+      try {
+        await c.query("BEGIN");
+        await c.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+        const out = await als.run(c, fn);
+        await c.query("COMMIT");
+        return out;
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
+    },
+    inTx: () => als.getStore() !== undefined,
+    writes: () => writes,
+    async migrate() {
+      // several servers may start at once: one migrates, the others wait and find nothing to do
+      const c = await pool.connect();
+      try {
+        await c.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK})`);
+        await migrate(drizzle({ client: c }), { migrationsFolder: postgresMigrations });
+      } finally {
+        await c.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK})`).catch(() => {});
+        c.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,177 @@
+// The store on SQLite (the embedded default): better-sqlite3, WAL, one writing connection and
+// one for reading. better-sqlite3 answers synchronously; the store's promises are already
+// settled when returned, so a page costs what it did before the store was async.
+//
+// Transactions: db.tx(fn) waits its turn (one writer at a time in this process; SQLite's
+// IMMEDIATE lock orders processes), opens BEGIN IMMEDIATE on the writing connection and runs fn
+// in an AsyncLocalStorage context: every query made in that context uses the transaction. A
+// query from any other request while a transaction is open reads on the second connection,
+// which sees only what is committed, and a write from another request waits for its own turn.
+import Database from "better-sqlite3";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import * as schema from "../schema.ts";
+import { searchGrams } from "../../server/features/search/grams.ts";
+import { isWrite, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
+import { fromRoot } from "../../server/lib/root.ts";
+
+export const sqliteMigrations = fromRoot("db", "migrations");
+
+export const sqliteDialect: Dialect = {
+  jsonInts: "SELECT value FROM json_each(?)",
+  jsonTexts: "SELECT value FROM json_each(?)",
+  daysBetween: (a, b) => `(julianday(${b}) - julianday(${a}))`,
+  nowIso: "strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+  groupConcat: (expr, sep) => `group_concat(${expr}, ${sep})`,
+};
+
+function connect(file: string, readonly = false): Database.Database {
+  const sqlite = new Database(file, { readonly });
+  if (!readonly) sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("cache_size = -32000");
+  // the bigram search index's tokens, made by the triggers of 0013_search_bigrams.sql: every connection that writes needs it
+  sqlite.function("search_grams", { deterministic: true }, (text: unknown) => searchGrams(text as string | null));
+  return sqlite;
+}
+
+/**
+ * drizzle prepares every query anew; SQLite's parse and plan were a large part of a page's time
+ * in the benchmark (10+ queries a page). Prepared statements are kept by their SQL text and
+ * handed out again with their row mode reset (drizzle sets raw() itself where it wants arrays).
+ * Nothing here iterates a statement, so a statement is never busy when handed out again.
+ */
+function statementCache(sqlite: Database.Database, max = 2000): (source: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (source) => {
+    const hit = cache.get(source);
+    if (hit) {
+      if (hit.reader) hit.raw(false).pluck(false);
+      return hit;
+    }
+    const stmt = sqlite.prepare(source);
+    if (cache.size >= max) cache.clear();
+    cache.set(source, stmt);
+    return stmt;
+  };
+}
+
+type Turn = { release: () => void };
+
+export function openSqlite(file: string): Db {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const main = connect(file);
+  // a second connection for reads while another request's transaction is open (WAL: it sees the last commit)
+  const reader = file === ":memory:" ? main : connect(file);
+  const prepMain = statementCache(main);
+  const prepReader = reader === main ? prepMain : statementCache(reader);
+  const als = new AsyncLocalStorage<Db>();
+  let writes = 0;
+  let open = false; // a transaction is open on `main`
+  let queue: Promise<void> = Promise.resolve();
+
+  const mine = () => als.getStore() === store;
+  /** the connection's prepare for a statement made now: in our transaction, or outside any, `main`; else `reader` */
+  const prepareFor = (source: string, write: boolean): Database.Statement => {
+    if (mine() || !open) {
+      const stmt = prepMain(source);
+      if (!stmt.reader) writes++;
+      return stmt;
+    }
+    if (write) throw new WriteOutsideTx(source);
+    return prepReader(source);
+  };
+
+  // drizzle's client: it calls prepare() when a query runs; builder writes must be in db.tx
+  const client = {
+    prepare(source: string) {
+      const write = isWrite(source);
+      if (write && !mine()) throw new WriteOutsideTx(source);
+      return prepareFor(source, write);
+    },
+  };
+  const orm = drizzle({ client: client as unknown as Database.Database, schema });
+
+  const args = (params?: Params) => (params ?? []) as unknown[];
+
+  const takeTurn = async (): Promise<Turn> => {
+    let release!: () => void;
+    const prev = queue;
+    queue = new Promise<void>((r) => (release = r));
+    await prev;
+    return { release };
+  };
+
+  const store: Db = {
+    engine: "sqlite",
+    dialect: sqliteDialect,
+    select: orm.select.bind(orm),
+    selectDistinct: orm.selectDistinct.bind(orm),
+    insert: orm.insert.bind(orm),
+    update: orm.update.bind(orm),
+    delete: orm.delete.bind(orm),
+    async all<T>(text: string, params?: Params): Promise<T[]> {
+      if (!mine() && isWrite(text)) return store.tx(() => store.all<T>(text, params)); // INSERT … RETURNING
+      return prepareFor(text, false).all(...args(params)) as T[];
+    },
+    async get<T>(text: string, params?: Params): Promise<T | undefined> {
+      if (!mine() && isWrite(text)) return store.tx(() => store.get<T>(text, params));
+      return prepareFor(text, false).get(...args(params)) as T | undefined;
+    },
+    async value<T>(text: string, params?: Params) {
+      const row = prepareFor(text, false).raw(true).get(...args(params)) as unknown[] | undefined;
+      return row?.[0] as T | undefined;
+    },
+    async column<T>(text: string, params?: Params) {
+      return (prepareFor(text, false).raw(true).all(...args(params)) as unknown[][]).map((r) => r[0] as T);
+    },
+    async run(text: string, params?: Params) {
+      if (!mine()) return store.tx(() => store.run(text, params));
+      const stmt = prepMain(text);
+      writes++;
+      if (stmt.reader) return (stmt.all(...args(params)), 0);
+      return stmt.run(...args(params)).changes;
+    },
+    async exec(text: string) {
+      if (!mine()) return store.tx(() => store.exec(text));
+      writes++;
+      main.exec(text);
+    },
+    async tx<T>(fn: () => Promise<T>): Promise<T> {
+      if (mine()) return fn(); // nested: part of the open transaction
+      const turn = await takeTurn();
+      try {
+        main.exec("BEGIN IMMEDIATE");
+        open = true;
+        try {
+          const out = await als.run(store, fn);
+          main.exec("COMMIT");
+          return out;
+        } catch (e) {
+          if (main.inTransaction) main.exec("ROLLBACK");
+          throw e;
+        } finally {
+          open = false;
+        }
+      } finally {
+        turn.release();
+      }
+    },
+    inTx: mine,
+    writes: () => writes,
+    async migrate() {
+      migrate(drizzle(main, { schema }), { migrationsFolder: sqliteMigrations });
+    },
+    async close() {
+      await queue;
+      if (reader !== main) reader.close();
+      main.close();
+    },
+  };
+  return store;
+}

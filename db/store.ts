@@ -1,0 +1,76 @@
+// The store: the one data interface every feature uses, whichever engine is under it
+// (db/engines/sqlite.ts, db/engines/postgres.ts). Features never learn which engine runs:
+// they write SQL that both engines take (docs/ARCHITECTURE.md, "The data layer") and ask the
+// dialect for the few fragments that differ.
+//
+// - Builder queries: db.select() / insert() / update() / delete() are drizzle's, over the one
+//   schema of db/schema.ts, and are always awaited (never .all() / .get() / .run(): those are
+//   SQLite's synchronous calls and do not exist on PostgreSQL).
+// - Hand-written SQL: db.all / get / value / column / run with `?` placeholders.
+// - Writes happen inside db.tx(fn): on SQLite one IMMEDIATE transaction, on PostgreSQL one
+//   transaction that first takes the writers' advisory lock, so on either engine writers follow
+//   one another and a read-check-write inside fn is never interleaved with another writer.
+//   Queries made while fn runs (in its async context) belong to the transaction, whichever
+//   function makes them. A builder write outside db.tx is refused on both engines.
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import type * as schema from "./schema.ts";
+
+export type Engine = "sqlite" | "postgres";
+export type Params = readonly unknown[];
+type Orm = BetterSQLite3Database<typeof schema>;
+
+/** SQL fragments that differ between the engines; everything else is written once. */
+export type Dialect = {
+  /**
+   * A subquery of the integers in one JSON-array parameter, for `col IN (${d.jsonInts})`:
+   * the parameter is JSON.stringify(ids). One statement text for any number of ids.
+   */
+  jsonInts: string;
+  /** the same for a JSON array of strings */
+  jsonTexts: string;
+  /** days from ISO day/time text a to b as a number (b − a), e.g. for ages and lateness */
+  daysBetween(a: string, b: string): string;
+  /** the current moment as ISO-8601 UTC text with milliseconds, as the schema's defaults write it */
+  nowIso: string;
+  /** string_agg / group_concat of a text expression with a separator literal */
+  groupConcat(expr: string, sep: string): string;
+};
+
+export interface Db {
+  /** for db/ and bench/ only: a feature that reads it is refused by test/lib/store-neutral.test.ts */
+  readonly engine: Engine;
+  readonly dialect: Dialect;
+  readonly select: Orm["select"];
+  readonly selectDistinct: Orm["selectDistinct"];
+  readonly insert: Orm["insert"];
+  readonly update: Orm["update"];
+  readonly delete: Orm["delete"];
+  all<T = Record<string, unknown>>(text: string, params?: Params): Promise<T[]>;
+  get<T = Record<string, unknown>>(text: string, params?: Params): Promise<T | undefined>;
+  /** the first column of the first row */
+  value<T = unknown>(text: string, params?: Params): Promise<T | undefined>;
+  /** the first column of every row */
+  column<T = unknown>(text: string, params?: Params): Promise<T[]>;
+  /** a writing statement; outside db.tx it runs in a transaction of its own. Returns the rows changed. */
+  run(text: string, params?: Params): Promise<number>;
+  /** Several statements separated by semicolons, no parameters (maintenance, tests). */
+  exec(text: string): Promise<void>;
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  /** true inside this store's db.tx */
+  inTx(): boolean;
+  /** how many writing statements this process has run on this store (stats-version.ts reads it) */
+  writes(): number;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WriteOutsideTx extends Error {
+  constructor(sql: string) {
+    super(`写操作须在 db.tx() 之内：${sql.slice(0, 80)}`);
+  }
+}
+
+/** `insert / update / delete …`: the builder's statements that must be in a transaction */
+export function isWrite(sql: string): boolean {
+  return /^\s*(insert|update|delete|replace)\b/i.test(sql);
+}
