@@ -369,6 +369,25 @@ export const signInFailures = sqliteTable(
   (t) => [primaryKey({ columns: [t.email, t.address] }), index("sign_in_failures_last_idx").on(t.lastAt)],
 );
 
+/**
+ * Scheduled jobs that must run once across every server on one database (the nightly
+ * maintenance): the first server to insert (name, slot) runs it; the others find the row and skip.
+ */
+export const jobRuns = sqliteTable(
+  "job_runs",
+  {
+    name: text("name").notNull(),
+    /** the scheduled moment, to the minute (ISO), that this run answers */
+    slot: text("slot").notNull(),
+    /** host:pid of the server that runs it */
+    holder: text("holder").notNull(),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.slot] })],
+);
+
 export type Unit = typeof units.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Task = typeof tasks.$inferSelect;

@@ -25,20 +25,29 @@ export const DEMO_ACCOUNTS = [
   { email: "audit@demo.rectify", name: "审计管理员", role: "auditor", unit: "wlj" },
 ] as const;
 
-export function isEmpty(db: Db): boolean {
-  return db.select({ n: sql<number>`count(*)` }).from(users).get()!.n === 0;
+export async function isEmpty(db: Db): Promise<boolean> {
+  return (await db.select({ n: sql<number>`count(*)` }).from(users))[0].n === 0;
 }
 
 /** Seeds the demo on an empty database; returns false (and writes nothing) otherwise. */
 export async function seedDemo(db: Db, config: Config, now = new Date()): Promise<boolean> {
-  if (!isEmpty(db)) return false;
+  if (!(await isEmpty(db))) return false;
+  // one transaction: several servers starting at once on one PostgreSQL seed it once (the others wait, then find it full)
+  return db.tx(async () => {
+    if (!(await isEmpty(db))) return false;
+    await play(db, config, now);
+    return true;
+  });
+}
+
+async function play(db: Db, config: Config, now: Date): Promise<void> {
   const today = dayIn(config.timeZone, now);
   const year = Number(today.slice(0, 4));
 
-  const root = createUnit(db, { code: "wlj", name: "中共示范县文化和旅游局委员会", kind: "committee", parentId: null });
-  const jg = createUnit(db, { code: "wlj-jg", name: "局机关党支部", kind: "branch", parentId: root });
-  const zf = createUnit(db, { code: "wlj-zf", name: "文化市场综合执法大队党支部", kind: "branch", parentId: root });
-  createUnit(db, { code: "wlj-wb", name: "网吧协会党支部", kind: "branch", parentId: root });
+  const root = await createUnit(db, { code: "wlj", name: "中共示范县文化和旅游局委员会", kind: "committee", parentId: null });
+  const jg = await createUnit(db, { code: "wlj-jg", name: "局机关党支部", kind: "branch", parentId: root });
+  const zf = await createUnit(db, { code: "wlj-zf", name: "文化市场综合执法大队党支部", kind: "branch", parentId: root });
+  await createUnit(db, { code: "wlj-wb", name: "网吧协会党支部", kind: "branch", parentId: root });
   const code2id: Record<string, number> = { wlj: root, "wlj-jg": jg, "wlj-zf": zf };
 
   const ids: Record<string, number> = {};
@@ -48,9 +57,9 @@ export async function seedDemo(db: Db, config: Config, now = new Date()): Promis
   const staff = actor(ids.staff, "staff", jg, `/${root}/${jg}/`);
   const staff2 = actor(ids.staff2, "staff", zf, `/${root}/${zf}/`);
 
-  updateUnit(db, zf, { code: "wlj-zf", name: "文化市场综合执法大队党支部", kind: "branch", parentId: root, rating: "backward", ratingYear: year - 1, secretaryId: ids.staff2, overseerId: ids.leader, requireSignoffCheck: true });
-  updateUnit(db, jg, { code: "wlj-jg", name: "局机关党支部", kind: "branch", parentId: root, secretaryId: ids.staff, overseerId: ids.leader, requireSignoffCheck: true });
-  setSetting(db, "periodEnd", `${year}-12-31`, now.toISOString());
+  await updateUnit(db, zf, { code: "wlj-zf", name: "文化市场综合执法大队党支部", kind: "branch", parentId: root, rating: "backward", ratingYear: year - 1, secretaryId: ids.staff2, overseerId: ids.leader, requireSignoffCheck: true });
+  await updateUnit(db, jg, { code: "wlj-jg", name: "局机关党支部", kind: "branch", parentId: root, secretaryId: ids.staff, overseerId: ids.leader, requireSignoffCheck: true });
+  await setSetting(db, "periodEnd", `${year}-12-31`, now.toISOString());
 
   // the report, imported 40 days ago
   const at = (daysAgo: number, hour = 10) => {
@@ -59,20 +68,19 @@ export async function seedDemo(db: Db, config: Config, now = new Date()): Promis
     return d;
   };
   const ctx = (a: Actor, daysAgo: number, hour = 10) => ({ db, actor: a, now: at(daysAgo, hour), today: dayIn(config.timeZone, at(daysAgo, hour)) });
-  const rep = db
+  const [{ id: reportId }] = await db
     .insert(reports)
     .values({ title: DEMO_REPORT_TITLE, unitId: root, format: "paste", fullText: DEMO_REPORT_TEXT, sectionsJson: JSON.stringify(extractReport(DEMO_REPORT_TEXT).sections), importedBy: ids.leader, importedAt: at(40).toISOString() })
-    .run();
-  const reportId = Number(rep.lastInsertRowid);
-  const problemIds = DEMO_PROBLEMS.map((p, i) => {
+    .returning({ id: reports.id });
+  const problemIds: number[] = [];
+  for (const [i, p] of DEMO_PROBLEMS.entries()) {
     const start = DEMO_REPORT_TEXT.indexOf(p.text);
-    return Number(
-      db
-        .insert(problems)
-        .values({ reportId, seq: i + 1, category: p.category, text: p.text, startOffset: start, endOffset: start + p.text.length, measures: DEMO_MEASURES[i], createdAt: at(40).toISOString() })
-        .run().lastInsertRowid,
-    );
-  });
+    const [row] = await db
+      .insert(problems)
+      .values({ reportId, seq: i + 1, category: p.category, text: p.text, startOffset: start, endOffset: start + p.text.length, measures: DEMO_MEASURES[i], createdAt: at(40).toISOString() })
+      .returning({ id: problems.id });
+    problemIds.push(row.id);
+  }
   const imported = { kind: "imported" as const, text: `由《${DEMO_REPORT_TITLE}》导入` };
   const base = (i: number, owner: Actor, unitId: number, deadline: string | null, kind = "dated") => ({
     title: DEMO_PROBLEMS[i].text,
@@ -86,34 +94,33 @@ export async function seedDemo(db: Db, config: Config, now = new Date()): Promis
     deadline: deadline ?? "",
     problemId: problemIds[i],
   });
-  const v = (id: number) => tasks.getTask(db, leader, id).task.version;
+  const v = async (id: number) => (await tasks.getTask(db, leader, id)).task.version;
 
   // 1 — 已销号 with evidence
-  const t1 = tasks.createTask(ctx(leader, 40), { ...base(0, staff, jg, addDays(today, -10)), goal: "会议记录当场形成、要素齐全，季度抽查无补记" }, imported);
-  const evidence = storeEvidence(config.evidenceDir, [{ filename: "机关党支部10月支委会会议记录.txt", data: Buffer.from("局机关党支部2026年10月支委会会议记录\n时间：10月12日\n记录人：组织委员（当场记录）\n议题：……\n", "utf8") }], config.uploadMaxBytes);
-  tasks.postProgress(ctx(staff, 30), t1, v(t1), "已明确由组织委员当场记录，10月支委会记录已按新要求形成，附会议记录。", evidence.stored);
-  tasks.requestSignOff(ctx(staff, 29), t1, v(t1), "整改完成，申请销号");
-  tasks.signOff(ctx(leader, 27, 15), t1, v(t1), "记录规范，同意销号");
+  const t1 = await tasks.createTask(ctx(leader, 40), { ...base(0, staff, jg, addDays(today, -10)), goal: "会议记录当场形成、要素齐全，季度抽查无补记" }, imported);
+  const evidence = await storeEvidence(config.evidenceDir, [{ filename: "机关党支部10月支委会会议记录.txt", data: Buffer.from("局机关党支部2026年10月支委会会议记录\n时间：10月12日\n记录人：组织委员（当场记录）\n议题：……\n", "utf8") }], config.uploadMaxBytes);
+  await tasks.postProgress(ctx(staff, 30), t1, await v(t1), "已明确由组织委员当场记录，10月支委会记录已按新要求形成，附会议记录。", evidence.stored);
+  await tasks.requestSignOff(ctx(staff, 29), t1, await v(t1), "整改完成，申请销号");
+  await tasks.signOff(ctx(leader, 27, 15), t1, await v(t1), "记录规范，同意销号");
 
   // 2 — overdue (逾期)
-  const t2 = tasks.createTask(ctx(leader, 40), base(2, staff, jg, addDays(today, -5)), imported);
-  tasks.postProgress(ctx(staff, 20), t2, v(t2), "已建立党费收缴台账，正在逐一核对未交纳党员名单。", []);
+  const t2 = await tasks.createTask(ctx(leader, 40), base(2, staff, jg, addDays(today, -5)), imported);
+  await tasks.postProgress(ctx(staff, 20), t2, await v(t2), "已建立党费收缴台账，正在逐一核对未交纳党员名单。", []);
 
   // 3 — due in two days (黄灯)
-  tasks.createTask(ctx(leader, 40), base(1, staff, jg, addDays(today, 2)), imported);
+  await tasks.createTask(ctx(leader, 40), base(1, staff, jg, addDays(today, 2)), imported);
 
   // 4 — pending 延期申请
-  const t4 = tasks.createTask(ctx(leader, 40), base(3, staff2, zf, addDays(today, 6)), imported);
-  tasks.postProgress(ctx(staff2, 12), t4, v(t4), "已向各党员所在社区发函核实流动党员去向，回函尚未收齐。", []);
-  tasks.requestExtension(ctx(staff2, 1), t4, v(t4), addDays(today, 36), "需等待外地社区回函，预计一个月内收齐");
+  const t4 = await tasks.createTask(ctx(leader, 40), base(3, staff2, zf, addDays(today, 6)), imported);
+  await tasks.postProgress(ctx(staff2, 12), t4, await v(t4), "已向各党员所在社区发函核实流动党员去向，回函尚未收齐。", []);
+  await tasks.requestExtension(ctx(staff2, 1), t4, await v(t4), addDays(today, 36), "需等待外地社区回函，预计一个月内收齐");
 
   // 5 — the 后进 branch itself: a 整顿转化 task, waiting for sign-off
-  const t5 = tasks.createTask(ctx(leader, 39), { ...base(4, staff2, zf, `${year}-12-31`), title: `文化市场综合执法大队党支部${year - 1}年度评定为后进党组织，开展整顿转化`, goal: "配齐支部班子，组织生活规范，下一年度定级达到一般及以上", linkedUnitId: zf }, imported);
-  const minutes = storeEvidence(config.evidenceDir, [{ filename: "支部党员大会选举结果.txt", data: Buffer.from("文化市场综合执法大队党支部党员大会\n议程：增补组织委员\n选举结果：当选1名\n", "utf8") }], config.uploadMaxBytes);
-  tasks.postProgress(ctx(staff2, 15), t5, v(t5), "经党员大会选举，增补组织委员1名，支部班子已配齐，附选举结果。", minutes.stored);
-  tasks.requestSignOff(ctx(staff2, 2), t5, v(t5), "班子已配齐，申请销号");
+  const t5 = await tasks.createTask(ctx(leader, 39), { ...base(4, staff2, zf, `${year}-12-31`), title: `文化市场综合执法大队党支部${year - 1}年度评定为后进党组织，开展整顿转化`, goal: "配齐支部班子，组织生活规范，下一年度定级达到一般及以上", linkedUnitId: zf }, imported);
+  const minutes = await storeEvidence(config.evidenceDir, [{ filename: "支部党员大会选举结果.txt", data: Buffer.from("文化市场综合执法大队党支部党员大会\n议程：增补组织委员\n选举结果：当选1名\n", "utf8") }], config.uploadMaxBytes);
+  await tasks.postProgress(ctx(staff2, 15), t5, await v(t5), "经党员大会选举，增补组织委员1名，支部班子已配齐，附选举结果。", minutes.stored);
+  await tasks.requestSignOff(ctx(staff2, 2), t5, await v(t5), "班子已配齐，申请销号");
 
   // 6 — 长期坚持
-  tasks.createTask(ctx(leader, 38), { title: "持续开展“党员先锋岗”创建，每季度评比一次", goal: "", measures: "结合文旅市场检查，党员亮身份、作表率。", coUnits: "局办公室", unitId: root, ownerId: staff.id, leaderId: leader.id, deadlineKind: "ongoing", deadline: "" });
-  return true;
+  await tasks.createTask(ctx(leader, 38), { title: "持续开展“党员先锋岗”创建，每季度评比一次", goal: "", measures: "结合文旅市场检查，党员亮身份、作表率。", coUnits: "局办公室", unitId: root, ownerId: staff.id, leaderId: leader.id, deadlineKind: "ongoing", deadline: "" });
 }

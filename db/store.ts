@@ -61,6 +61,8 @@ export interface Db {
   /** how many writing statements this process has run on this store (stats-version.ts reads it) */
   writes(): number;
   migrate(): Promise<void>;
+  /** the query planner's statistics refreshed (the nightly maintenance) */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -92,7 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get("/healthz", async (_req, reply) => {
     try {
-      db.$client.prepare("select 1").get();
+      await db.value("SELECT 1");
       return { ok: true };
     } catch (err) {
       return reply.code(503).send({ ok: false, error: "数据库不可用" });

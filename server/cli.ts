@@ -3,11 +3,12 @@ import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfig, ConfigError, type Config } from "./config.ts";
-import { openDb, migrateDb, type Db } from "../db/client.ts";
+import { openDb, migrateDb, isPostgresUrl, type Db } from "../db/client.ts";
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { createUser, unitByCode, createUnit } from "./features/admin/service.ts";
 import { DomainError } from "./lib/errors.ts";
 import { isIsoDay } from "./lib/dates.ts";
+import { checkSharedDataDir } from "./lib/data-dir.ts";
 
 const USAGE = `用法：npm run cli -- <命令>
   migrate                              应用数据库迁移
@@ -15,7 +16,9 @@ const USAGE = `用法：npm run cli -- <命令>
   user add --email E --name N --role admin|leader|staff --unit UNIT --password P
                                        新增账号（UNIT 为单位代码；数据库中还没有单位时，
                                        --unit 会新建这个顶层单位，--unit-name 可给出名称）
-  backup FILE                          在线备份正在使用的数据库到 FILE
+  backup FILE                          在线备份正在使用的 SQLite 数据库到 FILE（PostgreSQL 请用 pg_dump，本命令会给出命令行）
+  copy-to-postgres --to URL            把本机 SQLite 数据库的全部数据复制到一个空的 PostgreSQL 数据库，
+                                       两边逐表核对行数后才报告完成
   optimize                             数据库维护：合并全文搜索索引的分段、更新查询统计（服务器每晚按 MAINTENANCE_CRON 自动运行，批量导入后也可手动运行）
   extract FILE                         解析自查报告（.docx/.doc/.txt），输出 JSON
   remind [--dry-run] [--date YYYY-MM-DD]
@@ -28,11 +31,19 @@ const USAGE = `用法：npm run cli -- <命令>
 
 class CliError extends Error {}
 
-function open(config: Config): Db {
-  const db = openDb(config.databaseFile);
-  migrateDb(db);
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+async function open(config: Config): Promise<Db> {
+  if (!config.databaseUrl && config.databaseFile !== ":memory:" && !existsSync(config.databaseFile) && NEEDS_DATA.has(currentCmd)) throw new CliError(`数据库不存在：${config.databaseFile}`);
+  checkSharedDataDir(config);
+  const db = await openDb(config.database);
+  await migrateDb(db);
   return db;
 }
+
+/** commands that read an installation's data: on SQLite the file must exist (no empty one is made) */
+const NEEDS_DATA = new Set(["export", "backup"]);
+let currentCmd = "";
 
 async function run(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
@@ -49,17 +60,18 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  currentCmd = cmd;
   switch (cmd) {
     case "migrate": {
-      const db = open(config);
-      db.$client.close();
-      console.log(`数据库已是最新：${config.databaseFile}`);
+      const db = await open(config);
+      await db.close();
+      console.log(`数据库已是最新：${config.databaseLabel}`);
       return;
     }
     case "seed-demo": {
-      const db = open(config);
+      const db = await open(config);
       const done = await seedDemo(db, config);
-      db.$client.close();
+      await db.close();
       if (!done) throw new CliError("数据库中已有账号，未载入演示数据（演示数据只载入空数据库）");
       console.log(`已载入演示数据。演示账号密码均为 ${DEMO_PASSWORD}：${DEMO_ACCOUNTS.map((a) => a.email).join("、")}`);
       return;
@@ -69,47 +81,66 @@ async function run(argv: string[]): Promise<void> {
       if (sub !== "add") throw new CliError("未知的 user 子命令。用法：user add --email E --name N --role R --unit UNIT --password P");
       const { values } = parseArgs({ args, options: { email: { type: "string" }, name: { type: "string" }, role: { type: "string" }, unit: { type: "string" }, "unit-name": { type: "string" }, password: { type: "string" } }, strict: true });
       for (const k of ["email", "name", "role", "unit", "password"] as const) if (!values[k]) throw new CliError(`缺少 --${k}`);
-      const db = open(config);
+      const db = await open(config);
       try {
-        let unit = unitByCode(db, values.unit!);
+        let unit = await unitByCode(db, values.unit!);
         if (!unit) {
-          const anyUnit = db.$client.prepare("select count(*) n from units").get() as { n: number };
-          if (anyUnit.n > 0) throw new CliError(`单位代码不存在：${values.unit}`);
-          const id = createUnit(db, { code: values.unit!, name: values["unit-name"] ?? values.unit!, kind: "committee", parentId: null });
-          unit = unitByCode(db, values.unit!)!;
+          const units = (await db.value<number>("SELECT count(*) FROM units"))!;
+          if (units > 0) throw new CliError(`单位代码不存在：${values.unit}`);
+          const id = await createUnit(db, { code: values.unit!, name: values["unit-name"] ?? values.unit!, kind: "committee", parentId: null });
+          unit = (await unitByCode(db, values.unit!))!;
           console.log(`已新建顶层单位 ${unit.name}（${unit.code}，#${id}）`);
         }
         const id = await createUser(db, { email: values.email!, name: values.name!, role: values.role!, unitId: unit.id, password: values.password! });
         console.log(`已新增账号 #${id} ${values.email}（${values.role}，${unit.name}）`);
       } finally {
-        db.$client.close();
+        await db.close();
       }
       return;
     }
     case "backup": {
       const target = rest[0];
       if (!target) throw new CliError("请给出备份文件：npm run cli -- backup FILE");
+      if (config.databaseUrl) {
+        // PostgreSQL keeps its own backups: pg_dump (or the database's replicas and PITR)
+        console.log(
+          [
+            "当前使用 PostgreSQL（DATABASE_URL），请用 PostgreSQL 自带的 pg_dump 备份，例如：",
+            `  pg_dump --format=custom --file=${shellQuote(target)} ${shellQuote(config.databaseLabel)}`,
+            "（连接串中的密码请经 PGPASSWORD 或 ~/.pgpass 提供；恢复用 pg_restore。）",
+            `证据材料与报告文件在数据目录 ${config.dataDir}，请一并备份该目录。`,
+          ].join("\n"),
+        );
+        return;
+      }
       if (existsSync(target)) throw new CliError(`备份文件已存在，不会覆盖：${target}`);
       if (!existsSync(config.databaseFile)) throw new CliError(`数据库不存在：${config.databaseFile}`);
-      const db = openDb(config.databaseFile);
-      try {
-        await db.$client.backup(resolve(target));
-      } finally {
-        db.$client.close();
-      }
+      const { sqliteBackup } = await import("../db/engines/sqlite.ts");
+      await sqliteBackup(config.databaseFile, resolve(target));
       console.log(`已备份到 ${resolve(target)}（证据文件在 ${config.evidenceDir}，请一并备份该目录）`);
       return;
     }
     case "optimize": {
       const { maintain } = await import("./lib/maintenance.ts");
-      const db = open(config);
+      const db = await open(config);
       try {
         const t0 = Date.now();
-        const steps = maintain(db, { auditRetentionDays: config.auditRetentionDays });
+        const steps = await maintain(db, { auditRetentionDays: config.auditRetentionDays });
         console.log(`已完成数据库维护：合并全文搜索索引（${steps.length - 2} 个索引），更新查询统计，清理超过 ${config.auditRetentionDays} 天的审计日志，用时 ${Date.now() - t0} ms`);
       } finally {
-        db.$client.close();
+        await db.close();
       }
+      return;
+    }
+    case "copy-to-postgres": {
+      const { values } = parseArgs({ args: rest, options: { to: { type: "string" } }, strict: true });
+      if (!values.to) throw new CliError("缺少 --to（目标 PostgreSQL 连接串，如 postgres://rectify@db.example.org/rectify）");
+      if (!isPostgresUrl(values.to)) throw new CliError(`--to 应为 postgres:// 连接串：${values.to}`);
+      if (config.databaseUrl) throw new CliError("copy-to-postgres 从 SQLite 数据库复制：请去掉 DATABASE_URL，用 DATABASE_FILE 指向要复制的 SQLite 文件");
+      if (!existsSync(config.databaseFile)) throw new CliError(`数据库不存在：${config.databaseFile}`);
+      const { copyToPostgres } = await import("../db/copy.ts");
+      const lines = await copyToPostgres(config.databaseFile, values.to, (line) => console.log(line));
+      console.log(lines);
       return;
     }
     case "remind": {
@@ -118,7 +149,7 @@ async function run(argv: string[]): Promise<void> {
       const { runReminders } = await import("./features/reminders/send.ts");
       const { createMailer } = await import("./features/reminders/mailer.ts");
       const { summarize } = await import("./features/reminders/summary.ts");
-      const db = open(config);
+      const db = await open(config);
       const mailer = createMailer(config);
       try {
         const dry = !!values["dry-run"];
@@ -129,7 +160,7 @@ async function run(argv: string[]): Promise<void> {
         if (exitCode) process.exitCode = exitCode;
       } finally {
         mailer.close();
-        db.$client.close();
+        await db.close();
       }
       return;
     }
@@ -146,9 +177,8 @@ async function run(argv: string[]): Promise<void> {
       if (values.report && values.unit) throw new CliError("--report 与 --unit 只能给出一个");
       if (sub === "ledger" && (values.to !== undefined || values.original)) throw new CliError("export ledger 不接受 --to 或 --original");
       if (values.original && values.to !== undefined) throw new CliError("--original 导出的是自查报告原文，没有主送机关，不接受 --to");
-      if (!existsSync(config.databaseFile)) throw new CliError(`数据库不存在：${config.databaseFile}`);
       const { exportLedgerFile, exportReportFile } = await import("./features/ledger/export.ts");
-      const db = open(config);
+      const db = await open(config);
       try {
         const r =
           sub === "ledger"
@@ -156,7 +186,7 @@ async function run(argv: string[]): Promise<void> {
             : await exportReportFile(db, config, { report: Number(values.report), asOf: values["as-of"], out: values.out, original: values.original, to: values.to });
         console.log(r);
       } finally {
-        db.$client.close();
+        await db.close();
       }
       return;
     }

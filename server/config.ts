@@ -29,6 +29,10 @@ const schema = z.object({
   PORT: z.coerce.number({ message: "应为端口号" }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_FILE: z.string().min(1).default("./data/rectify.db"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/i, { message: "应为 PostgreSQL 连接串，如 postgres://rectify:密码@db.example.org:5432/rectify" })
+    .optional(),
   DATA_DIR: z.string().optional(),
   BASE_URL: z.string().url({ message: "应为完整网址，如 https://rectify.example.org" }).optional(),
   SESSION_SECRET: z.string().min(32, { message: "至少 32 个字符" }).optional(),
@@ -69,7 +73,14 @@ const schema = z.object({
 export type Config = Readonly<{
   port: number;
   host: string;
+  /** the SQLite file (unused when databaseUrl is set) */
   databaseFile: string;
+  /** DATABASE_URL: PostgreSQL; when set it wins and no SQLite file is touched */
+  databaseUrl: string | undefined;
+  /** what openDb opens: databaseUrl, else databaseFile */
+  database: string;
+  /** the database as messages name it (a URL without its password) */
+  databaseLabel: string;
   dataDir: string;
   evidenceDir: string;
   reportsDir: string;
@@ -114,12 +125,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const databaseFile = e.DATABASE_FILE === ":memory:" ? ":memory:" : resolve(e.DATABASE_FILE);
-  const dataDir = resolve(e.DATA_DIR ?? (databaseFile === ":memory:" ? "./data" : dirname(databaseFile)));
+  const databaseUrl = e.DATABASE_URL;
+  const dataDir = resolve(e.DATA_DIR ?? (databaseUrl || databaseFile === ":memory:" ? "./data" : dirname(databaseFile)));
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(/\/+$/, "");
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     databaseFile,
+    databaseUrl,
+    database: databaseUrl ?? databaseFile,
+    databaseLabel: databaseUrl ? withoutPassword(databaseUrl) : databaseFile,
     dataDir,
     evidenceDir: join(dataDir, "evidence"),
     reportsDir: join(dataDir, "reports"),
@@ -144,6 +159,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dev: e.RECTIFY_DEV,
     secureCookies: baseUrl.startsWith("https://"),
   });
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "PostgreSQL";
+  }
 }
 
 /** SESSION_SECRET unset: one is generated on first start and kept in the data folder. */

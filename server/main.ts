@@ -1,6 +1,7 @@
 // npm start: migrate, seed the demo on an empty database, listen, close gracefully.
 import { loadConfig, ConfigError } from "./config.ts";
 import { openDb, migrateDb } from "../db/client.ts";
+import { checkSharedDataDir } from "./lib/data-dir.ts";
 import { seedDemo, DEMO_ACCOUNTS, DEMO_PASSWORD } from "../db/seed.ts";
 import { ROLE_LABEL } from "./features/auth/permissions.ts";
 import { buildApp } from "./app.ts";
@@ -20,13 +21,14 @@ async function main() {
     throw e;
   }
   const started = Date.now();
-  const db = openDb(config.databaseFile);
-  migrateDb(db);
+  checkSharedDataDir(config);
+  const db = await openDb(config.database);
+  await migrateDb(db);
   let seeded = false;
   if (config.seedDemo) seeded = await seedDemo(db, config);
   const app = await buildApp({ config, db });
   await app.listen({ port: config.port, host: config.host });
-  const lines = [`整改台账已启动：${config.baseUrl}（数据库 ${config.databaseFile}，用时 ${Date.now() - started} ms）`];
+  const lines = [`整改台账已启动：${config.baseUrl}（数据库 ${config.databaseLabel}，用时 ${Date.now() - started} ms）`];
   if (seeded) {
     lines.push("已载入演示数据。演示账号（密码均为 " + DEMO_PASSWORD + "）：");
     for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.email.padEnd(22)} ${a.name}（${ROLE_LABEL[a.role]}）`);
@@ -55,7 +57,7 @@ async function main() {
       await app.close();
     } finally {
       mailer.close();
-      db.$client.close();
+      await db.close();
       process.exit(0);
     }
   };
@@ -64,6 +66,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error("启动失败：", err);
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error("启动失败：", err);
   process.exit(1);
 });

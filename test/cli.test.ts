@@ -1,4 +1,5 @@
-// The command line, run as a user runs it: a real process on a real SQLite file.
+// The command line, run as a user runs it: a real process on a real SQLite file, or on a
+// PostgreSQL database of its own when the suite runs there (TEST_DATABASE_URL).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli as run } from "./helpers/cli.ts";
@@ -6,12 +7,28 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { freshDatabaseEnv, TEST_PG } from "./helpers/app.ts";
+import { openDb, type Db } from "../db/client.ts";
+import { loadConfig } from "../server/config.ts";
 
-const cli = (dir: string, ...args: string[]) => run({ DATABASE_FILE: join(dir, "rectify.db") }, ...args);
-
-test("cli: migrate, user add (first admin), seed-demo refuses a non-empty database, backup, errors exit non-zero", { timeout: 120_000 }, (t) => {
+const envs = new Map<string, Record<string, string>>();
+/** a new folder with its own empty database (a file in it, or a PostgreSQL database) */
+async function place(t: { after: (fn: () => unknown) => void }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "rectify-cli-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  envs.set(dir, await freshDatabaseEnv(dir));
+  t.after(async () => {
+    const url = envs.get(dir)!.DATABASE_URL;
+    if (url) await (await import("./helpers/pg.ts")).dropDatabase(url);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+const cli = (dir: string, ...args: string[]) => run(envs.get(dir) ?? { DATABASE_FILE: join(dir, "rectify.db") }, ...args);
+/** the folder's database, as the app opens it */
+const storeOf = (dir: string): Promise<Db> => openDb(loadConfig({ ...envs.get(dir)!, SESSION_SECRET: "x".repeat(40) }).database);
+
+test("cli: migrate, user add (first admin), seed-demo refuses a non-empty database, backup, errors exit non-zero", { timeout: 120_000 }, async (t) => {
+  const dir = await place(t);
   assert.equal(cli(dir, "migrate").code, 0);
   const add = cli(dir, "user", "add", "--email", "boss@org.cn", "--name", "组织部管理员", "--role", "admin", "--unit", "zzb", "--unit-name", "县委组织部", "--password", "Secret123");
   assert.equal(add.code, 0, add.err);
@@ -31,30 +48,36 @@ test("cli: migrate, user add (first admin), seed-demo refuses a non-empty databa
   const backup = join(dir, "backup.db");
   const b = cli(dir, "backup", backup);
   assert.equal(b.code, 0, b.err);
-  const copy = new Database(backup, { readonly: true });
-  assert.equal((copy.prepare("select count(*) n from users where email = 'boss@org.cn'").get() as { n: number }).n, 1);
-  copy.close();
-  assert.equal(cli(dir, "backup", backup).code, 1, "never overwrites");
+  if (TEST_PG) {
+    // PostgreSQL keeps its own backups: the command says so and prints pg_dump's command line
+    assert.match(b.out, /pg_dump --format=custom --file=\S*backup\.db postgres:\/\//);
+    assert.equal(existsSync(backup), false);
+  } else {
+    const copy = new Database(backup, { readonly: true });
+    assert.equal((copy.prepare("select count(*) n from users where email = 'boss@org.cn'").get() as { n: number }).n, 1);
+    copy.close();
+    assert.equal(cli(dir, "backup", backup).code, 1, "never overwrites");
+  }
   const unknown = cli(dir, "frobnicate");
   assert.equal(unknown.code, 1);
   assert.match(unknown.err, /未知命令/);
 });
 
-test("cli seed-demo: an empty database gets the demo story with its states and history", { timeout: 120_000 }, (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "rectify-cli-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+test("cli seed-demo: an empty database gets the demo story with its states and history", { timeout: 120_000 }, async (t) => {
+  const dir = await place(t);
   const r = cli(dir, "seed-demo");
   assert.equal(r.code, 0, r.err);
-  const db = new Database(join(dir, "rectify.db"), { readonly: true });
-  const states = (db.prepare("select state, count(*) n from tasks group by state").all() as { state: string; n: number }[]).reduce((m, x) => ({ ...m, [x.state]: x.n }), {} as Record<string, number>);
+  const db = await storeOf(dir);
+  const n = async (sql: string, params: unknown[] = []) => (await db.value<number>(sql, params))!;
+  const states = (await db.all<{ state: string; n: number }>("select state, count(*) AS n from tasks group by state")).reduce((m, x) => ({ ...m, [x.state]: x.n }), {} as Record<string, number>);
   assert.ok(states.done >= 1 && states.review >= 1 && states.doing >= 1 && states.todo >= 1, JSON.stringify(states));
-  assert.equal((db.prepare("select count(*) n from extension_requests where status = 'pending'").get() as any).n, 1);
-  assert.equal((db.prepare("select count(*) n from units where rating = 'backward'").get() as any).n, 1);
-  assert.ok((db.prepare("select count(*) n from attachments a join tasks t on t.id = a.task_id where t.state = 'done'").get() as any).n >= 1);
-  assert.equal((db.prepare("select count(*) n from tasks t where not exists (select 1 from task_events e where e.task_id = t.id)").get() as any).n, 0, "every task has history");
-  assert.ok((db.prepare("select count(*) n from tasks where state <> 'done' and deadline < date('now')").get() as any).n >= 1, "one overdue");
-  db.close();
-  assert.ok(existsSync(join(dir, "evidence")));
+  assert.equal(await n("select count(*) from extension_requests where status = 'pending'"), 1);
+  assert.equal(await n("select count(*) from units where rating = 'backward'"), 1);
+  assert.ok((await n("select count(*) from attachments a join tasks t on t.id = a.task_id where t.state = 'done'")) >= 1);
+  assert.equal(await n("select count(*) from tasks t where not exists (select 1 from task_events e where e.task_id = t.id)"), 0, "every task has history");
+  assert.ok((await n("select count(*) from tasks where state <> 'done' and deadline < ?", [new Date().toISOString().slice(0, 10)])) >= 1, "one overdue");
+  await db.close();
+  assert.ok(existsSync(join(envs.get(dir)!.DATA_DIR ?? dir, "evidence")));
 });
 
 test("cli extract: a file it cannot read prints its Chinese message alone, no stack trace", { timeout: 60_000 }, (t) => {

@@ -150,6 +150,9 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         c.release();
       }
     },
+    async analyze() {
+      await pool.query("ANALYZE");
+    },
     async close() {
       await pool.end();
     },

@@ -46,9 +46,10 @@ function connect(file: string, readonly = false): Database.Database {
  * handed out again with their row mode reset (drizzle sets raw() itself where it wants arrays).
  * Nothing here iterates a statement, so a statement is never busy when handed out again.
  */
-function statementCache(sqlite: Database.Database, max = 2000): (source: string) => Database.Statement {
+function statementCache(sqlite: Database.Database, seen: Set<(sql: string) => void>, max = 2000): (source: string) => Database.Statement {
   const cache = new Map<string, Database.Statement>();
   return (source) => {
+    for (const f of seen) f(source);
     const hit = cache.get(source);
     if (hit) {
       if (hit.reader) hit.raw(false).pluck(false);
@@ -68,8 +69,9 @@ export function openSqlite(file: string): Db {
   const main = connect(file);
   // a second connection for reads while another request's transaction is open (WAL: it sees the last commit)
   const reader = file === ":memory:" ? main : connect(file);
-  const prepMain = statementCache(main);
-  const prepReader = reader === main ? prepMain : statementCache(reader);
+  const observers = new Set<(sql: string) => void>();
+  const prepMain = statementCache(main, observers);
+  const prepReader = reader === main ? prepMain : statementCache(reader, observers);
   const als = new AsyncLocalStorage<Db>();
   let writes = 0;
   let open = false; // a transaction is open on `main`
@@ -167,11 +169,45 @@ export function openSqlite(file: string): Db {
     async migrate() {
       migrate(drizzle(main, { schema }), { migrationsFolder: sqliteMigrations });
     },
+    /**
+     * ANALYZE (on a sample: analysis_limit), keeping the per-index row counts and dropping
+     * sqlite_stat4's per-value samples. With samples, SQLite plans a statement again on every run
+     * whose bound values it compares with an indexed column (unit_id = ?, id = ?), which cost the
+     * task list more than any plan they could improve; without them a prepared statement keeps its plan.
+     */
+    async analyze() {
+      main.pragma("analysis_limit = 1000");
+      await store.tx(async () => {
+        main.exec("ANALYZE");
+        if (main.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'").get()) main.exec("DELETE FROM sqlite_stat4");
+      });
+      main.exec("ANALYZE sqlite_schema"); // the connections read the statistics again: stat1 alone
+      if (reader !== main) reader.exec("ANALYZE sqlite_schema");
+    },
     async close() {
       await queue;
       if (reader !== main) reader.close();
       main.close();
     },
   };
+  internals.set(store, { main, reader, observers });
   return store;
+}
+
+type Internals = { main: Database.Database; reader: Database.Database; observers: Set<(sql: string) => void> };
+const internals = new WeakMap<Db, Internals>();
+
+/** For SQLite's own tests (statement texts, planner statistics, FTS segments): undefined on another engine. */
+export function sqliteInternals(db: Db): Internals | undefined {
+  return internals.get(db);
+}
+
+/** An online copy of a live SQLite file (the CLI's backup): consistent while servers write. */
+export async function sqliteBackup(file: string, target: string): Promise<void> {
+  const sqlite = new Database(file, { readonly: true });
+  try {
+    await sqlite.backup(target);
+  } finally {
+    sqlite.close();
+  }
 }

@@ -26,26 +26,28 @@ export type Directory = {
   derived<T>(key: string, build: (dir: Directory) => T): T;
 };
 
-const cache = new WeakMap<Db, { v: number; value: Directory }>();
+const cache = new WeakMap<Db, { v: number; value: Promise<Directory> }>();
 
 /** at most this many derived values per directory (keys are scopes and units: a bound, not a need) */
 const DERIVED_MAX = 10_000;
 
-export function directory(db: Db): Directory {
+export function directory(db: Db): Promise<Directory> {
+  // inside a transaction that may have changed the tree, read it afresh (the cache is for committed data)
+  if (db.inTx()) return build(db);
   return memoByVersion(cache, db, () => build(db), directoryVersion);
 }
 
-function build(db: Db): Directory {
+async function build(db: Db): Promise<Directory> {
   const unitsInOrder = (
-    db.$client.prepare(`SELECT id, name, path, rating, rating_year AS ratingYear, require_signoff_check AS requireSignoffCheck, require_evidence AS requireEvidence FROM units ORDER BY path`).all() as (Omit<DirUnit, "requireSignoffCheck" | "requireEvidence"> & { requireSignoffCheck: number; requireEvidence: number })[]
+    await db.all<Omit<DirUnit, "requireSignoffCheck" | "requireEvidence"> & { requireSignoffCheck: number; requireEvidence: number }>(
+      `SELECT id, name, path, rating, rating_year AS "ratingYear", require_signoff_check AS "requireSignoffCheck", require_evidence AS "requireEvidence" FROM units ORDER BY path`,
+    )
   ).map((u) => ({ ...u, requireSignoffCheck: u.requireSignoffCheck === 1, requireEvidence: u.requireEvidence === 1 }));
   const people = (
-    db.$client
-      .prepare(
-        `SELECT us.id, us.name, us.role, us.unit_id AS unitId, u.name AS unitName, u.path AS unitPath, us.active
-         FROM users us JOIN units u ON u.id = us.unit_id ORDER BY u.path, us.name, us.id`,
-      )
-      .all() as (Omit<DirUser, "active"> & { active: number })[]
+    await db.all<Omit<DirUser, "active"> & { active: number }>(
+      `SELECT us.id, us.name, us.role, us.unit_id AS "unitId", u.name AS "unitName", u.path AS "unitPath", us.active
+       FROM users us JOIN units u ON u.id = us.unit_id ORDER BY u.path, us.name, us.id`,
+    )
   ).map((u) => ({ ...u, active: u.active === 1 }));
   const values = new Map<string, unknown>();
   const dir: Directory = {

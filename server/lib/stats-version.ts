@@ -5,48 +5,64 @@
 // - directory_version (migration 0005): the unit tree and people's names, roles, units and active
 //   flags. The in-memory directory (directory.ts) and what is derived from it are kept under it;
 //   tasks changing state all day leave it alone.
-import type { Statement } from "better-sqlite3";
-import { perDb, writeCount, type Db } from "../../db/client.ts";
+import { writeCount, type Db } from "../../db/client.ts";
 
 type Counter = "stats_version" | "directory_version";
 
-const statements = perDb((db) => ({
-  stats_version: db.$client.prepare("SELECT n FROM stats_version WHERE id = 1").pluck() as Statement,
-  directory_version: db.$client.prepare("SELECT n FROM directory_version WHERE id = 1").pluck() as Statement,
-}));
+const SQL: Record<Counter, string> = {
+  stats_version: "SELECT n FROM stats_version WHERE id = 1",
+  directory_version: "SELECT n FROM directory_version WHERE id = 1",
+};
 
-const seen = new WeakMap<Db, Map<Counter, { n: number; writes: number }>>();
+const seen = new WeakMap<Db, Map<Counter, { n: number | Promise<number>; writes: number }>>();
 
 /**
  * A counter, read once per turn of the event loop: a page asks for it several times, and each
  * read was a query. It is read again after any write this connection makes, and in the next turn
- * (a write by another process is seen by the next request).
+ * (a write by another process or another server is seen by the next request: with several
+ * servers on one PostgreSQL, a cache kept under a counter is never stale for more than a request).
+ * Inside a transaction the counter is read anew each time (the transaction may be moving it).
  */
-function counter(db: Db, name: Counter): number {
+async function counter(db: Db, name: Counter): Promise<number> {
+  if (db.inTx()) return (await db.value<number>(SQL[name]))!;
   const writes = writeCount(db);
   let byName = seen.get(db);
   if (!byName) seen.set(db, (byName = new Map()));
   const hit = byName.get(name);
   if (hit && hit.writes === writes) return hit.n;
-  const stmt = statements(db)[name];
-  const n = stmt.pluck().get() as number;
-  const entry = { n, writes };
+  const n = db.value<number>(SQL[name]).then((v) => v!);
+  const entry: { n: number | Promise<number>; writes: number } = { n, writes };
   byName.set(name, entry);
   setImmediate(() => {
     if (byName.get(name) === entry) byName.delete(name);
   });
-  return n;
+  try {
+    entry.n = await n;
+  } catch (e) {
+    if (byName.get(name) === entry) byName.delete(name);
+    throw e;
+  }
+  return entry.n;
 }
 
-export const statsVersion = (db: Db): number => counter(db, "stats_version");
-export const directoryVersion = (db: Db): number => counter(db, "directory_version");
+export const statsVersion = (db: Db): Promise<number> => counter(db, "stats_version");
+export const directoryVersion = (db: Db): Promise<number> => counter(db, "directory_version");
 
-/** memo(cache, db, build): build() once per (database, value of the counter); stats_version unless told */
-export function memoByVersion<T>(cache: WeakMap<Db, { v: number; value: T }>, db: Db, build: () => T, version: (db: Db) => number = statsVersion): T {
-  const v = version(db);
+type Memo<T> = { v: number; value: Promise<T> };
+
+/**
+ * memo(cache, db, build): build() once per (database, value of the counter); stats_version unless
+ * told. Requests that arrive while it is being built share the one build.
+ */
+export async function memoByVersion<T>(cache: WeakMap<Db, Memo<T>>, db: Db, build: () => Promise<T>, version: (db: Db) => Promise<number> = statsVersion): Promise<T> {
+  const v = await version(db);
   const hit = cache.get(db);
   if (hit && hit.v === v) return hit.value;
   const value = build();
-  cache.set(db, { v, value });
+  const entry = { v, value };
+  cache.set(db, entry);
+  value.catch(() => {
+    if (cache.get(db) === entry) cache.delete(db);
+  });
   return value;
 }

@@ -48,23 +48,23 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     const now = new Date(ta.clock.now.getTime() - days * 86_400_000);
     return { db: ta.db, actor, now, today: dayIn(tz, now) };
   };
-  const v = (id: number) => tasks.getTask(ta.db, a.admin, id).task.version;
-  const { reportId, problemIds } = insertReport(ta, new Date(ta.clock.now.getTime() - 12 * 86_400_000).toISOString());
-  const mk = (i: number, deadlineKind: string, deadline: string, daysAgo = 10) =>
+  const v = async (id: number) => (await tasks.getTask(ta.db, a.admin, id)).task.version;
+  const { reportId, problemIds } = await insertReport(ta, new Date(ta.clock.now.getTime() - 12 * 86_400_000).toISOString());
+  const mk = async (i: number, deadlineKind: string, deadline: string, daysAgo = 10) =>
     tasks.createTask(ago(a.leader, daysAgo), { title: `问题${i + 1}：党费收缴不及时问题突出`, goal: "按月足额收缴", measures: "建立台账，逐月核对", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind, deadline, problemId: problemIds[i] });
-  const green = mk(0, "dated", addDays(today, 30));
-  mk(1, "dated", addDays(today, 2)); // 黄灯
-  mk(2, "dated", addDays(today, -3), 20); // 红灯
-  mk(3, "ongoing", "");
-  const review = mk(4, "dated", addDays(today, 20));
-  const sendBack = tasks.createTask(ago(a.leader, 5), { title: "谈心谈话覆盖面不全", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
-  const expiring = tasks.createTask(ago(a.leader, 5), { title: "组织生活会批评与自我批评不够深入", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
+  const green = await mk(0, "dated", addDays(today, 30));
+  await mk(1, "dated", addDays(today, 2)); // 黄灯
+  await mk(2, "dated", addDays(today, -3), 20); // 红灯
+  await mk(3, "ongoing", "");
+  const review = await mk(4, "dated", addDays(today, 20));
+  const sendBack = await tasks.createTask(ago(a.leader, 5), { title: "谈心谈话覆盖面不全", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
+  const expiring = await tasks.createTask(ago(a.leader, 5), { title: "组织生活会批评与自我批评不够深入", goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, 15) });
   for (const id of [review, sendBack, expiring]) {
-    const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "自查记录.txt", data: Buffer.from("支部自查记录", "utf8") }], ta.config.uploadMaxBytes);
-    tasks.postProgress(ago(a.owner, 2), id, v(id), "已开展自查并整改", ev.stored);
-    tasks.requestSignOff(ago(a.owner, 1), id, v(id), "申请销号");
+    const ev = await storeEvidence(ta.config.evidenceDir, [{ filename: "自查记录.txt", data: Buffer.from("支部自查记录", "utf8") }], ta.config.uploadMaxBytes);
+    await tasks.postProgress(ago(a.owner, 2), id, await v(id), "已开展自查并整改", ev.stored);
+    await tasks.requestSignOff(ago(a.owner, 1), id, await v(id), "申请销号");
   }
-  tasks.requestExtension(ago(a.owner, 1), green, v(green), addDays(today, 60), "需等待上级党委统一安排");
+  await tasks.requestExtension(ago(a.owner, 1), green, await v(green), addDays(today, 60), "需等待上级党委统一安排");
   const draft = await createDraft(ago(a.leader, 0), ta.config.reportsDir, { unitId: ta.ids.root, title: "", pasted: REPORT });
 
   const { base, browser, as } = await browse(t, ta);
@@ -159,7 +159,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     // the session ends while a reason is typed: htmx puts the sign-in form, carrying it, in <main>
     await leader.goto(`${base}/tasks/${expiring}`);
     await leader.fill("input[name=reason]", "请补充批评意见清单");
-    ta.db.$client.prepare("delete from sessions where user_id = ?").run(ta.ids.leaderA);
+    (await ta.db.run("delete from sessions where user_id = ?", [ta.ids.leaderA]));
     await leader.press("input[name=reason]", "Enter");
     await leader.waitForSelector("main input[name=password]");
     await leader.waitForFunction(() => document.getElementById("live")?.textContent);
@@ -171,7 +171,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await leader.click("button:has-text('登录')");
     await leader.click("button:has-text('继续提交')");
     await leader.waitForSelector("text=已退回责任人");
-    assert.equal(ta.db.$client.prepare("select text from task_events where task_id = ? order by id desc limit 1").pluck().get(expiring), "请补充批评意见清单");
+    assert.equal((await ta.db.value("select text from task_events where task_id = ? order by id desc limit 1", [expiring])), "请补充批评意见清单");
     await leader.context().close();
   });
 
@@ -190,7 +190,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await first.locator("input[name=category]").press("Enter");
     await first.locator(".save:has-text('已保存')").waitFor();
     assert.equal(await items.count(), n, "not split");
-    const saved = JSON.parse(ta.db.$client.prepare("select items_json from import_drafts where id = ?").pluck().get(draft) as string);
+    const saved = JSON.parse((await ta.db.value("select items_json from import_drafts where id = ?", [draft])) as string);
     assert.equal(saved[0].category, "党费收缴");
     assert.equal(await first.locator("input[name=category]").evaluate((el) => el === document.activeElement), true, "focus stays in the field");
 
@@ -203,7 +203,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     assert.equal(await leader.evaluate(() => document.activeElement?.textContent?.trim()), "已删除");
 
     // an error answering htmx (the draft handed to someone else meanwhile) shows in the layout's message area, announced; the review stays
-    ta.db.$client.prepare("update import_drafts set user_id = ? where id = ?").run(ta.ids.admin, draft);
+    (await ta.db.run("update import_drafts set user_id = ? where id = ?", [ta.ids.admin, draft]));
     await items.nth(0).locator("button:has-text('下移')").click();
     await leader.waitForSelector("#flash .alert-error");
     assert.match((await leader.textContent("#flash")) ?? "", /无权操作：这是其他人的导入草稿/);
@@ -219,7 +219,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     // the leader's session ends while the reason is typed: signing in again keeps it and sends it on
     const sendBackAfterSignIn = async (page: Page) => {
       await page.fill("input[name=reason]", "请补充活动签到表");
-      ta.db.$client.prepare("delete from sessions where user_id = ?").run(ta.ids.leaderA);
+      (await ta.db.run("delete from sessions where user_id = ?", [ta.ids.leaderA]));
       await page.click("button:has-text('退回')");
       await page.waitForSelector("text=登录已过期，请重新登录。您填写的内容已保留");
       await page.fill("input[name=email]", "leadera@t.cn");
@@ -291,8 +291,8 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await leader.waitForURL(/\/reports\/\d+$/);
     await leader.waitForSelector(`text=已生成 ${n - 1} 项整改任务`);
     assert.equal(await leader.locator(".report-task").count(), n - 1);
-    assert.equal(ta.db.$client.prepare("select title from reports order by id desc limit 1").pluck().get(), "社区党委自查报告（无脚本）");
-    assert.equal(ta.db.$client.prepare("select status from import_drafts where id = ?").pluck().get(id), "confirmed");
+    assert.equal((await ta.db.value("select title from reports order by id desc limit 1")), "社区党委自查报告（无脚本）");
+    assert.equal((await ta.db.value("select status from import_drafts where id = ?", [id])), "confirmed");
 
     // 整改情况: 复制 / 打印 only with JavaScript
     const reportUrl = leader.url();

@@ -26,15 +26,15 @@ test("signing off a task changes the report section and the ledger, in a real br
     const now = new Date(ta.clock.now.getTime() - daysAgo * 86_400_000);
     return { db: ta.db, actor, now, today: dayIn(tz, now) };
   };
-  const { reportId, problemIds } = insertReport(ta, new Date(ta.clock.now.getTime() - 10 * 86_400_000).toISOString());
-  const v = (id: number) => tasks.getTask(ta.db, a.admin, id).task.version;
-  const mk = (i: number, days: number) => tasks.createTask(ctx(a.leader, 5), { title: `问题${i + 1}`, goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, days), problemId: problemIds[i] });
-  const t1 = mk(0, 10);
-  mk(2, 20);
+  const { reportId, problemIds } = await insertReport(ta, new Date(ta.clock.now.getTime() - 10 * 86_400_000).toISOString());
+  const v = async (id: number) => (await tasks.getTask(ta.db, a.admin, id)).task.version;
+  const mk = async (i: number, days: number) => tasks.createTask(ctx(a.leader, 5), { title: `问题${i + 1}`, goal: "", measures: "", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: addDays(today, days), problemId: problemIds[i] });
+  const t1 = await mk(0, 10);
+  await mk(2, 20);
   // 佐证材料必传 is on by default: the request carries a file
-  const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "会议记录.txt", data: Buffer.from("10月支委会会议记录", "utf8") }], ta.config.uploadMaxBytes);
-  tasks.postProgress(ctx(a.owner, 3), t1, v(t1), "组织委员已当场记录10月支委会", ev.stored);
-  tasks.requestSignOff(ctx(a.owner, 2), t1, v(t1), "申请销号");
+  const ev = await storeEvidence(ta.config.evidenceDir, [{ filename: "会议记录.txt", data: Buffer.from("10月支委会会议记录", "utf8") }], ta.config.uploadMaxBytes);
+  await tasks.postProgress(ctx(a.owner, 3), t1, await v(t1), "组织委员已当场记录10月支委会", ev.stored);
+  await tasks.requestSignOff(ctx(a.owner, 2), t1, await v(t1), "申请销号");
 
   const { base, as } = await browse(t, ta);
   const page: Page = await as("leader@t.cn", { width: 1200, height: 900 }, (context) => context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base }));

@@ -20,8 +20,8 @@ test("首页 lists undelivered reminder mail until acknowledged; 个人设置 fl
   });
   const { as } = await browse(t, ta);
   const today = dayIn(ta.config.timeZone, new Date());
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 1), title: "组织生活会记录不全" });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: addDays(today, -2), title: "党费收缴台账未更新" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 1), title: "组织生活会记录不全" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: addDays(today, -2), title: "党费收缴台账未更新" });
   const mailer = createMailer(ta.config);
   t.after(() => mailer.close());
   const r = await runReminders({ db: ta.db, config: ta.config, mailer, now: new Date(), settings: { weeklyCatchUpDays: -1 } });
@@ -39,7 +39,7 @@ test("首页 lists undelivered reminder mail until acknowledged; 个人设置 fl
   assert.equal(await admin.locator("#mail-problems h2").innerText(), "提醒邮件未送达（1）");
   assert.match(await admin.locator(".flash").innerText(), /已标记 1 项/);
   assert.equal(await admin.locator("#mail-problems tr", { hasText: "owner@t.cn" }).count(), 0);
-  const acked = ta.db.$client.prepare("select acknowledged_by from reminder_log where recipient_id = ?").get(ta.ids.owner) as { acknowledged_by: number };
+  const acked = (await ta.db.get("select acknowledged_by from reminder_log where recipient_id = ?", [ta.ids.owner])) as { acknowledged_by: number };
   assert.equal(acked.acknowledged_by, ta.ids.admin);
   await admin.setViewportSize({ width: 390, height: 844 });
   await admin.screenshot({ path: join(ARTIFACTS, "mail-problems-home-narrow.png"), fullPage: true });

@@ -10,18 +10,16 @@ import { SCAN_LIMIT } from "../../server/features/search/service.ts";
 test("the keyword box, paged menu pages and 结果较多 in a browser", { skip: NO_BROWSER, timeout: 120_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const c = ta.db.$client;
-  c.transaction(() => {
-    const task = c.prepare("insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, ?, 'dated', '2026-12-31')");
-    for (let i = 0; i < 40; i++) task.run(ta.ids.a, ta.ids.owner, `党费收缴不及时（第${i}项）`, "建立党费收缴台账，按月公示");
-    for (let i = 0; i < 10; i++) task.run(ta.ids.a, ta.ids.owner, `会议记录补记（第${i}项）`, "当场记录");
-    const rep = c.prepare("insert into reports (title, unit_id, format, full_text, imported_by) values (?, ?, 'paste', '', ?)");
-    for (let i = 0; i < 35; i++) rep.run(`第${i}次组织生活会对照检查`, ta.ids.a, ta.ids.leader);
+  const db = ta.db;
+  await db.tx(async () => {
+    const task = "insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, ?, 'dated', '2026-12-31') returning id";
+    for (let i = 0; i < 40; i++) await db.run(task, [ta.ids.a, ta.ids.owner, `党费收缴不及时（第${i}项）`, "建立党费收缴台账，按月公示"]);
+    for (let i = 0; i < 10; i++) await db.run(task, [ta.ids.a, ta.ids.owner, `会议记录补记（第${i}项）`, "当场记录"]);
+    for (let i = 0; i < 35; i++) await db.run("insert into reports (title, unit_id, format, full_text, imported_by) values (?, ?, 'paste', '', ?)", [`第${i}次组织生活会对照检查`, ta.ids.a, ta.ids.leader]);
     // a word common in notes the stranger may not see
-    const id = Number(task.run(ta.ids.a, ta.ids.owner, "某项整改", "", ).lastInsertRowid);
-    const ev = c.prepare("insert into task_events (task_id, actor_id, kind, text) values (?, ?, 'progress', '查处违纪问题')");
-    for (let i = 0; i < SCAN_LIMIT + 5; i++) ev.run(id, ta.ids.owner);
-  })();
+    const id = (await db.value<number>(task, [ta.ids.a, ta.ids.owner, "某项整改", ""]))!;
+    for (let i = 0; i < SCAN_LIMIT + 5; i++) await db.run("insert into task_events (task_id, actor_id, kind, text) values (?, ?, 'progress', '查处违纪问题')", [id, ta.ids.owner]);
+  });
   const { as, base } = await browse(t, ta);
   const page = await as("leader@t.cn");
   await page.goto(`${base}/tasks`);

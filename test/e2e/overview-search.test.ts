@@ -14,13 +14,12 @@ test("the overview draws and active search answers as one types", { timeout: 120
   t.after(ta.close);
   ta.clock.now = new Date();
   const today = dayIn(ta.config.timeZone, ta.clock.now);
-  updateUnit(ta.db, ta.ids.b, { code: "b", name: "第二党支部", kind: "branch", parentId: ta.ids.root, rating: "backward", ratingYear: 2025 });
+  await updateUnit(ta.db, ta.ids.b, { code: "b", name: "第二党支部", kind: "branch", parentId: ta.ids.root, rating: "backward", ratingYear: 2025 });
   const leader = { id: ta.ids.leader, role: "leader" as const, unitId: ta.ids.root, unitPath: `/${ta.ids.root}/` };
   const c = { db: ta.db, actor: leader, now: ta.clock.now, today };
   const titles = ["党费收缴不及时，存在漏交情况", "三会一课记录不规范", "谈心谈话覆盖面不全", "主题党日活动内容单一"];
-  titles.forEach((title, i) =>
-    createTask(c, { title, goal: "", measures: "建立台账，逐月核对", coUnits: "", unitId: i % 2 ? ta.ids.a : ta.ids.b, ownerId: i % 2 ? ta.ids.owner : ta.ids.stranger, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: addDays(today, 3 + i * 10) }),
-  );
+  for (const [i, title] of titles.entries())
+    await createTask(c, { title, goal: "", measures: "建立台账，逐月核对", coUnits: "", unitId: i % 2 ? ta.ids.a : ta.ids.b, ownerId: i % 2 ? ta.ids.owner : ta.ids.stranger, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: addDays(today, 3 + i * 10) });
   const { base, as } = await browse(t, ta);
   const page = await as("leader@t.cn", { width: 1200, height: 900 });
   await page.goto(`${base}/`);

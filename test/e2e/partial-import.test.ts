@@ -19,7 +19,7 @@ test("confirm with some problems assigned, the rest 待分派 and assigned later
   t.after(ta.close);
   const { base, as } = await browse(t, ta);
   const periodEnd = addDays(dayIn(ta.config.timeZone, new Date()), 40);
-  setSetting(ta.db, "periodEnd", periodEnd, new Date().toISOString());
+  await setSetting(ta.db, "periodEnd", periodEnd, new Date().toISOString());
   const page = await as("leader@t.cn");
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

@@ -23,15 +23,15 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
   const c = { db: ta.db, actor: leader, now: ta.clock.now, today };
   const titles = ["党费收缴不及时，存在漏交情况，部分党员按月交纳党费的意识不强，长期以来未能按时足额交纳", "三会一课记录不规范", "谈心谈话覆盖面不全", "主题党日活动内容单一"];
   // created ten days ago, so that one of them is overdue today
-  const taskIds = titles.map((title, i) =>
-    createTask({ ...c, today: addDays(today, -10) }, { title, goal: "", measures: "建立台账，逐月核对", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: addDays(today, -3 + i * 10) }),
-  );
+  const taskIds: number[] = [];
+  for (const [i, title] of titles.entries())
+    taskIds.push(await createTask({ ...c, today: addDays(today, -10) }, { title, goal: "", measures: "建立台账，逐月核对", coUnits: "", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: addDays(today, -3 + i * 10) }));
   // a report imported from the project's own fixture, all but one problem assigned
   const draftId = await createDraft(c, ta.config.reportsDir, { unitId: ta.ids.root, title: "", pasted: readFileSync(REPORT, "utf8") });
-  const keys = getDraft(c, draftId).items.map((x) => x.key);
-  updateDraft(c, draftId, { op: "bulk", keys, patch: { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 30) } });
+  const keys = (await getDraft(c, draftId)).items.map((x) => x.key);
+  await updateDraft(c, draftId, { op: "bulk", keys, patch: { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 30) } });
   const draft2 = await createDraft(c, ta.config.reportsDir, { unitId: ta.ids.root, title: "第二份", pasted: readFileSync(REPORT, "utf8") + "\n" });
-  const { reportId } = confirmDraft(c, draftId, { acknowledgeDuplicate: false });
+  const { reportId } = await confirmDraft(c, draftId, { acknowledgeDuplicate: false });
 
   const { base, as } = await browse(t, ta);
   const pages: Record<string, string[]> = {

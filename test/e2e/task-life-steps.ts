@@ -80,7 +80,7 @@ export async function playTaskLife(ta: TestApp, base: string, leader: Page, owne
 
   const history = (await leader.textContent(".timeline")) ?? "";
   for (const step of ["创建任务", "延期申请", "同意延期", "填报进展", "申请销号", "退回", "请补充活动签到表", "审核销号"]) assert.ok(history.includes(step), `history shows ${step}`);
-  const kinds = (ta.db.$client.prepare("select kind from task_events where task_id = ? order by id").all(id) as { kind: string }[]).map((r) => r.kind);
+  const kinds = ((await ta.db.all("select kind from task_events where task_id = ? order by id", [id])) as { kind: string }[]).map((r) => r.kind);
   assert.deepEqual(kinds, ["created", "extensionRequested", "extensionApproved", "progress", "requestSignOff", "sendBack", "requestSignOff", "signOff"]);
   return id;
 }

@@ -1,4 +1,6 @@
-// A fresh app on a fresh migrated SQLite file per test, with a small organisation:
+// A fresh app on a fresh migrated database per test (an SQLite file; or, when TEST_DATABASE_URL
+// names a PostgreSQL server (test/run.sh starts one), a database of its own made from the
+// migrated template), with a small organisation:
 //   党委 (root) → 支部A, 支部B; admin, leader (root), leaderA (支部A), owner + colleague (支部A), stranger (支部B).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,20 +17,33 @@ export type TestApp = {
   app: FastifyInstance;
   db: Db;
   config: Config;
+  /** the environment a child process (the CLI, a second server) needs to open the same database */
+  dbEnv: Record<string, string>;
   dir: string;
   ids: { root: number; a: number; b: number; admin: number; leader: number; leaderA: number; owner: number; colleague: number; stranger: number };
   clock: { now: Date };
   close: () => Promise<void>;
 };
 
+/** the PostgreSQL server the suite runs on, when it runs there */
+export const TEST_PG = process.env.TEST_DATABASE_URL || undefined;
+
+/** A new empty migrated database: its environment for loadConfig and child processes. */
+export async function freshDatabaseEnv(dir: string): Promise<Record<string, string>> {
+  if (!TEST_PG) return { DATABASE_FILE: join(dir, "rectify.db") };
+  const { freshDatabase } = await import("./pg.ts");
+  return { DATABASE_URL: await freshDatabase(TEST_PG), DATA_DIR: join(dir, "data") };
+}
+
 export async function makeApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "rectify-test-"));
-  const config = loadConfig({ DATABASE_FILE: join(dir, "rectify.db"), SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent", SEED_DEMO: "0", ...env });
-  const db = openDb(config.databaseFile);
-  migrateDb(db);
-  const root = createUnit(db, { code: "root", name: "测试党委", kind: "committee", parentId: null });
-  const a = createUnit(db, { code: "a", name: "第一党支部", kind: "branch", parentId: root });
-  const b = createUnit(db, { code: "b", name: "第二党支部", kind: "branch", parentId: root });
+  const dbEnv = await freshDatabaseEnv(dir);
+  const config = loadConfig({ ...dbEnv, SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent", SEED_DEMO: "0", ...env });
+  const db = await openDb(config.database);
+  await migrateDb(db);
+  const root = await createUnit(db, { code: "root", name: "测试党委", kind: "committee", parentId: null });
+  const a = await createUnit(db, { code: "a", name: "第一党支部", kind: "branch", parentId: root });
+  const b = await createUnit(db, { code: "b", name: "第二党支部", kind: "branch", parentId: root });
   const mk = (email: string, name: string, role: string, unitId: number) => createUser(db, { email, name, role, unitId, password: PASSWORD });
   const ids = {
     root,
@@ -48,12 +63,14 @@ export async function makeApp(env: Record<string, string> = {}): Promise<TestApp
     app,
     db,
     config,
+    dbEnv,
     dir,
     ids,
     clock,
     close: async () => {
       await app.close();
-      db.$client.close();
+      await db.close();
+      if (config.databaseUrl) await (await import("./pg.ts")).dropDatabase(config.databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     },
   };

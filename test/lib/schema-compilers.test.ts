@@ -39,7 +39,7 @@ test("the app itself starts without loading ajv", () => {
     import { loadConfig } from "./server/config.ts";
     import { openDb, migrateDb } from "./db/client.ts";
     import { buildApp } from "./server/app.ts";
-    const db = openDb(":memory:"); migrateDb(db);
+    const db = await openDb(":memory:"); await migrateDb(db);
     const app = await buildApp({ config: loadConfig({ DATABASE_FILE: ":memory:", SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent" }), db, logger: false });
     await app.ready();
     const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes("/node_modules/ajv/"));

@@ -7,18 +7,18 @@ import { makeApp } from "../helpers/app.ts";
 import { openDb } from "../../db/client.ts";
 import { statsVersion } from "../../server/lib/stats-version.ts";
 
-test("statsVersion: this connection's writes at once, another process's by the next turn", async (t) => {
+test("statsVersion: this connection's writes at once, another process's (or server's) by the next turn", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const v0 = statsVersion(ta.db);
-  ta.db.$client.prepare("UPDATE units SET name = name || '·' WHERE id = ?").run(ta.ids.b);
-  const v1 = statsVersion(ta.db);
+  const v0 = await statsVersion(ta.db);
+  (await ta.db.run("UPDATE units SET name = name || '·' WHERE id = ?", [ta.ids.b]));
+  const v1 = await statsVersion(ta.db);
   assert.equal(v1, v0 + 1, "a write on this connection is seen in the same turn");
 
-  const other = openDb(ta.config.databaseFile);
-  t.after(() => other.$client.close());
-  other.$client.prepare("UPDATE units SET name = name || '·' WHERE id = ?").run(ta.ids.b);
-  assert.equal(statsVersion(ta.db), v1, "read once per turn");
+  const other = await openDb(ta.config.database);
+  t.after(() => other.close());
+  (await other.run("UPDATE units SET name = name || '·' WHERE id = ?", [ta.ids.b]));
+  assert.equal(await statsVersion(ta.db), v1, "read once per turn");
   await nextTurn();
-  assert.equal(statsVersion(ta.db), v1 + 1, "another connection's write is seen by the next turn");
+  assert.equal(await statsVersion(ta.db), v1 + 1, "another connection's write is seen by the next turn");
 });
