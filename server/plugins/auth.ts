@@ -40,7 +40,7 @@ export function registerAuth(app: FastifyInstance): void {
 
   app.addHook("onRequest", async (req, reply) => {
     if (req.url.startsWith("/static/") || req.url === "/healthz") return;
-    const s = resumeSession(app.db, req.cookies[SESSION_COOKIE], app.clock(), app.config.sessionTtlMs);
+    const s = await resumeSession(app.db, req.cookies[SESSION_COOKIE], app.clock(), app.config.sessionTtlMs);
     if (s) {
       req.user = s.user;
       req.sid = s.sid;

@@ -47,15 +47,17 @@ export function registerFrontDoor(app: FastifyInstance): void {
     done(mayOpen(u.role, req.url) ? undefined : new ForbiddenError());
   });
 
-  // callback style, like the security headers: no promise per request
+  // callback style, like the security headers: no promise per request (only a 403 waits for its audit entry)
   app.addHook("onSend", (req, reply, payload, done) => {
-    if (reply.statusCode === 403) {
-      try {
-        audit(req, "denied", { outcome: "denied", target: `${req.method} ${req.url}` });
-      } catch (err) {
-        req.log.error({ err }, "audit write failed");
-      }
-    }
-    done(null, payload);
+    if (reply.statusCode !== 403) return done(null, payload);
+    Promise.resolve()
+      .then(() => audit(req, "denied", { outcome: "denied", target: `${req.method} ${req.url}` }))
+      .then(
+        () => done(null, payload),
+        (err: unknown) => {
+          req.log.error({ err }, "audit write failed");
+          done(null, payload);
+        },
+      );
   });
 }

@@ -1,7 +1,6 @@
 // The organisation tree and the accounts. Used by the admin pages, the CLI and the demo seed.
 import { asc, eq, inArray, like, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
-import { tx } from "../../../db/client.ts";
 import { units, users, tasks } from "../../../db/schema.ts";
 import { ValidationError, NotFoundError } from "../../lib/errors.ts";
 import { UNIT_KINDS, RATINGS, RATINGS_TO_RECTIFY, type UnitKind, type Rating } from "../../lib/labels.ts";
@@ -25,20 +24,20 @@ export type UnitInput = {
   overseerId?: number | null;
 };
 
-function checkUnit(db: Db, input: UnitInput, selfId?: number) {
+async function checkUnit(db: Db, input: UnitInput, selfId?: number) {
   const errors: Record<string, string> = {};
   const code = input.code.trim();
   const name = input.name.trim();
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(code)) errors.code = "单位代码为 1–40 位字母、数字、- 或 _";
   else {
-    const dup = db.select({ id: units.id }).from(units).where(eq(units.code, code)).get();
+    const dup = (await db.select({ id: units.id }).from(units).where(eq(units.code, code)).limit(1))[0];
     if (dup && dup.id !== selfId) errors.code = "单位代码已被使用";
   }
   if (!name) errors.name = "请填写单位名称";
   if (!(UNIT_KINDS as readonly string[]).includes(input.kind)) errors.kind = "请选择单位类型";
   let parentPath = "/";
   if (input.parentId) {
-    const p = db.select().from(units).where(eq(units.id, input.parentId)).get();
+    const p = (await db.select().from(units).where(eq(units.id, input.parentId)).limit(1))[0];
     if (!p) errors.parentId = "上级单位不存在";
     else if (selfId && p.path.includes(`/${selfId}/`)) errors.parentId = "不能把单位移到它自己或其下级单位之下";
     else parentPath = p.path;
@@ -49,134 +48,144 @@ function checkUnit(db: Db, input: UnitInput, selfId?: number) {
   if (input.ratingYear && (input.ratingYear < 2000 || input.ratingYear > 2100)) errors.ratingYear = "评定年度无效";
   for (const f of ["secretaryId", "overseerId"] as const) {
     const id = input[f];
-    if (id && !db.select({ id: users.id }).from(users).where(eq(users.id, id)).get()) errors[f] = "所选人员不存在";
+    if (id && !(await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1))[0]) errors[f] = "所选人员不存在";
   }
   if (Object.keys(errors).length) throw new ValidationError("请修正标出的内容", errors);
   return { code, name, kind: input.kind as UnitKind, parentId: input.parentId, parentPath, rating: rating as Rating | null, ratingYear: rating ? (input.ratingYear ?? null) : null };
 }
 
-export function createUnit(db: Db, input: UnitInput): number {
-  return tx(db, () => {
-    const v = checkUnit(db, input);
-    const r = db
+export async function createUnit(db: Db, input: UnitInput): Promise<number> {
+  return db.tx(async () => {
+    const v = await checkUnit(db, input);
+    const [{ id }] = await db
       .insert(units)
       .values({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
-      .run();
-    const id = Number(r.lastInsertRowid);
-    db.update(units).set({ path: `${v.parentPath}${id}/` }).where(eq(units.id, id)).run();
+      .returning({ id: units.id });
+    await db.update(units).set({ path: `${v.parentPath}${id}/` }).where(eq(units.id, id));
     return id;
   });
 }
 
 /** Saves a unit; returns whether its rating became one that calls for 整顿转化. */
-export function updateUnit(db: Db, id: number, input: UnitInput): { becameFlagged: boolean } {
-  return tx(db, () => {
-    const old = db.select().from(units).where(eq(units.id, id)).get();
+export async function updateUnit(db: Db, id: number, input: UnitInput): Promise<{ becameFlagged: boolean }> {
+  return db.tx(async () => {
+    const old = (await db.select().from(units).where(eq(units.id, id)).limit(1))[0];
     if (!old) throw new NotFoundError("单位不存在");
-    const v = checkUnit(db, input, id);
+    const v = await checkUnit(db, input, id);
     const newPath = `${v.parentPath}${id}/`;
-    db.update(units)
+    await db
+      .update(units)
       .set({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
-      .where(eq(units.id, id))
-      .run();
+      .where(eq(units.id, id));
     if (newPath !== old.path) {
       // move the whole subtree
-      db.update(units)
-        .set({ path: sql`${newPath} || substr(${units.path}, ${old.path.length + 1})` })
-        .where(like(units.path, `${old.path}%`))
-        .run();
+      await db
+        .update(units)
+        .set({ path: sql`CAST(${newPath} AS TEXT) || substr(${units.path}, CAST(${old.path.length + 1} AS INTEGER))` })
+        .where(like(units.path, `${old.path}%`));
     }
     const flagged = (r: string | null) => !!r && (RATINGS_TO_RECTIFY as readonly string[]).includes(r);
     return { becameFlagged: flagged(v.rating) && (!flagged(old.rating) || old.ratingYear !== v.ratingYear) };
   });
 }
 
-export function listUnits(db: Db) {
-  return db
-    .select()
-    .from(units)
-    .orderBy(asc(units.path))
-    .all()
-    .map((u) => ({ ...u, depth: u.path.split("/").length - 3 }));
+export async function listUnits(db: Db) {
+  return (await db.select().from(units).orderBy(asc(units.path))).map((u) => ({ ...u, depth: u.path.split("/").length - 3 }));
 }
 
-export function getUnit(db: Db, id: number) {
-  const u = db.select().from(units).where(eq(units.id, id)).get();
+export async function getUnit(db: Db, id: number) {
+  const u = (await db.select().from(units).where(eq(units.id, id)).limit(1))[0];
   if (!u) throw new NotFoundError("单位不存在");
   return u;
 }
 
-export function unitByCode(db: Db, code: string) {
-  return db.select().from(units).where(eq(units.code, code)).get();
+export async function unitByCode(db: Db, code: string) {
+  return (await db.select().from(units).where(eq(units.code, code)).limit(1))[0];
 }
 
 /** open 整顿转化 tasks for a unit */
-export function rectificationTasksOf(db: Db, unitId: number) {
-  return db.select({ id: tasks.id, title: tasks.title, state: tasks.state }).from(tasks).where(eq(tasks.linkedUnitId, unitId)).all();
+export async function rectificationTasksOf(db: Db, unitId: number) {
+  return db.select({ id: tasks.id, title: tasks.title, state: tasks.state }).from(tasks).where(eq(tasks.linkedUnitId, unitId));
 }
 
 export type UserInput = { email: string; name: string; role: string; unitId: number | null; password?: string; active?: boolean };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function createUser(db: Db, input: UserInput): Promise<number> {
-  const errors: Record<string, string> = {};
-  const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) errors.email = "邮箱格式不正确";
-  else if (db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).get()) errors.email = "该邮箱已有账号";
-  if (!input.name.trim()) errors.name = "请填写姓名";
-  if (!(ROLES as string[]).includes(input.role)) errors.role = `角色须为 ${ROLES.join("、")} 之一`;
-  if (!input.unitId || !db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).get()) errors.unitId = "请选择所在单位";
-  const pw = passwordProblem(input.password ?? "");
-  if (pw) errors.password = pw;
-  if (Object.keys(errors).length) throw new ValidationError("账号未创建：" + Object.values(errors)[0], errors);
-  const passwordHash = await hashPassword(input.password!);
-  const r = db.insert(users).values({ email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, passwordHash, active: input.active ?? true }).run();
-  return Number(r.lastInsertRowid);
-}
+const activeAdmins = async (db: Db) => (await db.select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.role} = 'admin' AND ${users.active} = 1`))[0]!.n;
 
-export async function updateUser(db: Db, id: number, input: UserInput): Promise<void> {
-  const old = db.select().from(users).where(eq(users.id, id)).get();
-  if (!old) throw new NotFoundError("账号不存在");
+/**
+ * What is wrong with an account's input: a new one's (`old` undefined: a password is required)
+ * or an edit of `old`. Throws ValidationError with every field's message. Run before hashing
+ * the password, and again in the writing transaction (another server may have taken the email
+ * or the last admin in between).
+ */
+async function checkUser(db: Db, input: UserInput, old?: typeof users.$inferSelect): Promise<string> {
   const errors: Record<string, string> = {};
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email)) errors.email = "邮箱格式不正确";
   else {
-    const dup = db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).get();
-    if (dup && dup.id !== id) errors.email = "该邮箱已有账号";
+    const dup = (await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).limit(1))[0];
+    if (dup && dup.id !== old?.id) errors.email = "该邮箱已有账号";
   }
   if (!input.name.trim()) errors.name = "请填写姓名";
-  if (!(ROLES as string[]).includes(input.role)) errors.role = "请选择角色";
-  if (!input.unitId || !db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).get()) errors.unitId = "请选择所在单位";
-  if (input.password) {
-    const pw = passwordProblem(input.password);
+  if (!(ROLES as string[]).includes(input.role)) errors.role = old ? "请选择角色" : `角色须为 ${ROLES.join("、")} 之一`;
+  if (!input.unitId || !(await db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).limit(1))[0]) errors.unitId = "请选择所在单位";
+  if (!old || input.password) {
+    const pw = passwordProblem(input.password ?? "");
     if (pw) errors.password = pw;
   }
-  if (old.role === "admin" && (input.role !== "admin" || input.active === false)) {
-    const admins = db.select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.role} = 'admin' AND ${users.active} = 1`).get()!.n;
-    if (admins <= 1) errors.role = "至少要保留一个在用的管理员账号";
+  if (old?.role === "admin" && (input.role !== "admin" || input.active === false)) {
+    if ((await activeAdmins(db)) <= 1) errors.role = "至少要保留一个在用的管理员账号";
   }
-  if (Object.keys(errors).length) throw new ValidationError("账号未保存：" + Object.values(errors)[0], errors);
-  const set: Partial<typeof users.$inferInsert> = { email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, active: input.active ?? true };
-  if (input.password) set.passwordHash = await hashPassword(input.password);
-  db.update(users).set(set).where(eq(users.id, id)).run();
-  if (input.active === false || input.password || input.role !== old.role) endSessionsOf(db, id);
+  if (Object.keys(errors).length) throw new ValidationError((old ? "账号未保存：" : "账号未创建：") + Object.values(errors)[0], errors);
+  return email;
+}
+
+export async function createUser(db: Db, input: UserInput): Promise<number> {
+  await checkUser(db, input);
+  // hashed before the transaction: the writers' turn is not held while argon2 works
+  const passwordHash = await hashPassword(input.password!);
+  return db.tx(async () => {
+    const email = await checkUser(db, input);
+    const [{ id }] = await db
+      .insert(users)
+      .values({ email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, passwordHash, active: input.active ?? true })
+      .returning({ id: users.id });
+    return id;
+  });
+}
+
+export async function updateUser(db: Db, id: number, input: UserInput): Promise<void> {
+  const before = (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+  if (!before) throw new NotFoundError("账号不存在");
+  await checkUser(db, input, before);
+  // hashed before the transaction: the writers' turn is not held while argon2 works
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  await db.tx(async () => {
+    const old = (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+    if (!old) throw new NotFoundError("账号不存在");
+    const email = await checkUser(db, input, old);
+    const set: Partial<typeof users.$inferInsert> = { email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, active: input.active ?? true };
+    if (passwordHash) set.passwordHash = passwordHash;
+    await db.update(users).set(set).where(eq(users.id, id));
+    if (input.active === false || input.password || input.role !== old.role) await endSessionsOf(db, id);
+  });
 }
 
 /** 安全管理员 gives an account another role; nobody changes their own. Returns the old role. */
-export function setRole(db: Db, actorId: number, id: number, role: string): Role {
-  const old = db.select().from(users).where(eq(users.id, id)).get();
-  if (!old) throw new NotFoundError("账号不存在");
-  if (!(ROLES as string[]).includes(role)) throw new ValidationError("请选择角色");
-  if (id === actorId) throw new ValidationError("不能变更自己的角色");
-  if (old.role === role) return old.role;
-  if (old.role === "admin") {
-    const admins = db.select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.role} = 'admin' AND ${users.active} = 1`).get()!.n;
-    if (admins <= 1) throw new ValidationError(`至少要保留一个在用的${ROLE_LABEL.admin}账号`);
-  }
-  db.update(users).set({ role: role as Role }).where(eq(users.id, id)).run();
-  endSessionsOf(db, id);
-  return old.role;
+export async function setRole(db: Db, actorId: number, id: number, role: string): Promise<Role> {
+  return db.tx(async () => {
+    const old = (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+    if (!old) throw new NotFoundError("账号不存在");
+    if (!(ROLES as string[]).includes(role)) throw new ValidationError("请选择角色");
+    if (id === actorId) throw new ValidationError("不能变更自己的角色");
+    if (old.role === role) return old.role;
+    if (old.role === "admin" && (await activeAdmins(db)) <= 1) throw new ValidationError(`至少要保留一个在用的${ROLE_LABEL.admin}账号`);
+    await db.update(users).set({ role: role as Role }).where(eq(users.id, id));
+    await endSessionsOf(db, id);
+    return old.role;
+  });
 }
 
 export const ADMIN_PAGE_SIZE = 50;
@@ -185,16 +194,16 @@ export const ADMIN_PAGE_SIZE = 50;
  * 单位管理, a page at a time: the units in tree order from the directory (kept in memory until the
  * tree changes), then the page's own columns by id. Nothing sorted or read per request but the page.
  */
-export function unitsPage(db: Db, requested: number | undefined): Paged<ReturnType<typeof listUnits>[number]> {
-  const p = pageOf(directory(db).unitsInOrder, requested, ADMIN_PAGE_SIZE);
-  const byId = new Map(db.select().from(units).where(inArray(units.id, p.rows.map((u) => u.id))).all().map((u) => [u.id, u]));
+export async function unitsPage(db: Db, requested: number | undefined): Promise<Paged<Awaited<ReturnType<typeof listUnits>>[number]>> {
+  const p = pageOf((await directory(db)).unitsInOrder, requested, ADMIN_PAGE_SIZE);
+  const byId = new Map((await db.select().from(units).where(inArray(units.id, p.rows.map((u) => u.id)))).map((u) => [u.id, u]));
   return { ...p, rows: p.rows.map((d) => byId.get(d.id)!).filter(Boolean).map((u) => ({ ...u, depth: u.path.split("/").length - 3 })) };
 }
 
 /** 账号管理, a page at a time: everyone in the directory's order (unit's path, name), then the page's rows by id. */
-export function usersPage(db: Db, requested: number | undefined): Paged<ReturnType<typeof listUsers>[number]> {
-  const p = pageOf(directory(db).derived("everyone", (dir) => [...dir.users.values()]), requested, ADMIN_PAGE_SIZE);
-  const byId = new Map(usersQuery(db).where(inArray(users.id, p.rows.map((u) => u.id))).all().map((u) => [u.id, u]));
+export async function usersPage(db: Db, requested: number | undefined): Promise<Paged<Awaited<ReturnType<typeof listUsers>>[number]>> {
+  const p = pageOf((await directory(db)).derived("everyone", (dir) => [...dir.users.values()]), requested, ADMIN_PAGE_SIZE);
+  const byId = new Map((await usersQuery(db).where(inArray(users.id, p.rows.map((u) => u.id)))).map((u) => [u.id, u]));
   return { ...p, rows: p.rows.map((d) => byId.get(d.id)!).filter(Boolean) };
 }
 
@@ -206,6 +215,6 @@ function usersQuery(db: Db) {
     .$dynamic();
 }
 
-export function listUsers(db: Db) {
-  return usersQuery(db).orderBy(asc(units.path), asc(users.name)).all();
+export async function listUsers(db: Db) {
+  return usersQuery(db).orderBy(asc(units.path), asc(users.name));
 }

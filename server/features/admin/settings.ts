@@ -11,9 +11,9 @@ export type Settings = {
 
 export const DEFAULT_SETTINGS: Settings = { yellowDays: 3, periodEnd: "" };
 
-export function getSetting<K extends keyof Settings>(db: Db, key: K): Settings[K] {
+export async function getSetting<K extends keyof Settings>(db: Db, key: K): Promise<Settings[K]> {
   // read on every list and task page: one statement by its text, no query building
-  const value = db.$client.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(key) as string | undefined;
+  const value = await db.value<string>("SELECT value FROM settings WHERE key = ?", [key]);
   if (value === undefined) return DEFAULT_SETTINGS[key];
   try {
     return JSON.parse(value) as Settings[K];
@@ -22,9 +22,11 @@ export function getSetting<K extends keyof Settings>(db: Db, key: K): Settings[K
   }
 }
 
-export function setSetting<K extends keyof Settings>(db: Db, key: K, value: Settings[K], nowIso: string): void {
-  db.insert(settings)
-    .values({ key, value: JSON.stringify(value), updatedAt: nowIso })
-    .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(value), updatedAt: nowIso } })
-    .run();
+export async function setSetting<K extends keyof Settings>(db: Db, key: K, value: Settings[K], nowIso: string): Promise<void> {
+  await db.tx(async () => {
+    await db
+      .insert(settings)
+      .values({ key, value: JSON.stringify(value), updatedAt: nowIso })
+      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(value), updatedAt: nowIso } });
+  });
 }

@@ -38,58 +38,63 @@ export async function authRoutes(app: FastifyInstance) {
     const r = await login(app.db, email, b.password, app.clock(), app.config.sessionTtlMs, { address: req.ip, userAgent: req.headers["user-agent"] });
     if (!r.ok) {
       req.log.info({ email }, "login refused");
-      audit(req, "login", { outcome: "fail", userId: r.userId, userName: email, detail: r.message });
-      if (r.lockedNow) audit(req, "lockout", { outcome: "fail", userId: r.userId, userName: email, target: email });
+      await audit(req, "login", { outcome: "fail", userId: r.userId, userName: email, detail: r.message });
+      if (r.lockedNow) await audit(req, "lockout", { outcome: "fail", userId: r.userId, userName: email, target: email });
       return reply.render("auth/login", { title: "登录", next, email, error: r.message, carry }, 401);
     }
-    audit(req, "login", { userId: r.user.id, userName: r.user.name, target: email });
+    await audit(req, "login", { userId: r.user.id, userName: r.user.name, target: email });
     reply.setCookie(SESSION_COOKIE, r.token, sessionCookieOptions(app));
     // the carried post is sent again only when its author confirms it, with the new session's token
     if (carry) return reply.render("auth/replay", { title: "继续提交", carry, user: r.user, csrf: csrfTokenFor(app.config.sessionSecret, r.sid) });
     return reply.redirect(next, 303);
   });
 
-  app.post("/logout", (req, reply) => {
-    if (req.user) audit(req, "logout");
-    logout(app.db, req.cookies[SESSION_COOKIE]);
+  app.post("/logout", async (req, reply) => {
+    if (req.user) await audit(req, "logout");
+    await logout(app.db, req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     return reply.redirect("/login", 303);
   });
 
-  app.get("/profile", { preHandler: requireUser }, (req, reply) => {
-    const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
-    return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors: {} });
+  app.get("/profile", { preHandler: requireUser }, async (req, reply) => {
+    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)).limit(1))[0]!;
+    return reply.render("auth/profile", { title: "个人设置", me: u, bounce: await bounceOf(app.db, u.id, u.email), errors: {} });
   });
 
   app.post("/profile/password", { preHandler: requireUser }, async (req, reply) => {
     const b = req.body as Body;
-    const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
+    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)).limit(1))[0]!;
     const errors: Record<string, string> = {};
     if (!(await verifyPassword(u.passwordHash, b.current ?? ""))) errors.current = "当前密码不正确";
     const problem = passwordProblem(b.password ?? "");
     if (problem) errors.password = problem;
     else if (b.password !== b.confirm) errors.confirm = "两次输入的新密码不一致";
-    if (Object.keys(errors).length) audit(req, "password", { target: u.email, outcome: "fail", detail: Object.values(errors)[0] });
-    if (Object.keys(errors).length) return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors, error: "密码未修改：" + Object.values(errors)[0] }, 422);
-    app.db.update(users).set({ passwordHash: await hashPassword(b.password!) }).where(eq(users.id, u.id)).run();
-    endSessionsOf(app.db, u.id, req.sid ?? undefined);
-    audit(req, "password", { target: u.email });
+    if (Object.keys(errors).length) await audit(req, "password", { target: u.email, outcome: "fail", detail: Object.values(errors)[0] });
+    if (Object.keys(errors).length) return reply.render("auth/profile", { title: "个人设置", me: u, bounce: await bounceOf(app.db, u.id, u.email), errors, error: "密码未修改：" + Object.values(errors)[0] }, 422);
+    // hashed before the transaction: the writers' turn is not held while argon2 works
+    const passwordHash = await hashPassword(b.password!);
+    await app.db.tx(async () => {
+      await app.db.update(users).set({ passwordHash }).where(eq(users.id, u.id));
+      await endSessionsOf(app.db, u.id, req.sid ?? undefined);
+    });
+    await audit(req, "password", { target: u.email });
     setFlash(reply, "密码已修改，其他设备上的登录已退出");
     return reply.redirect("/profile", 303);
   });
 
-  app.post("/profile/reminders", { preHandler: requireUser }, (req, reply) => {
+  app.post("/profile/reminders", { preHandler: requireUser }, async (req, reply) => {
     const b = req.body as Body;
-    const u = app.db.select().from(users).where(eq(users.id, req.user!.id)).get()!;
+    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)).limit(1))[0]!;
     const days = [...new Set(String(b.remindDays ?? "").split(/[,，、\s]+/).filter(Boolean).map(Number))];
     if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 60)) {
-      return reply.render("auth/profile", { title: "个人设置", me: u, bounce: bounceOf(app.db, u.id, u.email), errors: { remindDays: "请填写 0–60 之间的整数天数，用逗号分隔，如 7,3,1" }, error: "提醒设置未保存" }, 422);
+      return reply.render("auth/profile", { title: "个人设置", me: u, bounce: await bounceOf(app.db, u.id, u.email), errors: { remindDays: "请填写 0–60 之间的整数天数，用逗号分隔，如 7,3,1" }, error: "提醒设置未保存" }, 422);
     }
-    app.db
-      .update(users)
-      .set({ remindEnabled: b.remindEnabled === "1", remindDays: days.sort((a, z) => z - a).join(",") || "7,3,1" })
-      .where(eq(users.id, u.id))
-      .run();
+    await app.db.tx(async () => {
+      await app.db
+        .update(users)
+        .set({ remindEnabled: b.remindEnabled === "1", remindDays: days.sort((a, z) => z - a).join(",") || "7,3,1" })
+        .where(eq(users.id, u.id));
+    });
     setFlash(reply, "提醒设置已保存");
     return reply.redirect("/profile", 303);
   });

@@ -2,7 +2,7 @@
 // its sha256. Repeated failures from one address lock that email from that address for a while.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, lt, sql } from "drizzle-orm";
-import { perDb, type Db } from "../../../db/client.ts";
+import type { Db } from "../../../db/client.ts";
 import { sessions, signInFailures, users } from "../../../db/schema.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
 import type { Actor } from "./permissions.ts";
@@ -37,97 +37,109 @@ export async function login(db: Db, email: string, password: string, now: Date, 
   const generic = "邮箱或密码不正确";
   const key = email.trim().toLowerCase().slice(0, 200);
   const nowIso = now.toISOString();
-  const row = db.select().from(users).where(sql`lower(${users.email}) = ${key}`).get();
-  const seen = db.select().from(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))).get();
-  // a password is hashed on every path, so the time taken does not tell either
+  const row = (await db.select().from(users).where(sql`lower(${users.email}) = ${key}`).limit(1))[0];
+  // a password is hashed on every path, so the time taken does not tell either (before the
+  // transaction: the writers' turn is not held while argon2 works)
   const good = await verifyPassword(row?.passwordHash ?? (await dummyHash()), password);
-  if (seen?.lockedUntil && seen.lockedUntil > nowIso) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: false };
-  if (!row || !good) {
-    // failures older than the lock's length are forgotten
-    const before = seen && Date.parse(seen.lastAt) > now.getTime() - LOCK_MINUTES * 60_000 ? seen.failures : 0;
-    const failed = before + 1;
-    const lock = failed >= MAX_FAILED_LOGINS;
-    const values = { failures: lock ? 0 : failed, lockedUntil: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null, lastAt: nowIso };
-    db.insert(signInFailures)
-      .values({ email: key, address: from.address, ...values })
-      .onConflictDoUpdate({ target: [signInFailures.email, signInFailures.address], set: values })
-      .run();
-    if (lock) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: true };
-    return { ok: false, message: `${generic}（还可尝试 ${MAX_FAILED_LOGINS - failed} 次）`, userId: row?.id ?? null, lockedNow: false };
-  }
-  if (!row.active) return { ok: false, message: "该账号已停用，请联系管理员", userId: row.id, lockedNow: false };
-  if (seen) db.delete(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))).run();
-  const token = randomBytes(32).toString("base64url");
-  db.insert(sessions)
-    .values({
+  // the failure count is read and written in one transaction: concurrent attempts, on this
+  // server or another on the same database, each count
+  const out = await db.tx(async (): Promise<LoginResult | { ok: true; token: string }> => {
+    const seen = (await db.select().from(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))).limit(1))[0];
+    if (seen?.lockedUntil && seen.lockedUntil > nowIso) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: false };
+    if (!row || !good) {
+      // failures older than the lock's length are forgotten
+      const before = seen && Date.parse(seen.lastAt) > now.getTime() - LOCK_MINUTES * 60_000 ? seen.failures : 0;
+      const failed = before + 1;
+      const lock = failed >= MAX_FAILED_LOGINS;
+      const values = { failures: lock ? 0 : failed, lockedUntil: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null, lastAt: nowIso };
+      await db
+        .insert(signInFailures)
+        .values({ email: key, address: from.address, ...values })
+        .onConflictDoUpdate({ target: [signInFailures.email, signInFailures.address], set: values });
+      if (lock) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: true };
+      return { ok: false, message: `${generic}（还可尝试 ${MAX_FAILED_LOGINS - failed} 次）`, userId: row?.id ?? null, lockedNow: false };
+    }
+    if (!row.active) return { ok: false, message: "该账号已停用，请联系管理员", userId: row.id, lockedNow: false };
+    if (seen) await db.delete(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address)));
+    const token = randomBytes(32).toString("base64url");
+    await db.insert(sessions).values({
       id: hashToken(token),
       userId: row.id,
       createdAt: nowIso,
       lastSeenAt: nowIso,
       expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
       userAgent: from.userAgent?.slice(0, 200),
-    })
-    .run();
-  db.delete(sessions).where(lt(sessions.expiresAt, nowIso)).run();
-  const user = sessionUser(db, row.id)!;
-  return { ok: true, token, sid: hashToken(token), user };
+    });
+    await db.delete(sessions).where(lt(sessions.expiresAt, nowIso));
+    return { ok: true, token };
+  });
+  if (!out.ok) return out;
+  const user = (await sessionUser(db, row!.id))!;
+  return { ok: true, token: out.token, sid: hashToken(out.token), user };
 }
 
 /** Lockouts in force now (安全管理), newest first. */
-export function currentLockouts(db: Db, now: Date) {
-  return db.select().from(signInFailures).where(sql`${signInFailures.lockedUntil} > ${now.toISOString()}`).orderBy(sql`${signInFailures.lockedUntil} DESC`).limit(500).all();
+export async function currentLockouts(db: Db, now: Date) {
+  return db.select().from(signInFailures).where(sql`${signInFailures.lockedUntil} > ${now.toISOString()}`).orderBy(sql`${signInFailures.lockedUntil} DESC`).limit(500);
 }
 
 /** Lifts one lockout (安全管理员). Returns whether there was one. */
-export function liftLockout(db: Db, email: string, address: string): boolean {
-  return db.delete(signInFailures).where(and(eq(signInFailures.email, email), eq(signInFailures.address, address))).run().changes > 0;
+export async function liftLockout(db: Db, email: string, address: string): Promise<boolean> {
+  return db.tx(async () => {
+    const gone = await db
+      .delete(signInFailures)
+      .where(and(eq(signInFailures.email, email), eq(signInFailures.address, address)))
+      .returning({ email: signInFailures.email });
+    return gone.length > 0;
+  });
 }
 
 /** Failure counts nobody has added to for a day are dropped (nightly maintenance). */
-export function forgetOldSignInFailures(db: Db, now: Date): void {
-  db.delete(signInFailures).where(lt(signInFailures.lastAt, new Date(now.getTime() - 24 * 3600_000).toISOString())).run();
+export async function forgetOldSignInFailures(db: Db, now: Date): Promise<void> {
+  await db.tx(async () => {
+    await db.delete(signInFailures).where(lt(signInFailures.lastAt, new Date(now.getTime() - 24 * 3600_000).toISOString()));
+  });
 }
 
-/** Every request reads its session: one statement by hand, prepared once per database, rows as arrays. */
-const sessionRow = perDb((db) => db.$client.prepare("SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE id = ?").raw());
+/** Every request reads its session: one statement by hand (the engine keeps it prepared). */
+const SESSION_ROW = `SELECT user_id AS "userId", created_at AS "createdAt", last_seen_at AS "lastSeenAt", expires_at AS "expiresAt" FROM sessions WHERE id = ?`;
+type SessionRow = { userId: number; createdAt: string; lastSeenAt: string; expiresAt: string };
 
 /** The signed-in person as pages need them, from the directory (in memory; null when inactive or gone). */
-function sessionUser(db: Db, userId: number): SessionUser | null {
-  const u = directory(db).users.get(userId);
+async function sessionUser(db: Db, userId: number): Promise<SessionUser | null> {
+  const u = (await directory(db)).users.get(userId);
   if (!u || !u.active) return null;
   return { id: u.id, role: u.role, unitId: u.unitId, unitPath: u.unitPath, name: u.name, unitName: u.unitName };
 }
 
 /** The signed-in user for a cookie token, or null; slides the idle expiry forward. */
-export function resumeSession(db: Db, token: string | undefined, now: Date, ttlMs: number): { sid: string; user: SessionUser } | null {
+export async function resumeSession(db: Db, token: string | undefined, now: Date, ttlMs: number): Promise<{ sid: string; user: SessionUser } | null> {
   if (!token || token.length > 100) return null;
   const sid = hashToken(token);
-  const row = sessionRow(db).get(sid) as [userId: number, createdAt: string, lastSeenAt: string, expiresAt: string] | undefined;
+  const row = await db.get<SessionRow>(SESSION_ROW, [sid]);
   if (!row) return null;
-  const [userId, createdAt, lastSeenAt, expiresAt] = row;
   const nowIso = now.toISOString();
-  if (expiresAt <= nowIso || now.getTime() - Date.parse(createdAt) > ABSOLUTE_MAX_MS) {
-    db.delete(sessions).where(eq(sessions.id, sid)).run();
+  if (row.expiresAt <= nowIso || now.getTime() - Date.parse(row.createdAt) > ABSOLUTE_MAX_MS) {
+    await db.run("DELETE FROM sessions WHERE id = ?", [sid]);
     return null;
   }
-  const user = sessionUser(db, userId);
+  const user = await sessionUser(db, row.userId);
   if (!user) return null;
-  if (now.getTime() - Date.parse(lastSeenAt) > 60_000) {
-    db.update(sessions)
-      .set({ lastSeenAt: nowIso, expiresAt: new Date(now.getTime() + ttlMs).toISOString() })
-      .where(eq(sessions.id, sid))
-      .run();
+  if (now.getTime() - Date.parse(row.lastSeenAt) > 60_000) {
+    await db.run("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", [nowIso, new Date(now.getTime() + ttlMs).toISOString(), sid]);
   }
   return { sid, user };
 }
 
-export function logout(db: Db, token: string | undefined): void {
+export async function logout(db: Db, token: string | undefined): Promise<void> {
   if (!token) return;
-  db.delete(sessions).where(eq(sessions.id, hashToken(token))).run();
+  await db.run("DELETE FROM sessions WHERE id = ?", [hashToken(token)]);
 }
 
 /** Ends every session of a user (deactivation, password change). */
-export function endSessionsOf(db: Db, userId: number, exceptSid?: string): void {
+export async function endSessionsOf(db: Db, userId: number, exceptSid?: string): Promise<void> {
   const where = exceptSid ? and(eq(sessions.userId, userId), sql`${sessions.id} <> ${exceptSid}`) : eq(sessions.userId, userId);
-  db.delete(sessions).where(where).run();
+  await db.tx(async () => {
+    await db.delete(sessions).where(where);
+  });
 }

@@ -131,7 +131,7 @@ function upload(ta: TestApp, s: Session, id: number, version: number, files: { f
   const mp = multipart({ _csrf: s.csrf, version: String(version), text: "进展" }, files.map((f) => ({ name: "files", ...f })));
   return ta.app.inject({ method: "POST", url: `/tasks/${id}/progress`, headers: { cookie: s.cookie, ...mp.headers }, payload: mp.payload });
 }
-const count = (ta: TestApp, table: string) => (ta.db.$client.prepare(`select count(*) n from ${table}`).get() as { n: number }).n;
+const count = async (ta: TestApp, table: string) => (await ta.db.value<number>(`select count(*) AS n from ${table}`))!;
 
 test("evidence: a program behind PDF or zip magic bytes is refused; real PDFs and Office files are kept", async (t) => {
   const ta = await makeApp();
@@ -151,13 +151,13 @@ test("evidence: a program behind PDF or zip magic bytes is refused; real PDFs an
     assert.equal(r.statusCode, 422, `${filename}: ${r.statusCode}`);
     assert.match(r.body, /内容与扩展名不符/);
   }
-  assert.equal(count(ta, "attachments"), 0, "nothing stored");
+  assert.equal(await count(ta, "attachments"), 0, "nothing stored");
   const ok = await upload(ta, owner, id, 1, [
     { filename: "会议记录.pdf", data: miniPdf() },
     { filename: "整改方案.docx", data: makeDocx("整改方案\n一、总体要求") },
   ]);
   assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
-  assert.equal(count(ta, "attachments"), 2);
+  assert.equal(await count(ta, "attachments"), 2);
 });
 
 test("evidence is served as a download, except images and PDFs, which open inline in a CSP sandbox", async (t) => {
@@ -172,7 +172,7 @@ test("evidence is served as a download, except images and PDFs, which open inlin
     { filename: "方案.docx", data: makeDocx("方案") },
   ]);
   assert.equal(r.statusCode, 303, r.body.slice(0, 300));
-  const rows = ta.db.$client.prepare("select id, original_name from attachments order by id").all() as { id: number; original_name: string }[];
+  const rows = await ta.db.all<{ id: number; original_name: string }>("select id, original_name from attachments order by id");
   for (const a of rows) {
     const res = await get(ta.app, owner, `/attachments/${a.id}`);
     assert.equal(res.statusCode, 200);

@@ -63,12 +63,12 @@ test("errors inside the features are pages in the layout: 404, 403, a stale toke
   assert.match(oldLogin.body, /name="email" value="leadera@t.cn"/);
 
   // a failure inside a feature (its table gone) is a 500 page that hides the details
-  ta.db.$client.exec("alter table task_events rename to task_events_gone");
+  await ta.db.exec("alter table task_events rename to task_events_gone");
   const broken = await get(ta.app, leader, `/tasks/${id}`, HTML);
   assert.equal(broken.statusCode, 500);
   assertErrorPage(broken.body, "出错了", /服务器内部错误，请稍后重试/);
   assert.doesNotMatch(broken.body, /task_events|SqliteError/);
-  ta.db.$client.exec("alter table task_events_gone rename to task_events");
+  await ta.db.exec("alter table task_events_gone rename to task_events");
 });
 
 test("a form posted after the session ended keeps its text through the sign-in and is sent again with a fresh token", async (t) => {
@@ -94,7 +94,7 @@ test("a form posted after the session ended keeps its text through the sign-in a
   assert.deepEqual(carried.find(([k]) => k === "carryAction"), ["carryAction", `/tasks/${id}/send-back`]);
   assert.deepEqual(carried.find(([k]) => k === "carry.reason"), ["carry.reason", reason]);
   assert.ok(!carried.some(([k]) => k === "carry._csrf"), "the old token is not carried");
-  assert.equal(ta.db.$client.prepare("select state from tasks where id = ?").pluck().get(id), "review", "nothing changed");
+  assert.equal(await ta.db.value("select state from tasks where id = ?", [id]), "review", "nothing changed");
 
   // sign in from that page: the carried post comes back to confirm, with the new session's token
   const form = Object.fromEntries(carried.filter(([k]) => k !== "email"));
@@ -112,7 +112,7 @@ test("a form posted after the session ended keeps its text through the sign-in a
   assert.equal(replay.reason, reason);
   const sent = await ta.app.inject({ method: "POST", url: `/tasks/${id}/send-back`, headers: { cookie: session, ...HTML }, payload: replay });
   assert.equal(sent.statusCode, 303);
-  const row = ta.db.$client.prepare("select state, (select text from task_events where task_id = tasks.id order by id desc limit 1) text from tasks where id = ?").get(id) as { state: string; text: string };
+  const row = await ta.db.get<{ state: string; text: string }>("select state, (select text from task_events where task_id = tasks.id order by id desc limit 1) AS text from tasks where id = ?", [id]);
   assert.deepEqual(row, { state: "doing", text: reason });
 });
 
@@ -122,7 +122,7 @@ test("an expired session keeps a multipart form's text (not its files) and htmx 
   const leader = await login(ta.app, "leadera@t.cn");
   const id = await newTask(ta, leader);
   const owner = await login(ta.app, "owner@t.cn");
-  ta.db.$client.exec("delete from sessions");
+  await ta.db.run("delete from sessions");
 
   const mp = multipart({ _csrf: owner.csrf, version: "1", text: "10月开展红色教育基地现场教学" }, [{ name: "files", filename: "照片.png", data: Buffer.from("png") }]);
   const expired = await ta.app.inject({ method: "POST", url: `/tasks/${id}/progress`, headers: { cookie: owner.cookie, ...HTML, ...mp.headers }, payload: mp.payload });
@@ -138,7 +138,7 @@ test("an expired session keeps a multipart form's text (not its files) and htmx 
   const session = String(signIn.headers["set-cookie"]).split(";")[0];
   const sent = await ta.app.inject({ method: "POST", url: `/tasks/${id}/progress`, headers: { cookie: session, ...HTML, ...again.headers }, payload: again.payload });
   assert.equal(sent.statusCode, 303);
-  assert.equal(ta.db.$client.prepare("select progress_count from tasks where id = ?").pluck().get(id), 1);
+  assert.equal(await ta.db.value("select progress_count from tasks where id = ?", [id]), 1);
 
   const hx = await ta.app.inject({ method: "POST", url: `/tasks/${id}/request-signoff`, headers: { cookie: owner.cookie, "hx-request": "true", "x-csrf-token": owner.csrf }, payload: { _csrf: owner.csrf, version: "2", note: "已整改" } });
   assert.equal(hx.statusCode, 401);
