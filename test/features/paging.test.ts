@@ -10,21 +10,19 @@ import { createUnit } from "../../server/features/admin/service.ts";
 
 const rowsOf = (body: string, re: RegExp) => [...body.matchAll(re)].map((m) => m[1]);
 
-function addReports(ta: TestApp, n: number, unitId: number, label: string) {
-  const c = ta.db.$client;
-  const ins = c.prepare("insert into reports (title, unit_id, format, full_text, imported_by, imported_at) values (?, ?, 'paste', '', ?, ?)");
-  c.transaction(() => {
-    for (let i = 0; i < n; i++) ins.run(`${label}报告${i}`, unitId, ta.ids.leader, `2026-10-${String(1 + (i % 28)).padStart(2, "0")}T0${i % 10}:00:00.000Z`);
-  })();
+async function addReports(ta: TestApp, n: number, unitId: number, label: string) {
+  const ins = "insert into reports (title, unit_id, format, full_text, imported_by, imported_at) values (?, ?, 'paste', '', ?, ?)";
+  await ta.db.tx(async () => {
+    for (let i = 0; i < n; i++) await ta.db.run(ins, [`${label}报告${i}`, unitId, ta.ids.leader, `2026-10-${String(1 + (i % 28)).padStart(2, "0")}T0${i % 10}:00:00.000Z`]);
+  });
 }
 
 test("自查报告: 30 a page, newest first, within what each may read, 上一页/下一页", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  addReports(ta, 40, ta.ids.a, "甲");
-  addReports(ta, 25, ta.ids.b, "乙");
-  const c = ta.db.$client;
-  const newest = c.prepare("select title from reports order by imported_at desc, id desc").pluck().all() as string[];
+  await addReports(ta, 40, ta.ids.a, "甲");
+  await addReports(ta, 25, ta.ids.b, "乙");
+  const newest = await ta.db.column<string>("select title from reports order by imported_at desc, id desc");
   const admin = await login(ta.app, "admin@t.cn");
   const titles = (body: string) => rowsOf(body, /<td class="c-title"><a href="\/reports\/\d+">([^<]+)<\/a>/g);
   const p1 = await get(ta.app, admin, "/reports");
@@ -49,15 +47,14 @@ test("自查报告: 30 a page, newest first, within what each may read, 上一�
 test("账号管理 and 单位管理: 50 a page in tree order; past the end the last page", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const c = ta.db.$client;
-  for (let i = 0; i < 60; i++) createUnit(ta.db, { code: `x${i}`, name: `第${i}党小组`, kind: "group", parentId: ta.ids.a });
-  const ins = c.prepare("insert into users (email, name, role, unit_id, password_hash) values (?, ?, 'staff', ?, 'x')");
-  c.transaction(() => {
-    for (let i = 0; i < 95; i++) ins.run(`p${i}@t.cn`, `人员${String(i).padStart(2, "0")}`, ta.ids.b);
-  })();
+  for (let i = 0; i < 60; i++) await createUnit(ta.db, { code: `x${i}`, name: `第${i}党小组`, kind: "group", parentId: ta.ids.a });
+  const ins = "insert into users (email, name, role, unit_id, password_hash) values (?, ?, 'staff', ?, 'x')";
+  await ta.db.tx(async () => {
+    for (let i = 0; i < 95; i++) await ta.db.run(ins, [`p${i}@t.cn`, `人员${String(i).padStart(2, "0")}`, ta.ids.b]);
+  });
   const admin = await login(ta.app, "admin@t.cn");
   const users = (body: string) => rowsOf(body, /<tr id="user-(\d+)"/g).map(Number);
-  const want = c.prepare("select us.id from users us join units u on u.id = us.unit_id order by u.path, us.name, us.id").pluck().all() as number[];
+  const want = await ta.db.column<number>("select us.id from users us join units u on u.id = us.unit_id order by u.path, us.name, us.id");
   assert.equal(want.length, 101);
   const u1 = await get(ta.app, admin, "/admin/users");
   const u2 = await get(ta.app, admin, "/admin/users?page=2");
@@ -69,7 +66,7 @@ test("账号管理 and 单位管理: 50 a page in tree order; past the end the l
   assert.deepEqual(users((await get(ta.app, admin, "/admin/users?page=99")).body), users(u3.body));
 
   const units = (body: string) => rowsOf(body, /<tr id="unit-(\d+)"/g).map(Number);
-  const wantUnits = c.prepare("select id from units order by path").pluck().all() as number[];
+  const wantUnits = await ta.db.column<number>("select id from units order by path");
   const n1 = await get(ta.app, admin, "/admin/units");
   const n2 = await get(ta.app, admin, "/admin/units?page=2");
   assert.deepEqual([...units(n1.body), ...units(n2.body)], wantUnits);
@@ -83,11 +80,10 @@ test("账号管理 and 单位管理: 50 a page in tree order; past the end the l
 test("提醒记录: 50 a page, newest first, the status filter kept by the pager", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const c = ta.db.$client;
-  const ins = c.prepare("insert into reminder_log (recipient_id, kind, day, dedupe_key, status, created_at) values (?, 'owner_due', ?, ?, ?, ?)");
-  c.transaction(() => {
-    for (let i = 0; i < 130; i++) ins.run(ta.ids.owner, "2026-11-01", `k${i}`, i % 2 ? "failed" : "sent", `2026-11-01T00:${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}.000Z`);
-  })();
+  const ins = "insert into reminder_log (recipient_id, kind, day, dedupe_key, status, created_at) values (?, 'owner_due', ?, ?, ?, ?)";
+  await ta.db.tx(async () => {
+    for (let i = 0; i < 130; i++) await ta.db.run(ins, [ta.ids.owner, "2026-11-01", `k${i}`, i % 2 ? "failed" : "sent", `2026-11-01T00:${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}.000Z`]);
+  });
   const admin = await login(ta.app, "admin@t.cn");
   const p1 = await get(ta.app, admin, "/admin/reminders?status=failed");
   assert.equal(p1.statusCode, 200);
@@ -113,12 +109,12 @@ test("the list's kept count follows a reassignment and a request for sign-off (s
   assert.equal(await total(owner, "/tasks/mine"), 33);
   assert.equal(await total(leader, `/tasks?owner=${ta.ids.owner}`), 33);
   // a reassignment (no state, deadline or unit change) must still move the count
-  ta.db.$client.prepare("update tasks set owner_id = ? where id = ?").run(ta.ids.colleague, ids[0]);
+  await ta.db.run("update tasks set owner_id = ? where id = ?", [ta.ids.colleague, ids[0]]);
   assert.equal(await total(owner, "/tasks/mine"), 32);
   assert.equal(await total(leader, `/tasks?owner=${ta.ids.owner}`), 32);
   // 待我销号 by a leader (31+ waiting, so the page is full and counted)
-  ta.db.$client.prepare("update tasks set state = 'review', signoff_requested_by = ?, signoff_requested_at = '2026-11-20T00:00:00.000Z' where id <= ?").run(ta.ids.owner, ids[31]);
+  await ta.db.run("update tasks set state = 'review', signoff_requested_by = ?, signoff_requested_at = '2026-11-20T00:00:00.000Z' where id <= ?", [ta.ids.owner, ids[31]]);
   assert.equal(await total(leader, "/tasks/review"), 32);
-  ta.db.$client.prepare("update tasks set signoff_requested_by = ? where id = ?").run(ta.ids.leader, ids[1]);
+  await ta.db.run("update tasks set signoff_requested_by = ? where id = ?", [ta.ids.leader, ids[1]]);
   assert.equal(await total(leader, "/tasks/review"), 31, "his own request is not his to sign off");
 });

@@ -51,22 +51,34 @@ export type OverviewView = {
   builtMs: number;
 };
 
-const cache = new WeakMap<Db, Snapshot>();
+/** the snapshot of each store, or the one being built (requests that ask meanwhile wait for that build, not one of their own) */
+const cache = new WeakMap<Db, { key: string; snap: Promise<Snapshot> }>();
 
 /** The current snapshot: rebuilt only when the change counter or the day has moved. */
-export function snapshot(db: Db, today: string, tzOffsetMinutes: number): Snapshot {
-  const key = `${statsVersion(db)}|${today}|${tzOffsetMinutes}`;
+export async function snapshot(db: Db, today: string, tzOffsetMinutes: number): Promise<Snapshot> {
+  const key = `${await statsVersion(db)}|${today}|${tzOffsetMinutes}`;
   const hit = cache.get(db);
-  if (hit?.key === key) return hit;
-  const snap = build(db, key, today, tzOffsetMinutes);
-  cache.set(db, snap);
-  return snap;
+  if (hit?.key === key) return hit.snap;
+  const entry = { key, snap: build(db, key, today, tzOffsetMinutes) };
+  cache.set(db, entry);
+  // a failed build is not kept: the next request tries again
+  entry.snap.catch(() => {
+    if (cache.get(db) === entry) cache.delete(db);
+  });
+  return entry.snap;
 }
 
-function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Snapshot {
+/**
+ * The local day's start (00:00 at `tzOffsetMinutes` east of UTC) as the instant the database's
+ * times are written in: ISO-8601 UTC with milliseconds, so that comparing the text compares the time.
+ */
+function dayStartUtc(day: string, tzOffsetMinutes: number): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) - tzOffsetMinutes * 60_000).toISOString();
+}
+
+async function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Promise<Snapshot> {
   const t0 = performance.now();
-  const c = db.$client;
-  const nodes = c.prepare("SELECT id, parent_id AS parentId, path, name, rating, kind FROM units ORDER BY path").all() as UnitNode[];
+  const nodes = await db.all<UnitNode>(`SELECT id, parent_id AS "parentId", path, name, rating, kind FROM units ORDER BY path`);
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const children = new Map<number | null, UnitNode[]>();
   for (const n of nodes) {
@@ -77,17 +89,16 @@ function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Sna
   const { end: weekEnd, start: thisMonday } = weekOf(today);
   const firstMonday = addDays(thisMonday, -7 * (WEEKS - 1));
   const weekStarts = Array.from({ length: WEEKS }, (_, i) => addDays(firstMonday, 7 * i));
-  const off = `${tzOffsetMinutes >= 0 ? "+" : ""}${tzOffsetMinutes} minutes`;
 
   // 1. counts by unit and state, with 逾期 and 本周到期 (one pass over the unit/state/deadline index)
   const own = new Map<number, Figures>();
-  const q1 = c
-    .prepare(
-      `SELECT unit_id AS u, state AS s, count(*) AS n,
-         coalesce(sum(deadline < :today), 0) AS od, coalesce(sum(deadline >= :today AND deadline <= :weekEnd), 0) AS dw
-       FROM tasks GROUP BY unit_id, state`,
-    )
-    .all({ today, weekEnd }) as { u: number; s: keyof typeof STATE_LABEL; n: number; od: number; dw: number }[];
+  const q1 = await db.all<{ u: number; s: keyof typeof STATE_LABEL; n: number; od: number; dw: number }>(
+    `SELECT unit_id AS u, state AS s, count(*) AS n,
+       coalesce(sum(CASE WHEN deadline < ? THEN 1 ELSE 0 END), 0) AS od,
+       coalesce(sum(CASE WHEN deadline >= ? AND deadline <= ? THEN 1 ELSE 0 END), 0) AS dw
+     FROM tasks GROUP BY unit_id, state`,
+    [today, today, weekEnd],
+  );
   for (const r of q1) {
     let f = own.get(r.u);
     if (!f) own.set(r.u, (f = emptyFigures()));
@@ -101,18 +112,19 @@ function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Sna
 
   // 2. tasks by their problem's category (问题类别)
   const ownCats = new Map<number, Cats>();
-  const q2 = c
-    .prepare(
-      `SELECT t.unit_id AS u, coalesce(nullif(trim(p.category), ''), '未分类') AS c, count(*) AS n, sum(t.state = 'done') AS d
-       FROM tasks t LEFT JOIN problems p ON p.id = t.problem_id GROUP BY 1, 2`,
-    )
-    .all() as { u: number; c: string; n: number; d: number }[];
+  const q2 = await db.all<{ u: number; c: string; n: number; d: number }>(
+    `SELECT t.unit_id AS u, coalesce(nullif(trim(p.category), ''), '未分类') AS c, count(*) AS n, sum(CASE WHEN t.state = 'done' THEN 1 ELSE 0 END) AS d
+     FROM tasks t LEFT JOIN problems p ON p.id = t.problem_id GROUP BY 1, 2`,
+  );
   for (const r of q2) {
     if (!ownCats.has(r.u)) ownCats.set(r.u, new Map());
     ownCats.get(r.u)!.set(r.c, { total: r.n, done: r.d });
   }
 
-  // 3. created and signed off per week (in the configured time zone)
+  // 3. created and signed off per week (in the configured time zone): the week a time falls in,
+  // by comparing it with the weeks' first instants (-1 before the first week, WEEKS after the last)
+  const bounds = [...weekStarts, addDays(weekStarts[WEEKS - 1], 7)].map((d) => dayStartUtc(d, tzOffsetMinutes));
+  const weekCase = (column: string) => `CASE ${bounds.map((_, i) => `WHEN ${column} < ? THEN ${i - 1}`).join(" ")} ELSE ${WEEKS} END`;
   const ownWeekly = new Map<number, Weekly>();
   const weekly = (u: number) => {
     let w = ownWeekly.get(u);
@@ -120,18 +132,13 @@ function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Sna
     return w;
   };
   const perWeek = (column: string) =>
-    c
-      .prepare(
-        `SELECT unit_id AS u, CASE WHEN d < :w0 THEN -1 ELSE CAST((julianday(d) - julianday(:w0)) / 7 AS INTEGER) END AS wk, count(*) AS n
-         FROM (SELECT unit_id, date(${column}, :off) AS d FROM tasks WHERE ${column} IS NOT NULL) GROUP BY 1, 2`,
-      )
-      .all({ w0: firstMonday, off }) as { u: number; wk: number; n: number }[];
-  for (const r of perWeek("created_at")) {
+    db.all<{ u: number; wk: number; n: number }>(`SELECT unit_id AS u, ${weekCase(column)} AS wk, count(*) AS n FROM tasks WHERE ${column} IS NOT NULL GROUP BY 1, 2`, bounds);
+  for (const r of await perWeek("created_at")) {
     const w = weekly(r.u);
     if (r.wk < 0) w.createdBefore += r.n;
     else if (r.wk < WEEKS) w.created[r.wk] += r.n;
   }
-  for (const r of perWeek("signed_off_at")) {
+  for (const r of await perWeek("signed_off_at")) {
     const w = weekly(r.u);
     if (r.wk < 0) w.signedBefore += r.n;
     else if (r.wk < WEEKS) w.signed[r.wk] += r.n;
@@ -164,8 +171,8 @@ function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Sna
 }
 
 /** The overview of `unitId` (or of the actor's own scope) for this actor; 404 outside their scope. */
-export function overview(db: Db, actor: Actor, today: string, tzOffsetMinutes: number, unitId?: number): OverviewView {
-  const snap = snapshot(db, today, tzOffsetMinutes);
+export async function overview(db: Db, actor: Actor, today: string, tzOffsetMinutes: number, unitId?: number): Promise<OverviewView> {
+  const snap = await snapshot(db, today, tzOffsetMinutes);
   let scopeId: number | null;
   if (unitId !== undefined) {
     const u = snap.byId.get(unitId);

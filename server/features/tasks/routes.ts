@@ -28,10 +28,10 @@ export async function taskRoutes(app: FastifyInstance) {
   // ── lists ──
   const parseFilters = (q: Record<string, string | undefined>): svc.TaskFilters => ({ ...svc.filtersFromQuery(q), page: int(q.page) });
 
-  function renderList(req: FastifyRequest, reply: FastifyReply, view: { title: string; base: string; fixed: Partial<svc.TaskFilters> }) {
+  async function renderList(req: FastifyRequest, reply: FastifyReply, view: { title: string; base: string; fixed: Partial<svc.TaskFilters> }) {
     const c = ctx(req);
     const filters = { ...parseFilters(req.query as Record<string, string>), ...view.fixed };
-    const result = svc.listTasks(app.db, c.actor, filters, c.today);
+    const result = await svc.listTasks(app.db, c.actor, filters, c.today);
     // the filter form's choices only on a whole page; htmx swaps the list alone
     const full = !isHtmx(req);
     const data = {
@@ -39,11 +39,11 @@ export async function taskRoutes(app: FastifyInstance) {
       result,
       filters,
       query: req.query,
-      yellowDays: yellowDays(),
-      units: full ? svc.filterUnits(app.db, c.actor) : [],
+      yellowDays: await yellowDays(),
+      units: full ? await svc.filterUnits(app.db, c.actor) : [],
       unitOptionsInline: svc.UNIT_OPTIONS_INLINE_MAX,
       keywordLimit: svc.KEYWORD_LIMIT,
-      ...(full && !view.fixed.mine ? svc.visibleOwners(app.db, c.actor, filters.unit, filters.owner) : { owners: [], manyOwners: false }),
+      ...(full && !view.fixed.mine ? await svc.visibleOwners(app.db, c.actor, filters.unit, filters.owner) : { owners: [], manyOwners: false }),
     };
     return reply.render(full ? "tasks/index" : "tasks/_list", data);
   }
@@ -51,8 +51,8 @@ export async function taskRoutes(app: FastifyInstance) {
   app.get("/tasks", (req, reply) => renderList(req, reply, { title: "任务列表", base: "/tasks", fixed: {} }));
   // The unit filter's options where there are many (public/js/app.js fills the select from here):
   // under a versioned URL the browser keeps them, so a list page does not carry them every time.
-  app.get("/tasks/unit-options", (req, reply) => {
-    const units = svc.filterUnits(app.db, req.user!);
+  app.get("/tasks/unit-options", async (req, reply) => {
+    const units = await svc.filterUnits(app.db, req.user!);
     const current = (req.query as Body).v === unitOptionsVersion(units);
     reply.header("Cache-Control", current ? "private, max-age=31536000, immutable" : "private, no-cache");
     return reply.type("text/html; charset=utf-8").send(`<option value="">全部</option>\n${unitOptions(units)}`);
@@ -76,57 +76,57 @@ export async function taskRoutes(app: FastifyInstance) {
       linkedUnitId: int(b.linkedUnitId) ?? null,
     };
   }
-  function formData(req: FastifyRequest) {
+  async function formData(req: FastifyRequest) {
     const c = ctx(req);
-    return { units: svc.assignableUnits(app.db, c.actor), people: svc.assignableUsers(app.db, c.actor) };
+    return { units: await svc.assignableUnits(app.db, c.actor), people: await svc.assignableUsers(app.db, c.actor) };
   }
 
-  app.get("/tasks/new", (req, reply) => {
+  app.get("/tasks/new", async (req, reply) => {
     const u = req.user!;
     if (u.role === "staff") return reply.render("error", { title: "无权操作", message: "只有领导和管理员可以新建任务。" }, 403);
     const q = req.query as Body;
     const values = { unitId: int(q.unit) ?? u.unitId, deadlineKind: "dated", ownerId: int(q.owner), leaderId: int(q.leader) ?? (u.role === "leader" ? u.id : undefined), title: q.title ?? "", deadline: q.deadline ?? "", linkedUnitId: int(q.linkedUnit), goal: q.goal ?? "", measures: q.measures ?? "", coUnits: "" };
-    return reply.render("tasks/form", { title: "新建整改任务", values, errors: {}, ...formData(req) });
+    return reply.render("tasks/form", { title: "新建整改任务", values, errors: {}, ...(await formData(req)) });
   });
 
-  app.post("/tasks", (req, reply) => {
+  app.post("/tasks", async (req, reply) => {
     const b = req.body as Body;
     try {
-      const id = svc.createTask(ctx(req), taskInput(b));
+      const id = await svc.createTask(ctx(req), taskInput(b));
       setFlash(reply, "任务已创建");
       if (isHtmx(req)) return reply.header("HX-Redirect", `/tasks/${id}`).code(201).send("");
       return reply.redirect(`/tasks/${id}`, 303);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      return reply.render("tasks/form", { title: "新建整改任务", values: b, errors: e.fields, error: e.message, ...formData(req) }, e.status);
+      return reply.render("tasks/form", { title: "新建整改任务", values: b, errors: e.fields, error: e.message, ...(await formData(req)) }, e.status);
     }
   });
 
-  app.get("/tasks/:id/edit", (req, reply) => {
-    const d = svc.getTask(app.db, req.user!, Number((req.params as any).id));
+  app.get("/tasks/:id/edit", async (req, reply) => {
+    const d = await svc.getTask(app.db, req.user!, Number((req.params as any).id));
     if (!d.allowed.has("edit")) return reply.render("error", { title: "无权操作", message: "您不能编辑这个任务（只有本单位领导可以编辑未销号的任务）。" }, 403);
-    return reply.render("tasks/form", { title: "编辑整改任务", task: d.task, values: d.task, errors: {}, ...formData(req) });
+    return reply.render("tasks/form", { title: "编辑整改任务", task: d.task, values: d.task, errors: {}, ...(await formData(req)) });
   });
 
-  app.post("/tasks/:id", (req, reply) => {
+  app.post("/tasks/:id", async (req, reply) => {
     const id = Number((req.params as any).id);
     const b = req.body as Body;
     try {
-      svc.editTask(ctx(req), id, Number(b.version), taskInput(b));
+      await svc.editTask(ctx(req), id, Number(b.version), taskInput(b));
       setFlash(reply, "修改已保存");
       if (isHtmx(req)) return reply.header("HX-Redirect", `/tasks/${id}`).send("");
       return reply.redirect(`/tasks/${id}`, 303);
     } catch (e) {
       if (!(e instanceof DomainError) || e.status === 404) throw e;
-      const d = svc.getTask(app.db, req.user!, id);
-      return reply.render("tasks/form", { title: "编辑整改任务", task: { ...d.task, version: Number(b.version) || d.task.version }, values: b, errors: e.fields, error: e.message, ...formData(req) }, e.status);
+      const d = await svc.getTask(app.db, req.user!, id);
+      return reply.render("tasks/form", { title: "编辑整改任务", task: { ...d.task, version: Number(b.version) || d.task.version }, values: b, errors: e.fields, error: e.message, ...(await formData(req)) }, e.status);
     }
   });
 
   // ── the task page and its verbs ──
-  function renderTask(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
-    const d = svc.getTask(app.db, req.user!, id);
-    const data = { title: d.task.title.length > 40 ? d.task.title.slice(0, 40) + "…" : d.task.title, d, yellowDays: yellowDays(), accept: ACCEPT, allowedTypes: ALLOWED_TYPES_TEXT, maxMb: Math.round(app.config.uploadMaxBytes / 1024 / 1024), form: {}, errors: {}, ...extra };
+  async function renderTask(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
+    const d = await svc.getTask(app.db, req.user!, id);
+    const data = { title: d.task.title.length > 40 ? d.task.title.slice(0, 40) + "…" : d.task.title, d, yellowDays: await yellowDays(), accept: ACCEPT, allowedTypes: ALLOWED_TYPES_TEXT, maxMb: Math.round(app.config.uploadMaxBytes / 1024 / 1024), form: {}, errors: {}, ...extra };
     return reply.render(isHtmx(req) ? "tasks/_panel" : "tasks/show", data, status);
   }
 
@@ -147,7 +147,7 @@ export async function taskRoutes(app: FastifyInstance) {
         setFlash(reply, done);
         return reply.redirect(`/tasks/${id}`, 303);
       } catch (e) {
-        if (!(e instanceof DomainError) || e.status === 404 || (e.status === 403 && !svc.canSee(app.db, req.user!, id))) throw e;
+        if (!(e instanceof DomainError) || e.status === 404 || (e.status === 403 && !(await svc.canSee(app.db, req.user!, id)))) throw e;
         return renderTask(req, reply, id, { error: e.message, errors: e.fields, form: (e as any).formValues ?? b }, e.status);
       }
     };
@@ -160,16 +160,16 @@ export async function taskRoutes(app: FastifyInstance) {
       assertCsrf(req, fields._csrf);
       const { stored, undo } = storeEvidence(app.config.evidenceDir, files, app.config.uploadMaxBytes);
       try {
-        svc.postProgress(ctx(req), id, Number(fields.version), fields.text ?? "", stored);
+        await svc.postProgress(ctx(req), id, Number(fields.version), fields.text ?? "", stored);
       } catch (e) {
         undo();
         if (e instanceof DomainError) Object.assign(e, { formValues: fields });
         throw e;
       }
       if (fields.thenRequest === "1") {
-        const v = svc.getTask(app.db, req.user!, id).task.version;
+        const v = (await svc.getTask(app.db, req.user!, id)).task.version;
         try {
-          svc.requestSignOff(ctx(req), id, v, "");
+          await svc.requestSignOff(ctx(req), id, v, "");
         } catch (e) {
           // the progress is saved: say so, and do not offer its text for posting again
           if (e instanceof DomainError) e.message = `进展已提交，但未能申请销号：${e.message}`;
@@ -200,10 +200,10 @@ export async function taskRoutes(app: FastifyInstance) {
     if (String(reply.getHeader("content-disposition") ?? "").startsWith("inline")) reply.header("Content-Security-Policy", EVIDENCE_CSP);
     done(null, payload);
   };
-  app.get("/attachments/:id", { onSend: sandboxed }, (req, reply) => {
-    const a = svc.getAttachment(app.db, req.user!, Number((req.params as any).id));
+  app.get("/attachments/:id", { onSend: sandboxed }, async (req, reply) => {
+    const a = await svc.getAttachment(app.db, req.user!, Number((req.params as any).id));
     const inline = isInlineType(a.mime) && (req.query as Body).download !== "1";
-    audit(req, "download.evidence", { target: `佐证材料 ${a.id}`, detail: a.originalName });
+    await audit(req, "download.evidence", { target: `佐证材料 ${a.id}`, detail: a.originalName });
     reply.header("Content-Disposition", contentDisposition(a.originalName, inline ? "inline" : "attachment"));
     reply.header("Cache-Control", "private, max-age=3600");
     return reply.type(a.mime).send(createReadStream(join(app.config.evidenceDir, a.storedFile)));

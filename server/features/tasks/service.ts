@@ -2,7 +2,7 @@
 // row in one transaction, and returns the task id. A stale version is refused, never overwritten.
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
-import { columnsOf, perDb, tx } from "../../../db/client.ts";
+import { columnsOf, perDb } from "../../../db/client.ts";
 import { attachments, extensionRequests, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
 type ExtensionRequest = typeof extensionRequests.$inferSelect;
 type TaskEvent = typeof taskEvents.$inferSelect;
@@ -15,7 +15,7 @@ import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
 import { directory, type DirUser } from "../../lib/directory.ts";
 import { statsVersion } from "../../lib/stats-version.ts";
-import { taskIndexMatch } from "../search/service.ts";
+import { taskIdsMatching } from "../search/service.ts";
 import { parseQuery } from "../search/query.ts";
 
 export const PAGE_SIZE = 30;
@@ -55,13 +55,13 @@ export type TaskRow = {
 };
 
 /** ids of the unit and all its sub-units */
-export function subtreeIds(db: Db, unitId: number): number[] {
-  return JSON.parse(subtreeJson(db, unitId)) as number[];
+export async function subtreeIds(db: Db, unitId: number): Promise<number[]> {
+  return JSON.parse(await subtreeJson(db, unitId)) as number[];
 }
 
-/** subtreeIds() as a JSON array, for `IN (SELECT value FROM json_each(?))`; kept with the directory (until the unit tree changes) */
-function subtreeJson(db: Db, unitId: number): string {
-  return directory(db).derived(`subtree|${unitId}`, (dir) => {
+/** subtreeIds() as a JSON array, for `IN (${db.dialect.jsonInts})`; kept with the directory (until the unit tree changes) */
+async function subtreeJson(db: Db, unitId: number): Promise<string> {
+  return (await directory(db)).derived(`subtree|${unitId}`, (dir) => {
     const root = dir.units.get(unitId)?.path;
     return JSON.stringify(root === undefined ? [] : dir.unitsInOrder.filter((u) => u.path.startsWith(root)).map((u) => u.id));
   });
@@ -70,11 +70,11 @@ function subtreeJson(db: Db, unitId: number): string {
 /**
  * The WHERE of the task list, as SQL text over the table `tasks` with positional parameters:
  * what the actor may see, narrowed by the filters. A subtree's unit ids are one JSON parameter,
- * so the text depends only on which filters are set: the statement is prepared once per shape
- * (db/client.ts keeps statements by their text). At 100,000 tasks, drizzle building this query
- * anew on every request was most of the list page's time; the query itself is a fraction of it.
+ * so the text depends only on which filters are set: one statement text per shape, which the
+ * engines keep prepared. At 100,000 tasks, drizzle building this query anew on every request was
+ * most of the list page's time; the query itself is a fraction of it.
  */
-export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number } = {}): { text: string; params: unknown[]; keywordCut: boolean } {
+export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number } = {}): Promise<{ text: string; params: unknown[]; keywordCut: boolean }> {
   const conds: string[] = [];
   const params: unknown[] = [];
   const add = (text: string, ...p: unknown[]) => {
@@ -82,16 +82,16 @@ export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, o
     params.push(...p);
   };
   // a unit without sub-units (most branches) compares by equality: no JSON to read per query
-  const under = (unitId: number): [string, unknown] => {
-    const json = subtreeJson(db, unitId);
-    return json === `[${unitId}]` ? [`tasks.unit_id = ?`, unitId] : [`tasks.unit_id IN (SELECT value FROM json_each(?))`, json];
+  const under = async (unitId: number): Promise<[string, unknown]> => {
+    const json = await subtreeJson(db, unitId);
+    return json === `[${unitId}]` ? [`tasks.unit_id = ?`, unitId] : [`tasks.unit_id IN (${db.dialect.jsonInts})`, json];
   };
   if (actor.role === "leader") {
-    const [text, p] = under(actor.unitId);
+    const [text, p] = await under(actor.unitId);
     add(`(${text} OR tasks.leader_id = ? OR tasks.owner_id = ?)`, p, actor.id, actor.id);
   }
   else if (actor.role !== "admin") add(`(tasks.unit_id = ? OR tasks.owner_id = ?)`, actor.unitId, actor.id);
-  if (f.unit) add(...under(f.unit));
+  if (f.unit) add(...(await under(f.unit)));
   if (f.state) add(`tasks.state = ?`, f.state);
   if (f.owner) add(`tasks.owner_id = ?`, f.owner);
   if (f.overdue) add(`tasks.state <> 'done' AND tasks.deadline < ?`, today);
@@ -102,21 +102,19 @@ export function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, o
   if (f.flagged) add(`tasks.unit_id IN (SELECT id FROM units WHERE rating IN ('backward', 'weak'))`);
   let keywordCut = false;
   if (f.q) {
-    const m = taskIndexMatch(f.q);
-    if (m && opts.qLimit) {
-      // the newest qLimit matches, read once and handed to the page's and the count's statements
-      const ids = db.$client.prepare(`${keywordIds(m.table)} ORDER BY rowid DESC LIMIT ${opts.qLimit}`).pluck().all(m.match) as number[];
-      keywordCut = ids.length === opts.qLimit;
-      add(`tasks.id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
-    } else if (m) add(`tasks.id IN (${keywordIds(m.table)})`, m.match);
+    // the newest qLimit matches (every match without one), read once from search's index and
+    // handed to the page's and the count's statements as one JSON parameter
+    const ids = await taskIdsMatching(db, f.q, opts.qLimit ?? ALL_MATCHES);
+    if (ids) {
+      keywordCut = opts.qLimit !== undefined && ids.length === opts.qLimit;
+      add(`tasks.id IN (${db.dialect.jsonInts})`, JSON.stringify(ids));
+    }
   }
   return { text: conds.join(" AND "), params, keywordCut };
 }
 
-/** The ids of tasks matching a keyword query (one parameter: the MATCH). */
-function keywordIds(table: string): string {
-  return `SELECT rowid FROM ${table} WHERE ${table} MATCH ?`;
-}
+/** taskWhere() without a qLimit (the ledger export) takes every match: a bound only in name, and one every engine's LIMIT takes */
+const ALL_MATCHES = 2_147_483_647;
 
 /**
  * The list looks at no more than this many of a keyword's newest matching tasks (a common word
@@ -125,8 +123,8 @@ function keywordIds(table: string): string {
 export const KEYWORD_LIMIT = 2000;
 
 /** taskWhere() as a drizzle condition, for queries built with drizzle (the ledger export). */
-export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: string): SQL | undefined {
-  const w = taskWhere(db, actor, f, today);
+export async function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: string): Promise<SQL | undefined> {
+  const w = await taskWhere(db, actor, f, today);
   if (!w.text) return undefined;
   const pieces = w.text.split("?");
   return sql.join(pieces.flatMap((piece, i) => (i < w.params.length ? [sql.raw(piece), sql`${w.params[i]}`] : [sql.raw(piece)])));
@@ -134,51 +132,50 @@ export function taskConditions(db: Db, actor: Actor, f: TaskFilters, today: stri
 
 /**
  * The list's order: open before signed off, dated before undated, soonest first. Read from an
- * index, not sorted: the whole list from tasks_list_order_idx (migration 0004); a list filtered
- * by state (where "signed off first or last" is settled) from tasks_unit_state_order_idx
- * (migration 0007) when a unit is chosen too.
+ * index, not sorted, on SQLite: the whole list from tasks_list_order_idx (migration 0004); a list
+ * filtered by state (where "signed off first or last" is settled) from tasks_unit_state_order_idx
+ * (migration 0007) when a unit is chosen too. `deadline IS NULL` already puts undated tasks last;
+ * NULLS FIRST is SQLite's own default for an ascending key (so its index still gives the order)
+ * and says the same to PostgreSQL, whose default differs.
  */
-const LIST_ORDER = `ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline, tasks.id`;
-const LIST_ORDER_ONE_STATE = `ORDER BY tasks.deadline IS NULL, tasks.deadline, tasks.id`;
+const LIST_ORDER = `ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline NULLS FIRST, tasks.id`;
+const LIST_ORDER_ONE_STATE = `ORDER BY tasks.deadline IS NULL, tasks.deadline NULLS FIRST, tasks.id`;
 
-/** the page's rows by id, as arrays (no row objects from the driver); names and ratings come from the directory, not from joins */
-const LIST_COLUMNS = `id, title, state, deadline_kind, deadline, original_deadline, unit_id, owner_id`;
-const LIST_ROWS = `SELECT ${LIST_COLUMNS} FROM tasks WHERE id IN (SELECT value FROM json_each(?))`;
-type ListRow = [id: number, title: string, state: State, deadlineKind: DeadlineKind, deadline: string | null, originalDeadline: string | null, unitId: number, ownerId: number];
+/** the page's rows by id; names and ratings come from the directory, not from joins */
+const LIST_COLUMNS = `id, title, state, deadline_kind AS "deadlineKind", deadline, original_deadline AS "originalDeadline", unit_id AS "unitId", owner_id AS "ownerId"`;
+type ListRow = { id: number; title: string; state: State; deadlineKind: DeadlineKind; deadline: string | null; originalDeadline: string | null; unitId: number; ownerId: number };
 
-export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
-  const w = taskWhere(db, actor, f, today, { qLimit: KEYWORD_LIMIT });
+export async function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
+  const w = await taskWhere(db, actor, f, today, { qLimit: KEYWORD_LIMIT });
   const where = w.text ? `WHERE ${w.text}` : "";
   const order = f.state || f.review ? LIST_ORDER_ONE_STATE : LIST_ORDER; // 待我销号 is one state
-  const c = db.$client;
   const requested = Math.max(1, f.page ?? 1);
-  const dir = directory(db);
-  const toRow = ([id, title, state, deadlineKind, deadline, originalDeadline, unitId, ownerId]: ListRow): TaskRow => {
+  const dir = await directory(db);
+  const toRow = ({ id, title, state, deadlineKind, deadline, originalDeadline, unitId, ownerId }: ListRow): TaskRow => {
     const unit = dir.units.get(unitId);
     return { id, title, state, deadlineKind, deadline, originalDeadline, unitId, unitName: unit?.name ?? "", unitRating: unit?.rating ?? null, ownerName: dir.users.get(ownerId)?.name ?? "" };
   };
-  // Where an index gives the order (indexOrdered), the page's rows come straight from walking it;
-  // else the page's ids are sorted and cut from the index alone, then those rows only are read
-  // (at 100,000 tasks, sorting every matching row with its columns was the list's largest query).
-  // LIMIT in the text, not bound: SQLite plans with a LIMIT's value, so a statement with a bound
-  // LIMIT is planned anew on every run (OFFSET's value it does not use)
-  const rowsSql = `SELECT ${LIST_COLUMNS} FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`;
-  const oneQuery = indexOrdered(db, rowsSql, [...w.params, 0]);
-  const pageRows = (page: number): ListRow[] => {
+  // The page's ids are sorted and cut first (from the list's index alone where one covers the
+  // filter), then those rows only are read: at 100,000 tasks, sorting every matching row with its
+  // columns was the list's largest query. LIMIT in the text, not bound: SQLite plans with a
+  // LIMIT's value, so a statement with a bound LIMIT is planned anew on every run (OFFSET's value
+  // it does not use).
+  const idsSql = `SELECT id FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`;
+  const rowsSql = `SELECT ${LIST_COLUMNS} FROM tasks WHERE id IN (${db.dialect.jsonInts})`;
+  const pageRows = async (page: number): Promise<ListRow[]> => {
     const offset = (page - 1) * PAGE_SIZE;
-    if (oneQuery) return c.prepare(rowsSql).raw().all(...w.params, offset) as ListRow[];
-    const ids = c.prepare(`SELECT id FROM tasks ${where} ${order} LIMIT ${PAGE_SIZE} OFFSET ?`).pluck().all(...w.params, offset) as number[];
+    const ids = await db.column<number>(idsSql, [...w.params, offset]);
     if (!ids.length) return [];
-    const byId = new Map((c.prepare(LIST_ROWS).raw().all(JSON.stringify(ids)) as ListRow[]).map((r) => [r[0], r]));
+    const byId = new Map((await db.all<ListRow>(rowsSql, [JSON.stringify(ids)])).map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id)!);
   };
-  let rows = pageRows(requested);
+  let rows = await pageRows(requested);
   // a short page that is not empty is the last one: the count is what came before it and on it
   let total = (rows.length || requested === 1) && rows.length < PAGE_SIZE ? (requested - 1) * PAGE_SIZE + rows.length : -1;
-  if (total < 0) total = countOf(db, where, w.params, !f.q);
+  if (total < 0) total = await countOf(db, where, w.params, !f.q);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(requested, pages);
-  if (page !== requested) rows = pageRows(page); // past the end: the last page
+  if (page !== requested) rows = await pageRows(page); // past the end: the last page
   return { rows: rows.map(toRow), total, page, pages, keywordCut: w.keywordCut };
 }
 
@@ -191,43 +188,34 @@ export function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
  */
 const listCounts = perDb(() => ({ v: -1, counts: new Map<string, number>() }));
 const LIST_COUNTS_MAX = 5000;
-function countOf(db: Db, where: string, params: unknown[], keep: boolean): number {
-  const count = () => db.$client.prepare(`SELECT count(*) FROM tasks ${where}`).pluck().get(...params) as number;
+async function countOf(db: Db, where: string, params: unknown[], keep: boolean): Promise<number> {
+  const count = async () => Number(await db.value<number>(`SELECT count(*) FROM tasks ${where}`, params));
   if (!keep) return count();
   const cache = listCounts(db);
-  const v = statsVersion(db);
+  const v = await statsVersion(db);
+  const key = `${where}|${JSON.stringify(params)}`;
+  if (cache.v === v) {
+    const n = cache.counts.get(key);
+    if (n !== undefined) return n;
+  }
+  const n = await count();
+  if (v < cache.v) return n; // another request has kept counts of a newer version meanwhile
   if (cache.v !== v || cache.counts.size >= LIST_COUNTS_MAX) {
     cache.v = v;
     cache.counts.clear();
   }
-  const key = `${where}|${JSON.stringify(params)}`;
-  let n = cache.counts.get(key);
-  if (n === undefined) cache.counts.set(key, (n = count()));
+  cache.counts.set(key, n);
   return n;
-}
-
-/**
- * Does SQLite read this query in its ORDER BY from an index (no sort of its own)? Asked once per
- * statement text (EXPLAIN QUERY PLAN) and kept: only a wrong guess's speed depends on it.
- */
-const orderedPlans = perDb(() => new Map<string, boolean>());
-function indexOrdered(db: Db, source: string, params: unknown[]): boolean {
-  const known = orderedPlans(db).get(source);
-  if (known !== undefined) return known;
-  const plan = db.$client.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...params) as { detail: string }[];
-  const ordered = !plan.some((p) => /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY)/.test(p.detail));
-  orderedPlans(db).set(source, ordered);
-  return ordered;
 }
 
 // ───────────────────────── one task ─────────────────────────
 
-function loadScope(db: Db, id: number) {
-  const q = taskPage(db);
-  const task = Number.isSafeInteger(id) ? (q.task.get(id) as Task | undefined) : undefined;
+async function loadScope(db: Db, id: number) {
+  const q = TASK_PAGE;
+  const task = Number.isSafeInteger(id) ? await db.get<Task>(q.task, [id]) : undefined;
   if (!task) return null;
-  const unit = directory(db).units.get(task.unitId)!;
-  const pending = q.pending.get(id) as ExtensionRequest | undefined;
+  const unit = (await directory(db)).units.get(task.unitId)!;
+  const pending = await db.get<ExtensionRequest>(q.pending, [id]);
   const scope: TaskScope = {
     unitId: task.unitId,
     unitPath: unit.path,
@@ -241,33 +229,31 @@ function loadScope(db: Db, id: number) {
 }
 
 /**
- * The task page's queries (also every verb's permission check), by hand and prepared once per
- * database; names and units come from the directory. Columns are aliased to drizzle's names, so
- * rows look as drizzle would give them, without its row mapping on every request.
+ * The task page's queries (also every verb's permission check), by hand, their texts made once
+ * (the engines keep them prepared); names and units come from the directory. Columns are aliased
+ * to drizzle's names, so rows look as drizzle would give them, without its row mapping on every
+ * request.
  */
-const taskPage = perDb((db) => {
-  const p = (source: string) => db.$client.prepare(source);
-  return {
-    task: p(`SELECT ${columnsOf(tasks)} FROM tasks WHERE id = ?`),
-    pending: p(`SELECT ${columnsOf(extensionRequests)} FROM extension_requests WHERE task_id = ? AND status = 'pending'`),
-    events: p(`SELECT ${columnsOf(taskEvents)} FROM task_events WHERE task_id = ? ORDER BY at DESC, id DESC`),
-    files: p(`SELECT ${columnsOf(attachments)} FROM attachments WHERE task_id = ? ORDER BY id`),
-    hasFile: p(`SELECT 1 FROM attachments WHERE task_id = ? LIMIT 1`).pluck(),
-    problem: p(`SELECT p.id, p.text, p.category, r.id AS reportId, r.title AS reportTitle FROM problems p JOIN reports r ON r.id = p.report_id WHERE p.id = ?`),
-  };
-});
+const TASK_PAGE = {
+  task: `SELECT ${columnsOf(tasks)} FROM tasks WHERE id = ?`,
+  pending: `SELECT ${columnsOf(extensionRequests)} FROM extension_requests WHERE task_id = ? AND status = 'pending'`,
+  events: `SELECT ${columnsOf(taskEvents)} FROM task_events WHERE task_id = ? ORDER BY at DESC, id DESC`,
+  files: `SELECT ${columnsOf(attachments)} FROM attachments WHERE task_id = ? ORDER BY id`,
+  hasFile: `SELECT 1 FROM attachments WHERE task_id = ? LIMIT 1`,
+  problem: `SELECT p.id, p.text, p.category, r.id AS "reportId", r.title AS "reportTitle" FROM problems p JOIN reports r ON r.id = p.report_id WHERE p.id = ?`,
+};
 
-export function getTask(db: Db, actor: Actor, id: number) {
-  const s = loadScope(db, id);
+export async function getTask(db: Db, actor: Actor, id: number) {
+  const s = await loadScope(db, id);
   if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该任务，可能您没有权限查看");
   const t = s.task;
-  const q = taskPage(db);
-  const dir = directory(db);
+  const q = TASK_PAGE;
+  const dir = await directory(db);
   const u = dir.units.get(t.unitId)!;
   const nameOf = (uid: number | null) => (uid ? (dir.users.get(uid)?.name ?? "") : "");
-  const events = (q.events.all(id) as TaskEvent[]).map((e) => ({ ...e, actorName: (e.actorId !== null && dir.users.get(e.actorId)?.name) || "系统", data: e.data ? JSON.parse(e.data) : null }));
-  const files = q.files.all(id) as Attachment[];
-  const problem = t.problemId ? ((q.problem.get(t.problemId) as { id: number; text: string; category: string; reportId: number; reportTitle: string } | undefined) ?? null) : null;
+  const events = (await db.all<TaskEvent>(q.events, [id])).map((e) => ({ ...e, actorName: (e.actorId !== null && dir.users.get(e.actorId)?.name) || "系统", data: e.data ? JSON.parse(e.data) : null }));
+  const files = await db.all<Attachment>(q.files, [id]);
+  const problem = t.problemId ? ((await db.get<{ id: number; text: string; category: string; reportId: number; reportTitle: string }>(q.problem, [t.problemId])) ?? null) : null;
   const linkedUnit = t.linkedUnitId ? (dir.units.get(t.linkedUnitId) ?? null) : null;
   const allowed = (Object.keys(ACTION_LABEL) as Action[]).filter((a) => can(actor, a, s.scope) && nextState(t.state, a, { requireCheck: s.requireCheck }) !== null);
   return {
@@ -288,7 +274,7 @@ export function getTask(db: Db, actor: Actor, id: number) {
     allowed: new Set(allowed.filter((a) => a !== "decideExtension" || s.pending)),
   };
 }
-export type TaskDetail = ReturnType<typeof getTask>;
+export type TaskDetail = Awaited<ReturnType<typeof getTask>>;
 
 function groupBy<T>(xs: T[], key: (x: T) => number): Record<number, T[]> {
   const out: Record<number, T[]> = {};
@@ -296,15 +282,15 @@ function groupBy<T>(xs: T[], key: (x: T) => number): Record<number, T[]> {
   return out;
 }
 
-export function canSee(db: Db, actor: Actor, id: number): boolean {
-  const s = loadScope(db, id);
+export async function canSee(db: Db, actor: Actor, id: number): Promise<boolean> {
+  const s = await loadScope(db, id);
   return !!s && canView(actor, s.scope);
 }
 
-export function getAttachment(db: Db, actor: Actor, attachmentId: number) {
-  const a = db.select().from(attachments).where(eq(attachments.id, attachmentId)).get();
+export async function getAttachment(db: Db, actor: Actor, attachmentId: number) {
+  const a = (await db.select().from(attachments).where(eq(attachments.id, attachmentId)).limit(1))[0];
   if (!a) throw new NotFoundError("未找到该文件");
-  const s = loadScope(db, a.taskId);
+  const s = await loadScope(db, a.taskId);
   if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该文件");
   return a;
 }
@@ -315,18 +301,18 @@ export type Ctx = { db: Db; actor: Actor; now: Date; today: string };
 
 /**
  * The frame of every change: load, check view/role/version/state/guards in that order,
- * then apply() writes inside the same IMMEDIATE transaction.
+ * then apply() writes inside the same transaction (db.tx: writers follow one another).
  */
-function act(
+async function act(
   c: Ctx,
   taskId: number,
   version: number,
   action: Action,
   input: Parameters<typeof checkGuards>[2],
-  apply: (t: Task, next: State, nowIso: string, s: NonNullable<ReturnType<typeof loadScope>>) => void,
-): number {
-  return tx(c.db, () => {
-    const s = loadScope(c.db, taskId);
+  apply: (t: Task, next: State, nowIso: string, s: NonNullable<Awaited<ReturnType<typeof loadScope>>>) => Promise<void>,
+): Promise<number> {
+  return c.db.tx(async () => {
+    const s = await loadScope(c.db, taskId);
     if (!s || !canView(c.actor, s.scope)) throw new NotFoundError("未找到该任务，可能您没有权限查看");
     if (!can(c.actor, action, s.scope)) {
       if ((action === "signOff" || action === "sendBack") && s.scope.signoffRequestedBy === c.actor.id) throw new ForbiddenError("不能审核本人提出的销号申请，请由其他领导审核");
@@ -342,111 +328,110 @@ function act(
       if (e instanceof GuardError) throw new ValidationError(e.message, e.field ? { [e.field]: e.message } : {});
       throw e;
     }
-    apply(s.task, next, c.now.toISOString(), s);
+    await apply(s.task, next, c.now.toISOString(), s);
     return taskId;
   });
 }
 
 /** Writes the task with version+1, guarded by the version read (belt and braces inside the tx). */
-function writeTask(c: Ctx, t: Task, set: Partial<Task>, nowIso: string): void {
-  const r = c.db
+async function writeTask(c: Ctx, t: Task, set: Partial<Task>, nowIso: string): Promise<void> {
+  const changed = await c.db
     .update(tasks)
     .set({ ...set, version: t.version + 1, updatedAt: nowIso })
     .where(and(eq(tasks.id, t.id), eq(tasks.version, t.version)))
-    .run();
-  if (r.changes !== 1) throw new ConflictError(STALE_MESSAGE);
+    .returning({ id: tasks.id });
+  if (changed.length !== 1) throw new ConflictError(STALE_MESSAGE);
 }
 
-function event(c: Ctx, t: Task, kind: string, nowIso: string, o: { from?: State; to?: State; text?: string; data?: unknown } = {}): number {
-  const r = c.db
+async function event(c: Ctx, t: Task, kind: string, nowIso: string, o: { from?: State; to?: State; text?: string; data?: unknown } = {}): Promise<number> {
+  const [r] = await c.db
     .insert(taskEvents)
     .values({ taskId: t.id, actorId: c.actor.id, at: nowIso, kind, fromState: o.from ?? null, toState: o.to ?? null, text: o.text ?? "", data: o.data === undefined ? null : JSON.stringify(o.data) })
-    .run();
-  return Number(r.lastInsertRowid);
+    .returning({ id: taskEvents.id });
+  return r.id;
 }
 
 /** A task that reaches 已销号 closes its open extension request. */
-function closePendingExtension(c: Ctx, t: Task, s: { pending?: { id: number } }, nowIso: string) {
+async function closePendingExtension(c: Ctx, t: Task, s: { pending?: { id: number } }, nowIso: string) {
   if (!s.pending) return;
-  c.db.update(extensionRequests).set({ status: "withdrawn" as never, decidedAt: nowIso, decisionReason: "任务已销号，申请自动关闭" }).where(eq(extensionRequests.id, s.pending.id)).run();
-  event(c, t, "extensionWithdrawn", nowIso, { text: "任务已销号，延期申请自动关闭" });
+  await c.db.update(extensionRequests).set({ status: "withdrawn" as never, decidedAt: nowIso, decisionReason: "任务已销号，申请自动关闭" }).where(eq(extensionRequests.id, s.pending.id));
+  await event(c, t, "extensionWithdrawn", nowIso, { text: "任务已销号，延期申请自动关闭" });
 }
 
-export function postProgress(c: Ctx, taskId: number, version: number, text: string, files: StoredFile[]): number {
-  return act(c, taskId, version, "progress", { text }, (t, next, nowIso) => {
-    writeTask(c, t, { state: next, progressCount: t.progressCount + 1, lastProgressAt: nowIso }, nowIso);
-    const eventId = event(c, t, "progress", nowIso, { from: t.state, to: next, text: text.trim(), data: files.length ? { files: files.map((f) => f.originalName) } : undefined });
-    for (const f of files) c.db.insert(attachments).values({ ...f, taskId: t.id, eventId, uploadedBy: c.actor.id, uploadedAt: nowIso }).run();
+export async function postProgress(c: Ctx, taskId: number, version: number, text: string, files: StoredFile[]): Promise<number> {
+  return act(c, taskId, version, "progress", { text }, async (t, next, nowIso) => {
+    await writeTask(c, t, { state: next, progressCount: t.progressCount + 1, lastProgressAt: nowIso }, nowIso);
+    const eventId = await event(c, t, "progress", nowIso, { from: t.state, to: next, text: text.trim(), data: files.length ? { files: files.map((f) => f.originalName) } : undefined });
+    for (const f of files) await c.db.insert(attachments).values({ ...f, taskId: t.id, eventId, uploadedBy: c.actor.id, uploadedAt: nowIso });
   });
 }
 
 /** 佐证材料必传 (a unit setting, on by default): no 申请销号 or 销号 of a task without an evidence file. */
 export const EVIDENCE_REQUIRED_MESSAGE = "本单位规定销号须有佐证材料：请先在“填报整改进展”中上传至少一份佐证材料";
-function assertEvidence(c: Ctx, t: Task, s: { requireEvidence: boolean }) {
-  if (s.requireEvidence && !taskPage(c.db).hasFile.get(t.id)) throw new ValidationError(EVIDENCE_REQUIRED_MESSAGE, { files: EVIDENCE_REQUIRED_MESSAGE });
+async function assertEvidence(c: Ctx, t: Task, s: { requireEvidence: boolean }) {
+  if (s.requireEvidence && (await c.db.value(TASK_PAGE.hasFile, [t.id])) === undefined) throw new ValidationError(EVIDENCE_REQUIRED_MESSAGE, { files: EVIDENCE_REQUIRED_MESSAGE });
 }
 
 /** 申请销号, or 销号 at once where the unit needs no leader's check. */
-export function requestSignOff(c: Ctx, taskId: number, version: number, note: string): number {
-  return act(c, taskId, version, "requestSignOff", {}, (t, next, nowIso, s) => {
-    assertEvidence(c, t, s);
+export async function requestSignOff(c: Ctx, taskId: number, version: number, note: string): Promise<number> {
+  return act(c, taskId, version, "requestSignOff", {}, async (t, next, nowIso, s) => {
+    await assertEvidence(c, t, s);
     if (next === "done") {
-      writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
-      event(c, t, "closedByOwner", nowIso, { from: t.state, to: next, text: note.trim() || "本单位无需领导审核，责任人直接销号" });
-      closePendingExtension(c, t, s, nowIso);
+      await writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
+      await event(c, t, "closedByOwner", nowIso, { from: t.state, to: next, text: note.trim() || "本单位无需领导审核，责任人直接销号" });
+      await closePendingExtension(c, t, s, nowIso);
     } else {
-      writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso }, nowIso);
-      event(c, t, "requestSignOff", nowIso, { from: t.state, to: next, text: note.trim() });
+      await writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso }, nowIso);
+      await event(c, t, "requestSignOff", nowIso, { from: t.state, to: next, text: note.trim() });
     }
   });
 }
 
-export function signOff(c: Ctx, taskId: number, version: number, note: string): number {
-  return act(c, taskId, version, "signOff", {}, (t, next, nowIso, s) => {
-    assertEvidence(c, t, s);
-    writeTask(c, t, { state: next, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
-    event(c, t, "signOff", nowIso, { from: t.state, to: next, text: note.trim() });
-    closePendingExtension(c, t, s, nowIso);
+export async function signOff(c: Ctx, taskId: number, version: number, note: string): Promise<number> {
+  return act(c, taskId, version, "signOff", {}, async (t, next, nowIso, s) => {
+    await assertEvidence(c, t, s);
+    await writeTask(c, t, { state: next, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
+    await event(c, t, "signOff", nowIso, { from: t.state, to: next, text: note.trim() });
+    await closePendingExtension(c, t, s, nowIso);
   });
 }
 
-export function sendBack(c: Ctx, taskId: number, version: number, reason: string): number {
-  return act(c, taskId, version, "sendBack", { reason }, (t, next, nowIso) => {
-    writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null }, nowIso);
-    event(c, t, "sendBack", nowIso, { from: t.state, to: next, text: reason.trim() });
+export async function sendBack(c: Ctx, taskId: number, version: number, reason: string): Promise<number> {
+  return act(c, taskId, version, "sendBack", { reason }, async (t, next, nowIso) => {
+    await writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null }, nowIso);
+    await event(c, t, "sendBack", nowIso, { from: t.state, to: next, text: reason.trim() });
   });
 }
 
-export function reopen(c: Ctx, taskId: number, version: number, reason: string): number {
-  return act(c, taskId, version, "reopen", { reason }, (t, next, nowIso) => {
-    writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null, signedOffBy: null, signedOffAt: null }, nowIso);
-    event(c, t, "reopen", nowIso, { from: t.state, to: next, text: reason.trim() });
+export async function reopen(c: Ctx, taskId: number, version: number, reason: string): Promise<number> {
+  return act(c, taskId, version, "reopen", { reason }, async (t, next, nowIso) => {
+    await writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null, signedOffBy: null, signedOffAt: null }, nowIso);
+    await event(c, t, "reopen", nowIso, { from: t.state, to: next, text: reason.trim() });
   });
 }
 
-export function requestExtension(c: Ctx, taskId: number, version: number, newDeadline: string, reason: string): number {
-  return act(c, taskId, version, "requestExtension", { newDeadline, reason }, (t, _next, nowIso) => {
-    writeTask(c, t, {}, nowIso);
-    c.db.insert(extensionRequests).values({ taskId: t.id, requestedBy: c.actor.id, requestedAt: nowIso, oldDeadline: t.deadline, newDeadline, reason: reason.trim() }).run();
-    event(c, t, "extensionRequested", nowIso, { text: reason.trim(), data: { from: t.deadline, to: newDeadline } });
+export async function requestExtension(c: Ctx, taskId: number, version: number, newDeadline: string, reason: string): Promise<number> {
+  return act(c, taskId, version, "requestExtension", { newDeadline, reason }, async (t, _next, nowIso) => {
+    await writeTask(c, t, {}, nowIso);
+    await c.db.insert(extensionRequests).values({ taskId: t.id, requestedBy: c.actor.id, requestedAt: nowIso, oldDeadline: t.deadline, newDeadline, reason: reason.trim() });
+    await event(c, t, "extensionRequested", nowIso, { text: reason.trim(), data: { from: t.deadline, to: newDeadline } });
   });
 }
 
-export function decideExtension(c: Ctx, taskId: number, version: number, approve: boolean, reason: string): number {
-  return act(c, taskId, version, "decideExtension", {}, (t, _next, nowIso, s) => {
+export async function decideExtension(c: Ctx, taskId: number, version: number, approve: boolean, reason: string): Promise<number> {
+  return act(c, taskId, version, "decideExtension", {}, async (t, _next, nowIso, s) => {
     const p = s.pending!;
     if (!approve && !reason.trim()) throw new ValidationError("不同意延期时请填写理由", { reason: "请填写理由" });
-    c.db
+    await c.db
       .update(extensionRequests)
       .set({ status: approve ? "approved" : "refused", decidedBy: c.actor.id, decidedAt: nowIso, decisionReason: reason.trim() || null })
-      .where(eq(extensionRequests.id, p.id))
-      .run();
+      .where(eq(extensionRequests.id, p.id));
     if (approve) {
-      writeTask(c, t, { deadline: p.newDeadline, deadlineKind: t.deadlineKind, originalDeadline: t.originalDeadline ?? t.deadline }, nowIso);
-      event(c, t, "extensionApproved", nowIso, { text: reason.trim(), data: { from: t.deadline, to: p.newDeadline } });
+      await writeTask(c, t, { deadline: p.newDeadline, deadlineKind: t.deadlineKind, originalDeadline: t.originalDeadline ?? t.deadline }, nowIso);
+      await event(c, t, "extensionApproved", nowIso, { text: reason.trim(), data: { from: t.deadline, to: p.newDeadline } });
     } else {
-      writeTask(c, t, {}, nowIso);
-      event(c, t, "extensionRefused", nowIso, { text: reason.trim(), data: { from: t.deadline, to: p.newDeadline } });
+      await writeTask(c, t, {}, nowIso);
+      await event(c, t, "extensionRefused", nowIso, { text: reason.trim(), data: { from: t.deadline, to: p.newDeadline } });
     }
   });
 }
@@ -469,20 +454,20 @@ export type TaskInput = {
 };
 
 /** Checks a create/edit form; returns clean values or throws ValidationError with every field's message. */
-function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast: boolean }) {
+async function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast: boolean }) {
   const errors: Record<string, string> = {};
   const title = input.title.trim();
   if (!title) errors.title = "请填写任务名称（问题描述）";
   else if (title.length > 500) errors.title = "任务名称不超过 500 字";
-  const unit = input.unitId ? c.db.select().from(units).where(eq(units.id, input.unitId)).get() : undefined;
+  const unit = input.unitId ? (await c.db.select().from(units).where(eq(units.id, input.unitId)).limit(1))[0] : undefined;
   if (!unit) errors.unitId = "请选择责任单位";
   else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能在本单位及下级单位中安排任务";
-  const owner = input.ownerId ? c.db.select().from(users).where(eq(users.id, input.ownerId)).get() : undefined;
+  const owner = input.ownerId ? (await c.db.select().from(users).where(eq(users.id, input.ownerId)).limit(1))[0] : undefined;
   if (!owner) errors.ownerId = "请选择责任人";
   else if (!owner.active) errors.ownerId = "该责任人账号已停用";
   else if (owner.role === "admin") errors.ownerId = "系统管理员账号不能作为责任人，请选择责任单位的人员";
-  else if (unit && !(directory(c.db).users.get(owner.id)?.unitPath ?? "").startsWith(unit.path)) errors.ownerId = `责任人须为${unit.name}（含下级单位）的人员`;
-  const leader = input.leaderId ? c.db.select().from(users).where(eq(users.id, input.leaderId)).get() : undefined;
+  else if (unit && !((await directory(c.db)).users.get(owner.id)?.unitPath ?? "").startsWith(unit.path)) errors.ownerId = `责任人须为${unit.name}（含下级单位）的人员`;
+  const leader = input.leaderId ? (await c.db.select().from(users).where(eq(users.id, input.leaderId)).limit(1))[0] : undefined;
   if (input.leaderId && (!leader || !leader.active || leader.role === "staff")) errors.leaderId = "责任领导须为在用的领导账号";
   const kind = input.deadlineKind as DeadlineKind;
   let deadline: string | null = null;
@@ -497,28 +482,27 @@ function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast: bool
   return { title, goal: input.goal.trim(), measures: input.measures.trim(), coUnits: input.coUnits.trim(), unitId: unit!.id, ownerId: owner!.id, leaderId: leader?.id ?? null, deadlineKind: kind, deadline };
 }
 
-export function createTask(c: Ctx, input: TaskInput, origin?: { kind: "imported"; text: string }): number {
+export async function createTask(c: Ctx, input: TaskInput, origin?: { kind: "imported"; text: string }): Promise<number> {
   if (c.actor.role === "staff") throw new ForbiddenError("只有领导和管理员可以新建任务");
-  return tx(c.db, () => {
-    const v = validateInput(c, input, { deadlineMayBePast: false });
+  return c.db.tx(async () => {
+    const v = await validateInput(c, input, { deadlineMayBePast: false });
     const nowIso = c.now.toISOString();
-    const r = c.db
+    const [{ id }] = await c.db
       .insert(tasks)
       .values({ ...v, originalDeadline: v.deadline, linkedUnitId: input.linkedUnitId ?? null, problemId: input.problemId ?? null, createdBy: c.actor.id, createdAt: nowIso, updatedAt: nowIso })
-      .run();
-    const id = Number(r.lastInsertRowid);
-    const t = c.db.select().from(tasks).where(eq(tasks.id, id)).get()!;
-    event(c, t, origin?.kind ?? "created", nowIso, { to: "todo", text: origin?.text ?? "", data: { owner: v.ownerId, deadline: v.deadline, kind: v.deadlineKind } });
+      .returning({ id: tasks.id });
+    const t = (await c.db.select().from(tasks).where(eq(tasks.id, id)).limit(1))[0]!;
+    await event(c, t, origin?.kind ?? "created", nowIso, { to: "todo", text: origin?.text ?? "", data: { owner: v.ownerId, deadline: v.deadline, kind: v.deadlineKind } });
     return id;
   });
 }
 
 const EDIT_FIELDS = { title: "任务名称", goal: "整改目标", measures: "整改措施", coUnits: "配合单位", unitId: "责任单位", ownerId: "责任人", leaderId: "责任领导", deadlineKind: "时限类型", deadline: "整改时限" } as const;
 
-export function editTask(c: Ctx, taskId: number, version: number, input: TaskInput): number {
-  return act(c, taskId, version, "edit", {}, (t, _next, nowIso) => {
+export async function editTask(c: Ctx, taskId: number, version: number, input: TaskInput): Promise<number> {
+  return act(c, taskId, version, "edit", {}, async (t, _next, nowIso) => {
     // an unchanged past deadline may stay; a new one may not be in the past
-    const v = validateInput(c, input, { deadlineMayBePast: input.deadline === t.deadline });
+    const v = await validateInput(c, input, { deadlineMayBePast: input.deadline === t.deadline });
     const changes: { field: string; label: string; from: unknown; to: unknown }[] = [];
     for (const [field, label] of Object.entries(EDIT_FIELDS)) {
       const from = (t as any)[field] ?? null;
@@ -529,15 +513,17 @@ export function editTask(c: Ctx, taskId: number, version: number, input: TaskInp
     const deadlineChanged = changes.some((x) => x.field === "deadline" || x.field === "deadlineKind");
     const reason = (input.deadlineReason ?? "").trim();
     if (deadlineChanged && !reason) throw new ValidationError("修改整改时限须填写理由", { deadlineReason: "请填写修改时限的理由" });
-    writeTask(c, t, { ...v, originalDeadline: t.originalDeadline ?? v.deadline }, nowIso);
-    event(c, t, "edited", nowIso, { text: reason, data: { changes: changes.map((x) => ({ ...x, from: describe(c, x.field, x.from), to: describe(c, x.field, x.to) })) } });
+    await writeTask(c, t, { ...v, originalDeadline: t.originalDeadline ?? v.deadline }, nowIso);
+    const described: { field: string; label: string; from: string; to: string }[] = [];
+    for (const x of changes) described.push({ ...x, from: await describe(c, x.field, x.from), to: await describe(c, x.field, x.to) });
+    await event(c, t, "edited", nowIso, { text: reason, data: { changes: described } });
   });
 }
 
-function describe(c: Ctx, field: string, v: unknown): string {
+async function describe(c: Ctx, field: string, v: unknown): Promise<string> {
   if (v === null || v === undefined || v === "") return "（空）";
-  if (field === "ownerId" || field === "leaderId") return c.db.select({ n: users.name }).from(users).where(eq(users.id, v as number)).get()?.n ?? String(v);
-  if (field === "unitId") return c.db.select({ n: units.name }).from(units).where(eq(units.id, v as number)).get()?.n ?? String(v);
+  if (field === "ownerId" || field === "leaderId") return (await c.db.select({ n: users.name }).from(users).where(eq(users.id, v as number)).limit(1))[0]?.n ?? String(v);
+  if (field === "unitId") return (await c.db.select({ n: units.name }).from(units).where(eq(units.id, v as number)).limit(1))[0]?.n ?? String(v);
   if (field === "deadline") return cnDate(v as string);
   if (field === "deadlineKind") return ({ immediate: "立行立改", dated: "限期整改", ongoing: "长期坚持" } as Record<string, string>)[v as string] ?? String(v);
   const s = String(v);
@@ -549,8 +535,8 @@ function describe(c: Ctx, field: string, v: unknown): string {
 export type UnitChoice = { id: number; name: string; depth: number; rating: string | null };
 
 /** Units the actor may assign in, in tree order, with depth for indenting (every list page shows them: kept with the directory). */
-export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
-  return directory(db).derived(`units|${actor.role}|${actor.unitPath}`, (dir) =>
+export async function assignableUnits(db: Db, actor: Actor): Promise<UnitChoice[]> {
+  return (await directory(db)).derived(`units|${actor.role}|${actor.unitPath}`, (dir) =>
     dir.unitsInOrder.filter((u) => canCreateTaskIn(actor, u.path)).map((u) => ({ id: u.id, name: u.name, depth: u.path.split("/").length - 3, rating: u.rating })),
   );
 }
@@ -559,18 +545,18 @@ export function assignableUnits(db: Db, actor: Actor): UnitChoice[] {
 export const UNIT_OPTIONS_INLINE_MAX = 60;
 
 /** The units the task list may be filtered by: the actor's subtree (staff filter like their unit's leaders). */
-export function filterUnits(db: Db, actor: Actor): UnitChoice[] {
+export async function filterUnits(db: Db, actor: Actor): Promise<UnitChoice[]> {
   return assignableUnits(db, actor.role === "staff" ? { ...actor, role: "leader" } : actor);
 }
 
 export type UserChoice = DirUser;
 
 /** Active users the actor may choose as owner or leader: those of the actor's subtree (or of `underPath`'s), by unit then name. */
-export function assignableUsers(db: Db, actor: Actor, underPath?: string): UserChoice[] {
+export async function assignableUsers(db: Db, actor: Actor, underPath?: string): Promise<UserChoice[]> {
   const root = underPath ?? (actor.role === "admin" ? "" : actor.unitPath);
   const scope = actor.role === "admin" ? "" : actor.unitPath;
   // the same few lists on every list page and form: kept with the directory
-  return directory(db).derived(`users|${scope}|${root}`, (dir) => dir.activeUsers.filter((u) => u.unitPath.startsWith(root) && u.unitPath.startsWith(scope)));
+  return (await directory(db)).derived(`users|${scope}|${root}`, (dir) => dir.activeUsers.filter((u) => u.unitPath.startsWith(root) && u.unitPath.startsWith(scope)));
 }
 
 /** Above this many people the list's 责任人 filter asks for a unit first. */
@@ -581,9 +567,9 @@ export const OWNER_CHOICES_MAX = 300;
  * chosen unit's subtree when the list is filtered by unit. Over OWNER_CHOICES_MAX people, only the
  * chosen owner is offered (at 3,000 users the full list was most of the page's time).
  */
-export function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: number): { owners: UserChoice[]; manyOwners: boolean } {
-  const under = unitId ? directory(db).units.get(unitId)?.path : undefined;
-  const all = assignableUsers(db, actor, under);
+export async function visibleOwners(db: Db, actor: Actor, unitId?: number, chosen?: number): Promise<{ owners: UserChoice[]; manyOwners: boolean }> {
+  const under = unitId ? (await directory(db)).units.get(unitId)?.path : undefined;
+  const all = await assignableUsers(db, actor, under);
   if (actor.role === "staff") return { owners: all.filter((u) => u.unitId === actor.unitId), manyOwners: false };
   if (all.length > OWNER_CHOICES_MAX) return { owners: all.filter((u) => u.id === chosen), manyOwners: true };
   return { owners: all, manyOwners: false };

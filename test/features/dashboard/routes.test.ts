@@ -25,8 +25,8 @@ test("the overview counts the leader's scope: states, 逾期, due this week, com
   const b1 = await newTask(ta, leader, { unitId: ta.ids.b, ownerId: ta.ids.stranger });
   const b2 = await newTask(ta, leader, { unitId: ta.ids.b, ownerId: ta.ids.stranger });
   // make one overdue and one signed off (as if time had passed)
-  ta.db.$client.prepare("update tasks set deadline = '2026-11-01' where id = ?").run(b1);
-  ta.db.$client.prepare("update tasks set state = 'done', signed_off_at = '2026-11-20T02:00:00Z', signed_off_by = ? where id = ?").run(ta.ids.leader, b2);
+  await ta.db.run("update tasks set deadline = '2026-11-01' where id = ?", [b1]);
+  await ta.db.run("update tasks set state = 'done', signed_off_at = '2026-11-20T02:00:00Z', signed_off_by = ? where id = ?", [ta.ids.leader, b2]);
 
   const page = await get(ta.app, leader, "/");
   assert.equal(page.statusCode, 200);
@@ -47,7 +47,7 @@ test("the overview counts the leader's scope: states, 逾期, due this week, com
 
   // a change through the app shows at once (the triggers move the change counter)
   const owner = await login(ta.app, "owner@t.cn");
-  const v = (ta.db.$client.prepare("select version from tasks where id = ?").get(a1) as { version: number }).version;
+  const v = (await ta.db.value<number>("select version from tasks where id = ?", [a1]))!;
   const m = multipart({ _csrf: owner.csrf, version: String(v), text: "已开始整改" }, []);
   const pr = await ta.app.inject({ method: "POST", url: `/tasks/${a1}/progress`, headers: { cookie: owner.cookie, ...m.headers }, payload: m.payload });
   assert.equal(pr.statusCode, 303);
@@ -86,7 +86,7 @@ test("scope: a branch leader sees only their branch; drilling outside it is 404;
 test("branches rated 后进/软弱涣散 are marked, and their tasks can be filtered", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  updateUnit(ta.db, ta.ids.b, { code: "b", name: "第二党支部", kind: "branch", parentId: ta.ids.root, rating: "weak", ratingYear: 2025 });
+  await updateUnit(ta.db, ta.ids.b, { code: "b", name: "第二党支部", kind: "branch", parentId: ta.ids.root, rating: "weak", ratingYear: 2025 });
   const leader = await login(ta.app, "leader@t.cn");
   await newTask(ta, leader, { title: "甲支部的任务" });
   await newTask(ta, leader, { title: "乙支部的任务", unitId: ta.ids.b, ownerId: ta.ids.stranger });

@@ -7,19 +7,18 @@ import ExcelJS from "exceljs";
 import { makeApp, login, get, post, type TestApp } from "../../helpers/app.ts";
 import { KEYWORD_LIMIT } from "../../../server/features/tasks/service.ts";
 
-function addTasks(ta: TestApp, rows: { title: string; measures?: string; unit?: number; owner?: number }[]) {
-  const c = ta.db.$client;
-  const ins = c.prepare("insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, ?, 'dated', '2026-12-31')");
-  c.transaction(() => {
-    for (const r of rows) ins.run(r.unit ?? ta.ids.a, r.owner ?? ta.ids.owner, r.title, r.measures ?? "");
-  })();
+async function addTasks(ta: TestApp, rows: { title: string; measures?: string; unit?: number; owner?: number }[]) {
+  const ins = "insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, ?, 'dated', '2026-12-31')";
+  await ta.db.tx(async () => {
+    for (const r of rows) await ta.db.run(ins, [r.unit ?? ta.ids.a, r.owner ?? ta.ids.owner, r.title, r.measures ?? ""]);
+  });
 }
 const total = (body: string) => Number(/共 <strong>(\d+)<\/strong> 项/.exec(body)?.[1]);
 
 test("q: every word in the title or measures, with the other filters, paging, fragment, ledger link and scope", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  addTasks(ta, [
+  await addTasks(ta, [
     { title: "支部B的台账问题", unit: ta.ids.b, owner: ta.ids.stranger },
     ...Array.from({ length: 33 }, (_, i) => ({ title: `会议记录补记${i}`, measures: i % 2 ? "建立工作台账" : "逐月对账，建立台账" })),
   ]);
@@ -77,8 +76,8 @@ test("q: every word in the title or measures, with the other filters, paging, fr
 test("q: a word matching more than KEYWORD_LIMIT tasks lists the newest of them and says 结果较多，请缩小范围", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  addTasks(ta, Array.from({ length: KEYWORD_LIMIT + 5 }, (_, i) => ({ title: `台风过后检查${i}` })));
-  addTasks(ta, [{ title: "防汛检查" }]);
+  await addTasks(ta, Array.from({ length: KEYWORD_LIMIT + 5 }, (_, i) => ({ title: `台风过后检查${i}` })));
+  await addTasks(ta, [{ title: "防汛检查" }]);
   const admin = await login(ta.app, "admin@t.cn");
   const cut = await get(ta.app, admin, `/tasks?q=${encodeURIComponent("台风")}`);
   assert.equal(total(cut.body), KEYWORD_LIMIT);

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { sql } from "drizzle-orm";
 import { makeApp, login, post, get, multipart, PNG_1PX, type TestApp, type Session } from "../../helpers/app.ts";
 
-const count = (t: TestApp, table: string, where = "1=1") => (t.db.$client.prepare(`select count(*) n from ${table} where ${where}`).get() as { n: number }).n;
-const taskRow = (t: TestApp, id: number) => t.db.$client.prepare("select * from tasks where id = ?").get(id) as any;
+const count = async (t: TestApp, table: string, where = "1=1") => (await t.db.get<{ n: number }>(`select count(*) n from ${table} where ${where}`))!.n;
+const taskRow = async (t: TestApp, id: number) => (await t.db.get<any>("select * from tasks where id = ?", [id]));
 
 async function newTask(t: TestApp, s: Session, over: Record<string, unknown> = {}) {
   const res = await post(t.app, s, "/tasks", { title: "三会一课记录不规范", unitId: t.ids.a, ownerId: t.ids.owner, leaderId: t.ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", goal: "记录当场形成", measures: "组织委员当场记录", ...over });
@@ -58,16 +58,16 @@ test("a leader creates a task; bad input changes nothing and says why in Chinese
   const otherUnit = await post(ta.app, s, "/tasks", { title: "x", unitId: ta.ids.b, ownerId: ta.ids.stranger, deadlineKind: "dated", deadline: "2026-12-01" });
   assert.equal(otherUnit.statusCode, 422);
   assert.match(otherUnit.body, /只能在本单位及下级单位/);
-  assert.equal(count(ta, "tasks"), 0);
+  assert.equal(await count(ta, "tasks"), 0);
   const staff = await login(ta.app, "owner@t.cn");
   const forbidden = await post(ta.app, staff, "/tasks", { title: "x", unitId: ta.ids.a, ownerId: ta.ids.owner, deadlineKind: "dated", deadline: "2026-12-01" });
   assert.equal(forbidden.statusCode, 403);
-  assert.equal(count(ta, "tasks"), 0);
+  assert.equal(await count(ta, "tasks"), 0);
   const id = await newTask(ta, s);
-  const row = taskRow(ta, id);
+  const row = (await taskRow(ta, id));
   assert.equal(row.state, "todo");
   assert.equal(row.original_deadline, "2026-12-31");
-  assert.equal(count(ta, "task_events", `task_id = ${id} and kind = 'created'`), 1);
+  assert.equal(await count(ta, "task_events", `task_id = ${id} and kind = 'created'`), 1);
 });
 
 test("a forged or missing CSRF token is refused and nothing changes", async (t) => {
@@ -77,13 +77,13 @@ test("a forged or missing CSRF token is refused and nothing changes", async (t) 
   const res = await post(ta.app, { ...s, csrf: "forged" }, "/tasks", { title: "x", unitId: ta.ids.a, ownerId: ta.ids.owner, deadlineKind: "dated", deadline: "2026-12-01" });
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /页面已过期|请求来源无效/);
-  assert.equal(count(ta, "tasks"), 0);
+  assert.equal(await count(ta, "tasks"), 0);
   const id = await newTask(ta, s);
   const owner = await login(ta.app, "owner@t.cn");
   const mp = multipart({ _csrf: "forged", version: "1", text: "进展" }, []);
   const r2 = await ta.app.inject({ method: "POST", url: `/tasks/${id}/progress`, headers: { cookie: owner.cookie, ...mp.headers }, payload: mp.payload });
   assert.equal(r2.statusCode, 403);
-  assert.equal(taskRow(ta, id).progress_count, 0);
+  assert.equal((await taskRow(ta, id)).progress_count, 0);
 });
 
 function progress(ta: TestApp, s: Session, id: number, version: number, text: string, files: { filename: string; data: Buffer }[] = [], headers: Record<string, string> = {}) {
@@ -102,28 +102,28 @@ test("the whole life: progress with evidence, 申请销号, 退回 with reason, 
   assert.equal(early.statusCode, 409, "待整改 cannot ask for sign-off");
   const p = await progress(ta, owner, id, 1, "已整改，附会议记录", [{ filename: "会议记录.png", data: PNG_1PX }]);
   assert.equal(p.statusCode, 303, p.body.slice(0, 300));
-  assert.equal(taskRow(ta, id).state, "doing");
-  assert.equal(count(ta, "attachments", `task_id = ${id}`), 1);
+  assert.equal((await taskRow(ta, id)).state, "doing");
+  assert.equal(await count(ta, "attachments", `task_id = ${id}`), 1);
 
   const colleague = await login(ta.app, "colleague@t.cn");
   assert.equal((await post(ta.app, colleague, `/tasks/${id}/request-signoff`, { version: 2 })).statusCode, 403, "only the owner asks");
   assert.equal((await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 })).statusCode, 303);
-  assert.equal(taskRow(ta, id).state, "review");
+  assert.equal((await taskRow(ta, id)).state, "review");
   assert.equal((await post(ta.app, owner, `/tasks/${id}/sign-off`, { version: 3 })).statusCode, 403, "staff cannot sign off");
 
   const noReason = await post(ta.app, leader, `/tasks/${id}/send-back`, { version: 3, reason: "" });
   assert.equal(noReason.statusCode, 422);
   assert.match(noReason.body, /请填写退回理由/);
-  assert.equal(taskRow(ta, id).state, "review");
+  assert.equal((await taskRow(ta, id)).state, "review");
   assert.equal((await post(ta.app, leader, `/tasks/${id}/send-back`, { version: 3, reason: "佐证材料不全" })).statusCode, 303);
-  assert.equal(taskRow(ta, id).state, "doing");
+  assert.equal((await taskRow(ta, id)).state, "doing");
   assert.equal((await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 4 })).statusCode, 303);
   const signed = await post(ta.app, leader, `/tasks/${id}/sign-off`, { version: 5, note: "同意" });
   assert.equal(signed.statusCode, 303);
-  const row = taskRow(ta, id);
+  const row = (await taskRow(ta, id));
   assert.equal(row.state, "done");
   assert.equal(row.signed_off_by, ta.ids.leaderA);
-  const kinds = (ta.db.$client.prepare("select kind from task_events where task_id = ? order by id").all(id) as { kind: string }[]).map((r) => r.kind);
+  const kinds = await ta.db.column<string>("select kind from task_events where task_id = ? order by id", [id]);
   assert.deepEqual(kinds, ["created", "progress", "requestSignOff", "sendBack", "requestSignOff", "signOff"]);
   const page = await get(ta.app, leader, `/tasks/${id}`);
   assert.match(page.body, /佐证材料不全/);
@@ -131,8 +131,8 @@ test("the whole life: progress with evidence, 申请销号, 退回 with reason, 
   const reopenNoReason = await post(ta.app, leader, `/tasks/${id}/reopen`, { version: 6 });
   assert.equal(reopenNoReason.statusCode, 422);
   assert.equal((await post(ta.app, leader, `/tasks/${id}/reopen`, { version: 6, reason: "回头看发现问题反弹" })).statusCode, 303);
-  assert.equal(taskRow(ta, id).state, "doing");
-  assert.equal(taskRow(ta, id).signed_off_by, null);
+  assert.equal((await taskRow(ta, id)).state, "doing");
+  assert.equal((await taskRow(ta, id)).signed_off_by, null);
 });
 
 test("nobody signs off their own request: a leader who owns a task needs another leader", async (t) => {
@@ -146,7 +146,7 @@ test("nobody signs off their own request: a leader who owns a task needs another
   const self = await post(ta.app, leaderA, `/tasks/${id}/sign-off`, { version: 3 });
   assert.equal(self.statusCode, 403);
   assert.match(self.body, /不能审核本人提出的销号申请/);
-  assert.equal(taskRow(ta, id).state, "review");
+  assert.equal((await taskRow(ta, id)).state, "review");
   assert.equal((await post(ta.app, top, `/tasks/${id}/sign-off`, { version: 3 })).statusCode, 303);
 });
 
@@ -166,16 +166,16 @@ test("two people on a stale page: the second gets 已被他人修改 and nothing
   assert.match(second.body, /已被他人修改/);
   assert.match(second.body, new RegExp(`id="task-${id}"`), "htmx gets the panel fragment");
   assert.doesNotMatch(second.body, /<html/);
-  assert.equal(taskRow(ta, id).state, "doing");
-  assert.equal(count(ta, "task_events", `task_id = ${id} and kind = 'signOff'`), 0);
+  assert.equal((await taskRow(ta, id)).state, "doing");
+  assert.equal(await count(ta, "task_events", `task_id = ${id} and kind = 'signOff'`), 0);
   // a second click of the same form
   const again = await post(ta.app, leaderA, `/tasks/${id}/send-back`, { version: 3, reason: "材料不全" });
   assert.equal(again.statusCode, 409);
-  assert.equal(count(ta, "task_events", `task_id = ${id} and kind = 'sendBack'`), 1);
+  assert.equal(await count(ta, "task_events", `task_id = ${id} and kind = 'sendBack'`), 1);
   // a stale edit
   const edit = await post(ta.app, top, `/tasks/${id}`, { version: 1, title: "改名", unitId: ta.ids.a, ownerId: ta.ids.owner, deadlineKind: "dated", deadline: "2026-12-31" });
   assert.equal(edit.statusCode, 409);
-  assert.equal(taskRow(ta, id).title, "三会一课记录不规范");
+  assert.equal((await taskRow(ta, id)).title, "三会一课记录不规范");
 });
 
 test("evidence: oversize and wrong-type files are refused, nothing is written; files are served only to permitted users", async (t) => {
@@ -193,12 +193,12 @@ test("evidence: oversize and wrong-type files are refused, nothing is written; f
   const renamed = await progress(ta, owner, id, 1, "改名", [{ filename: "记录.pdf", data: Buffer.from("MZ\x90\x00 not a pdf") }]);
   assert.equal(renamed.statusCode, 422);
   assert.match(renamed.body, /内容与扩展名不符/);
-  assert.equal(count(ta, "attachments"), 0);
-  assert.equal(taskRow(ta, id).progress_count, 0);
-  assert.equal(taskRow(ta, id).version, 1);
+  assert.equal(await count(ta, "attachments"), 0);
+  assert.equal((await taskRow(ta, id)).progress_count, 0);
+  assert.equal((await taskRow(ta, id)).version, 1);
   const ok = await progress(ta, owner, id, 1, "会议照片", [{ filename: "支部会议照片.png", data: PNG_1PX }]);
   assert.equal(ok.statusCode, 303);
-  const att = ta.db.$client.prepare("select * from attachments").get() as any;
+  const att = (await ta.db.get<any>("select * from attachments"))!;
   assert.equal(att.sha256.length, 64);
   assert.equal(att.size, PNG_1PX.length);
   const served = await get(ta.app, owner, `/attachments/${att.id}`);
@@ -220,7 +220,7 @@ test("延期申请: one open request; approval moves the deadline and keeps the 
   const id = await newTask(ta, leader, { deadline: "2026-11-30" });
   const bad = await post(ta.app, owner, `/tasks/${id}/extension`, { version: 1, newDeadline: "2026-11-20", reason: "x" });
   assert.equal(bad.statusCode, 422);
-  assert.equal(count(ta, "extension_requests"), 0);
+  assert.equal(await count(ta, "extension_requests"), 0);
   assert.equal((await post(ta.app, owner, `/tasks/${id}/extension`, { version: 1, newDeadline: "2026-12-20", reason: "等待批复" })).statusCode, 303);
   const dup = await post(ta.app, owner, `/tasks/${id}/extension`, { version: 2, newDeadline: "2026-12-25", reason: "再申请" });
   assert.equal(dup.statusCode, 422);
@@ -229,11 +229,11 @@ test("延期申请: one open request; approval moves the deadline and keeps the 
   assert.equal(refuseNoReason.statusCode, 422);
   assert.equal((await post(ta.app, owner, `/tasks/${id}/extension/decide`, { version: 2, decision: "approve" })).statusCode, 403, "the owner cannot approve");
   assert.equal((await post(ta.app, leader, `/tasks/${id}/extension/decide`, { version: 2, decision: "approve" })).statusCode, 303);
-  const row = taskRow(ta, id);
+  const row = (await taskRow(ta, id));
   assert.equal(row.deadline, "2026-12-20");
   assert.equal(row.original_deadline, "2026-11-30");
-  assert.equal((ta.db.$client.prepare("select status from extension_requests").get() as any).status, "approved");
-  assert.equal(count(ta, "task_events", `kind = 'extensionApproved'`), 1);
+  assert.equal((await ta.db.get<any>("select status from extension_requests"))!.status, "approved");
+  assert.equal(await count(ta, "task_events", `kind = 'extensionApproved'`), 1);
 });
 
 test("a leader's edit of the deadline needs a reason and is recorded", async (t) => {
@@ -245,13 +245,13 @@ test("a leader's edit of the deadline needs a reason and is recorded", async (t)
   const noReason = await post(ta.app, leader, `/tasks/${id}`, form);
   assert.equal(noReason.statusCode, 422);
   assert.match(noReason.body, /修改整改时限须填写理由/);
-  assert.equal(taskRow(ta, id).owner_id, ta.ids.owner);
+  assert.equal((await taskRow(ta, id)).owner_id, ta.ids.owner);
   assert.equal((await post(ta.app, leader, `/tasks/${id}`, { ...form, deadlineReason: "上级调整时间安排" })).statusCode, 303);
-  const row = taskRow(ta, id);
+  const row = (await taskRow(ta, id));
   assert.equal(row.owner_id, ta.ids.colleague);
   assert.equal(row.deadline, "2027-01-15");
   assert.equal(row.original_deadline, "2026-12-31");
-  const ev = ta.db.$client.prepare("select * from task_events where kind = 'edited'").get() as any;
+  const ev = (await ta.db.get<any>("select * from task_events where kind = 'edited'"))!;
   assert.equal(ev.text, "上级调整时间安排");
   assert.match(ev.data, /责任人/);
   const staff = await login(ta.app, "owner@t.cn");
@@ -261,7 +261,7 @@ test("a leader's edit of the deadline needs a reason and is recorded", async (t)
 test("where the unit needs no leader's check, the owner's 销号 closes the task at once", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  ta.db.$client.prepare("update units set require_signoff_check = 0 where id = ?").run(ta.ids.a);
+  await ta.db.run("update units set require_signoff_check = 0 where id = ?", [ta.ids.a]);
   const leader = await login(ta.app, "leadera@t.cn");
   const owner = await login(ta.app, "owner@t.cn");
   const id = await newTask(ta, leader);
@@ -269,10 +269,10 @@ test("where the unit needs no leader's check, the owner's 销号 closes the task
   const res = await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 }, { "hx-request": "true" });
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers["hx-trigger"], "task-changed");
-  const row = taskRow(ta, id);
+  const row = (await taskRow(ta, id));
   assert.equal(row.state, "done");
   assert.equal(row.signed_off_by, ta.ids.owner);
-  assert.equal(count(ta, "task_events", `kind = 'closedByOwner' and actor_id = ${ta.ids.owner}`), 1);
+  assert.equal(await count(ta, "task_events", `kind = 'closedByOwner' and actor_id = ${ta.ids.owner}`), 1);
 });
 
 test("a 责任人 is a person of the chosen unit's tree, never an admin account; the form offers no admin", async (t) => {
@@ -286,7 +286,7 @@ test("a 责任人 is a person of the chosen unit's tree, never an admin account;
   const outside = await post(ta.app, leader, "/tasks", form(ta.ids.stranger));
   assert.equal(outside.statusCode, 422);
   assert.match(outside.body, /责任人须为第一党支部（含下级单位）的人员/);
-  assert.equal(count(ta, "tasks"), 0);
+  assert.equal(await count(ta, "tasks"), 0);
   assert.equal((await post(ta.app, leader, "/tasks", form(ta.ids.owner))).statusCode, 303);
   const page = (await get(ta.app, leader, "/tasks/new")).body;
   const owners = page.split('name="ownerId"')[1].split("</select>")[0];
@@ -301,7 +301,7 @@ test("佐证材料必传 (a unit setting, on by default): no 申请销号 and no
   const owner = await login(ta.app, "owner@t.cn");
   const admin = await login(ta.app, "admin@t.cn");
   const unitForm = (o: Record<string, string>) => ({ code: "a", name: "第一党支部", kind: "branch", parentId: ta.ids.root, ...o });
-  assert.equal(ta.db.$client.prepare("select require_evidence from units where id = ?").pluck().get(ta.ids.a), 1, "on by default");
+  assert.equal(await ta.db.value("select require_evidence from units where id = ?", [ta.ids.a]), 1, "on by default");
   const settingText = (await get(ta.app, admin, `/admin/units/${ta.ids.a}`)).body;
   assert.match(settingText, /name="requireEvidence" value="1" checked/);
   assert.match(settingText, /佐证材料必传（勾选后，任务没有佐证材料时，系统拒绝申请销号和销号）/);
@@ -314,36 +314,36 @@ test("佐证材料必传 (a unit setting, on by default): no 申请销号 and no
   const refused = await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 }, { "hx-request": "true" });
   assert.equal(refused.statusCode, 422);
   assert.match(refused.body, /本单位规定销号须有佐证材料/);
-  assert.equal(taskRow(ta, id).state, "doing");
-  assert.equal(count(ta, "task_events", `task_id = ${id} and kind = 'requestSignOff'`), 0);
+  assert.equal((await taskRow(ta, id)).state, "doing");
+  assert.equal(await count(ta, "task_events", `task_id = ${id} and kind = 'requestSignOff'`), 0);
 
   // a direct 销号 (the unit needs no leader's check) is refused the same way
   assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, unitForm({ requireEvidence: "1" }))).statusCode, 303);
-  assert.equal(ta.db.$client.prepare("select require_signoff_check from units where id = ?").pluck().get(ta.ids.a), 0);
+  assert.equal(await ta.db.value("select require_signoff_check from units where id = ?", [ta.ids.a]), 0);
   const direct = await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 2 });
   assert.equal(direct.statusCode, 422);
   assert.match(direct.body, /本单位规定销号须有佐证材料/);
-  assert.equal(taskRow(ta, id).state, "doing");
+  assert.equal((await taskRow(ta, id)).state, "doing");
 
   // with a file it goes through
   await progress(ta, owner, id, 2, "补充会议记录", [{ filename: "会议记录.png", data: PNG_1PX }]);
   assert.equal((await post(ta.app, owner, `/tasks/${id}/request-signoff`, { version: 3 })).statusCode, 303);
-  assert.equal(taskRow(ta, id).state, "done");
+  assert.equal((await taskRow(ta, id)).state, "done");
 
   // the admin turns the rule off (on 单位管理): a task without a file may be closed, and the page says so
   assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, unitForm({ requireSignoffCheck: "1" }))).statusCode, 303);
-  assert.equal(ta.db.$client.prepare("select require_evidence from units where id = ?").pluck().get(ta.ids.a), 0);
+  assert.equal(await ta.db.value("select require_evidence from units where id = ?", [ta.ids.a]), 0);
   const id2 = await newTask(ta, leader);
   await progress(ta, owner, id2, 1, "已整改");
   assert.match((await get(ta.app, owner, `/tasks/${id2}`)).body, /本单位未要求佐证材料/);
   assert.equal((await post(ta.app, owner, `/tasks/${id2}/request-signoff`, { version: 2 })).statusCode, 303);
-  assert.equal(taskRow(ta, id2).state, "review");
+  assert.equal((await taskRow(ta, id2)).state, "review");
   // and back on: the leader's 销号 of a request made meanwhile is refused too
   assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, unitForm({ requireSignoffCheck: "1", requireEvidence: "1" }))).statusCode, 303);
   const top = await login(ta.app, "leader@t.cn");
   const signOff = await post(ta.app, top, `/tasks/${id2}/sign-off`, { version: 3 });
   assert.equal(signOff.statusCode, 422);
-  assert.equal(taskRow(ta, id2).state, "review");
+  assert.equal((await taskRow(ta, id2)).state, "review");
 });
 
 test("lists: scope, filters with sub-units, 逾期, paging that keeps the URL, and the htmx fragment", async (t) => {
@@ -352,7 +352,7 @@ test("lists: scope, filters with sub-units, 逾期, paging that keeps the URL, a
   const top = await login(ta.app, "leader@t.cn");
   for (let i = 0; i < 32; i++) await newTask(ta, top, { title: `支部A任务${i}`, deadline: i < 3 ? "2026-11-24" : "2026-12-31" });
   await newTask(ta, top, { title: "支部B任务", unitId: ta.ids.b, ownerId: ta.ids.stranger });
-  ta.db.$client.prepare("update tasks set deadline = '2026-11-01' where title = '支部A任务0'").run();
+  await ta.db.run("update tasks set deadline = '2026-11-01' where title = '支部A任务0'");
   const all = await get(ta.app, top, "/tasks");
   assert.match(all.body, /共 <strong>33<\/strong> 项/);
   const byUnit = await get(ta.app, top, `/tasks?unit=${ta.ids.root}`);
@@ -406,7 +406,7 @@ test("admin pages: only admins; rating a branch 后进 offers a 整顿转化 tas
   const user = await post(ta.app, admin, "/admin/users", { email: "new@t.cn", name: "新人", role: "staff", unitId: ta.ids.b, password: "short" });
   assert.equal(user.statusCode, 422);
   assert.match(user.body, /密码至少 8 位/);
-  assert.equal(count(ta, "users", "email = 'new@t.cn'"), 0);
+  assert.equal(await count(ta, "users", "email = 'new@t.cn'"), 0);
 });
 
 test("a deactivated account cannot sign in and its sessions end", async (t) => {
@@ -418,5 +418,5 @@ test("a deactivated account cannot sign in and its sessions end", async (t) => {
   assert.equal(res.statusCode, 303);
   assert.equal((await get(ta.app, owner, "/tasks")).statusCode, 303);
   await assert.rejects(login(ta.app, "owner@t.cn"), /401/);
-  assert.equal(ta.db.select({ n: sql<number>`count(*)` }).from(sql`sessions`).get()!.n >= 1, true);
+  assert.equal((await ta.db.select({ n: sql<number>`count(*)` }).from(sql`sessions`))[0]!.n >= 1, true);
 });

@@ -9,9 +9,9 @@ import { browse, ARTIFACTS, NO_BROWSER } from "../../helpers/browser.ts";
 import { createUnit } from "../../../server/features/admin/service.ts";
 import { UNIT_OPTIONS_INLINE_MAX } from "../../../server/features/tasks/service.ts";
 
-function manyBranches(ta: TestApp): number[] {
+async function manyBranches(ta: TestApp): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 1; i <= UNIT_OPTIONS_INLINE_MAX + 5; i++) ids.push(createUnit(ta.db, { code: `m${i}`, name: `机关第${i}党支部<&>`, kind: "branch", parentId: ta.ids.root }));
+  for (let i = 1; i <= UNIT_OPTIONS_INLINE_MAX + 5; i++) ids.push(await createUnit(ta.db, { code: `m${i}`, name: `机关第${i}党支部<&>`, kind: "branch", parentId: ta.ids.root }));
   return ids;
 }
 const optionCount = (html: string) => (html.match(/<option /g) ?? []).length;
@@ -24,7 +24,7 @@ test("many units: the list page names only the chosen one; the options come from
   assert.doesNotMatch(inline, /data-options-src/, "a small tree is not deferred");
   assert.ok(optionCount(inline) >= 3);
 
-  const branches = manyBranches(ta);
+  const branches = await manyBranches(ta);
   const chosen = branches[7];
   const leader = await login(ta.app, "leader@t.cn");
   const page = (await get(ta.app, leader, `/tasks?unit=${chosen}`)).body;
@@ -42,7 +42,7 @@ test("many units: the list page names only the chosen one; the options come from
   assert.doesNotMatch(res.body, /<&>/, "names are escaped");
 
   // a unit added since: the page names a new version; the old URL is answered fresh, not kept
-  createUnit(ta.db, { code: "late", name: "新设党支部", kind: "branch", parentId: ta.ids.root });
+  await createUnit(ta.db, { code: "late", name: "新设党支部", kind: "branch", parentId: ta.ids.root });
   const newer = /data-options-src="([^"]+)"/.exec((await get(ta.app, leader, "/tasks")).body)![1].replaceAll("&amp;", "&");
   assert.notEqual(newer, src);
   const stale = await get(ta.app, leader, src!);
@@ -60,7 +60,7 @@ test("many units: the list page names only the chosen one; the options come from
 test("many units in Chromium: the unit filter fills in, keeps the chosen unit, and filters", { timeout: 120_000, skip: NO_BROWSER }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const branches = manyBranches(ta);
+  const branches = await manyBranches(ta);
   const { base, as } = await browse(t, ta);
   const page = await as("leader@t.cn", { width: 1200, height: 900 });
   await page.goto(`${base}/tasks?unit=${branches[2]}`);
