@@ -19,7 +19,7 @@ function write(out: string, buf: Buffer): string {
 export async function exportLedgerFile(db: Db, config: Config, o: { report?: number; unitCode?: string; asOf?: string; out: string }, now = new Date()): Promise<string> {
   const today = dayIn(config.timeZone, now);
   const asOf = parseAsOf(o.asOf, today);
-  const l = ledger(db, SYSTEM_ACTOR, { report: o.report, unitCode: o.unitCode }, asOf, today, config.timeZone);
+  const l = await ledger(db, SYSTEM_ACTOR, { report: o.report, unitCode: o.unitCode }, asOf, today, config.timeZone);
   const file = write(o.out, await ledgerXlsx({ title: l.title, asOf, rows: l.rows, yellowDays: l.yellowDays, generatedAt: now }));
   return `已导出《${l.title}》（截至${cnDate(asOf)}，${l.rows.length} 项任务）：${file}`;
 }
@@ -33,12 +33,12 @@ export async function exportReportFile(db: Db, config: Config, o: { report: numb
   const today = dayIn(config.timeZone, now);
   const asOf = parseAsOf(o.asOf, today);
   if (o.original) {
-    const doc = reportProgress(db, SYSTEM_ACTOR, o.report, asOf, config.timeZone);
+    const doc = await reportProgress(db, SYSTEM_ACTOR, o.report, asOf, config.timeZone);
     const file = write(o.out, await reportDocx({ title: doc.title, blocks: doc.blocks, description: "自查报告（整改措施已更新）" }));
     return `已导出《${doc.title}》（整改措施更新至${cnDate(asOf)}，问题${doc.summary.problems}个，已销号${doc.summary.done}个）：${file}`;
   }
-  if (o.to !== undefined) saveDocumentSettings(db, SYSTEM_ACTOR, o.report, { addressee: o.to });
-  const doc = formalReport(db, SYSTEM_ACTOR, o.report, asOf, config.timeZone);
+  if (o.to !== undefined) await saveDocumentSettings(db, SYSTEM_ACTOR, o.report, { addressee: o.to });
+  const doc = await formalReport(db, SYSTEM_ACTOR, o.report, asOf, config.timeZone);
   const file = write(o.out, await reportDocx({ title: doc.title, blocks: doc.blocks }));
   const to = doc.settings.addressee ? `主送${doc.settings.addressee}` : "未设主送机关（可用 --to 给出）";
   return `已导出《${doc.title}》（截至${cnDate(asOf)}，${to}，问题${doc.summary.problems}个，已销号${doc.summary.done}个）：${file}`;

@@ -31,18 +31,18 @@ export async function ledgerRoutes(app: FastifyInstance) {
     return id;
   };
   /** ?original=1: the self-check report with its 整改措施 section updated; else the 整改情况报告 proper */
-  const progress = (req: FastifyRequest) => {
+  const progress = async (req: FastifyRequest) => {
     const t = today();
     const q = req.query as Query;
     const asOf = svc.parseAsOf(q.asOf, t);
     const original = q.original === "1";
-    const live = svc.reportProgress(app.db, req.user!, reportId(req), asOf, app.config.timeZone);
-    const formal = original ? null : svc.formalReport(app.db, req.user!, live.report.id, asOf, app.config.timeZone);
+    const live = await svc.reportProgress(app.db, req.user!, reportId(req), asOf, app.config.timeZone);
+    const formal = original ? null : await svc.formalReport(app.db, req.user!, live.report.id, asOf, app.config.timeZone);
     const doc = { ...live, title: formal?.title ?? live.title, blocks: formal?.blocks ?? live.blocks };
     return { today: t, asOf, original, doc, settings: svc.documentSettings(live.report, live.unit) };
   };
-  const progressPage = (req: FastifyRequest, reply: FastifyReply, more: { error?: string; form?: { title: string; addressee: string } } = {}, status = 200) => {
-    const { today, asOf, original, doc, settings } = progress(req);
+  const progressPage = async (req: FastifyRequest, reply: FastifyReply, more: { error?: string; form?: { title: string; addressee: string } } = {}, status = 200) => {
+    const { today, asOf, original, doc, settings } = await progress(req);
     const copyText = original ? liveSectionText(doc) : blocksToText(doc.blocks);
     const canEdit = svc.canEditDocument(req.user!, doc.unit);
     const data = { title: `${doc.report.title} · 整改情况报告`, doc, asOf, today, isToday: asOf === today, original, copyText, settings, canEdit, ...more };
@@ -53,10 +53,10 @@ export async function ledgerRoutes(app: FastifyInstance) {
   app.get("/reports/:id/progress", (req, reply) => progressPage(req, reply));
 
   /** The 整改情况报告's title and 主送机关 (leaders of the unit or above); the 主送机关 is remembered for the unit. */
-  app.post("/reports/:id/document", (req, reply) => {
+  app.post("/reports/:id/document", async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
-      svc.saveDocumentSettings(app.db, req.user!, reportId(req), { title: body.title ?? "", addressee: body.addressee ?? "" });
+      await svc.saveDocumentSettings(app.db, req.user!, reportId(req), { title: body.title ?? "", addressee: body.addressee ?? "" });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       return progressPage(req, reply, { error: e.message, form: { title: String(body.title ?? ""), addressee: String(body.addressee ?? "") } }, 422);
@@ -67,17 +67,17 @@ export async function ledgerRoutes(app: FastifyInstance) {
   });
 
   /** The whole document as plain text (paste into a message or a document). */
-  app.get("/reports/:id/progress.txt", (req, reply) => {
-    const { doc, asOf } = progress(req);
-    audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `progress.txt 截至 ${asOf}` });
+  app.get("/reports/:id/progress.txt", async (req, reply) => {
+    const { doc, asOf } = await progress(req);
+    await audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `progress.txt 截至 ${asOf}` });
     return reply.header("Cache-Control", "private, no-store").type("text/plain; charset=utf-8").send(blocksToText(doc.blocks));
   });
 
   /** 整改情况报告 .docx; ?original=1: the self-check report with its 整改措施 section updated */
   app.get("/reports/:id/export.docx", async (req, reply) => {
-    const { asOf, doc, original } = progress(req);
+    const { asOf, doc, original } = await progress(req);
     const buf = await (await import("./docx.ts")).reportDocx({ title: doc.title, blocks: doc.blocks, description: original ? "自查报告（整改措施已更新）" : "整改情况报告" });
-    audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `${original ? "原报告 " : ""}.docx 截至 ${asOf}` });
+    await audit(req, "export.report", { target: `报告 ${doc.report.id}`, detail: `${original ? "原报告 " : ""}.docx 截至 ${asOf}` });
     return reply
       .header("Content-Disposition", contentDisposition(svc.reportFileName(doc.title, asOf, original)))
       .header("Cache-Control", "private, no-store")
@@ -93,9 +93,9 @@ export async function ledgerRoutes(app: FastifyInstance) {
     if (q.report !== undefined && q.report !== "" && !int(q.report)) throw new ValidationError("报告编号无效");
     const filters = listFilters(q);
     const unit = filters.unit;
-    const l = svc.ledger(app.db, req.user!, { report: int(q.report), unit, filters: { ...filters, unit: undefined } }, asOf, t, app.config.timeZone);
+    const l = await svc.ledger(app.db, req.user!, { report: int(q.report), unit, filters: { ...filters, unit: undefined } }, asOf, t, app.config.timeZone);
     const buf = await (await import("./xlsx.ts")).ledgerXlsx({ title: l.title, asOf, rows: l.rows, yellowDays: l.yellowDays, generatedAt: app.clock() });
-    audit(req, "export.ledger", { target: req.url.slice(0, 300), detail: `${l.title}，${l.rows.length} 行，截至 ${asOf}` });
+    await audit(req, "export.ledger", { target: req.url.slice(0, 300), detail: `${l.title}，${l.rows.length} 行，截至 ${asOf}` });
     return reply
       .header("Content-Disposition", contentDisposition(svc.ledgerFileName(l.title, asOf)))
       .header("Cache-Control", "private, no-store")

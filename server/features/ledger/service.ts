@@ -3,7 +3,7 @@
 //    report's unit or above it, and by staff of the report's own unit;
 //  - a ledger holds only the tasks the actor may see (the task list's own scope), narrowed by
 //    report, unit (with sub-units) or the task list's filters.
-import { aliasedTable, and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { aliasedTable, and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
 import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
 import { unitInScope, type Actor } from "../auth/permissions.ts";
@@ -33,8 +33,8 @@ export function canSeeReport(actor: Actor, unit: Pick<Unit, "id" | "path">): boo
   return actor.unitId === unit.id;
 }
 
-export function getReport(db: Db, actor: Actor, id: number): { report: Report; unit: Unit } {
-  const row = Number.isInteger(id) && id > 0 ? db.select({ report: reports, unit: units }).from(reports).innerJoin(units, eq(units.id, reports.unitId)).where(eq(reports.id, id)).get() : undefined;
+export async function getReport(db: Db, actor: Actor, id: number): Promise<{ report: Report; unit: Unit }> {
+  const row = Number.isInteger(id) && id > 0 ? (await db.select({ report: reports, unit: units }).from(reports).innerJoin(units, eq(units.id, reports.unitId)).where(eq(reports.id, id)).limit(1))[0] : undefined;
   if (!row || !canSeeReport(actor, row.unit)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
   return row;
 }
@@ -51,30 +51,26 @@ function sectionsOf(r: Report): Section[] {
 const leaderUser = aliasedTable(users, "leader_user");
 
 // The history and the files of a set of tasks, in one query each whatever their number: the
-// ids go in as one JSON array (no limit on bound variables, so no chunks, and one statement
-// prepared once per database). Rows are read as arrays and grouped here: drizzle's mapping of
-// some 50,000 history rows cost more than the query.
+// ids go in as one JSON array (the dialect's jsonInts: no limit on bound variables, so no chunks,
+// and one statement text whatever the number of ids). Rows are read by hand-written SQL and
+// grouped here: drizzle's mapping of some 50,000 history rows cost more than the query.
 const historyStatements = perDb((db) => ({
-  events: db.$client.prepare(
-    // (IN, not a join on json_each: SQLite then walks task_events_task_idx in (task, time, id)
-    // order and needs no sort)
-    `SELECT e.task_id, e.kind, e.at, e.from_state, e.to_state, e.text, e.data, a.name
+  // (IN, not a join on the id list: SQLite then walks task_events_task_idx in (task, time, id)
+  // order and needs no sort)
+  events: `SELECT e.task_id AS "taskId", e.kind, e.at, e.from_state AS "fromState", e.to_state AS "toState", e.text, e.data, a.name AS "actorName"
        FROM task_events e LEFT JOIN users a ON a.id = e.actor_id
-      WHERE e.task_id IN (SELECT value FROM json_each(?))
+      WHERE e.task_id IN (${db.dialect.jsonInts})
       ORDER BY e.task_id, e.at, e.id`,
-  ),
-  files: db.$client.prepare(
-    `SELECT f.task_id, f.original_name, f.uploaded_at FROM attachments f
-      WHERE f.task_id IN (SELECT value FROM json_each(?))
+  files: `SELECT f.task_id AS "taskId", f.original_name AS "originalName", f.uploaded_at AS "uploadedAt" FROM attachments f
+      WHERE f.task_id IN (${db.dialect.jsonInts})
       ORDER BY f.id`,
-  ),
 }));
 
-type EventRow = [taskId: number, kind: string, at: string, fromState: string | null, toState: string | null, text: string, data: string | null, actorName: string | null];
-type FileRow = [taskId: number, originalName: string, uploadedAt: string];
+type EventRow = { taskId: number; kind: string; at: string; fromState: string | null; toState: string | null; text: string; data: string | null; actorName: string | null };
+type FileRow = { taskId: number; originalName: string; uploadedAt: string };
 
 /** Each task's history in order (time, then id) and its files in upload order. */
-function historyOf(db: Db, ids: number[]): { events: Map<number, HistoryEvent[]>; files: Map<number, { originalName: string; uploadedAt: string }[]> } {
+async function historyOf(db: Db, ids: number[]): Promise<{ events: Map<number, HistoryEvent[]>; files: Map<number, { originalName: string; uploadedAt: string }[]> }> {
   const events = new Map<number, HistoryEvent[]>();
   const files = new Map<number, { originalName: string; uploadedAt: string }[]>();
   if (!ids.length) return { events, files };
@@ -82,11 +78,11 @@ function historyOf(db: Db, ids: number[]): { events: Map<number, HistoryEvent[]>
   const json = JSON.stringify(ids);
   let last = -1;
   let list: HistoryEvent[] = [];
-  for (const [taskId, kind, at, fromState, toState, text, data, actorName] of st.events.raw(true).all(json) as EventRow[]) {
+  for (const { taskId, kind, at, fromState, toState, text, data, actorName } of await db.all<EventRow>(st.events, [json])) {
     if (taskId !== last) events.set((last = taskId), (list = []));
     list.push({ kind, at, fromState, toState, text, data, actorName });
   }
-  for (const [taskId, originalName, uploadedAt] of st.files.raw(true).all(json) as FileRow[]) {
+  for (const { taskId, originalName, uploadedAt } of await db.all<FileRow>(st.files, [json])) {
     let l = files.get(taskId);
     if (!l) files.set(taskId, (l = []));
     l.push({ originalName, uploadedAt });
@@ -119,9 +115,9 @@ type TaskQueryRow = {
   reportTitle: string | null;
 };
 
-function loadTasks(db: Db, where: SQL | undefined): Loaded[] {
+async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
   // (drizzle types a select that joins users and an alias of users as never[]: the row type is spelled out)
-  const rows: TaskQueryRow[] = db
+  const rows: TaskQueryRow[] = (await db
     .select({
       id: tasks.id,
       problemId: tasks.problemId,
@@ -150,11 +146,11 @@ function loadTasks(db: Db, where: SQL | undefined): Loaded[] {
     .leftJoin(problems, eq(problems.id, tasks.problemId))
     .leftJoin(reports, eq(reports.id, problems.reportId))
     .where(where)
-    .orderBy(asc(reports.id), asc(problems.seq), asc(tasks.id))
-    .all() as unknown as TaskQueryRow[];
+    // (the nulls' place said, as the engines' defaults differ)
+    .orderBy(sql`${reports.id} ASC NULLS LAST`, sql`${problems.seq} ASC NULLS LAST`, asc(tasks.id))) as unknown as TaskQueryRow[];
   // tasks of a report first (report, problem order), then the others by id
   rows.sort((a, b) => (a.reportId == null ? 1 : 0) - (b.reportId == null ? 1 : 0));
-  const { events, files } = historyOf(db, rows.map((r) => r.id));
+  const { events, files } = await historyOf(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     input: {
       id: r.id,
@@ -179,13 +175,13 @@ function loadTasks(db: Db, where: SQL | undefined): Loaded[] {
 }
 
 /** The 整改情况报告 of a report as it stood at the end of `asOf`. */
-export function reportProgress(db: Db, actor: Actor, reportId: number, asOf: string, tz: string): ComposedReport & { report: Report; unit: Unit } {
-  const { report, unit } = getReport(db, actor, reportId);
-  const ps = db.select().from(problems).where(eq(problems.reportId, report.id)).orderBy(asc(problems.seq), asc(problems.id)).all();
-  const loaded = ps.length ? loadTasks(db, inArray(tasks.problemId, ps.map((p) => p.id))) : [];
+export async function reportProgress(db: Db, actor: Actor, reportId: number, asOf: string, tz: string): Promise<ComposedReport & { report: Report; unit: Unit }> {
+  const { report, unit } = await getReport(db, actor, reportId);
+  const ps = await db.select().from(problems).where(eq(problems.reportId, report.id)).orderBy(asc(problems.seq), asc(problems.id));
+  const loaded = ps.length ? await loadTasks(db, inArray(tasks.problemId, ps.map((p) => p.id))) : [];
   const inDay = onOrBefore(asOf, tz);
   const asOfTasks = loaded.map((l) => taskAsOf(l.input, asOf, tz, inDay)).filter((t): t is TaskAsOf => t !== null);
-  const composed = composeReport({ id: report.id, title: report.title, fullText: report.fullText, sections: sectionsOf(report) }, ps, asOfTasks, asOf, getSetting(db, "yellowDays"));
+  const composed = composeReport({ id: report.id, title: report.title, fullText: report.fullText, sections: sectionsOf(report) }, ps, asOfTasks, asOf, await getSetting(db, "yellowDays"));
   return { ...composed, report, unit };
 }
 
@@ -237,22 +233,22 @@ export function cleanDocumentSettings(input: { title?: unknown; addressee?: unkn
  * unit, so its next report starts from it. Empty title: back to the derived one; a field not given
  * (undefined) stays as it is.
  */
-export function saveDocumentSettings(db: Db, actor: Actor, reportId: number, input: { title?: unknown; addressee?: unknown }): DocumentSettings {
-  const { report, unit } = getReport(db, actor, reportId);
+export async function saveDocumentSettings(db: Db, actor: Actor, reportId: number, input: { title?: unknown; addressee?: unknown }): Promise<DocumentSettings> {
+  const { report, unit } = await getReport(db, actor, reportId);
   if (!canEditDocument(actor, unit)) throw new ForbiddenError("只有本单位或上级单位的领导可以修改整改情况报告的标题和主送机关");
   const clean = cleanDocumentSettings(input);
   // a field not given is left as it is
   const v = { title: input.title === undefined ? report.docTitle : clean.title, addressee: input.addressee === undefined ? report.docAddressee : clean.addressee };
-  db.transaction((tx) => {
-    tx.update(reports).set({ docTitle: v.title, docAddressee: v.addressee }).where(eq(reports.id, report.id)).run();
-    if (v.addressee) tx.update(units).set({ reportAddressee: v.addressee }).where(eq(units.id, unit.id)).run();
+  await db.tx(async () => {
+    await db.update(reports).set({ docTitle: v.title, docAddressee: v.addressee }).where(eq(reports.id, report.id));
+    if (v.addressee) await db.update(units).set({ reportAddressee: v.addressee }).where(eq(units.id, unit.id));
   });
   return documentSettings({ ...report, docTitle: v.title, docAddressee: v.addressee }, { ...unit, reportAddressee: v.addressee ?? unit.reportAddressee });
 }
 
 /** The 整改情况报告 proper (formal.ts) as it stood at the end of `asOf`; `addressee` overrides the setting for this one document. */
-export function formalReport(db: Db, actor: Actor, reportId: number, asOf: string, tz: string, o: { addressee?: string } = {}): { title: string; blocks: Block[]; summary: ComposedReport["summary"]; settings: DocumentSettings; report: Report; unit: Unit; asOf: string } {
-  const live = reportProgress(db, actor, reportId, asOf, tz);
+export async function formalReport(db: Db, actor: Actor, reportId: number, asOf: string, tz: string, o: { addressee?: string } = {}): Promise<{ title: string; blocks: Block[]; summary: ComposedReport["summary"]; settings: DocumentSettings; report: Report; unit: Unit; asOf: string }> {
+  const live = await reportProgress(db, actor, reportId, asOf, tz);
   const settings = documentSettings(live.report, live.unit);
   const addressee = o.addressee?.trim() || settings.addressee;
   const blocks = composeFormal({ title: settings.title, addressee, unitName: live.unit.name, sourceTitle: live.report.title, asOf, groups: live.groups, summary: live.summary });
@@ -264,38 +260,38 @@ export type LedgerScope = { report?: number; unit?: number; unitCode?: string; f
 export type Ledger = { title: string; asOf: string; rows: LedgerRow[]; yellowDays: number };
 
 /** The 整改台账: for one report, for a unit and its sub-units, or for the task list's filters; everything when none is given. */
-export function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, today: string, tz: string): Ledger {
-  const conds: (SQL | undefined)[] = [taskConditions(db, actor, { ...(scope.filters ?? {}), page: undefined }, today)];
+export async function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, today: string, tz: string): Promise<Ledger> {
+  const conds: (SQL | undefined)[] = [await taskConditions(db, actor, { ...(scope.filters ?? {}), page: undefined }, today)];
   // with no report or unit: the actor's own unit (the top unit for the command line)
-  const home = actor.unitId ? db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)).get() : db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1).get();
+  const home = (actor.unitId ? await db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)).limit(1) : await db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1))[0];
   let title = `${home?.name ?? ""}整改台账`;
   if (scope.report !== undefined) {
-    const { report, unit } = getReport(db, actor, scope.report);
-    const ps = db.select({ id: problems.id }).from(problems).where(eq(problems.reportId, report.id)).all();
+    const { report, unit } = await getReport(db, actor, scope.report);
+    const ps = await db.select({ id: problems.id }).from(problems).where(eq(problems.reportId, report.id));
     conds.push(ps.length ? inArray(tasks.problemId, ps.map((p) => p.id)) : eq(tasks.id, -1));
     title = ledgerTitleFor(report.title, unit.name);
   }
   let unitId = scope.unit;
   if (scope.unitCode !== undefined) {
-    const u = db.select().from(units).where(eq(units.code, scope.unitCode)).get();
+    const u = (await db.select().from(units).where(eq(units.code, scope.unitCode)).limit(1))[0];
     if (!u) throw new NotFoundError(`单位代码不存在：${scope.unitCode}`);
     unitId = u.id;
   }
   if (unitId !== undefined) {
-    const u = db.select().from(units).where(eq(units.id, unitId)).get();
+    const u = (await db.select().from(units).where(eq(units.id, unitId)).limit(1))[0];
     if (!u) throw new NotFoundError("未找到该单位");
-    conds.push(inArray(tasks.unitId, subtreeIds(db, u.id)));
+    conds.push(inArray(tasks.unitId, await subtreeIds(db, u.id)));
     if (scope.report === undefined) title = `${u.name}整改台账`;
     else title = title.replace(/整改台账$/, `（${u.name}）整改台账`);
   } else if (scope.report === undefined && scope.filters?.unit) {
-    const u = db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)).get();
+    const u = (await db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)).limit(1))[0];
     if (u) title = `${u.name}整改台账`;
   }
-  const loaded = loadTasks(db, and(...conds));
+  const loaded = await loadTasks(db, and(...conds));
   const inDay = onOrBefore(asOf, tz);
   const items = loaded.map((l) => ({ task: taskAsOf(l.input, asOf, tz, inDay), source: l.source, reportId: l.reportId })).filter((x): x is { task: TaskAsOf; source: LedgerSource | null; reportId: number | null } => x.task !== null);
   const reportsIn = new Set(items.map((i) => i.reportId).filter((r) => r !== null));
-  const yellowDays = getSetting(db, "yellowDays");
+  const yellowDays = await getSetting(db, "yellowDays");
   const rows = ledgerRows(items, asOf, yellowDays, { showSource: scope.report === undefined && reportsIn.size > 1 });
   return { title, asOf, rows, yellowDays };
 }

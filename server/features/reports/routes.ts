@@ -70,16 +70,16 @@ export async function reportRoutes(app: FastifyInstance) {
     if (req.user!.role === "staff") throw new ForbiddenError("只有领导和管理员可以导入自查报告");
   };
 
-  app.get("/reports", (req, reply) => {
+  app.get("/reports", async (req, reply) => {
     const c = ctx(req);
-    const list = svc.listReports(c, positiveInt((req.query as Record<string, string>).page) ?? 1);
-    return reply.render("reports/index", { title: "自查报告", list, query: req.query, drafts: c.actor.role === "staff" ? [] : svc.myDrafts(c) });
+    const list = await svc.listReports(c, positiveInt((req.query as Record<string, string>).page) ?? 1);
+    return reply.render("reports/index", { title: "自查报告", list, query: req.query, drafts: c.actor.role === "staff" ? [] : await svc.myDrafts(c) });
   });
 
   // ── upload ──
-  function renderUpload(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+  async function renderUpload(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const c = ctx(req);
-    return reply.render("reports/import", { title: "导入自查报告", units: assignableUnits(app.db, c.actor), values: { unitId: c.actor.unitId }, errors: {}, accept: svc.REPORT_ACCEPT, maxMb: maxMb(), ...extra }, status);
+    return reply.render("reports/import", { title: "导入自查报告", units: await assignableUnits(app.db, c.actor), values: { unitId: c.actor.unitId }, errors: {}, accept: svc.REPORT_ACCEPT, maxMb: maxMb(), ...extra }, status);
   }
   app.get("/reports/import", (req, reply) => {
     leaderOnly(req);
@@ -93,7 +93,7 @@ export async function reportRoutes(app: FastifyInstance) {
       fields = form.fields;
       assertCsrf(req, fields._csrf);
       const id = await svc.createDraft(ctx(req), app.config.reportsDir, { unitId: int(fields.unitId) ?? null, title: fields.title ?? "", file: form.files[0], pasted: fields.pasted });
-      audit(req, "import.upload", { target: `草稿 ${id}`, detail: form.files[0] ? `文件 ${form.files[0].filename}（${form.files[0].data.length} 字节）` : "粘贴全文" });
+      await audit(req, "import.upload", { target: `草稿 ${id}`, detail: form.files[0] ? `文件 ${form.files[0].filename}（${form.files[0].data.length} 字节）` : "粘贴全文" });
       if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/drafts/${id}`).code(201).send("");
       return reply.redirect(`/reports/drafts/${id}`, 303);
     } catch (e) {
@@ -103,13 +103,13 @@ export async function reportRoutes(app: FastifyInstance) {
   });
 
   // ── the review screen ──
-  function reviewData(req: FastifyRequest, id: number, extra: Record<string, unknown> = {}) {
+  async function reviewData(req: FastifyRequest, id: number, extra: Record<string, unknown> = {}) {
     const c = ctx(req);
-    const people = assignableUsers(app.db, c.actor);
+    const people = await assignableUsers(app.db, c.actor);
     return {
       title: "核对导入的问题",
-      v: svc.getDraft(c, id),
-      units: assignableUnits(app.db, c.actor),
+      v: await svc.getDraft(c, id),
+      units: await assignableUnits(app.db, c.actor),
       people,
       // a 责任人 is a person of the unit's tree, never an admin account
       owners: people.filter((p) => p.role !== "admin"),
@@ -118,8 +118,8 @@ export async function reportRoutes(app: FastifyInstance) {
       ...extra,
     };
   }
-  function renderReview(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
-    const data = reviewData(req, id, extra);
+  async function renderReview(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
+    const data = await reviewData(req, id, extra);
     if (data.v.draft.status === "confirmed" && data.v.draft.reportId) {
       // a stale tab after the confirmation: show the report it made
       if (status !== 200) setFlash(reply, "这份报告已确认生成任务，草稿不能再修改");
@@ -134,12 +134,12 @@ export async function reportRoutes(app: FastifyInstance) {
   });
 
   // autosave of one problem: answers with the item's save status only, so typing elsewhere is never disturbed
-  app.post("/reports/drafts/:id/items/:key", (req, reply) => {
+  app.post("/reports/drafts/:id/items/:key", async (req, reply) => {
     leaderOnly(req);
     const { id, key } = req.params as { id: string; key: string };
     const b = req.body as Body;
     try {
-      svc.updateDraft(ctx(req), Number(id), { op: "edit", key, patch: patchOf(b, { bulk: false }) });
+      await svc.updateDraft(ctx(req), Number(id), { op: "edit", key, patch: patchOf(b, { bulk: false }) });
       if (!isHtmx(req)) return reply.redirect(`/reports/drafts/${id}#item-${key}`, 303);
       return reply.render("reports/_saved", { ok: true, at: app.clock() });
     } catch (e) {
@@ -149,7 +149,7 @@ export async function reportRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post("/reports/drafts/:id/ops", (req, reply) => {
+  app.post("/reports/drafts/:id/ops", async (req, reply) => {
     leaderOnly(req);
     const id = Number((req.params as any).id);
     const b = req.body as Body;
@@ -190,7 +190,7 @@ export async function reportRoutes(app: FastifyInstance) {
         throw new ValidationError("未知的操作");
     }
     try {
-      svc.updateDraft(ctx(req), id, o);
+      await svc.updateDraft(ctx(req), id, o);
       if (!isHtmx(req)) return reply.redirect(`/reports/drafts/${id}${"key" in o && op !== "delete" ? `#item-${key}` : ""}`, 303);
       return renderReview(req, reply, id, { changed: op === "add" ? "new" : key, flash: OP_DONE[op] });
     } catch (e) {
@@ -199,13 +199,13 @@ export async function reportRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post("/reports/drafts/:id/confirm", (req, reply) => {
+  app.post("/reports/drafts/:id/confirm", async (req, reply) => {
     leaderOnly(req);
     const id = Number((req.params as any).id);
     const b = req.body as Body;
     try {
-      const r = svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1", acceptDefaultDeadlines: one(b.acceptDefaultDeadlines) === "1" });
-      audit(req, "import.confirm", { target: `报告 ${r.reportId}`, detail: `草稿 ${id}，生成 ${r.tasks} 项任务${r.pending ? `，${r.pending} 条待分派` : ""}` });
+      const r = await svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1", acceptDefaultDeadlines: one(b.acceptDefaultDeadlines) === "1" });
+      await audit(req, "import.confirm", { target: `报告 ${r.reportId}`, detail: `草稿 ${id}，生成 ${r.tasks} 项任务${r.pending ? `，${r.pending} 条待分派` : ""}` });
       setFlash(reply, `已生成 ${r.tasks} 项整改任务${r.pending ? `；${r.pending} 条问题待分派，可在本页逐条指定责任人` : ""}`);
       if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/${r.reportId}`).send("");
       return reply.redirect(`/reports/${r.reportId}`, 303);
@@ -222,33 +222,33 @@ export async function reportRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post("/reports/drafts/:id/discard", (req, reply) => {
+  app.post("/reports/drafts/:id/discard", async (req, reply) => {
     leaderOnly(req);
-    svc.discardDraft(ctx(req), Number((req.params as any).id), app.config.reportsDir);
+    await svc.discardDraft(ctx(req), Number((req.params as any).id), app.config.reportsDir);
     setFlash(reply, "已放弃这次导入，没有生成任何任务");
     if (isHtmx(req)) return reply.header("HX-Redirect", "/reports").send("");
     return reply.redirect("/reports", 303);
   });
 
   // ── the report page ──
-  function renderReport(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
+  async function renderReport(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
     const c = ctx(req);
-    const r = svc.getReport(c, id);
-    const people = r.canAssign ? assignableUsers(app.db, c.actor) : [];
-    const choices = r.canAssign ? { units: assignableUnits(app.db, c.actor), people, leaders: people.filter((p) => p.role !== "staff") } : {};
-    return reply.render("reports/show", { title: r.report.title, r, yellowDays: getSetting(app.db, "yellowDays"), assignErrors: {}, ...choices, ...extra }, status);
+    const r = await svc.getReport(c, id);
+    const people = r.canAssign ? await assignableUsers(app.db, c.actor) : [];
+    const choices = r.canAssign ? { units: await assignableUnits(app.db, c.actor), people, leaders: people.filter((p) => p.role !== "staff") } : {};
+    return reply.render("reports/show", { title: r.report.title, r, yellowDays: await getSetting(app.db, "yellowDays"), assignErrors: {}, ...choices, ...extra }, status);
   }
   app.get("/reports/:id", (req, reply) => renderReport(req, reply, Number((req.params as any).id)));
 
   // a problem left 待分派 at confirmation: its task, from the report page
-  app.post("/reports/:id/problems/:pid/assign", (req, reply) => {
+  app.post("/reports/:id/problems/:pid/assign", async (req, reply) => {
     leaderOnly(req);
     const id = Number((req.params as any).id);
     const pid = Number((req.params as any).pid);
     const b = req.body as Body;
     const s = (k: string) => one(b[k]) ?? "";
     try {
-      const taskId = svc.assignProblem(ctx(req), id, pid, {
+      const taskId = await svc.assignProblem(ctx(req), id, pid, {
         goal: "",
         measures: s("measures"),
         coUnits: "",
@@ -266,9 +266,9 @@ export async function reportRoutes(app: FastifyInstance) {
       return renderReport(req, reply, id, { error: e.message, assignErrors: { [pid]: { ...e.fields, _: e.message } }, assignValues: { [pid]: b } }, e.status);
     }
   });
-  app.get("/reports/:id/original", (req, reply) => {
-    const f = svc.reportFile(ctx(req), Number((req.params as any).id));
-    audit(req, "download.report-file", { target: `报告 ${(req.params as any).id}`, detail: f.name });
+  app.get("/reports/:id/original", async (req, reply) => {
+    const f = await svc.reportFile(ctx(req), Number((req.params as any).id));
+    await audit(req, "download.report-file", { target: `报告 ${(req.params as any).id}`, detail: f.name });
     const mime = f.format === "docx" ? "application/vnd.openxmlformats-officedocument.wordprocessingml.document" : f.format === "doc" ? "application/msword" : "text/plain; charset=utf-8";
     reply.header("Content-Disposition", contentDisposition(f.name, "attachment"));
     reply.header("Cache-Control", "private, max-age=3600");

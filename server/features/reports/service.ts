@@ -5,7 +5,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { Db } from "../../../db/client.ts";
-import { perDb, tx } from "../../../db/client.ts";
+import { perDb } from "../../../db/client.ts";
 import { directory } from "../../lib/directory.ts";
 import { pathEnd } from "../../lib/path-range.ts";
 import { importDrafts, problems, reports, tasks, units, users, type ImportDraft } from "../../../db/schema.ts";
@@ -32,24 +32,23 @@ function assertLeader(actor: Actor) {
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
 /** Reports already imported from the same file (or the same pasted text). */
-export function sameFileReports(db: Db, sha: string | null) {
+export async function sameFileReports(db: Db, sha: string | null) {
   if (!sha) return [];
-  return db
+  return await db
     .select({ id: reports.id, title: reports.title, importedAt: reports.importedAt, by: users.name })
     .from(reports)
     .innerJoin(users, eq(users.id, reports.importedBy))
     .where(eq(reports.sha256, sha))
-    .orderBy(asc(reports.id))
-    .all();
+    .orderBy(asc(reports.id));
 }
 
-function draftDefaults(c: Ctx, unitId: number): draft.Defaults {
-  const periodEnd = getSetting(c.db, "periodEnd");
+async function draftDefaults(c: Ctx, unitId: number): Promise<draft.Defaults> {
+  const periodEnd = await getSetting(c.db, "periodEnd");
   return { unitId, leaderId: c.actor.role === "leader" ? c.actor.id : null, deadline: periodEnd && periodEnd >= c.today ? periodEnd : "" };
 }
 
-function unitRefs(db: Db): draft.UnitRef[] {
-  return db.select({ id: units.id, name: units.name, rating: units.rating, ratingYear: units.ratingYear, secretaryId: units.secretaryId, overseerId: units.overseerId, path: units.path }).from(units).all();
+async function unitRefs(db: Db): Promise<draft.UnitRef[]> {
+  return await db.select({ id: units.id, name: units.name, rating: units.rating, ratingYear: units.ratingYear, secretaryId: units.secretaryId, overseerId: units.overseerId, path: units.path }).from(units);
 }
 
 /**
@@ -59,7 +58,7 @@ function unitRefs(db: Db): draft.UnitRef[] {
 export async function createDraft(c: Ctx, reportsDir: string, up: Upload): Promise<number> {
   assertLeader(c.actor);
   const errors: Record<string, string> = {};
-  const unit = up.unitId ? c.db.select().from(units).where(eq(units.id, up.unitId)).get() : undefined;
+  const unit = up.unitId ? (await c.db.select().from(units).where(eq(units.id, up.unitId)).limit(1))[0] : undefined;
   if (!unit) errors.unitId = "请选择报告所属单位";
   else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能为本单位及下级单位导入报告";
   const pasted = stripMarkers((up.pasted ?? "").replace(/\r\n?/g, "\n"));
@@ -98,58 +97,55 @@ export async function createDraft(c: Ctx, reportsDir: string, up: Upload): Promi
 
   try {
     const ex = extractReport(text);
-    const d = draftDefaults(c, unit!.id);
-    const items = draft.initialItems(ex, unitRefs(c.db), d);
+    const d = await draftDefaults(c, unit!.id);
+    const items = draft.initialItems(ex, await unitRefs(c.db), d);
     const title = up.title.trim() || ex.title || (originalName ? originalName.replace(/\.[^.]+$/, "") : "") || `${unit!.name}自查报告`;
     const nowIso = c.now.toISOString();
-    const r = c.db
-      .insert(importDrafts)
-      .values({
-        userId: c.actor.id,
-        unitId: unit!.id,
-        title: title.slice(0, 200),
-        originalName,
-        format,
-        storedFile: stored,
-        sha256: sha,
-        fullText: text,
-        sectionsJson: JSON.stringify(ex.sections),
-        measuresJson: JSON.stringify(ex.measures),
-        itemsJson: JSON.stringify(items),
-        notice: ex.notice ?? null,
-        createdAt: nowIso,
-        updatedAt: nowIso,
-      })
-      .run();
-    return Number(r.lastInsertRowid);
+    const values = {
+      userId: c.actor.id,
+      unitId: unit!.id,
+      title: title.slice(0, 200),
+      originalName,
+      format,
+      storedFile: stored,
+      sha256: sha,
+      fullText: text,
+      sectionsJson: JSON.stringify(ex.sections),
+      measuresJson: JSON.stringify(ex.measures),
+      itemsJson: JSON.stringify(items),
+      notice: ex.notice ?? null,
+      createdAt: nowIso,
+      updatedAt: nowIso,
+    };
+    return await c.db.tx(async () => (await c.db.insert(importDrafts).values(values).returning({ id: importDrafts.id }))[0].id);
   } catch (e) {
     if (stored) rmSync(join(reportsDir, stored), { force: true });
     throw e;
   }
 }
 
-function loadDraft(c: Ctx, id: number): ImportDraft {
-  const d = c.db.select().from(importDrafts).where(eq(importDrafts.id, id)).get();
+async function loadDraft(c: Ctx, id: number): Promise<ImportDraft> {
+  const d = (await c.db.select().from(importDrafts).where(eq(importDrafts.id, id)).limit(1))[0];
   if (!d) throw new NotFoundError("导入草稿不存在");
   if (d.userId !== c.actor.id && c.actor.role !== "admin") throw new ForbiddenError("这是其他人的导入草稿");
   return d;
 }
 
-function openDraft(c: Ctx, id: number): ImportDraft {
-  const d = loadDraft(c, id);
+async function openDraft(c: Ctx, id: number): Promise<ImportDraft> {
+  const d = await loadDraft(c, id);
   if (d.status === "confirmed") throw Object.assign(new ConflictError("这份报告已确认生成任务，不能再修改草稿"), { reportId: d.reportId });
   if (d.status === "discarded") throw new ConflictError("这份导入草稿已放弃");
   return d;
 }
 
-export type DraftView = ReturnType<typeof getDraft>;
+export type DraftView = Awaited<ReturnType<typeof getDraft>>;
 
 /** Everything the review screen shows. */
-export function getDraft(c: Ctx, id: number) {
-  const d = loadDraft(c, id);
+export async function getDraft(c: Ctx, id: number) {
+  const d = await loadDraft(c, id);
   const items = JSON.parse(d.itemsJson) as DraftItem[];
   const measures = JSON.parse(d.measuresJson) as Item[];
-  const unitRows = unitRefs(c.db);
+  const unitRows = await unitRefs(c.db);
   const unitName = new Map(unitRows.map((u) => [u.id, u.name]));
   const linked = new Map(unitRows.filter((u) => u.rating && draft.FLAGGED_RATINGS.has(u.rating)).map((u) => [u.id, u]));
   return {
@@ -160,7 +156,7 @@ export function getDraft(c: Ctx, id: number) {
     defaultDeadlines: draft.defaultDeadlines(items),
     unitName,
     linked,
-    duplicates: sameFileReports(c.db, d.sha256),
+    duplicates: await sameFileReports(c.db, d.sha256),
     // the report's own measures, in the report's order, for a picker on each problem card: the key
     // is the one their highlight carries in the 原文 (id "src-m1"), start/end offsets in fullText
     reportMeasures: measures.map((m, i) => ({ key: `m${i + 1}`, category: m.category, text: m.text, start: m.start, end: m.end })),
@@ -170,20 +166,20 @@ export function getDraft(c: Ctx, id: number) {
 }
 
 /** The open drafts of the signed-in user, newest first. */
-export function myDrafts(c: Ctx) {
-  return c.db
-    .select({ id: importDrafts.id, title: importDrafts.title, updatedAt: importDrafts.updatedAt, itemsJson: importDrafts.itemsJson })
-    .from(importDrafts)
-    .where(and(eq(importDrafts.userId, c.actor.id), eq(importDrafts.status, "open")))
-    .orderBy(desc(importDrafts.updatedAt))
-    .all()
-    .map((d) => ({ id: d.id, title: d.title, updatedAt: d.updatedAt, count: (JSON.parse(d.itemsJson) as unknown[]).length }));
+export async function myDrafts(c: Ctx) {
+  return (
+    await c.db
+      .select({ id: importDrafts.id, title: importDrafts.title, updatedAt: importDrafts.updatedAt, itemsJson: importDrafts.itemsJson })
+      .from(importDrafts)
+      .where(and(eq(importDrafts.userId, c.actor.id), eq(importDrafts.status, "open")))
+      .orderBy(desc(importDrafts.updatedAt))
+  ).map((d) => ({ id: d.id, title: d.title, updatedAt: d.updatedAt, count: (JSON.parse(d.itemsJson) as unknown[]).length }));
 }
 
 /** Checks the people and units an edit sets; the actor may only assign in their own subtree. */
-function checkAssignment(c: Ctx, p: draft.ItemPatch) {
+async function checkAssignment(c: Ctx, p: draft.ItemPatch): Promise<void> {
   if (p.unitId) {
-    const u = c.db.select().from(units).where(eq(units.id, p.unitId)).get();
+    const u = (await c.db.select().from(units).where(eq(units.id, p.unitId)).limit(1))[0];
     if (!u || !canCreateTaskIn(c.actor, u.path)) throw new ValidationError("只能在本单位及下级单位中安排任务", { unitId: "责任单位不可选" });
   }
   for (const [field, id] of [
@@ -191,14 +187,14 @@ function checkAssignment(c: Ctx, p: draft.ItemPatch) {
     ["leaderId", p.leaderId],
   ] as const) {
     if (!id) continue;
-    const u = c.db.select({ active: users.active, role: users.role, path: units.path }).from(users).innerJoin(units, eq(units.id, users.unitId)).where(eq(users.id, id)).get();
+    const u = (await c.db.select({ active: users.active, role: users.role, path: units.path }).from(users).innerJoin(units, eq(units.id, users.unitId)).where(eq(users.id, id)).limit(1))[0];
     if (!u || !u.active) throw new ValidationError("所选人员不存在或已停用", { [field]: "人员不可选" });
     if (c.actor.role !== "admin" && !u.path.startsWith(c.actor.unitPath)) throw new ValidationError("只能选择本单位及下级单位的人员", { [field]: "人员不可选" });
     if (field === "leaderId" && u.role === "staff") throw new ValidationError("责任领导须为领导账号", { leaderId: "须为领导账号" });
   }
   if (p.deadline && p.deadline < c.today) throw new ValidationError(`整改时限不能早于今天（${cnDate(c.today)}）`, { deadline: "时限已过" });
   if (p.linkedUnitId) {
-    const u = c.db.select().from(units).where(eq(units.id, p.linkedUnitId)).get();
+    const u = (await c.db.select().from(units).where(eq(units.id, p.linkedUnitId)).limit(1))[0];
     if (!u || !u.rating || !draft.FLAGGED_RATINGS.has(u.rating)) throw new ValidationError("只能关联评定为后进或软弱涣散的支部", { linkedUnitId: "不可关联" });
   }
 }
@@ -215,14 +211,14 @@ export type DraftOp =
   | { op: "title"; title: string };
 
 /** Applies one edit to an open draft, in a transaction; a bad edit changes nothing. */
-export function updateDraft(c: Ctx, id: number, o: DraftOp): void {
+export async function updateDraft(c: Ctx, id: number, o: DraftOp): Promise<void> {
   assertLeader(c.actor);
-  tx(c.db, () => {
-    const d = openDraft(c, id);
+  await c.db.tx(async () => {
+    const d = await openDraft(c, id);
     let items = JSON.parse(d.itemsJson) as DraftItem[];
     let title = d.title;
     try {
-      if ("patch" in o && o.patch) checkAssignment(c, o.patch);
+      if ("patch" in o && o.patch) await checkAssignment(c, o.patch);
       // an operation posted from an item's form carries that item's fields: apply them first
       if (o.op !== "bulk" && o.op !== "add" && o.op !== "title" && o.op !== "delete" && o.patch) items = draft.patchItem(items, o.key, o.patch);
       switch (o.op) {
@@ -242,7 +238,7 @@ export function updateDraft(c: Ctx, id: number, o: DraftOp): void {
           items = draft.moveItem(items, o.key, o.op);
           break;
         case "add":
-          items = draft.addItem(items, { text: o.text, category: o.category }, draftDefaults(c, d.unitId));
+          items = draft.addItem(items, { text: o.text, category: o.category }, await draftDefaults(c, d.unitId));
           break;
         case "bulk":
           items = draft.bulkAssign(items, o.keys, o.patch);
@@ -264,18 +260,17 @@ export function updateDraft(c: Ctx, id: number, o: DraftOp): void {
       if (e instanceof draft.DraftError) throw e.kind === "stale" ? new ConflictError(e.message) : new ValidationError(e.message);
       throw e;
     }
-    c.db
+    await c.db
       .update(importDrafts)
       .set({ itemsJson: JSON.stringify(items), title, version: d.version + 1, updatedAt: c.now.toISOString() })
-      .where(eq(importDrafts.id, id))
-      .run();
+      .where(eq(importDrafts.id, id));
   });
 }
 
-export function discardDraft(c: Ctx, id: number, reportsDir: string): void {
-  const d = tx(c.db, () => {
-    const d = openDraft(c, id);
-    c.db.update(importDrafts).set({ status: "discarded", updatedAt: c.now.toISOString() }).where(eq(importDrafts.id, id)).run();
+export async function discardDraft(c: Ctx, id: number, reportsDir: string): Promise<void> {
+  const d = await c.db.tx(async () => {
+    const d = await openDraft(c, id);
+    await c.db.update(importDrafts).set({ status: "discarded", updatedAt: c.now.toISOString() }).where(eq(importDrafts.id, id));
     return d;
   });
   // the uploaded file was never acknowledged as a report; no other draft or report shares it
@@ -297,45 +292,45 @@ export class ConfirmError extends ValidationError {
  * already imported needs `acknowledgeDuplicate`; deadlines left at the period's end by default
  * need `acceptDefaultDeadlines`.
  */
-export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: boolean; acceptDefaultDeadlines?: boolean }): { reportId: number; tasks: number; pending: number } {
+export async function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: boolean; acceptDefaultDeadlines?: boolean }): Promise<{ reportId: number; tasks: number; pending: number }> {
   assertLeader(c.actor);
-  return tx(c.db, () => {
-    const d = openDraft(c, id);
+  return c.db.tx(async () => {
+    const d = await openDraft(c, id);
     const items = JSON.parse(d.itemsJson) as DraftItem[];
     if (!items.length) throw new ValidationError("草稿中没有问题，请先添加问题再确认");
-    const dups = sameFileReports(c.db, d.sha256);
+    const dups = await sameFileReports(c.db, d.sha256);
     if (dups.length && !opts.acknowledgeDuplicate)
       throw new ValidationError(`这份报告已于${cnDate(dups[0].importedAt.slice(0, 10))}导入过（《${dups[0].title}》）。如确需再次导入，请勾选“仍要导入”后再确认`, { acknowledgeDuplicate: "请确认是否重复导入" });
     const defaults = draft.defaultDeadlines(items);
     if (defaults.length && !opts.acceptDefaultDeadlines)
       throw new ValidationError(`有 ${defaults.length} 条问题的整改时限是默认的整改期截止日（${cnDate(defaults[0].deadline)}），请逐条核对，或勾选“默认时限已核对”后再确认`, { acceptDefaultDeadlines: "请核对默认的整改时限" });
 
-    const unit = c.db.select().from(units).where(eq(units.id, d.unitId)).get()!;
+    const unit = (await c.db.select().from(units).where(eq(units.id, d.unitId)).limit(1))[0]!;
     if (!canCreateTaskIn(c.actor, unit.path)) throw new ForbiddenError("您不能为这个单位导入报告");
     const nowIso = c.now.toISOString();
-    const reportId = Number(
-      c.db
+    const reportId = (
+      await c.db
         .insert(reports)
         .values({ title: d.title, unitId: d.unitId, originalName: d.originalName, format: d.format, storedFile: d.storedFile, sha256: d.sha256, fullText: d.fullText, sectionsJson: d.sectionsJson, importedBy: c.actor.id, importedAt: nowIso })
-        .run().lastInsertRowid,
-    );
+        .returning({ id: reports.id })
+    )[0].id;
     const origin = { kind: "imported" as const, text: `由《${d.title}》导入` };
     const itemErrors: Record<string, Record<string, string>> = {};
     let made = 0;
-    items.forEach((it, i) => {
+    for (const [i, it] of items.entries()) {
       // no 责任人 yet: the problem stays in the report, 待分派, with what the review chose so far
       const pending = !it.ownerId;
-      const problemId = Number(
-        c.db
+      const problemId = (
+        await c.db
           .insert(problems)
           .values({ reportId, seq: i + 1, category: it.category, text: it.text, startOffset: it.start, endOffset: it.end, measures: it.measures || null, pendingJson: pending ? JSON.stringify(draft.pendingChoice(it)) : null, createdAt: nowIso })
-          .run().lastInsertRowid,
-      );
-      if (pending) return;
+          .returning({ id: problems.id })
+      )[0].id;
+      if (pending) continue;
       made++;
       try {
-        if (it.linkedUnitId) checkAssignment(c, { linkedUnitId: it.linkedUnitId });
-        createTask(
+        if (it.linkedUnitId) await checkAssignment(c, { linkedUnitId: it.linkedUnitId });
+        await createTask(
           c,
           { title: it.text, goal: "", measures: it.measures, coUnits: "", unitId: it.unitId, ownerId: it.ownerId, leaderId: it.leaderId, deadlineKind: it.deadlineKind, deadline: it.deadlineKind === "ongoing" ? "" : it.deadline, linkedUnitId: it.linkedUnitId, problemId },
           origin,
@@ -344,10 +339,10 @@ export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: b
         if (!(e instanceof DomainError)) throw e;
         itemErrors[it.key] = e.fields && Object.keys(e.fields).length ? e.fields : { _: e.message };
       }
-    });
+    }
     // one bad item and nothing is written: the whole transaction rolls back
     if (Object.keys(itemErrors).length) throw new ConfirmError(itemErrors);
-    c.db.update(importDrafts).set({ status: "confirmed", reportId, updatedAt: nowIso }).where(eq(importDrafts.id, id)).run();
+    await c.db.update(importDrafts).set({ status: "confirmed", reportId, updatedAt: nowIso }).where(eq(importDrafts.id, id));
     return { reportId, tasks: made, pending: items.length - made };
   });
 }
@@ -357,29 +352,29 @@ export function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: b
  * import gives it) and the problem no longer pending, in one transaction. Refused for a problem
  * that has its task already (a second click, another leader first).
  */
-export function assignProblem(c: Ctx, reportId: number, problemId: number, input: Omit<TaskInput, "problemId" | "title">): number {
+export async function assignProblem(c: Ctx, reportId: number, problemId: number, input: Omit<TaskInput, "problemId" | "title">): Promise<number> {
   assertLeader(c.actor);
-  return tx(c.db, () => {
-    const r = readableReport(c, reportId);
-    const p = c.db.select().from(problems).where(and(eq(problems.id, problemId), eq(problems.reportId, reportId))).get();
+  return c.db.tx(async () => {
+    const r = await readableReport(c, reportId);
+    const p = (await c.db.select().from(problems).where(and(eq(problems.id, problemId), eq(problems.reportId, reportId))).limit(1))[0];
     if (!p) throw new NotFoundError("这份报告中没有这条问题");
     if (p.pendingJson === null) throw new ConflictError("这条问题已经分派，请刷新页面");
-    if (input.linkedUnitId) checkAssignment(c, { linkedUnitId: input.linkedUnitId });
-    const taskId = createTask(c, { ...input, title: p.text, problemId: p.id }, { kind: "imported", text: `由《${r.report.title}》导入` });
-    c.db.update(problems).set({ pendingJson: null }).where(eq(problems.id, p.id)).run();
+    if (input.linkedUnitId) await checkAssignment(c, { linkedUnitId: input.linkedUnitId });
+    const taskId = await createTask(c, { ...input, title: p.text, problemId: p.id }, { kind: "imported", text: `由《${r.report.title}》导入` });
+    await c.db.update(problems).set({ pendingJson: null }).where(eq(problems.id, p.id));
     return taskId;
   });
 }
 
 /** Reports with problems 待分派 that the actor may see, with how many: for the overview. */
-export function pendingProblems(c: Pick<Ctx, "db" | "actor">) {
-  const rows = c.db.$client
-    .prepare(
-      `SELECT r.id, r.title, r.unit_id AS unitId, u.path AS unitPath, u.name AS unitName, count(*) AS n
+export async function pendingProblems(c: Pick<Ctx, "db" | "actor">) {
+  const rows = await c.db.all<{ id: number; title: string; unitId: number; unitPath: string; unitName: string; n: number }>(
+    `SELECT r.id, r.title, r.unit_id AS "unitId", u.path AS "unitPath", u.name AS "unitName", count(*) AS n
        FROM problems p JOIN reports r ON r.id = p.report_id JOIN units u ON u.id = r.unit_id
-       WHERE p.pending_json IS NOT NULL GROUP BY r.id ORDER BY r.imported_at DESC, r.id DESC`,
-    )
-    .all() as { id: number; title: string; unitId: number; unitPath: string; unitName: string; n: number }[];
+      WHERE p.pending_json IS NOT NULL
+      GROUP BY r.id, r.title, r.unit_id, u.path, u.name, r.imported_at
+      ORDER BY r.imported_at DESC, r.id DESC`,
+  );
   return rows.filter((r) => c.actor.role !== "staff" && canSeeReportDocuments(c.actor, { id: r.unitId, path: r.unitPath }));
 }
 
@@ -391,44 +386,46 @@ export function pendingProblems(c: Pick<Ctx, "db" | "actor">) {
  * anyone who owns or leads a task from it. A report one may not read is not there (404, its title
  * not revealed), as on the 整改情况 pages.
  */
-function readableReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+async function readableReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
   const r = Number.isSafeInteger(reportId)
-    ? c.db
-        .select({ report: reports, unitName: units.name, unitPath: units.path, importer: users.name })
-        .from(reports)
-        .innerJoin(units, eq(units.id, reports.unitId))
-        .innerJoin(users, eq(users.id, reports.importedBy))
-        .where(eq(reports.id, reportId))
-        .get()
+    ? (
+        await c.db
+          .select({ report: reports, unitName: units.name, unitPath: units.path, importer: users.name })
+          .from(reports)
+          .innerJoin(units, eq(units.id, reports.unitId))
+          .innerJoin(users, eq(users.id, reports.importedBy))
+          .where(eq(reports.id, reportId))
+          .limit(1)
+      )[0]
     : undefined;
   const documents = !!r && canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath });
   const involved =
     !!r &&
     !documents &&
-    c.db
-      .select({ n: sql<number>`count(*)` })
-      .from(tasks)
-      .innerJoin(problems, eq(problems.id, tasks.problemId))
-      .where(and(eq(problems.reportId, reportId), sql`(${tasks.ownerId} = ${c.actor.id} or ${tasks.leaderId} = ${c.actor.id})`))
-      .get()!.n > 0;
+    (
+      await c.db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) }) // (mapWith: drizzle on PostgreSQL gives count(*) as text)
+        .from(tasks)
+        .innerJoin(problems, eq(problems.id, tasks.problemId))
+        .where(and(eq(problems.reportId, reportId), sql`(${tasks.ownerId} = ${c.actor.id} or ${tasks.leaderId} = ${c.actor.id})`))
+    )[0].n > 0;
   if (!r || !(documents || involved)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
   // the 整改情况报告 and the ledger cover every task of the report: only for those who may see them all
   return { ...r, documents };
 }
 
-export function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
-  const r = readableReport(c, reportId);
-  const probs = c.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(asc(problems.seq)).all();
+export async function getReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+  const r = await readableReport(c, reportId);
+  const probs = await c.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(asc(problems.seq));
   const ids = probs.map((p) => p.id);
   const taskRows = ids.length
-    ? c.db
+    ? await c.db
         .select({ id: tasks.id, problemId: tasks.problemId, state: tasks.state, deadline: tasks.deadline, deadlineKind: tasks.deadlineKind, unitId: tasks.unitId, unitName: units.name, unitPath: units.path, ownerId: tasks.ownerId, ownerName: users.name, leaderId: tasks.leaderId, signoffRequestedBy: tasks.signoffRequestedBy, signedOffAt: tasks.signedOffAt })
         .from(tasks)
         .innerJoin(units, eq(units.id, tasks.unitId))
         .innerJoin(users, eq(users.id, tasks.ownerId))
         .where(inArray(tasks.problemId, ids))
         .orderBy(asc(tasks.id))
-        .all()
     : [];
   const byProblem = new Map<number, (typeof taskRows)[number][]>();
   for (const t of taskRows) {
@@ -464,34 +461,36 @@ export type ReportRow = { id: number; title: string; unitId: number; unitName: s
  * reports' tasks); the scope is the canSeeReport rule (admin all, a leader their subtree as a
  * range of paths, staff their unit); names come from the directory. `more`: a next page exists.
  */
-export function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): { rows: ReportRow[]; page: number; more: boolean } {
+export async function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): Promise<{ rows: ReportRow[]; page: number; more: boolean }> {
   const { actor } = c;
   const page = Math.max(1, requested);
   const q = reportListStatements(c.db);
   const offset = (page - 1) * REPORTS_PAGE_SIZE;
-  const found = (actor.role === "admin" ? q.all.all(offset) : actor.role === "leader" ? q.tree.all(actor.unitPath, pathEnd(actor.unitPath), offset) : q.unit.all(actor.unitId, offset)) as [number, string, number, string, number][];
+  type Found = { id: number; title: string; unitId: number; importedAt: string; importedBy: number };
+  const found = await (actor.role === "admin" ? c.db.all<Found>(q.all, [offset]) : actor.role === "leader" ? c.db.all<Found>(q.tree, [actor.unitPath, pathEnd(actor.unitPath), offset]) : c.db.all<Found>(q.unit, [actor.unitId, offset]));
   const more = found.length > REPORTS_PAGE_SIZE;
   const shown = found.slice(0, REPORTS_PAGE_SIZE);
-  const counts = new Map((shown.length ? (q.counts.all(JSON.stringify(shown.map((r) => r[0]))) as [number, number, number][]) : []).map(([id, total, done]) => [id, { total, done }]));
-  const dir = directory(c.db);
-  const rows = shown.map(([id, title, unitId, importedAt, importedBy]) => ({ id, title, unitId, unitName: dir.units.get(unitId)?.name ?? "", importedAt, importer: dir.users.get(importedBy)?.name ?? "", ...(counts.get(id) ?? { total: 0, done: 0 }) }));
+  const counted = shown.length ? await c.db.all<{ id: number; total: number; done: number }>(q.counts, [JSON.stringify(shown.map((r) => r.id))]) : [];
+  const counts = new Map(counted.map(({ id, total, done }) => [id, { total, done }]));
+  const dir = await directory(c.db);
+  const rows = shown.map(({ id, title, unitId, importedAt, importedBy }) => ({ id, title, unitId, unitName: dir.units.get(unitId)?.name ?? "", importedAt, importer: dir.users.get(importedBy)?.name ?? "", ...(counts.get(id) ?? { total: 0, done: 0 }) }));
   return { rows, page, more };
 }
 
+/** the list's statement texts (the engines keep the prepared statements) */
 const reportListStatements = perDb((db) => {
-  const cols = "r.id, r.title, r.unit_id, r.imported_at, r.imported_by";
+  const cols = `r.id, r.title, r.unit_id AS "unitId", r.imported_at AS "importedAt", r.imported_by AS "importedBy"`;
   const page = `ORDER BY r.imported_at DESC, r.id DESC LIMIT ${REPORTS_PAGE_SIZE + 1} OFFSET ?`; // a literal LIMIT: a bound one is planned anew on every run
-  const p = (sql: string) => db.$client.prepare(sql).raw(true);
   return {
-    all: p(`SELECT ${cols} FROM reports r ${page}`),
-    tree: p(`SELECT ${cols} FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.path >= ? AND u.path < ? ${page}`),
-    unit: p(`SELECT ${cols} FROM reports r WHERE r.unit_id = ? ${page}`),
-    counts: p(`SELECT p.report_id, count(t.id), count(CASE WHEN t.state = 'done' THEN 1 END) FROM problems p JOIN tasks t ON t.problem_id = p.id WHERE p.report_id IN (SELECT value FROM json_each(?)) GROUP BY p.report_id`),
+    all: `SELECT ${cols} FROM reports r ${page}`,
+    tree: `SELECT ${cols} FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.path >= ? AND u.path < ? ${page}`,
+    unit: `SELECT ${cols} FROM reports r WHERE r.unit_id = ? ${page}`,
+    counts: `SELECT p.report_id AS id, count(t.id) AS total, count(CASE WHEN t.state = 'done' THEN 1 END) AS done FROM problems p JOIN tasks t ON t.problem_id = p.id WHERE p.report_id IN (${db.dialect.jsonInts}) GROUP BY p.report_id`,
   };
 });
 
-export function reportFile(c: Pick<Ctx, "db" | "actor">, reportId: number) {
-  const r = readableReport(c, reportId);
+export async function reportFile(c: Pick<Ctx, "db" | "actor">, reportId: number) {
+  const r = await readableReport(c, reportId);
   if (!r.report.storedFile) throw new NotFoundError("这份报告是粘贴的文字，没有原始文件");
   return { storedFile: r.report.storedFile, name: r.report.originalName ?? `${r.report.title}${extname(r.report.storedFile)}`, format: r.report.format };
 }

@@ -15,9 +15,8 @@ const cli = (dbFile: string, ...args: string[]) => run({ DATABASE_FILE: dbFile, 
 test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 240_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
+  const s = await playStory(ta);
   const db = ta.config.databaseFile;
-  ta.db.$client.pragma("wal_checkpoint(TRUNCATE)");
 
   const all = join(ta.dir, "全部台账.xlsx");
   const r1 = cli(db, "export", "ledger", "--as-of", "2026-11-23", "--out", all);
@@ -50,7 +49,7 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
   assert.match(xml, />中共示范县委组织部：</);
   assert.match(xml, />2026年10月23日</);
   // --to is remembered for the report and its unit: the next export without it keeps the same 主送机关
-  const saved = ta.db.$client.prepare("select r.doc_addressee r, u.report_addressee u from reports r join units u on u.id = r.unit_id where r.id = ?").get(s.reportId);
+  const saved = await ta.db.get("SELECT r.doc_addressee AS r, u.report_addressee AS u FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.id = ?", [s.reportId]);
   assert.deepEqual({ ...(saved as object) }, { r: "中共示范县委组织部", u: "中共示范县委组织部" });
   const orig = join(ta.dir, "原报告.docx");
   const r4 = cli(db, "export", "report", "--report", String(s.reportId), "--as-of", "2026-10-23", "--original", "--out", orig);

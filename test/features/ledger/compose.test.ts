@@ -13,45 +13,45 @@ const TZ = "Asia/Shanghai";
 test("the report at several dates follows the history, not the current rows", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
+  const s = await playStory(ta);
   const at = (day: string) => reportProgress(ta.db, s.actors.leader, s.reportId, day, TZ);
   // each problem's tasks, in words (tasks/status.ts): one name for the state everywhere
-  const status = (day: string) => at(day).groups.flatMap((g) => g.entries.map((e) => e.tasks.map((t) => t.status.words).join("、") || "—"));
+  const status = async (day: string) => (await at(day)).groups.flatMap((g) => g.entries.map((e) => e.tasks.map((t) => t.status.words).join("、") || "—"));
   const zero = { todo: 0, doing: 0, review: 0, done: 0, ongoing: 0, overdue: 0 };
 
   // 10-15: nothing signed off; T4 does not exist yet; T3 has no progress: 待整改, not 整改中
-  const d1015 = at("2026-10-15");
+  const d1015 = await at("2026-10-15");
   assert.deepEqual(d1015.summary, { ...zero, total: 4, problems: 5, todo: 1, doing: 2, ongoing: 1, rate: 0 });
-  assert.deepEqual(status("2026-10-15"), ["整改中", "整改中", "待整改", "—", "长期坚持"]);
+  assert.deepEqual(await status("2026-10-15"), ["整改中", "整改中", "待整改", "—", "长期坚持"]);
   const t2 = d1015.groups[0].entries[1].tasks[0];
   assert.equal(t2.deadline, "2026-11-30", "the extension approved on 10-13 applies by 10-15");
   assert.equal(t2.originalDeadline, "2026-10-15");
-  assert.equal(at("2026-10-12").groups[0].entries[1].tasks[0].deadline, "2026-10-15", "not yet on 10-12");
+  assert.equal((await at("2026-10-12")).groups[0].entries[1].tasks[0].deadline, "2026-10-15", "not yet on 10-12");
 
   // 10-22: 待销号 (the sign-off came at 00:30 on 10-23, Shanghai time), not 整改中（已申请销号）
-  const e1022 = at("2026-10-22").groups[0].entries[0];
+  const e1022 = (await at("2026-10-22")).groups[0].entries[0];
   assert.equal(e1022.tasks[0].state, "review");
   assert.equal(e1022.tasks[0].status.words, "待销号");
   // 10-23: 已销号 on that day
-  const d1023 = at("2026-10-23");
+  const d1023 = await at("2026-10-23");
   assert.equal(d1023.groups[0].entries[0].tasks[0].status.words, "已销号");
   assert.equal(d1023.groups[0].entries[0].tasks[0].signedOffDay, "2026-10-23");
   assert.deepEqual(d1023.summary, { ...zero, total: 5, problems: 5, done: 1, doing: 1, todo: 2, ongoing: 1, rate: 0.2 });
   assert.equal(d1023.groups[0].entries[0].tasks[0].signedOffBy, "赵书记");
 
   // 11-10: reopened on 11-05, so past its deadline of 10-31 again; T3's deadline is today, not overdue yet
-  const d1110 = at("2026-11-10");
+  const d1110 = await at("2026-11-10");
   assert.equal(d1110.groups[0].entries[0].tasks[0].state, "doing");
   assert.equal(d1110.groups[0].entries[0].tasks[0].signedOffDay, null);
-  assert.deepEqual(status("2026-11-10"), ["整改中（逾期10天）", "整改中", "待整改（今天到期）", "待整改", "长期坚持"]);
+  assert.deepEqual(await status("2026-11-10"), ["整改中（逾期10天）", "整改中", "待整改（今天到期）", "待整改", "长期坚持"]);
   assert.equal(d1110.summary.overdue, 1);
   // 11-11: T3 逾期1天
-  assert.equal(at("2026-11-11").groups[1].entries[0].tasks[0].status.words, "待整改（逾期1天）");
+  assert.equal((await at("2026-11-11")).groups[1].entries[0].tasks[0].status.words, "待整改（逾期1天）");
 
   // 11-23: signed off again on 11-15 by 王书记; T3 逾期13天; T5 长期坚持 with its progress
-  const now = at("2026-11-23");
+  const now = await at("2026-11-23");
   assert.deepEqual(now.summary, { ...zero, total: 5, problems: 5, done: 1, doing: 1, todo: 2, ongoing: 1, overdue: 1, rate: 0.2 });
-  assert.deepEqual(status("2026-11-23"), ["已销号", "整改中", "待整改（逾期13天）", "待整改", "长期坚持"]);
+  assert.deepEqual(await status("2026-11-23"), ["已销号", "整改中", "待整改（逾期13天）", "待整改", "长期坚持"]);
   const text = blocksToText(now.blocks);
   assert.match(text, /共查摆问题5个，已销号1个，待销号0个，整改中1个，待整改2个，长期坚持1个，其中逾期1个；整改完成率20%（完成率＝已销号数÷任务总数；长期坚持事项计入总数，销号前不计为已完成）。/);
   assert.match(text, /完成情况：已销号，2026年11月15日经王书记验收销号。/);
@@ -67,8 +67,8 @@ test("the report at several dates follows the history, not the current rows", as
 test("the other sections are kept as imported, in order, and the measures section is replaced", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
-  const doc = reportProgress(ta.db, s.actors.admin, s.reportId, "2026-11-23", TZ);
+  const s = await playStory(ta);
+  const doc = await reportProgress(ta.db, s.actors.admin, s.reportId, "2026-11-23", TZ);
   const h1 = doc.blocks.filter((b) => b.type === "heading1").map((b) => (b as { text: string }).text);
   assert.deepEqual(h1, ["一、主要做法及成效", "二、存在问题", "三、原因分析", "四、整改措施"]);
   const text = blocksToText(doc.blocks);

@@ -39,8 +39,8 @@ function styleXml(styles: string, id: string): string {
 test(".docx, the 整改情况报告 proper: title in natural lines, 主送, opening from the figures, three sections, 落款 and 成文日期; GB/T 9704 page grid; no placeholder text", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
-  const { zip, xml } = await docxOf(formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ));
+  const s = await playStory(ta);
+  const { zip, xml } = await docxOf(await formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ));
   const all = paragraphs(xml);
   const ps = all.filter((p) => p.text);
   assert.equal(ps[0].style, "RectifyTitle");
@@ -100,8 +100,8 @@ test(".docx, the 整改情况报告 proper: title in natural lines, 主送, open
   for (const f of footers) assert.ok(/— <\/w:t>[\s\S]*PAGE[\s\S]* —/.test(f) && /<w:sz w:val="28"\/>/.test(f), "— 1 —, 四号");
 
   // a leader's title with a set break and a 主送机关 given on export
-  saveDocumentSettings(ta.db, s.actors.leader, s.reportId, { title: "关于2026年度基层党建\n工作自查问题整改情况的报告", addressee: "中共示范县委组织部" });
-  const again = formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ);
+  await saveDocumentSettings(ta.db, s.actors.leader, s.reportId, { title: "关于2026年度基层党建\n工作自查问题整改情况的报告", addressee: "中共示范县委组织部" });
+  const again = await formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ);
   assert.deepEqual(again.blocks[0].type === "title" && again.blocks[0].lines, ["关于2026年度基层党建", "工作自查问题整改情况的报告"]);
   assert.ok(again.blocks.some((b) => b.type === "addressee" && b.text === "中共示范县委组织部："));
 });
@@ -109,8 +109,8 @@ test(".docx, the 整改情况报告 proper: title in natural lines, 主送, open
 test(".docx --original: the self-check report itself, its 整改措施 section up to date, on the same page grid", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
-  const { zip, xml } = await docxOf(reportProgress(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ));
+  const s = await playStory(ta);
+  const { zip, xml } = await docxOf(await reportProgress(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ));
   const ps = paragraphs(xml).filter((p) => p.text);
   assert.equal(ps[0].text, "中共示范县文化和旅游局委员会2026年度基层党建工作自查报告");
   assert.equal(ps[1].text, "（截至2026年11月23日）");
@@ -136,8 +136,8 @@ test(".docx --original: the self-check report itself, its 整改措施 section u
 test(".xlsx: title, subtitle, merged group headers in the standard order, frozen, dates, colours, autofilter, summary by unit", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
-  const l = ledger(ta.db, s.actors.leader, { report: s.reportId }, "2026-11-23", "2026-11-23", TZ);
+  const s = await playStory(ta);
+  const l = await ledger(ta.db, s.actors.leader, { report: s.reportId }, "2026-11-23", "2026-11-23", TZ);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load((await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows })) as any);
   assert.deepEqual(wb.worksheets.map((w) => w.name), ["整改台账", "按单位汇总"]);
@@ -222,14 +222,14 @@ test(".xlsx: title, subtitle, merged group headers in the standard order, frozen
 test(".xlsx at an earlier date: the task created later is absent, states as they were", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
-  const l = ledger(ta.db, s.actors.admin, { report: s.reportId }, "2026-10-22", "2026-11-23", TZ);
+  const s = await playStory(ta);
+  const l = await ledger(ta.db, s.actors.admin, { report: s.reportId }, "2026-10-22", "2026-11-23", TZ);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load((await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows })) as any);
   const ws = wb.getWorksheet("整改台账")!;
   assert.equal(ws.getCell("N2").value, "截至2026年10月22日");
   assert.equal(ws.rowCount, 4 + 5, "T4 was created on 10-20: it is there");
-  const early = ledger(ta.db, s.actors.admin, { report: s.reportId }, "2026-10-19", "2026-11-23", TZ);
+  const early = await ledger(ta.db, s.actors.admin, { report: s.reportId }, "2026-10-19", "2026-11-23", TZ);
   assert.equal(early.rows.length, 4, "…but not on 10-19");
   const states = [5, 6, 7, 8, 9].map((r) => ws.getRow(r).getCell(12).value);
   assert.deepEqual(states, ["待销号", "整改中", "待整改", "待整改", "长期坚持"]);

@@ -13,9 +13,9 @@ import { ratePercent } from "../../../server/features/tasks/status.ts";
 test("every task's state reads the same on the page, in the ledger and in the report; the counts and 完成率 agree", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
+  const s = await playStory(ta);
   const leader = await login(ta.app, "leader@t.cn");
-  const titles = new Map((ta.db.$client.prepare("select id, title from tasks").all() as { id: number; title: string }[]).map((r) => [r.id, r.title]));
+  const titles = new Map((await ta.db.all<{ id: number; title: string }>("SELECT id, title FROM tasks")).map((r) => [r.id, r.title]));
 
   // the report page (today, 2026-11-23): each task's state beside it
   const page = await get(ta.app, leader, `/reports/${s.reportId}`);

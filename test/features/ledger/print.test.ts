@@ -43,12 +43,12 @@ test("printed: the report on the GB/T 9704 grid and the ledger at 9 pt or more (
   }
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
+  const s = await playStory(ta);
   const out = resolve("test-results/print");
   mkdirSync(out, { recursive: true });
-  const doc = formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ);
+  const doc = await formalReport(ta.db, s.actors.leader, s.reportId, "2026-11-23", TZ);
   writeFileSync(join(out, "整改情况报告.docx"), await reportDocx({ title: doc.title, blocks: doc.blocks }));
-  const l = ledger(ta.db, s.actors.leader, { report: s.reportId }, "2026-11-23", "2026-11-23", TZ);
+  const l = await ledger(ta.db, s.actors.leader, { report: s.reportId }, "2026-11-23", "2026-11-23", TZ);
   writeFileSync(join(out, "整改台账.xlsx"), await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows, yellowDays: l.yellowDays }));
   const profile = mkdtempSync(join(tmpdir(), "rectify-lo-"));
   t.after(() => rmSync(profile, { recursive: true, force: true }));

@@ -17,7 +17,7 @@ async function xlsx(body: Buffer) {
 test("the 整改情况报告 page: the document to send, the original with its measures updated (htmx fragment for another date), plain text; permissions", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
+  const s = await playStory(ta);
   const leader = await login(ta.app, "leader@t.cn");
   const page = await get(ta.app, leader, `/reports/${s.reportId}/progress`);
   assert.equal(page.statusCode, 200);
@@ -76,19 +76,19 @@ test("the 整改情况报告 page: the document to send, the original with its m
     const p = await post(ta.app, u, `/reports/${s.reportId}/document`, { title: "x", addressee: "y" });
     assert.equal(p.statusCode, 404, `${email} may not set the title`);
   }
-  assert.equal((ta.db.$client.prepare("select doc_addressee a from reports where id = ?").get(s.reportId) as { a: string | null }).a, null, "nothing changed by them");
+  assert.equal(await ta.db.value<string | null>("SELECT doc_addressee FROM reports WHERE id = ?", [s.reportId]), null, "nothing changed by them");
   // the title and 主送机关: a leader of the unit saves them (remembered for the unit); bad input 422, nothing changed
   const form = await get(ta.app, leader, `/reports/${s.reportId}/progress`);
   const tooLong = await post(ta.app, leader, `/reports/${s.reportId}/document`, { title: "关于2026年度基层党建工作自查问题整改情况的\n报告\n整改\n情况", addressee: "县委组织部" });
   assert.equal(tooLong.statusCode, 422);
   assert.match(tooLong.body, /标题最多分三行/);
-  assert.equal((ta.db.$client.prepare("select doc_title t from reports where id = ?").get(s.reportId) as { t: string | null }).t, null);
+  assert.equal(await ta.db.value<string | null>("SELECT doc_title FROM reports WHERE id = ?", [s.reportId]), null);
   const saved = await post(ta.app, leader, `/reports/${s.reportId}/document`, { title: "关于2026年度基层党建\n工作自查问题整改情况的报告", addressee: "中共示范县委组织部：" });
   assert.equal(saved.statusCode, 303);
   const after = await get(ta.app, leader, `/reports/${s.reportId}/progress`);
   assert.match(after.body, /<h2 class="doc-title">关于2026年度基层党建<br>工作自查问题整改情况的报告<\/h2>/);
   assert.match(after.body, /<p class="doc-to">中共示范县委组织部：<\/p>/);
-  assert.equal((ta.db.$client.prepare("select report_addressee a from units where id = ?").get(ta.ids.root) as { a: string }).a, "中共示范县委组织部", "remembered for the unit");
+  assert.equal(await ta.db.value<string>("SELECT report_addressee FROM units WHERE id = ?", [ta.ids.root]), "中共示范县委组织部", "remembered for the unit");
   assert.ok(form.body.includes("县委组织部"));
   const admin = await login(ta.app, "admin@t.cn");
   assert.equal((await post(ta.app, admin, `/reports/${s.reportId}/document`, { title: "", addressee: "" })).statusCode, 303, "an admin may; empty: back to the defaults");
@@ -102,7 +102,7 @@ test("the 整改情况报告 page: the document to send, the original with its m
 test("downloads: .docx and .xlsx with Chinese file names (RFC 5987), content by date and by scope", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const s = playStory(ta);
+  const s = await playStory(ta);
   const leader = await login(ta.app, "leader@t.cn");
   const docx = await ta.app.inject({ url: `/reports/${s.reportId}/export.docx?asOf=2026-10-23`, headers: { cookie: leader.cookie }, ...binary } as any);
   assert.equal(docx.statusCode, 200);
@@ -153,7 +153,7 @@ test("downloads: .docx and .xlsx with Chinese file names (RFC 5987), content by 
 test("the task list links 导出台账 with its own filters", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  playStory(ta);
+  await playStory(ta);
   const leader = await login(ta.app, "leader@t.cn");
   const list = await get(ta.app, leader, `/tasks?unit=${ta.ids.b}&overdue=1&page=1`);
   assert.match(list.body, new RegExp(`href="/ledger.xlsx\\?unit=${ta.ids.b}&amp;overdue=1"[^>]*>导出台账`));

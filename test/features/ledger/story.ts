@@ -17,9 +17,9 @@ import { miniPdf } from "../../helpers/app.ts";
 
 export type Story = { reportId: number; problemIds: number[]; t: number[]; actors: Record<string, Actor> };
 
-export function actorsOf(ta: TestApp): Record<string, Actor> {
-  const u = (id: number) => ta.db.$client.prepare("select u.id, u.role, u.unit_id unitId, n.path unitPath from users u join units n on n.id = u.unit_id where u.id = ?").get(id) as Actor;
-  return { admin: u(ta.ids.admin), leader: u(ta.ids.leader), leaderA: u(ta.ids.leaderA), owner: u(ta.ids.owner), colleague: u(ta.ids.colleague), stranger: u(ta.ids.stranger) };
+export async function actorsOf(ta: TestApp): Promise<Record<string, Actor>> {
+  const u = async (id: number) => (await ta.db.get<Actor>(`SELECT u.id, u.role, u.unit_id AS "unitId", n.path AS "unitPath" FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = ?`, [id]))!;
+  return { admin: await u(ta.ids.admin), leader: await u(ta.ids.leader), leaderA: await u(ta.ids.leaderA), owner: await u(ta.ids.owner), colleague: await u(ta.ids.colleague), stranger: await u(ta.ids.stranger) };
 }
 
 /** ctx for a service call at `day` `time` in Asia/Shanghai */
@@ -28,40 +28,44 @@ export function at(ta: TestApp, actor: Actor, day: string, time = "10:00") {
   return { db: ta.db, actor, now, today: day };
 }
 
-export function insertReport(ta: TestApp, importedAt: string, unitId = ta.ids.root): { reportId: number; problemIds: number[] } {
-  const rep = ta.db
-    .insert(reports)
-    .values({ title: DEMO_REPORT_TITLE, unitId, format: "paste", fullText: DEMO_REPORT_TEXT, sectionsJson: JSON.stringify(extractReport(DEMO_REPORT_TEXT).sections), importedBy: ta.ids.leader, importedAt })
-    .run();
-  const reportId = Number(rep.lastInsertRowid);
-  const problemIds = DEMO_PROBLEMS.map((p, i) => Number(ta.db.insert(problems).values({ reportId, seq: i + 1, category: p.category, text: p.text, measures: DEMO_MEASURES[i] }).run().lastInsertRowid));
-  return { reportId, problemIds };
+export async function insertReport(ta: TestApp, importedAt: string, unitId = ta.ids.root): Promise<{ reportId: number; problemIds: number[] }> {
+  const sectionsJson = JSON.stringify(extractReport(DEMO_REPORT_TEXT).sections);
+  return ta.db.tx(async () => {
+    const [rep] = await ta.db
+      .insert(reports)
+      .values({ title: DEMO_REPORT_TITLE, unitId, format: "paste", fullText: DEMO_REPORT_TEXT, sectionsJson, importedBy: ta.ids.leader, importedAt })
+      .returning({ id: reports.id });
+    const reportId = rep.id;
+    const problemIds: number[] = [];
+    for (const [i, p] of DEMO_PROBLEMS.entries()) problemIds.push((await ta.db.insert(problems).values({ reportId, seq: i + 1, category: p.category, text: p.text, measures: DEMO_MEASURES[i] }).returning({ id: problems.id }))[0].id);
+    return { reportId, problemIds };
+  });
 }
 
-export function playStory(ta: TestApp): Story {
-  const a = actorsOf(ta);
-  const { reportId, problemIds } = insertReport(ta, "2026-10-01T01:00:00Z");
-  const v = (id: number) => tasks.getTask(ta.db, a.admin, id).task.version;
+export async function playStory(ta: TestApp): Promise<Story> {
+  const a = await actorsOf(ta);
+  const { reportId, problemIds } = await insertReport(ta, "2026-10-01T01:00:00Z");
+  const v = async (id: number) => (await tasks.getTask(ta.db, a.admin, id)).task.version;
   const base = (i: number, unitId: number, ownerId: number, leaderId: number, deadline: string, kind = "dated") => ({ title: DEMO_PROBLEMS[i].text, goal: `目标${i + 1}`, measures: "", coUnits: i === 0 ? "局办公室" : "", unitId, ownerId, leaderId, deadlineKind: kind, deadline, problemId: problemIds[i] });
   const imported = { kind: "imported" as const, text: "由自查报告导入" };
 
-  const t1 = tasks.createTask(at(ta, a.leader, "2026-10-01"), base(0, ta.ids.a, ta.ids.owner, ta.ids.leaderA, "2026-10-31"), imported);
-  const t2 = tasks.createTask(at(ta, a.leader, "2026-10-01"), base(1, ta.ids.a, ta.ids.owner, ta.ids.leaderA, "2026-10-15"), imported);
-  const t3 = tasks.createTask(at(ta, a.leader, "2026-10-01"), base(2, ta.ids.b, ta.ids.stranger, ta.ids.leader, "2026-11-10"), imported);
-  const t5 = tasks.createTask(at(ta, a.leader, "2026-10-01"), base(4, ta.ids.b, ta.ids.stranger, ta.ids.leader, "", "ongoing"), imported);
+  const t1 = await tasks.createTask(at(ta, a.leader, "2026-10-01"), base(0, ta.ids.a, ta.ids.owner, ta.ids.leaderA, "2026-10-31"), imported);
+  const t2 = await tasks.createTask(at(ta, a.leader, "2026-10-01"), base(1, ta.ids.a, ta.ids.owner, ta.ids.leaderA, "2026-10-15"), imported);
+  const t3 = await tasks.createTask(at(ta, a.leader, "2026-10-01"), base(2, ta.ids.b, ta.ids.stranger, ta.ids.leader, "2026-11-10"), imported);
+  const t5 = await tasks.createTask(at(ta, a.leader, "2026-10-01"), base(4, ta.ids.b, ta.ids.stranger, ta.ids.leader, "", "ongoing"), imported);
 
-  tasks.postProgress(at(ta, a.owner, "2026-10-05"), t2, v(t2), "已制定主题党日活动计划", []);
+  await tasks.postProgress(at(ta, a.owner, "2026-10-05"), t2, await v(t2), "已制定主题党日活动计划", []);
   const ev = storeEvidence(ta.config.evidenceDir, [{ filename: "支委会会议记录.pdf", data: miniPdf("记录") }], ta.config.uploadMaxBytes);
-  tasks.postProgress(at(ta, a.owner, "2026-10-10"), t1, v(t1), "已明确由组织委员当场记录", ev.stored);
-  tasks.requestExtension(at(ta, a.owner, "2026-10-12"), t2, v(t2), "2026-11-30", "需结合年底活动统一安排");
-  tasks.decideExtension(at(ta, a.leaderA, "2026-10-13"), t2, v(t2), true, "同意");
-  tasks.requestSignOff(at(ta, a.owner, "2026-10-20"), t1, v(t1), "申请销号");
-  const t4 = tasks.createTask(at(ta, a.leader, "2026-10-20"), base(3, ta.ids.a, ta.ids.colleague, ta.ids.leaderA, "2026-12-31"), imported);
-  tasks.signOff(at(ta, a.leaderA, "2026-10-23", "00:30"), t1, v(t1), "同意销号");
-  tasks.postProgress(at(ta, a.stranger, "2026-11-01"), t5, v(t5), "经党员大会选举增补组织委员1名", []);
-  tasks.reopen(at(ta, a.leader, "2026-11-05"), t1, v(t1), "抽查发现记录仍有补写");
-  tasks.postProgress(at(ta, a.owner, "2026-11-08"), t1, v(t1), "重新培训组织委员，11月支委会记录当场形成", []);
-  tasks.requestSignOff(at(ta, a.owner, "2026-11-12"), t1, v(t1), "再次申请销号");
-  tasks.signOff(at(ta, a.leader, "2026-11-15"), t1, v(t1), "复查合格");
+  await tasks.postProgress(at(ta, a.owner, "2026-10-10"), t1, await v(t1), "已明确由组织委员当场记录", ev.stored);
+  await tasks.requestExtension(at(ta, a.owner, "2026-10-12"), t2, await v(t2), "2026-11-30", "需结合年底活动统一安排");
+  await tasks.decideExtension(at(ta, a.leaderA, "2026-10-13"), t2, await v(t2), true, "同意");
+  await tasks.requestSignOff(at(ta, a.owner, "2026-10-20"), t1, await v(t1), "申请销号");
+  const t4 = await tasks.createTask(at(ta, a.leader, "2026-10-20"), base(3, ta.ids.a, ta.ids.colleague, ta.ids.leaderA, "2026-12-31"), imported);
+  await tasks.signOff(at(ta, a.leaderA, "2026-10-23", "00:30"), t1, await v(t1), "同意销号");
+  await tasks.postProgress(at(ta, a.stranger, "2026-11-01"), t5, await v(t5), "经党员大会选举增补组织委员1名", []);
+  await tasks.reopen(at(ta, a.leader, "2026-11-05"), t1, await v(t1), "抽查发现记录仍有补写");
+  await tasks.postProgress(at(ta, a.owner, "2026-11-08"), t1, await v(t1), "重新培训组织委员，11月支委会记录当场形成", []);
+  await tasks.requestSignOff(at(ta, a.owner, "2026-11-12"), t1, await v(t1), "再次申请销号");
+  await tasks.signOff(at(ta, a.leader, "2026-11-15"), t1, await v(t1), "复查合格");
   return { reportId, problemIds, t: [t1, t2, t3, t4, t5], actors: a };
 }

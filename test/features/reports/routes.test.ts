@@ -33,10 +33,10 @@ function form(ta: TestApp, s: Session, url: string, pairs: [string, string][], h
   return ta.app.inject({ method: "POST", url, headers: { cookie: s.cookie, "content-type": "application/x-www-form-urlencoded", ...headers }, payload: body });
 }
 
-const count = (ta: TestApp, table: typeof reports | typeof tasks | typeof problems | typeof importDrafts) => ta.db.select({ n: sql<number>`count(*)` }).from(table).get()!.n;
+const count = async (ta: TestApp, table: typeof reports | typeof tasks | typeof problems | typeof importDrafts) => (await ta.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(table))[0].n;
 const filesIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name) : []);
-const draftOf = (ta: TestApp, id: number) => ta.db.select().from(importDrafts).where(eq(importDrafts.id, id)).get()!;
-const itemsOf = (ta: TestApp, id: number) => JSON.parse(draftOf(ta, id).itemsJson) as { key: string; text: string; unitId: number; ownerId: number | null; deadline: string; measures: string; unitProposed: boolean }[];
+const draftOf = async (ta: TestApp, id: number) => (await ta.db.select().from(importDrafts).where(eq(importDrafts.id, id)).limit(1))[0];
+const itemsOf = async (ta: TestApp, id: number) => JSON.parse((await draftOf(ta, id)).itemsJson) as { key: string; text: string; unitId: number; ownerId: number | null; deadline: string; measures: string; unitProposed: boolean }[];
 
 async function newDraft(ta: TestApp, s: Session, file = { filename: "自查报告.docx", data: makeDocx(REPORT) }): Promise<number> {
   const res = await upload(ta, s, { unitId: String(ta.ids.root), title: "" }, file);
@@ -51,7 +51,7 @@ test("staff may not import; the pages and the upload answer 403", async (t) => {
   assert.equal((await get(ta.app, s, "/reports/import")).statusCode, 403);
   const res = await upload(ta, s, { unitId: String(ta.ids.a), title: "" }, { filename: "r.txt", data: Buffer.from(REPORT) });
   assert.equal(res.statusCode, 403);
-  assert.equal(count(ta, importDrafts), 0);
+  assert.equal(await count(ta, importDrafts), 0);
   assert.doesNotMatch((await get(ta.app, s, "/reports")).body, /导入自查报告<\/a>/);
 });
 
@@ -74,13 +74,13 @@ test("bad files are refused with a clear message and nothing is kept", async (t)
   const none = await upload(ta, s, { unitId: String(ta.ids.root), title: "", pasted: "  " });
   assert.equal(none.statusCode, 422);
   assert.match(none.body, /请选择报告文件，或把报告全文粘贴/);
-  assert.equal(count(ta, importDrafts), 0);
+  assert.equal(await count(ta, importDrafts), 0);
   assert.deepEqual(filesIn(ta.config.reportsDir), []);
   // a forged form changes nothing either
   const mp = multipart({ _csrf: "forged", unitId: String(ta.ids.root), title: "" }, [{ name: "file", filename: "r.txt", data: Buffer.from(REPORT) }]);
   const forged = await ta.app.inject({ method: "POST", url: "/reports/import", headers: { cookie: s.cookie, ...mp.headers }, payload: mp.payload });
   assert.equal(forged.statusCode, 403);
-  assert.equal(count(ta, importDrafts), 0);
+  assert.equal(await count(ta, importDrafts), 0);
   assert.deepEqual(filesIn(ta.config.reportsDir), []);
 });
 
@@ -91,7 +91,7 @@ test("a leader imports only for their own unit and below", async (t) => {
   const res = await upload(ta, s, { unitId: String(ta.ids.b), title: "" }, { filename: "r.txt", data: Buffer.from(REPORT) });
   assert.equal(res.statusCode, 422);
   assert.match(res.body, /只能为本单位及下级单位导入报告/);
-  assert.equal(count(ta, importDrafts), 0);
+  assert.equal(await count(ta, importDrafts), 0);
 });
 
 test("upload → review: the problems with matching measures, the named unit proposed; GB18030 text and pasted text work", async (t) => {
@@ -99,18 +99,18 @@ test("upload → review: the problems with matching measures, the named unit pro
   t.after(ta.close);
   const s = await login(ta.app, "leader@t.cn");
   const id = await newDraft(ta, s);
-  const d = draftOf(ta, id);
+  const d = await draftOf(ta, id);
   assert.equal(d.title, "第一党支部2026年度自查报告");
   assert.equal(d.format, "docx");
   assert.ok(d.storedFile && existsSync(join(ta.config.reportsDir, d.storedFile)));
-  const items = itemsOf(ta, id);
+  const items = await itemsOf(ta, id);
   assert.deepEqual(items.map((x) => x.measures), ["严格落实支委会每月召开制度。", "建立党课备课制度，邀请专家授课。", "统一配发会议记录本，每季度交叉检查。"]);
   assert.deepEqual(items.map((x) => [x.unitId, x.unitProposed]), [
     [ta.ids.root, false],
     [ta.ids.root, false],
     [ta.ids.b, true],
   ]);
-  assert.equal(count(ta, reports) + count(ta, tasks) + count(ta, problems), 0, "nothing but the draft is written");
+  assert.equal((await count(ta, reports)) + (await count(ta, tasks)) + (await count(ta, problems)), 0, "nothing but the draft is written");
   const page = await get(ta.app, s, `/reports/drafts/${id}`);
   assert.equal(page.statusCode, 200);
   assert.equal((page.body.match(/class="problem-mark"/g) ?? []).length, 3);
@@ -119,13 +119,13 @@ test("upload → review: the problems with matching measures, the named unit pro
   const gbk = await upload(ta, s, { unitId: String(ta.ids.a), title: "自定标题" }, { filename: "gbk.txt", data: iconv.encode(REPORT, "gb18030") });
   assert.equal(gbk.statusCode, 303);
   const gid = Number(/(\d+)$/.exec(gbk.headers.location as string)![1]);
-  assert.equal(draftOf(ta, gid).title, "自定标题");
-  assert.equal(itemsOf(ta, gid)[1].text, "党课质量不高，照本宣科多。");
+  assert.equal((await draftOf(ta, gid)).title, "自定标题");
+  assert.equal((await itemsOf(ta, gid))[1].text, "党课质量不高，照本宣科多。");
 
   const pasted = await upload(ta, s, { unitId: String(ta.ids.root), title: "", pasted: "没有任何标题和编号的一段话。" });
   assert.equal(pasted.statusCode, 303);
   const pid = Number(/(\d+)$/.exec(pasted.headers.location as string)![1]);
-  assert.deepEqual(itemsOf(ta, pid), []);
+  assert.deepEqual(await itemsOf(ta, pid), []);
   assert.match((await get(ta.app, s, `/reports/drafts/${pid}`)).body, /未识别到存在问题，请手工添加/);
 });
 
@@ -137,7 +137,7 @@ test("a pasted meeting news item: its narrative problems and measures are found,
   const res = await upload(ta, s, { unitId: String(ta.ids.root), title: "", pasted: news });
   assert.equal(res.statusCode, 303, res.body.slice(0, 300));
   const id = Number(/(\d+)$/.exec(res.headers.location as string)![1]);
-  const d = draftOf(ta, id);
+  const d = await draftOf(ta, id);
   assert.doesNotMatch(d.fullText, /#/, "the markers are cleaned before anything is stored");
   assert.equal(d.title, "镇党委召开巡察反馈问题整改推进会");
   const items = JSON.parse(d.itemsJson) as { text: string; start: number; end: number; measures: string }[];
@@ -159,16 +159,16 @@ test("edits are saved at once, bad ones change nothing; someone else's draft is 
   const ok = await form(ta, s, `/reports/drafts/${id}/items/p1`, [["text", "支委会不按月召开"], ["category", "组织生活"], ["ownerId", String(ta.ids.owner)]], hx);
   assert.equal(ok.statusCode, 200);
   assert.match(ok.body, /已保存/);
-  assert.deepEqual([itemsOf(ta, id)[0].text, itemsOf(ta, id)[0].ownerId], ["支委会不按月召开", ta.ids.owner]);
+  assert.deepEqual([(await itemsOf(ta, id))[0].text, (await itemsOf(ta, id))[0].ownerId], ["支委会不按月召开", ta.ids.owner]);
 
-  const before = draftOf(ta, id).itemsJson;
+  const before = (await draftOf(ta, id)).itemsJson;
   const past = await form(ta, s, `/reports/drafts/${id}/items/p1`, [["text", "改了"], ["deadline", "2026-11-01"]], hx);
   assert.equal(past.statusCode, 422);
   assert.match(past.body, /整改时限不能早于今天（2026年11月23日）/);
   const empty = await form(ta, s, `/reports/drafts/${id}/items/p1`, [["text", "   "]], hx);
   assert.equal(empty.statusCode, 422);
   assert.match(empty.body, /问题描述不能为空/);
-  assert.equal(draftOf(ta, id).itemsJson, before);
+  assert.equal((await draftOf(ta, id)).itemsJson, before);
 
   const gone = await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "delete"], ["key", "p2"]], hx);
   assert.equal(gone.statusCode, 200);
@@ -200,44 +200,44 @@ test("确认生成任务: one bad problem and nothing is written; then report, p
   assert.equal(refused.statusCode, 422);
   assert.match(refused.body, /有 1 条问题还不能生成任务/);
   assert.match(refused.body, /请填写整改时限/);
-  assert.equal(count(ta, reports) + count(ta, problems) + count(ta, tasks), 0);
+  assert.equal((await count(ta, reports)) + (await count(ta, problems)) + (await count(ta, tasks)), 0);
 
-  const keys = itemsOf(ta, id).map((x) => x.key);
+  const keys = (await itemsOf(ta, id)).map((x) => x.key);
   const bulk = await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "bulk"], ...keys.map((k): [string, string] => ["keys", k]), ["unitId", String(ta.ids.a)], ["ownerId", String(ta.ids.owner)], ["leaderId", String(ta.ids.leaderA)], ["deadline", "2026-12-20"], ["deadlineKind", ""], ["measures", ""]]);
   assert.equal(bulk.statusCode, 303);
-  assert.ok(itemsOf(ta, id).every((x) => x.unitId === ta.ids.a && x.ownerId === ta.ids.owner && x.deadline === "2026-12-20"));
-  assert.equal(itemsOf(ta, id)[0].measures, "严格落实支委会每月召开制度。", "an empty bulk field leaves the measures alone");
+  assert.ok((await itemsOf(ta, id)).every((x) => x.unitId === ta.ids.a && x.ownerId === ta.ids.owner && x.deadline === "2026-12-20"));
+  assert.equal((await itemsOf(ta, id))[0].measures, "严格落实支委会每月召开制度。", "an empty bulk field leaves the measures alone");
 
   const done = await form(ta, s, `/reports/drafts/${id}/confirm`, []);
   assert.equal(done.statusCode, 303);
   const reportId = Number(/\/reports\/(\d+)$/.exec(done.headers.location as string)![1]);
-  const rep = ta.db.select().from(reports).where(eq(reports.id, reportId)).get()!;
+  const rep = (await ta.db.select().from(reports).where(eq(reports.id, reportId)).limit(1))[0];
   assert.equal(rep.title, "第一党支部2026年度自查报告");
   assert.equal(rep.fullText.includes("三、整改措施"), true);
   assert.deepEqual(JSON.parse(rep.sectionsJson).map((x: { kind: string }) => x.kind), ["problems", "measures"]);
   assert.ok(rep.storedFile && readFileSync(join(ta.config.reportsDir, rep.storedFile)).equals(makeDocx(REPORT)));
-  const probs = ta.db.select().from(problems).where(eq(problems.reportId, reportId)).all();
+  const probs = await ta.db.select().from(problems).where(eq(problems.reportId, reportId));
   assert.deepEqual(probs.map((p) => p.seq), [1, 2, 3]);
   assert.equal(rep.fullText.slice(probs[1].startOffset!, probs[1].endOffset!), "党课质量不高，照本宣科多。");
-  const made = ta.db.select().from(tasks).all();
+  const made = await ta.db.select().from(tasks);
   assert.equal(made.length, 3);
   assert.deepEqual(made.map((x) => x.problemId), probs.map((p) => p.id));
   for (const task of made) {
-    const first = ta.db.select().from(taskEvents).where(eq(taskEvents.taskId, task.id)).orderBy(taskEvents.id).get()!;
+    const first = (await ta.db.select().from(taskEvents).where(eq(taskEvents.taskId, task.id)).orderBy(taskEvents.id).limit(1))[0];
     assert.equal(first.kind, "imported");
     assert.equal(first.text, "由《第一党支部2026年度自查报告》导入");
   }
-  assert.equal(draftOf(ta, id).status, "confirmed");
+  assert.equal((await draftOf(ta, id)).status, "confirmed");
 
   // a second click creates nothing more and lands on the report
   const again = await form(ta, s, `/reports/drafts/${id}/confirm`, []);
   assert.equal(again.statusCode, 303);
   assert.equal(again.headers.location, `/reports/${reportId}`);
-  assert.equal(count(ta, tasks), 3);
+  assert.equal(await count(ta, tasks), 3);
   const late = await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "add"], ["newText", "晚到的修改"]]);
   assert.equal(late.headers.location, `/reports/${reportId}`, "a stale tab is sent to the report");
   assert.match((await ta.app.inject({ method: "GET", url: `/reports/${reportId}`, headers: { cookie: [s.cookie, String(late.headers["set-cookie"]).split(";")[0]].join("; ") } })).body, /草稿不能再修改/);
-  assert.equal(count(ta, problems), 3);
+  assert.equal(await count(ta, problems), 3);
 
   // the report page: highlighted text, the tasks with their states; the owner sees it, a stranger does not
   const page = await get(ta.app, s, `/reports/${reportId}`);
@@ -262,9 +262,9 @@ test("confirming with only some problems assigned: those become tasks, the rest 
   const s = await login(ta.app, "leader@t.cn");
   // the period's end fills the deadlines by default
   assert.equal((await form(ta, s, "/admin/settings", [["yellowDays", "3"], ["periodEnd", "2026-12-31"]])).statusCode, 403, "a leader does not set it");
-  ta.db.$client.prepare("insert or replace into settings (key, value) values ('periodEnd', '\"2026-12-31\"')").run();
+  await ta.db.run("INSERT INTO settings (key, value) VALUES ('periodEnd', '\"2026-12-31\"') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   const id = await newDraft(ta, s);
-  assert.ok(itemsOf(ta, id).every((x) => x.deadline === "2026-12-31"));
+  assert.ok((await itemsOf(ta, id)).every((x) => x.deadline === "2026-12-31"));
   const review = (await get(ta.app, s, `/reports/drafts/${id}`)).body;
   assert.equal((review.match(/默认：整改期截止日/g) ?? []).length, 3, "each default deadline is shown as one");
   assert.doesNotMatch(review.split('name="ownerId"')[2].split("</select>")[0], /管理员（/, "an admin account is not offered as 责任人");
@@ -274,7 +274,7 @@ test("confirming with only some problems assigned: those become tasks, the rest 
   const pick = [["op", "measure"], ["key", "p2"], ["measure", "2"]] as [string, string][];
   assert.equal((await form(ta, s, `/reports/drafts/${id}/ops`, pick)).statusCode, 303);
   assert.equal((await form(ta, s, `/reports/drafts/${id}/ops`, pick)).statusCode, 303);
-  assert.equal(itemsOf(ta, id)[1].measures, "建立党课备课制度，邀请专家授课。\n统一配发会议记录本，每季度交叉检查。");
+  assert.equal((await itemsOf(ta, id))[1].measures, "建立党课备课制度，邀请专家授课。\n统一配发会议记录本，每季度交叉检查。");
   assert.equal((await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "measure"], ["key", "p2"], ["measure", ""]])).statusCode, 422);
 
   // owners for problems 1 and 3 only; problem 3's deadline set by hand, problem 1's left at the default
@@ -288,7 +288,7 @@ test("confirming with only some problems assigned: those become tasks, the rest 
   assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p2`, [["ownerId", String(ta.ids.stranger)]])).statusCode, 303);
   assert.match((await form(ta, s, `/reports/drafts/${id}/confirm`, [["acceptDefaultDeadlines", "1"]])).body, /责任人须为第一党支部（含下级单位）的人员/);
   assert.equal((await form(ta, s, `/reports/drafts/${id}/items/p2`, [["ownerId", ""]])).statusCode, 303);
-  assert.equal(count(ta, reports) + count(ta, problems) + count(ta, tasks), 0);
+  assert.equal((await count(ta, reports)) + (await count(ta, problems)) + (await count(ta, tasks)), 0);
 
   // the default deadline must be confirmed
   const unconfirmed = await form(ta, s, `/reports/drafts/${id}/confirm`, []);
@@ -296,17 +296,17 @@ test("confirming with only some problems assigned: those become tasks, the rest 
   assert.match(unconfirmed.body, /有 1 条问题的整改时限是默认的整改期截止日（2026年12月31日）/);
   assert.match(unconfirmed.body, /确认生成任务（2 项）/);
   assert.match(unconfirmed.body, /另有 <strong>1<\/strong> 条问题尚未指定责任人，将作为“待分派”问题保留在报告中/);
-  assert.equal(count(ta, reports), 0);
+  assert.equal(await count(ta, reports), 0);
 
   const done = await form(ta, s, `/reports/drafts/${id}/confirm`, [["acceptDefaultDeadlines", "1"]]);
   assert.equal(done.statusCode, 303);
   const reportId = Number(/\/reports\/(\d+)$/.exec(done.headers.location as string)![1]);
-  const probs = ta.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(problems.seq).all();
+  const probs = await ta.db.select().from(problems).where(eq(problems.reportId, reportId)).orderBy(problems.seq);
   assert.equal(probs.length, 3, "every problem is kept");
   assert.deepEqual(probs.map((p) => p.pendingJson === null), [true, false, true]);
   assert.deepEqual(JSON.parse(probs[1].pendingJson!), { unitId: ta.ids.a, leaderId: ta.ids.leader, deadlineKind: "dated", deadline: "2026-12-31", deadlineDefault: true, linkedUnitId: null });
   assert.equal(probs[1].measures, "建立党课备课制度，邀请专家授课。\n统一配发会议记录本，每季度交叉检查。");
-  assert.deepEqual(ta.db.select().from(tasks).all().map((x) => [x.problemId, x.deadline]), [[probs[0].id, "2026-12-31"], [probs[2].id, "2026-12-15"]]);
+  assert.deepEqual((await ta.db.select().from(tasks)).map((x) => [x.problemId, x.deadline]), [[probs[0].id, "2026-12-31"], [probs[2].id, "2026-12-15"]]);
 
   // where a leader sees what is waiting: the report page and the overview
   const page = (await get(ta.app, s, `/reports/${reportId}`)).body;
@@ -322,18 +322,18 @@ test("confirming with only some problems assigned: those become tasks, the rest 
   const noOwner = await assign("");
   assert.equal(noOwner.statusCode, 422);
   assert.match(noOwner.body, /请选择责任人/);
-  assert.equal(count(ta, tasks), 2);
+  assert.equal(await count(ta, tasks), 2);
   const ok = await assign(String(ta.ids.owner));
   assert.equal(ok.statusCode, 303);
-  const made = ta.db.select().from(tasks).where(eq(tasks.problemId, probs[1].id)).get()!;
+  const made = (await ta.db.select().from(tasks).where(eq(tasks.problemId, probs[1].id)).limit(1))[0];
   assert.equal(made.title, "党课质量不高，照本宣科多。");
   assert.equal(made.ownerId, ta.ids.owner);
   assert.equal(made.measures, "建立党课备课制度");
-  const first = ta.db.select().from(taskEvents).where(eq(taskEvents.taskId, made.id)).get()!;
+  const first = (await ta.db.select().from(taskEvents).where(eq(taskEvents.taskId, made.id)).orderBy(taskEvents.id).limit(1))[0];
   assert.deepEqual([first.kind, first.text], ["imported", "由《第一党支部2026年度自查报告》导入"]);
-  assert.equal(ta.db.select().from(problems).where(eq(problems.id, probs[1].id)).get()!.pendingJson, null);
+  assert.equal((await ta.db.select().from(problems).where(eq(problems.id, probs[1].id)).limit(1))[0].pendingJson, null);
   assert.equal((await assign(String(ta.ids.owner))).statusCode, 409, "a second assignment is refused");
-  assert.equal(count(ta, tasks), 3);
+  assert.equal(await count(ta, tasks), 3);
   assert.doesNotMatch((await get(ta.app, s, "/")).body, /待分派的问题/);
   // a forged token changes nothing
   const forged = await form({ ...ta }, { ...s, csrf: "forged" }, `/reports/${reportId}/problems/${probs[0].id}/assign`, []);
@@ -345,7 +345,7 @@ test("the same file twice: a warning, and confirming needs an explicit yes", asy
   t.after(ta.close);
   const s = await login(ta.app, "leader@t.cn");
   const assignAll = async (id: number) => {
-    const keys = itemsOf(ta, id).map((x) => x.key);
+    const keys = (await itemsOf(ta, id)).map((x) => x.key);
     await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "bulk"], ...keys.map((k): [string, string] => ["keys", k]), ["unitId", String(ta.ids.a)], ["ownerId", String(ta.ids.owner)], ["deadline", "2026-12-20"]]);
   };
   const first = await newDraft(ta, s);
@@ -358,10 +358,10 @@ test("the same file twice: a warning, and confirming needs an explicit yes", asy
   const refused = await form(ta, s, `/reports/drafts/${second}/confirm`, []);
   assert.equal(refused.statusCode, 422);
   assert.match(refused.body, /已于2026年11月23日导入过/);
-  assert.equal(count(ta, reports), 1);
+  assert.equal(await count(ta, reports), 1);
   assert.equal((await form(ta, s, `/reports/drafts/${second}/confirm`, [["acknowledgeDuplicate", "1"]])).statusCode, 303);
-  assert.equal(count(ta, reports), 2);
-  assert.equal(count(ta, tasks), 6);
+  assert.equal(await count(ta, reports), 2);
+  assert.equal(await count(ta, tasks), 6);
 });
 
 test("discarding a draft keeps nothing of it but the row; split and add work over plain posts too", async (t) => {
@@ -371,13 +371,13 @@ test("discarding a draft keeps nothing of it but the row; split and add work ove
   const id = await newDraft(ta, s);
   const split = await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "split"], ["key", "p3"], ["text", "第二党支部会议记录不规范，存在事后补记的情况。"], ["at", String("第二党支部会议记录不规范，".length)]]);
   assert.equal(split.statusCode, 303);
-  assert.deepEqual(itemsOf(ta, id).map((x) => x.text).slice(2), ["第二党支部会议记录不规范", "存在事后补记的情况。"]);
+  assert.deepEqual((await itemsOf(ta, id)).map((x) => x.text).slice(2), ["第二党支部会议记录不规范", "存在事后补记的情况。"]);
   await form(ta, s, `/reports/drafts/${id}/ops`, [["op", "add"], ["newText", "手工补充的问题"], ["newCategory", "其他"]]);
-  assert.equal(itemsOf(ta, id).length, 5);
-  const file = draftOf(ta, id).storedFile!;
+  assert.equal((await itemsOf(ta, id)).length, 5);
+  const file = (await draftOf(ta, id)).storedFile!;
   assert.equal((await form(ta, s, `/reports/drafts/${id}/discard`, [])).statusCode, 303);
-  assert.equal(draftOf(ta, id).status, "discarded");
+  assert.equal((await draftOf(ta, id)).status, "discarded");
   assert.equal(existsSync(join(ta.config.reportsDir, file)), false);
   assert.equal((await form(ta, s, `/reports/drafts/${id}/confirm`, [])).statusCode, 409);
-  assert.equal(count(ta, tasks), 0);
+  assert.equal(await count(ta, tasks), 0);
 });
