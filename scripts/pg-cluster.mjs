@@ -9,7 +9,7 @@
 // As root (these machines, CI) every PostgreSQL command runs as the postgres user through
 // `runuser -u postgres --`, since initdb refuses root; <dir> is chowned to postgres, so each of
 // its parent folders must be traversable by that user (mktemp -d under /tmp is). The binaries
-// are found in $PG_BIN, else /usr/lib/postgresql/<version>/bin (Debian's; 15 first). Durability
+// are found in $PG_BIN when set, else /usr/lib/postgresql/<version>/bin (Debian's; 15 first). Durability
 // is off (fsync, synchronous_commit, full_page_writes): the cluster is thrown away.
 // test/helpers/pg.ts does the same from TypeScript for the tests.
 import { spawnSync } from "node:child_process";
@@ -24,9 +24,10 @@ const NO_PG =
 /** the folder holding initdb and pg_ctl, or null */
 export function pgBinDir() {
   const candidates = [];
+  // PG_BIN, when set, is the only place looked at (and names no binaries when they are not there)
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   const base = "/usr/lib/postgresql";
-  if (existsSync(base)) {
+  if (!process.env.PG_BIN && existsSync(base)) {
     const versions = readdirSync(base).filter((v) => /^\d+$/.test(v));
     versions.sort((a, b) => (a === "15" ? -1 : b === "15" ? 1 : Number(b) - Number(a)));
     for (const v of versions) candidates.push(join(base, v, "bin"));

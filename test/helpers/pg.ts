@@ -29,12 +29,13 @@ export const NO_POSTGRES =
   "找不到 PostgreSQL（initdb、pg_ctl）：请安装 postgresql postgresql-contrib，或设置 PG_BIN。 " +
   "No PostgreSQL binaries (initdb, pg_ctl) found: install postgresql postgresql-contrib, or set PG_BIN.";
 
-/** the folder holding initdb and pg_ctl ($PG_BIN, else Debian's /usr/lib/postgresql/<v>/bin, 15 first), or null */
+/** the folder holding initdb and pg_ctl ($PG_BIN when set, else Debian's /usr/lib/postgresql/<v>/bin, 15 first), or null */
 export function pgBinDir(): string | null {
   const candidates: string[] = [];
+  // PG_BIN, when set, is the only place looked at (and names no binaries when they are not there)
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   const base = "/usr/lib/postgresql";
-  if (existsSync(base)) {
+  if (!process.env.PG_BIN && existsSync(base)) {
     const versions = readdirSync(base).filter((v) => /^\d+$/.test(v));
     versions.sort((a, b) => (a === "15" ? -1 : b === "15" ? 1 : Number(b) - Number(a)));
     for (const v of versions) candidates.push(join(base, v, "bin"));
