@@ -377,3 +377,17 @@ export const signInFailures = pgTable(
   (t) => [primaryKey({ columns: [t.email, t.address] }), index("sign_in_failures_last_idx").on(t.lastAt)],
 );
 
+/** Scheduled jobs run once across every server (db/schema.ts) */
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    name: text("name").notNull(),
+    slot: text("slot").notNull(),
+    holder: text("holder").notNull(),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.slot] })],
+);
+

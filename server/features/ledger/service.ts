@@ -34,7 +34,7 @@ export function canSeeReport(actor: Actor, unit: Pick<Unit, "id" | "path">): boo
 }
 
 export async function getReport(db: Db, actor: Actor, id: number): Promise<{ report: Report; unit: Unit }> {
-  const row = Number.isInteger(id) && id > 0 ? (await db.select({ report: reports, unit: units }).from(reports).innerJoin(units, eq(units.id, reports.unitId)).where(eq(reports.id, id)).limit(1))[0] : undefined;
+  const row = Number.isInteger(id) && id > 0 ? (await db.select({ report: reports, unit: units }).from(reports).innerJoin(units, eq(units.id, reports.unitId)).where(eq(reports.id, id)))[0] : undefined;
   if (!row || !canSeeReport(actor, row.unit)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
   return row;
 }
@@ -263,7 +263,7 @@ export type Ledger = { title: string; asOf: string; rows: LedgerRow[]; yellowDay
 export async function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, today: string, tz: string): Promise<Ledger> {
   const conds: (SQL | undefined)[] = [await taskConditions(db, actor, { ...(scope.filters ?? {}), page: undefined }, today)];
   // with no report or unit: the actor's own unit (the top unit for the command line)
-  const home = (actor.unitId ? await db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)).limit(1) : await db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1))[0];
+  const home = (actor.unitId ? await db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)) : await db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1))[0];
   let title = `${home?.name ?? ""}整改台账`;
   if (scope.report !== undefined) {
     const { report, unit } = await getReport(db, actor, scope.report);
@@ -273,18 +273,18 @@ export async function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: str
   }
   let unitId = scope.unit;
   if (scope.unitCode !== undefined) {
-    const u = (await db.select().from(units).where(eq(units.code, scope.unitCode)).limit(1))[0];
+    const u = (await db.select().from(units).where(eq(units.code, scope.unitCode)))[0];
     if (!u) throw new NotFoundError(`单位代码不存在：${scope.unitCode}`);
     unitId = u.id;
   }
   if (unitId !== undefined) {
-    const u = (await db.select().from(units).where(eq(units.id, unitId)).limit(1))[0];
+    const u = (await db.select().from(units).where(eq(units.id, unitId)))[0];
     if (!u) throw new NotFoundError("未找到该单位");
     conds.push(inArray(tasks.unitId, await subtreeIds(db, u.id)));
     if (scope.report === undefined) title = `${u.name}整改台账`;
     else title = title.replace(/整改台账$/, `（${u.name}）整改台账`);
   } else if (scope.report === undefined && scope.filters?.unit) {
-    const u = (await db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)).limit(1))[0];
+    const u = (await db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)))[0];
     if (u) title = `${u.name}整改台账`;
   }
   const loaded = await loadTasks(db, and(...conds));
