@@ -3,7 +3,8 @@
 //    report's unit or above it, and by staff of the report's own unit;
 //  - a ledger holds only the tasks the actor may see (the task list's own scope), narrowed by
 //    report, unit (with sub-units) or the task list's filters.
-import { aliasedTable, and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { directory } from "../../lib/directory.ts";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
 import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
 import { unitInScope, type Actor } from "../auth/permissions.ts";
@@ -48,7 +49,6 @@ function sectionsOf(r: Report): Section[] {
   }
 }
 
-const leaderUser = aliasedTable(users, "leader_user");
 
 // The history and the files of a set of tasks, in one query each whatever their number: the
 // ids go in as one JSON array (the dialect's jsonInts: no limit on bound variables, so no chunks,
@@ -106,6 +106,7 @@ type TaskQueryRow = {
   linkedUnitId: number | null;
   unitName: string;
   ownerName: string;
+  leaderId: number | null;
   leaderName: string | null;
   category: string | null;
   problemText: string | null;
@@ -131,7 +132,7 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       linkedUnitId: tasks.linkedUnitId,
       unitName: units.name,
       ownerName: users.name,
-      leaderName: leaderUser.name,
+      leaderId: tasks.leaderId,
       category: problems.category,
       problemText: problems.text,
       problemMeasures: problems.measures,
@@ -142,7 +143,6 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
     .from(tasks)
     .innerJoin(units, eq(units.id, tasks.unitId))
     .innerJoin(users, eq(users.id, tasks.ownerId))
-    .leftJoin(leaderUser, eq(leaderUser.id, tasks.leaderId))
     .leftJoin(problems, eq(problems.id, tasks.problemId))
     .leftJoin(reports, eq(reports.id, problems.reportId))
     .where(where)
@@ -150,6 +150,9 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
     .orderBy(sql`${reports.id} ASC NULLS LAST`, sql`${problems.seq} ASC NULLS LAST`, asc(tasks.id))) as unknown as TaskQueryRow[];
   // tasks of a report first (report, problem order), then the others by id
   rows.sort((a, b) => (a.reportId == null ? 1 : 0) - (b.reportId == null ? 1 : 0));
+  // the 责任领导's name from the directory (a second join of users, aliased, is one query shape the engines' builders render differently)
+  const people = (await directory(db)).users;
+  for (const r of rows) r.leaderName = r.leaderId === null ? null : (people.get(r.leaderId)?.name ?? null);
   const { events, files } = await historyOf(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     input: {
