@@ -175,7 +175,11 @@ function withoutPassword(url: string): string {
 function sessionSecretFromDisk(dataDir: string): string {
   const file = join(dataDir, "session-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw new ConfigError(`无法在数据目录 ${dataDir} 保存会话密钥（${(err as NodeJS.ErrnoException).code ?? String(err)}）：请让 DATA_DIR 指向可写的目录，或设置 SESSION_SECRET`);
+  }
   const secret = randomBytes(32).toString("base64url");
   try {
     writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });

@@ -87,3 +87,18 @@ test("cli extract: a file it cannot read prints its Chinese message alone, no st
   assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
   assert.equal(r.err.trim().split("\n").length, 1, r.err);
 });
+
+test("on PostgreSQL a server or command that cannot write DATA_DIR (shared by every server) refuses to start, with the reason", { skip: !TEST_PG && "需要 PostgreSQL（TEST_DATABASE_URL）", timeout: 60_000 }, async (t) => {
+  const p = await cliPlace(t);
+  const blocker = join(p.dir, "not-a-folder");
+  writeFileSync(blocker, "");
+  const noSecret = run({ ...p.env, DATA_DIR: join(blocker, "data") }, "migrate");
+  assert.equal(noSecret.code, 1);
+  assert.match(noSecret.err, /^错误：无法在数据目录 .*not-a-folder\/data 保存会话密钥（ENOTDIR）：请让 DATA_DIR 指向可写的目录，或设置 SESSION_SECRET\n$/);
+  const r = run({ ...p.env, DATA_DIR: join(blocker, "data"), SESSION_SECRET: "s".repeat(40) }, "migrate");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^错误：数据目录不可写：.*not-a-folder\/data（ENOTDIR）。使用 PostgreSQL（DATABASE_URL）时，各服务器的 DATA_DIR 须指向同一个可写的共享目录/);
+  const ok = run(p.env, "migrate");
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /数据库已是最新：postgres:\/\//);
+});
