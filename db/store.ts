@@ -47,6 +47,13 @@ export interface Db {
   readonly delete: Orm["delete"];
   all<T = Record<string, unknown>>(text: string, params?: Params): Promise<T[]>;
   get<T = Record<string, unknown>>(text: string, params?: Params): Promise<T | undefined>;
+  /**
+   * A read that walks many rows (a grouped count over every task): the same rows as all(), but
+   * the engine keeps the server's event loop free while it runs (SQLite: on a worker thread's
+   * own connection, seeing the last commit; PostgreSQL: as all(), the server does the work).
+   * Inside db.tx it is all(), on the transaction.
+   */
+  scan<T = Record<string, unknown>>(text: string, params?: Params): Promise<T[]>;
   /** the first column of the first row */
   value<T = unknown>(text: string, params?: Params): Promise<T | undefined>;
   /** the first column of every row */

@@ -30,7 +30,8 @@ export async function buildServer(outdir = defaultOutdir) {
   }
   const result = await build({
     absWorkingDir: projectRoot,
-    entryPoints: { main: "server/main.ts" },
+    // the SQLite engine's reader thread (db.scan) is a file of its own beside main.js
+    entryPoints: { main: "server/main.ts", "sqlite-reader": "db/engines/sqlite-reader.ts" },
     outdir,
     bundle: true,
     splitting: true,

@@ -102,6 +102,11 @@ test("the built server starts with plain node and serves pages, static files and
   assert.equal(signIn.status, 303);
   const cookie = [...pre, ...signIn.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
 
+  // the overview: its counts come from the SQLite reader thread, a file of its own in the build
+  const overview = await fetch(`${base}/`, { headers: { cookie } });
+  assert.equal(overview.status, 200);
+  assert.match(await overview.text(), /任务总数/);
+
   const xlsx = await fetch(`${base}/ledger.xlsx`, { headers: { cookie } });
   assert.equal(xlsx.status, 200);
   assert.equal(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString(), "PK");

@@ -109,6 +109,9 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       if (!als.getStore() && isWrite(text)) return store.tx(() => store.get<T>(text, params));
       return (await query(text, params)).rows[0] as T | undefined;
     },
+    scan<T>(text: string, params?: Params): Promise<T[]> {
+      return store.all<T>(text, params);
+    },
     async value<T>(text: string, params?: Params) {
       return (await query(text, params, "array")).rows[0]?.[0] as T | undefined;
     },

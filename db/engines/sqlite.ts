@@ -9,6 +9,7 @@
 // which sees only what is committed, and a write from another request waits for its own turn.
 import Database from "better-sqlite3";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { Worker } from "node:worker_threads";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { drizzle } from "drizzle-orm/better-sqlite3";
@@ -64,6 +65,54 @@ function statementCache(sqlite: Database.Database, seen: Set<(sql: string) => vo
 
 type Turn = { release: () => void };
 
+type Reader = { all<T>(sql: string, params: unknown[]): Promise<T[]>; close(): Promise<void> };
+
+/** The worker thread of sqlite-reader.ts: one read-only connection, queries answered in order. */
+function startReader(file: string): Reader {
+  // in the build, the .js beside the bundle; from the sources (tests, npm run dev), the .ts beside
+  // this file, loaded through tsx's loader, which a worker thread does not inherit on Node 20
+  const fromSources = import.meta.url.endsWith(".ts");
+  const url = new URL(fromSources ? "./sqlite-reader.ts" : "./sqlite-reader.js", import.meta.url);
+  const boot = fromSources
+    ? new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))}; register(); await import(${JSON.stringify(url.href)});`)}`)
+    : url;
+  const worker = new Worker(boot, { workerData: { file } });
+  worker.unref(); // an idle reader never keeps the process alive
+  const waiting = new Map<number, { resolve: (rows: unknown[]) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  let failed: Error | null = null;
+  const failAll = (e: Error) => {
+    failed = e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  worker.on("message", (m: { id: number; rows?: unknown[]; error?: string; code?: string }) => {
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (waiting.size === 0) worker.unref();
+    if (m.error !== undefined) w.reject(Object.assign(new Error(m.error), { code: m.code }));
+    else w.resolve(m.rows!);
+  });
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`SQLite reader thread exited (${code})`)));
+  return {
+    all<T>(sql: string, params: unknown[]) {
+      if (failed) return Promise.reject(failed);
+      const id = next++;
+      worker.ref(); // an answer is awaited
+      return new Promise<T[]>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
+        worker.postMessage({ id, sql, params });
+      });
+    },
+    async close() {
+      worker.removeAllListeners("exit");
+      await worker.terminate();
+    },
+  };
+}
+
 /**
  * One writers' queue per database file in this process, shared by every store opened on it (the
  * server's and, in tests, a second one): a transaction stays open across awaits, and a second
@@ -109,6 +158,7 @@ export function openSqlite(file: string): Db {
   const als = new AsyncLocalStorage<Db>();
   let writes = 0;
   let open = false; // a transaction is open on `main`
+  let worker: Reader | null = null; // db.scan()'s thread, started on first use
   const queue = queueOf(file === ":memory:" ? `:memory:${Math.random()}` : resolve(file));
 
   const mine = () => als.getStore() === store;
@@ -158,6 +208,10 @@ export function openSqlite(file: string): Db {
     async get<T>(text: string, params?: Params): Promise<T | undefined> {
       if (!mine() && isWrite(text)) return store.tx(() => store.get<T>(text, params));
       return prepareFor(text, false).get(...args(params)) as T | undefined;
+    },
+    async scan<T>(text: string, params?: Params): Promise<T[]> {
+      if (mine() || file === ":memory:") return store.all<T>(text, params);
+      return (worker ??= startReader(file)).all<T>(text, (params ?? []) as unknown[]);
     },
     async value<T>(text: string, params?: Params) {
       const row = prepareFor(text, false).raw(true).get(...args(params)) as unknown[] | undefined;
@@ -222,6 +276,7 @@ export function openSqlite(file: string): Db {
       await main.backup(target);
     },
     async close() {
+      await worker?.close();
       if (reader !== main) reader.close();
       main.close();
     },

@@ -3,7 +3,10 @@
 // at 100,000 tasks, so the per-unit counts are read in four grouped queries into a snapshot,
 // kept until the database's change counter (stats_version, bumped by triggers in the writing
 // transaction: db/migrations/0003_overview_stats.sql) or today moves. A page read then costs
-// one one-row SELECT; the view of each scope is memoised on the snapshot too.
+// one one-row SELECT; the view of each scope is memoised on the snapshot too. The grouped queries
+// walk every task: they go through db.scan, which keeps the event loop free while they run (on
+// SQLite a worker thread's connection answers them), so a rebuild after a sign-off no longer
+// holds every other request for its length.
 import type { Db } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { NotFoundError } from "../../lib/errors.ts";
@@ -92,7 +95,7 @@ async function build(db: Db, key: string, today: string, tzOffsetMinutes: number
 
   // 1. counts by unit and state, with 逾期 and 本周到期 (one pass over the unit/state/deadline index)
   const own = new Map<number, Figures>();
-  const q1 = await db.all<{ u: number; s: keyof typeof STATE_LABEL; n: number; od: number; dw: number }>(
+  const q1 = await db.scan<{ u: number; s: keyof typeof STATE_LABEL; n: number; od: number; dw: number }>(
     `SELECT unit_id AS u, state AS s, count(*) AS n,
        coalesce(sum(CASE WHEN deadline < ? THEN 1 ELSE 0 END), 0) AS od,
        coalesce(sum(CASE WHEN deadline >= ? AND deadline <= ? THEN 1 ELSE 0 END), 0) AS dw
@@ -112,7 +115,7 @@ async function build(db: Db, key: string, today: string, tzOffsetMinutes: number
 
   // 2. tasks by their problem's category (问题类别)
   const ownCats = new Map<number, Cats>();
-  const q2 = await db.all<{ u: number; c: string; n: number; d: number }>(
+  const q2 = await db.scan<{ u: number; c: string; n: number; d: number }>(
     `SELECT t.unit_id AS u, coalesce(nullif(trim(p.category), ''), '未分类') AS c, count(*) AS n, sum(CASE WHEN t.state = 'done' THEN 1 ELSE 0 END) AS d
      FROM tasks t LEFT JOIN problems p ON p.id = t.problem_id GROUP BY 1, 2`,
   );
@@ -132,7 +135,7 @@ async function build(db: Db, key: string, today: string, tzOffsetMinutes: number
     return w;
   };
   const perWeek = (column: string) =>
-    db.all<{ u: number; wk: number; n: number }>(`SELECT unit_id AS u, ${weekCase(column)} AS wk, count(*) AS n FROM tasks WHERE ${column} IS NOT NULL GROUP BY 1, 2`, bounds);
+    db.scan<{ u: number; wk: number; n: number }>(`SELECT unit_id AS u, ${weekCase(column)} AS wk, count(*) AS n FROM tasks WHERE ${column} IS NOT NULL GROUP BY 1, 2`, bounds);
   for (const r of await perWeek("created_at")) {
     const w = weekly(r.u);
     if (r.wk < 0) w.createdBefore += r.n;
