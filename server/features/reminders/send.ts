@@ -126,19 +126,20 @@ type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
  * The reads are not one transaction: db.tx is the writers' turn, and holding it for the whole
  * load (long at 100,000 tasks) would stop every writer of every process or server meanwhile. A
  * change committed between two reads can at worst make one plan a little stale; it cannot send
- * anything twice, as every item is claimed (claim) before its mail goes out.
+ * anything twice, as every item is claimed (claim) before its mail goes out. They walk every
+ * open task: db.scan keeps the server's event loop free meanwhile (the schedule runs in the server).
  */
 export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
   const monday = mondayOf(today);
   const lo = addDays(monday, -7 - 2);
   const hi = addDays(monday, -1 + 3);
-  const unitById = new Map((await db.all<UnitRow>(PLAN_SQL.units)).map((u) => [u.id, u]));
+  const unitById = new Map((await db.scan<UnitRow>(PLAN_SQL.units)).map((u) => [u.id, u]));
   const pending = new Map(
-    (await db.all<{ taskId: number; requestedAt: string; requestedBy: number; newDeadline: string }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
+    (await db.scan<{ taskId: number; requestedAt: string; requestedBy: number; newDeadline: string }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
   );
   const planTasks: PlanTask[] = [];
   const doneLoaded = new Map<number, { total: number; withEnd: number }>();
-  for (const t of await db.all<TaskRow>(PLAN_SQL.tasks, [lo, hi, lo, hi])) {
+  for (const t of await db.scan<TaskRow>(PLAN_SQL.tasks, [lo, hi, lo, hi])) {
     const unit = unitById.get(t.unitId);
     if (!unit) continue;
     if (t.state === "done") {
@@ -166,18 +167,18 @@ export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
     });
   }
   const closed: ClosedTally[] = [];
-  for (const { unitId, total, withEnd } of await db.all<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done)) {
+  for (const { unitId, total, withEnd } of await db.scan<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done)) {
     const unit = unitById.get(unitId);
     const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
     if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
   }
   const planUsers: PlanUser[] = [];
-  for (const u of await db.all<UserRow>(PLAN_SQL.users)) {
+  for (const u of await db.scan<UserRow>(PLAN_SQL.users)) {
     const unit = unitById.get(u.unitId);
     if (unit) planUsers.push({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName: unit.name, unitPath: unit.path, active: Number(u.active) === 1, remindEnabled: Number(u.remindEnabled) === 1, remindDays: u.remindDays });
   }
   // no trigger day lies further back than the largest lead day (60)
-  const log: LoggedEntry[] = (await db.all<LogRow>(PLAN_SQL.log, [addDays(today, -62)])).map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
+  const log: LoggedEntry[] = (await db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)])).map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
   return { tasks: planTasks, users: planUsers, log, closed };
 }
 

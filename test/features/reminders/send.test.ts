@@ -230,12 +230,12 @@ test("the server's schedule: runs never overlap in one process (a retry pass due
   let failing = false;
   const db = new Proxy(ta.db, {
     get(target, key) {
-      if (key === "all")
+      if (key === "all" || key === "scan")
         return async (text: string, params?: unknown[]) => {
           if (failing) throw new Error("数据库不可用");
           if (/FROM units$/.test(text)) (runs++, (most = Math.max(most, ++active))); // a run's first read
           await new Promise((r) => setTimeout(r, 20));
-          const rows = await target.all(text, params);
+          const rows = await (key === "scan" ? target.scan(text, params) : target.all(text, params));
           if (/GROUP BY l\.status/.test(text)) active--; // its last
           return rows;
         };
