@@ -61,6 +61,8 @@ export interface Db {
   /** how many writing statements this process has run on this store (stats-version.ts reads it) */
   writes(): number;
   migrate(): Promise<void>;
+  /** An online copy of the whole database into a new file (SQLite); PostgreSQL refuses: pg_dump keeps its backups. */
+  backup(file: string): Promise<void>;
   /** the query planner's statistics refreshed (the nightly maintenance) */
   analyze(): Promise<void>;
   close(): Promise<void>;

@@ -115,8 +115,12 @@ async function run(argv: string[]): Promise<void> {
       }
       if (existsSync(target)) throw new CliError(`备份文件已存在，不会覆盖：${target}`);
       if (!existsSync(config.databaseFile)) throw new CliError(`数据库不存在：${config.databaseFile}`);
-      const { sqliteBackup } = await import("../db/engines/sqlite.ts");
-      await sqliteBackup(config.databaseFile, resolve(target));
+      const db = await openDb(config.databaseFile);
+      try {
+        await db.backup(resolve(target));
+      } finally {
+        await db.close();
+      }
       console.log(`已备份到 ${resolve(target)}（证据文件在 ${config.evidenceDir}，请一并备份该目录）`);
       return;
     }

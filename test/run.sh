@@ -1,9 +1,40 @@
 #!/usr/bin/env bash
-# Runs every test under test/ with Node's own runner (globstar expands the nested folders;
-# Node 20 does not expand a quoted glob itself).
+# npm test: every test under test/ on SQLite, then the route, service and CLI tests (those that
+# open a database: makeApp, the CLI helper) again on PostgreSQL, on a throw-away cluster started
+# here (scripts/pg-cluster.mjs: initdb in a temporary folder, a free port, removed at the end).
+# Where no PostgreSQL server can be started (no binaries), the second run is skipped with a
+# message; with RECTIFY_REQUIRE_PG=1 (CI sets it) that is a failure instead.
+# RECTIFY_TEST_ENGINES=sqlite or =postgres runs one of the two.
+# Node's own runner; globstar expands the nested folders (Node 20 does not expand a quoted glob itself).
 set -euo pipefail
 shopt -s globstar nullglob
 cd "$(dirname "$0")/.."
 files=(test/**/*.test.ts)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
-exec node --import tsx --test --test-concurrency=2 "$@" "${files[@]}"
+engines="${RECTIFY_TEST_ENGINES:-sqlite postgres}"
+status=0
+
+if [[ " $engines " == *" sqlite "* ]]; then
+  echo "── SQLite: ${#files[@]} test files"
+  node --import tsx --test --test-concurrency=2 "$@" "${files[@]}" || status=$?
+fi
+
+if [[ " $engines " == *" postgres "* ]]; then
+  pg_files=()
+  for f in "${files[@]}"; do
+    case "$f" in test/e2e/*) continue ;; esac
+    if grep -qE "makeApp|helpers/cli\.ts|freshDatabaseEnv|TEST_DATABASE_URL" "$f"; then pg_files+=("$f"); fi
+  done
+  cluster="$(mktemp -d /tmp/rectify-pg-XXXXXX)"
+  if url="$(node scripts/pg-cluster.mjs start "$cluster" 2>"$cluster.err")"; then
+    trap 'node scripts/pg-cluster.mjs stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$cluster" "$cluster.err"' EXIT
+    echo "── PostgreSQL ($url): ${#pg_files[@]} test files (routes, services, the CLI)"
+    TEST_DATABASE_URL="$url" node --import tsx --test --test-concurrency=2 "$@" "${pg_files[@]}" || status=$?
+  else
+    msg="PostgreSQL 测试已跳过：无法启动临时 PostgreSQL 服务器（$(head -c 300 "$cluster.err")）。安装 postgresql postgresql-contrib 后再运行。"
+    rm -rf "$cluster" "$cluster.err"
+    if [ "${RECTIFY_REQUIRE_PG:-}" = "1" ]; then echo "$msg" >&2; exit 1; fi
+    echo "── $msg"
+  fi
+fi
+exit $status

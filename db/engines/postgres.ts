@@ -78,7 +78,11 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         if (!als.getStore()) throw new WriteOutsideTx(text);
         writes++;
       }
-      return target().query(q as pg.QueryConfig, params);
+      // drizzle sets its own type parsers per query (for timestamp types the schema does not use);
+      // ours make counts and sums numbers, as SQLite gives them
+      const config: pg.QueryConfig = typeof q === "string" ? { text: q, values: params } : { ...q, values: params ?? q.values, types };
+      if (typeof q === "string") config.types = types;
+      return target().query(config);
     },
   };
   const orm = drizzle({ client: client as unknown as pg.Pool, schema });
@@ -149,6 +153,9 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         await c.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK})`).catch(() => {});
         c.release();
       }
+    },
+    async backup() {
+      throw new Error("PostgreSQL 的备份请用 pg_dump");
     },
     async analyze() {
       await pool.query("ANALYZE");

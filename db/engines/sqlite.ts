@@ -184,6 +184,9 @@ export function openSqlite(file: string): Db {
       main.exec("ANALYZE sqlite_schema"); // the connections read the statistics again: stat1 alone
       if (reader !== main) reader.exec("ANALYZE sqlite_schema");
     },
+    async backup(target: string) {
+      await main.backup(target);
+    },
     async close() {
       await queue;
       if (reader !== main) reader.close();
@@ -200,14 +203,4 @@ const internals = new WeakMap<Db, Internals>();
 /** For SQLite's own tests (statement texts, planner statistics, FTS segments): undefined on another engine. */
 export function sqliteInternals(db: Db): Internals | undefined {
   return internals.get(db);
-}
-
-/** An online copy of a live SQLite file (the CLI's backup): consistent while servers write. */
-export async function sqliteBackup(file: string, target: string): Promise<void> {
-  const sqlite = new Database(file, { readonly: true });
-  try {
-    await sqlite.backup(target);
-  } finally {
-    sqlite.close();
-  }
 }

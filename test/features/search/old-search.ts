@@ -1,6 +1,8 @@
 // The search as it was before the two-step rewrite (server/features/search/service.ts at commit
 // 8d10647), kept verbatim as the oracle for equivalence.test.ts: the rewrite must return exactly
-// what this returns (same hits, order, highlighting, flags) for every actor and query.
+// what this returns (same hits, order, highlighting, flags) for every actor and query. SQLite only
+// (FTS5 and instr()); since the async store (issue 16) it runs on the store's db.all, its named
+// parameters passed as better-sqlite3 takes them (one object), and is awaited.
 // 搜索: one query over task titles and measures, problem texts, progress notes and report
 // titles (FTS5 tables, trigram tokenizer, kept in step by triggers: see
 // db/migrations/0002_search.sql). Ranked by bm25 (a title hit weighs more than a body hit),
@@ -101,10 +103,9 @@ function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: Record<st
  */
 export const RANK_WINDOW = 200;
 
-export function oldSearch(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): SearchResult {
+export async function oldSearch(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): Promise<SearchResult> {
   const query = parseQuery(raw);
   if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false };
-  const c = db.$client;
   const rows: Row[] = [];
   let windowed = false;
   for (const k of KINDS) {
@@ -121,7 +122,7 @@ export function oldSearch(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIM
       params.match = ftsMatch(query.long);
       where.unshift(`${k.table} MATCH :match`);
     }
-    const found = c.prepare(`SELECT '${k.kind}' AS kind, s.rowid AS id, ${k.cols}, 0 AS score FROM ${k.from} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`).all(params) as Row[];
+    const found = await db.all<Row>(`SELECT '${k.kind}' AS kind, s.rowid AS id, ${k.cols}, 0 AS score FROM ${k.from} WHERE ${where.join(" AND ")} ORDER BY s.rowid DESC LIMIT :limit`, [params]);
     if (query.long.length) {
       if (found.length >= RANK_WINDOW) windowed = true;
       for (const r of found) r.score = oldScore(k.kind === "task" || k.kind === "report" ? r.title : "", r.body, query.terms);

@@ -1,14 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeApp, login, post, get, multipart, type TestApp, type Session } from "../../helpers/app.ts";
+import { taskIdsMatching } from "../../../server/features/search/service.ts";
+import { insertId } from "./helpers.ts";
 
 async function newTask(t: TestApp, s: Session, over: Record<string, unknown> = {}) {
   const res = await post(t.app, s, "/tasks", { title: "三会一课记录不规范", unitId: t.ids.a, ownerId: t.ids.owner, leaderId: t.ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", measures: "组织委员当场记录", ...over });
   assert.equal(res.statusCode, 303, res.body.slice(0, 300));
   return Number(/\/tasks\/(\d+)/.exec(res.headers.location as string)![1]);
 }
-const version = (t: TestApp, id: number) => (t.db.$client.prepare("select version from tasks where id = ?").get(id) as { version: number }).version;
-const indexed = (t: TestApp, match: string) => (t.db.$client.prepare("select count(*) n from search_tasks where search_tasks match ?").get(match) as { n: number }).n;
+const version = async (t: TestApp, id: number) => (await t.db.value<number>("select version from tasks where id = ?", [id]))!;
+/** how many tasks the search index finds holding every term of q (the engine's index, through taskIdsMatching) */
+const indexed = async (t: TestApp, q: string) => (await taskIdsMatching(t.db, q, 1000))!.length;
 
 test("search finds task titles, measures, progress notes, problems and report titles, ranked and highlighted", async (t) => {
   const ta = await makeApp();
@@ -17,11 +20,11 @@ test("search finds task titles, measures, progress notes, problems and report ti
   const a = await newTask(ta, leader, { title: "党费收缴不及时", measures: "建立党费收缴台账，每月核对" });
   const b = await newTask(ta, leader, { title: "学习教育走过场", measures: "落实党费收缴情况通报" });
   // a report and its problem, as the import writes them
-  const rep = ta.db.$client.prepare("insert into reports (title, unit_id, format, full_text, imported_by) values (?, ?, 'paste', '', ?)").run("第一党支部党费管理自查报告", ta.ids.a, ta.ids.leader);
-  ta.db.$client.prepare("insert into problems (report_id, seq, text) values (?, 1, ?)").run(rep.lastInsertRowid, "流动党员党费收缴存在漏项");
+  const rep = await insertId(ta.db, "insert into reports (title, unit_id, format, full_text, imported_by) values (?, ?, 'paste', '', ?)", ["第一党支部党费管理自查报告", ta.ids.a, ta.ids.leader]);
+  await ta.db.run("insert into problems (report_id, seq, text) values (?, 1, ?)", [rep, "流动党员党费收缴存在漏项"]);
   // a progress note, through the real form
   const owner = await login(ta.app, "owner@t.cn");
-  const m = multipart({ _csrf: owner.csrf, version: String(version(ta, b)), text: "已召开支委会专题研究<党费>补缴" }, []);
+  const m = multipart({ _csrf: owner.csrf, version: String(await version(ta, b)), text: "已召开支委会专题研究<党费>补缴" }, []);
   const pr = await ta.app.inject({ method: "POST", url: `/tasks/${b}/progress`, headers: { cookie: owner.cookie, ...m.headers }, payload: m.payload });
   assert.equal(pr.statusCode, 303);
 
@@ -39,7 +42,7 @@ test("search finds task titles, measures, progress notes, problems and report ti
   assert.match(note.body, new RegExp(`href="/tasks/${b}#event-\\d+"`));
   const rpt = await get(ta.app, leader, "/search?q=" + encodeURIComponent("党费管理"));
   assert.match(rpt.body, /整改任务|自查报告/);
-  assert.match(rpt.body, new RegExp(`href="/reports/${rep.lastInsertRowid}"`));
+  assert.match(rpt.body, new RegExp(`href="/reports/${rep}"`));
 
   // htmx gets only the results fragment
   const frag = await get(ta.app, leader, "/search?q=" + encodeURIComponent("党费收缴"), { "hx-request": "true" });
@@ -71,15 +74,15 @@ test("the index follows edits in the same transaction, and search shows only wha
   t.after(ta.close);
   const leaderA = await login(ta.app, "leadera@t.cn");
   const id = await newTask(ta, leaderA, { title: "支部书记述职评议流于形式" });
-  assert.equal(indexed(ta, '"述职评议"'), 1);
-  const edit = await post(ta.app, leaderA, `/tasks/${id}`, { version: version(ta, id), title: "支部书记抓党建述职不深入", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", measures: "组织委员当场记录" });
+  assert.equal(await indexed(ta, "述职评议"), 1);
+  const edit = await post(ta.app, leaderA, `/tasks/${id}`, { version: await version(ta, id), title: "支部书记抓党建述职不深入", unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", measures: "组织委员当场记录" });
   assert.equal(edit.statusCode, 303, edit.body.slice(0, 300));
-  assert.equal(indexed(ta, '"述职评议"'), 0, "the old title is gone from the index");
-  assert.equal(indexed(ta, '"述职不深入"'), 1);
+  assert.equal(await indexed(ta, "述职评议"), 0, "the old title is gone from the index");
+  assert.equal(await indexed(ta, "述职不深入"), 1);
   // a failed write leaves the index as it was
   const stale = await post(ta.app, leaderA, `/tasks/${id}`, { version: 1, title: "又一个新标题内容", unitId: ta.ids.a, ownerId: ta.ids.owner, deadlineKind: "dated", deadline: "2026-12-31" });
   assert.equal(stale.statusCode, 409);
-  assert.equal(indexed(ta, '"新标题内容"'), 0);
+  assert.equal(await indexed(ta, "新标题内容"), 0);
 
   const stranger = await login(ta.app, "stranger@t.cn"); // staff of 支部B
   const hidden = await get(ta.app, stranger, "/search?q=" + encodeURIComponent("述职不深入"));
@@ -94,10 +97,10 @@ test("a very common phrase is ranked among each kind's newest matches, and says 
   const ta = await makeApp();
   t.after(ta.close);
   const { RANK_WINDOW } = await import("../../../server/features/search/service.ts");
-  const ins = ta.db.$client.prepare("insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, '', 'dated', '2026-12-31')");
-  ta.db.$client.transaction(() => {
-    for (let i = 0; i < RANK_WINDOW + 50; i++) ins.run(ta.ids.a, ta.ids.owner, `第${i}项：谈心谈话开展不经常`);
-  })();
+  const ins = "insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, '', 'dated', '2026-12-31')";
+  await ta.db.tx(async () => {
+    for (let i = 0; i < RANK_WINDOW + 50; i++) await ta.db.run(ins, [ta.ids.a, ta.ids.owner, `第${i}项：谈心谈话开展不经常`]);
+  });
   const leader = await login(ta.app, "leader@t.cn");
   const page = await get(ta.app, leader, "/search?q=" + encodeURIComponent("谈心谈话"));
   assert.equal(page.statusCode, 200);

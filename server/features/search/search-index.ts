@@ -1,0 +1,87 @@
+// The search index's contract: what search (service.ts) and the task list's keyword filter
+// (taskIdsMatching) ask of an engine's text index, and the one piece of SQL both engines'
+// implementations share, the permission filter, so that it is written once. The indexes and
+// their queries are each engine's own (docs/ARCHITECTURE.md, "where engine-specific SQL may live"):
+// - db/engines/search-sqlite.ts: FTS5, a trigram table a kind (0002_search.sql) and a bigram one
+//   beside it (0013_search_bigrams.sql, grams.ts);
+// - db/engines/search-postgres.ts: pg_trgm GIN indexes on lower(col) and GIN indexes on
+//   rectify_grams(col) (the PostgreSQL migrations).
+// searchIndexOf(db) (db/engines/search-sqlite.ts) picks the one of the store's engine.
+//
+// What every implementation answers, the same on both engines: a row matches when every term is
+// a case-insensitive substring of one of its indexed texts (a task: its title or its measures);
+// notes (task_events) are indexed only with text <> '' and a kind other than 'created' and
+// 'imported'; "newest" is by id, descending; each kind's walk looks at no more than its
+// SCAN_LIMIT newest matches.
+import type { Actor } from "../auth/permissions.ts";
+import { pathEnd } from "../../lib/path-range.ts";
+import type { ParsedQuery } from "./query.ts";
+
+export type HitKind = "task" | "problem" | "event" | "report";
+/** the kinds in the order search lists them among equals */
+export const HIT_KINDS: readonly HitKind[] = ["task", "problem", "event", "report"];
+
+/**
+ * At most this many of a kind's newest index matches are looked at per search. An administrator
+ * stops at the ranking window long before; a leader's or staff member's scope may hold few of a
+ * common word's matches, and walking all of them (a million tasks: seconds) would hold the
+ * server for everyone. Past this, the page says 结果较多，请缩小范围 (SearchResult.truncated).
+ */
+export const SCAN_LIMIT = 2000;
+
+/**
+ * The search indexes by name, two a kind (the trigram-style one for terms of 3+ characters, the
+ * bigram one for 1–2): the nightly maintenance merges each (SearchIndex.optimize). On SQLite they
+ * are the FTS5 tables; on PostgreSQL each name stands for the GIN indexes of its kind's table
+ * (gin_trgm_ops for the first, rectify_grams for "_bi").
+ */
+export const SEARCH_INDEXES = ["search_tasks", "search_tasks_bi", "search_problems", "search_problems_bi", "search_events", "search_events_bi", "search_reports", "search_reports_bi"] as const;
+
+/** A match as search's first step reads it: the text ranking needs, and the row it points to. */
+export type IndexRow = {
+  /** the task's, problem's, note's or report's id */
+  id: number;
+  /** the title that is ranked (tasks, reports), else '' */
+  title: string;
+  /** the body that is ranked (task measures, problem text, note text), else '' */
+  body: string;
+  /** a problem's report_id, a note's task_id, else null */
+  ref: number | null;
+};
+
+export interface SearchIndex {
+  /**
+   * Among the newest SCAN_LIMIT rows of `kind` matching every term of `query`, the newest `limit`
+   * (a positive safe integer) that `actor` may see (scopeSql), newest first.
+   */
+  newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<IndexRow[]>;
+  /** whether at least SCAN_LIMIT rows of `kind` match (whoever may see them): was a scoped walk cut off? */
+  reachesScanLimit(kind: HitKind, query: ParsedQuery): Promise<boolean>;
+  /** ids of the tasks whose title or measures hold every term, newest first, at most `limit` (a safe integer ≥ 0) */
+  taskIds(query: ParsedQuery, limit: number): Promise<number[]>;
+  /** merges one of SEARCH_INDEXES (nightly maintenance, `npm run cli -- optimize`); results do not change */
+  optimize(name: string): Promise<void>;
+}
+
+/**
+ * SQL (with its `?` parameters, in order) for "a row of this kind this actor may see", on the
+ * aliases both engines' queries use: t (the task; for notes, the note's task) with tu (its unit),
+ * ru (a problem's or report's unit). `joins`: it reads those scope joins; an administrator sees
+ * everything, so their query leaves them out (they could only drop rows whose task, report or
+ * unit is missing, and foreign keys rule that out).
+ */
+export function scopeSql(actor: Actor, kind: HitKind): { sql: string; params: unknown[]; joins: boolean } {
+  if (actor.role === "admin") return { sql: "1 = 1", params: [], joins: false };
+  // the subtree as a range of paths (a path starts with its ancestors'), not LIKE: SQLite plans a
+  // LIKE with its pattern's value, so a statement with a bound pattern is planned anew on every run
+  const range = [actor.unitPath, pathEnd(actor.unitPath)];
+  if (kind === "problem" || kind === "report") return { sql: "(ru.path >= ? AND ru.path < ?)", params: range, joins: true };
+  if (actor.role === "leader") return { sql: "((tu.path >= ? AND tu.path < ?) OR t.leader_id = ? OR t.owner_id = ?)", params: [...range, actor.id, actor.id], joins: true };
+  return { sql: "(t.unit_id = ? OR t.owner_id = ?)", params: [actor.unitId, actor.id], joins: true };
+}
+
+/** `limit` checked before it is written into SQL as a literal */
+export function checkLimit(limit: number, min = 0): number {
+  if (!Number.isSafeInteger(limit) || limit < min) throw new RangeError(`search index limit: ${limit}`);
+  return limit;
+}
