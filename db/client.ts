@@ -5,6 +5,9 @@ import { getTableColumns, type Table } from "drizzle-orm";
 import type { Db } from "./store.ts";
 import { openSqlite } from "./engines/sqlite.ts";
 import { openPostgres } from "./engines/postgres.ts";
+import { sqliteSearchIndex } from "./engines/search-sqlite.ts";
+import { postgresSearchIndex } from "./engines/search-postgres.ts";
+import type { SearchIndex } from "../server/features/search/search-index.ts";
 
 export type { Db, Dialect, Params } from "./store.ts";
 export { WriteOutsideTx } from "./store.ts";
@@ -43,4 +46,16 @@ export function perDb<T>(build: (db: Db) => T): (db: Db) => T {
     if (v === undefined) made.set(db, (v = build(db)));
     return v;
   };
+}
+
+const searchIndexes = new WeakMap<Db, SearchIndex>();
+
+/**
+ * The text index of the store's engine (the search feature's contract, search-index.ts, which
+ * each engine implements: FTS5 tables on SQLite, pg_trgm and bigram GIN indexes on PostgreSQL).
+ */
+export function searchIndexOf(db: Db): SearchIndex {
+  let index = searchIndexes.get(db);
+  if (!index) searchIndexes.set(db, (index = db.engine === "postgres" ? postgresSearchIndex(db) : sqliteSearchIndex(db)));
+  return index;
 }

@@ -4,22 +4,11 @@
 // grams.ts) that answers a query with any term of one or two characters (every term of it). The
 // triggers keep both in step inside the transaction that writes the data.
 //
-// searchIndexOf(db) is the one place that picks an engine's index by db.engine (features may not
-// read it): SQLite's below, PostgreSQL's from search-postgres.ts.
+// db/client.ts's searchIndexOf(db) picks the index of the store's engine.
 import type { Db } from "../store.ts";
 import { ftsMatch, type ParsedQuery } from "../../server/features/search/query.ts";
 import { gramsMatchAll } from "../../server/features/search/grams.ts";
 import { checkLimit, scopeSql, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow, type SearchIndex } from "../../server/features/search/search-index.ts";
-import { postgresSearchIndex } from "./search-postgres.ts";
-
-const made = new WeakMap<Db, SearchIndex>();
-
-/** The search index of the store's engine, made once per store. */
-export function searchIndexOf(db: Db): SearchIndex {
-  let index = made.get(db);
-  if (!index) made.set(db, (index = db.engine === "postgres" ? postgresSearchIndex(db) : sqliteSearchIndex(db)));
-  return index;
-}
 
 /**
  * `from` joins the source row to the index's newest matches (CROSS JOIN keeps those outermost,

@@ -10,7 +10,7 @@
 import Database from "better-sqlite3";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "../schema.ts";
@@ -64,6 +64,40 @@ function statementCache(sqlite: Database.Database, seen: Set<(sql: string) => vo
 
 type Turn = { release: () => void };
 
+/**
+ * One writers' queue per database file in this process, shared by every store opened on it (the
+ * server's and, in tests, a second one): a transaction stays open across awaits, and a second
+ * store's BEGIN IMMEDIATE on the same file would otherwise wait for a lock that this very event
+ * loop holds.
+ */
+const queues = new Map<string, { tail: Promise<void> }>();
+const queueOf = (file: string) => {
+  let q = queues.get(file);
+  if (!q) queues.set(file, (q = { tail: Promise.resolve() }));
+  return q;
+};
+
+/**
+ * BEGIN IMMEDIATE without blocking the event loop: another process holding the write lock (the
+ * CLI's reminder run, a second server on the same file) is waited for with timers, not
+ * better-sqlite3's synchronous busy wait, so this server keeps answering reads meanwhile.
+ */
+async function beginImmediate(sqlite: Database.Database, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    sqlite.pragma("busy_timeout = 0");
+    try {
+      sqlite.exec("BEGIN IMMEDIATE");
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() - started > timeoutMs) throw e;
+    } finally {
+      sqlite.pragma("busy_timeout = 5000");
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
 export function openSqlite(file: string): Db {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const main = connect(file);
@@ -75,7 +109,7 @@ export function openSqlite(file: string): Db {
   const als = new AsyncLocalStorage<Db>();
   let writes = 0;
   let open = false; // a transaction is open on `main`
-  let queue: Promise<void> = Promise.resolve();
+  const queue = queueOf(file === ":memory:" ? `:memory:${Math.random()}` : resolve(file));
 
   const mine = () => als.getStore() === store;
   /** the connection's prepare for a statement made now: in our transaction, or outside any, `main`; else `reader` */
@@ -103,8 +137,8 @@ export function openSqlite(file: string): Db {
 
   const takeTurn = async (): Promise<Turn> => {
     let release!: () => void;
-    const prev = queue;
-    queue = new Promise<void>((r) => (release = r));
+    const prev = queue.tail;
+    queue.tail = new Promise<void>((r) => (release = r));
     await prev;
     return { release };
   };
@@ -148,7 +182,7 @@ export function openSqlite(file: string): Db {
       if (mine()) return fn(); // nested: part of the open transaction
       const turn = await takeTurn();
       try {
-        main.exec("BEGIN IMMEDIATE");
+        await beginImmediate(main);
         open = true;
         try {
           const out = await als.run(store, fn);
@@ -188,7 +222,6 @@ export function openSqlite(file: string): Db {
       await main.backup(target);
     },
     async close() {
-      await queue;
       if (reader !== main) reader.close();
       main.close();
     },

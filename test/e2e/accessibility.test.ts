@@ -43,7 +43,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
   ta.clock.now = new Date();
   const tz = ta.config.timeZone;
   const today = dayIn(tz, ta.clock.now);
-  const a = actorsOf(ta);
+  const a = await actorsOf(ta);
   const ago = (actor: typeof a.leader, days: number) => {
     const now = new Date(ta.clock.now.getTime() - days * 86_400_000);
     return { db: ta.db, actor, now, today: dayIn(tz, now) };

@@ -21,7 +21,7 @@ test("signing off a task changes the report section and the ledger, in a real br
   const tz = ta.config.timeZone;
   const today = dayIn(tz, ta.clock.now);
   const yesterday = addDays(today, -1);
-  const a = actorsOf(ta);
+  const a = await actorsOf(ta);
   const ctx = (actor: typeof a.leader, daysAgo: number) => {
     const now = new Date(ta.clock.now.getTime() - daysAgo * 86_400_000);
     return { db: ta.db, actor, now, today: dayIn(tz, now) };

@@ -28,9 +28,9 @@ export async function auditRoutes(app: FastifyInstance) {
     return { form, f };
   }
 
-  app.get("/audit", (req, reply) => {
+  app.get("/audit", async (req, reply) => {
     const { form, f } = filters(req);
-    const page = listAudit(app.db, f);
+    const page = await listAudit(app.db, f);
     return reply.render("audit/index", {
       title: "审计日志",
       form,
@@ -39,7 +39,7 @@ export async function auditRoutes(app: FastifyInstance) {
       first: !f.before,
       actions: AUDIT_ACTIONS,
       outcomes: OUTCOME_LABEL,
-      people: listUsers(app.db),
+      people: await listUsers(app.db),
       retentionDays: app.config.auditRetentionDays,
       today: dayIn(app.config.timeZone, app.clock()),
     });
@@ -47,10 +47,10 @@ export async function auditRoutes(app: FastifyInstance) {
 
   app.get("/audit.xlsx", async (req, reply) => {
     const { form, f } = filters(req);
-    const { rows } = listAudit(app.db, { ...f, before: undefined }, AUDIT_EXPORT_MAX);
+    const { rows } = await listAudit(app.db, { ...f, before: undefined }, AUDIT_EXPORT_MAX);
     const { auditXlsx } = await import("./xlsx.ts");
     const buf = await auditXlsx(rows, app.config.timeZone);
-    audit(req, "export.audit", { target: req.url.slice(0, 300), detail: `${rows.length} 条` });
+    await audit(req, "export.audit", { target: req.url.slice(0, 300), detail: `${rows.length} 条` });
     const name = `审计日志${form.from || form.to ? `（${form.from || "…"}至${form.to || "…"}）` : ""}.xlsx`;
     return reply
       .header("Content-Disposition", contentDisposition(name))

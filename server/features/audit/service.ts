@@ -2,7 +2,7 @@
 // DELETE younger than 180 days). Routes write through audit(req, …) with who, from where and the
 // outcome; the auditor reads it page by page (keyset paging on the id, no count) and exports it.
 import type { FastifyRequest } from "fastify";
-import { perDb, type Db } from "../../../db/client.ts";
+import type { Db } from "../../../db/client.ts";
 import type { AuditEntry } from "../../../db/schema.ts";
 
 export type Outcome = "ok" | "fail" | "denied";
@@ -46,30 +46,27 @@ export type AuditInput = {
   detail?: string;
 };
 
-const insertStmt = perDb((db) =>
-  db.$client.prepare(
-    "INSERT INTO audit_log (at, user_id, user_name, action, target, outcome, address, user_agent, detail) VALUES (@at, @userId, @userName, @action, @target, @outcome, @address, @userAgent, @detail)",
-  ),
-);
+const INSERT_SQL = "INSERT INTO audit_log (at, user_id, user_name, action, target, outcome, address, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-export function recordAudit(db: Db, e: AuditInput): void {
-  insertStmt(db).run({
-    at: e.at,
-    userId: e.userId,
-    userName: e.userName.slice(0, 200),
-    action: e.action,
-    target: (e.target ?? "").slice(0, 500),
-    outcome: e.outcome,
-    address: (e.address ?? "").slice(0, 100),
-    userAgent: (e.userAgent ?? "").slice(0, 300),
-    detail: (e.detail ?? "").slice(0, 2000),
-  });
+/** One entry; in the caller's transaction when there is one, else in a transaction of its own. */
+export async function recordAudit(db: Db, e: AuditInput): Promise<void> {
+  await db.run(INSERT_SQL, [
+    e.at,
+    e.userId,
+    e.userName.slice(0, 200),
+    e.action,
+    (e.target ?? "").slice(0, 500),
+    e.outcome,
+    (e.address ?? "").slice(0, 100),
+    (e.userAgent ?? "").slice(0, 300),
+    (e.detail ?? "").slice(0, 2000),
+  ]);
 }
 
 /** An entry for this request: the signed-in person (unless named), the client's address and browser, now. */
-export function audit(req: FastifyRequest, action: AuditAction, opts: { target?: string; outcome?: Outcome; detail?: string; userId?: number | null; userName?: string } = {}): void {
+export async function audit(req: FastifyRequest, action: AuditAction, opts: { target?: string; outcome?: Outcome; detail?: string; userId?: number | null; userName?: string } = {}): Promise<void> {
   const app = req.server;
-  recordAudit(app.db, {
+  await recordAudit(app.db, {
     at: app.clock().toISOString(),
     userId: opts.userId !== undefined ? opts.userId : (req.user?.id ?? null),
     userName: opts.userName ?? req.user?.name ?? "",
@@ -101,48 +98,45 @@ export const AUDIT_PAGE = 50;
  * compared, for entries written with a clock that stepped back), so a page reads about a page of
  * rows however long the log is. No count of the whole.
  */
-export function listAudit(db: Db, f: AuditFilter, limit = AUDIT_PAGE): { rows: AuditEntry[]; nextBefore: number | null } {
-  const c = db.$client;
+export async function listAudit(db: Db, f: AuditFilter, limit = AUDIT_PAGE): Promise<{ rows: AuditEntry[]; nextBefore: number | null }> {
   const where: string[] = [];
-  const params: Record<string, unknown> = {};
+  const params: unknown[] = [];
   // a date range as an id range: the first id at or after `from`, the last before `to`
   const bounds = [
-    { iso: f.fromIso, sql: "SELECT min(id) FROM audit_log WHERE at >= ?", where: "id >= @low AND at >= @fromIso", id: "low", at: "fromIso" },
-    { iso: f.toIso, sql: "SELECT max(id) FROM audit_log WHERE at < ?", where: "id <= @high AND at < @toIso", id: "high", at: "toIso" },
+    { iso: f.fromIso, sql: "SELECT min(id) FROM audit_log WHERE at >= ?", where: "id >= ? AND at >= ?" },
+    { iso: f.toIso, sql: "SELECT max(id) FROM audit_log WHERE at < ?", where: "id <= ? AND at < ?" },
   ];
   for (const b of bounds) {
     if (!b.iso) continue;
-    const id = c.prepare(b.sql).pluck().get(b.iso) as number | null;
+    const id = await db.value<number | null>(b.sql, [b.iso]);
     if (id == null) return { rows: [], nextBefore: null };
     where.push(b.where);
-    params[b.id] = id;
-    params[b.at] = b.iso;
+    params.push(id, b.iso);
   }
   if (f.before) {
-    where.push("id < @before");
-    params.before = f.before;
+    where.push("id < ?");
+    params.push(f.before);
   }
   if (f.userId) {
-    where.push("user_id = @userId");
-    params.userId = f.userId;
+    where.push("user_id = ?");
+    params.push(f.userId);
   }
   if (f.action) {
-    where.push("action = @action");
-    params.action = f.action;
+    where.push("action = ?");
+    params.push(f.action);
   }
   const n = Math.max(1, Math.min(limit, 10_000));
-  const rows = c
-    .prepare(
-      `SELECT id, at, user_id AS userId, user_name AS userName, action, target, outcome, address, user_agent AS userAgent, detail FROM audit_log${where.length ? " WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ${n + 1}`,
-    )
-    .all(params) as AuditEntry[];
+  const rows = await db.all<AuditEntry>(
+    `SELECT id, at, user_id AS "userId", user_name AS "userName", action, target, outcome, address, user_agent AS "userAgent", detail FROM audit_log${where.length ? " WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ${n + 1}`,
+    params,
+  );
   const more = rows.length > n;
   if (more) rows.pop();
   return { rows, nextBefore: more ? rows[rows.length - 1].id : null };
 }
 
 /** Removes entries older than `days` (at least 180; the triggers refuse anything younger). Returns how many. */
-export function purgeAudit(db: Db, days: number, now: Date): number {
+export async function purgeAudit(db: Db, days: number, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - Math.max(180, days) * 86_400_000).toISOString();
-  return db.$client.prepare("DELETE FROM audit_log WHERE at < ?").run(cutoff).changes;
+  return db.run("DELETE FROM audit_log WHERE at < ?", [cutoff]);
 }

@@ -26,17 +26,17 @@ export async function reminderRoutes(app: FastifyInstance) {
   app.addHook("onClose", async () => mailer?.close());
   app.addHook("preHandler", requireAdmin);
 
-  app.get("/admin/reminders", (req, reply) => {
+  app.get("/admin/reminders", async (req, reply) => {
     const q = req.query as Query;
     const status = LOG_STATUSES.find((x) => x === q.status) ?? "";
-    const data = listLog(app.db, { status, page: Number(q.page) || 1 });
+    const data = await listLog(app.db, { status, page: Number(q.page) || 1 });
     return reply.render("reminders/log", { title: "提醒记录", ...data, status, delivery: app.config.smtpUrl ? "smtp" : "outbox" });
   });
 
   app.post("/admin/reminders/:id/resend", async (req, reply) => {
     const id = Number((req.params as { id: string }).id);
     if (!Number.isInteger(id) || id < 1) throw new NotFoundError("未找到该提醒记录");
-    audit(req, "reminder.resend", { target: `提醒 ${id}` });
+    await audit(req, "reminder.resend", { target: `提醒 ${id}` });
     const sending = resend({ db: app.db, config: app.config, mailer: getMailer(), now: app.clock() }, id);
     const outcome = await Promise.race([sending, new Promise<"slow">((r) => setTimeout(() => r("slow"), RESEND_WAIT_MS).unref())]);
     if (outcome === "slow") {
@@ -51,10 +51,10 @@ export async function reminderRoutes(app: FastifyInstance) {
   });
 
   // 已知悉: failed, 退信 and given-up mail leaves 首页, the admins' weekly mail and remind's exit status
-  app.post("/admin/reminders/acknowledge", (req, reply) => {
+  app.post("/admin/reminders/acknowledge", async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, string | string[] | undefined>;
     const ids = body.all === "1" ? "all" : [body.id ?? []].flat().map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    const n = acknowledge(app.db, req.user!.id, ids, app.clock());
+    const n = await acknowledge(app.db, req.user!.id, ids, app.clock());
     setFlash(reply, n ? `已标记 ${n} 项提醒邮件问题为已知悉` : "这些问题已由其他管理员标记为已知悉");
     return reply.redirect("/#mail-problems", 303);
   });
@@ -77,7 +77,7 @@ export async function reminderRoutes(app: FastifyInstance) {
     const raw = readOutboxFile(app.config.outboxDir, name.replace(/\.eml$/, "") + ".eml");
     if (!raw) throw new NotFoundError("发件箱中没有这封邮件");
     if ((req.query as Query).raw === "1") {
-      audit(req, "download.mail", { target: name });
+      await audit(req, "download.mail", { target: name });
       return reply.type("message/rfc822").header("Content-Disposition", `attachment; filename="${name}"`).send(raw);
     }
     const m = await simpleParser(raw, { skipImageLinks: true });

@@ -1,7 +1,10 @@
 // The reminder schedule inside the server: croner runs the daily run at REMIND_CRON in TZ, a
 // retry pass every 15 minutes takes failed sends whose retry time has come, and a start after a
-// missed run catches it up. Runs are async and never overlap (croner's `protect`); the SMTP
-// conversation is network I/O, so requests are served meanwhile.
+// missed run catches it up. Runs are async and never overlap in this process (one at a time: a
+// retry pass due while a run is going is skipped, a daily run waits for it); errors are caught and
+// logged. The database and the SMTP conversation are I/O, so requests are served meanwhile.
+// Several processes or servers may run at once: the claims in reminder_log (send.ts) send each
+// mail once.
 import { Cron } from "croner";
 import type { Db } from "../../../db/client.ts";
 import type { Config } from "../../config.ts";
@@ -23,12 +26,14 @@ export function missedRecently(pattern: string, timeZone: string, now: Date, wit
 export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Mailer; log: Log; clock?: () => Date; catchUp?: boolean; catchUpDelayMs?: number }): Schedule {
   const { db, config, mailer, log } = opts;
   const clock = opts.clock ?? (() => new Date());
-  let running: Promise<void> = Promise.resolve();
-  let busy = false;
+  // one run at a time in this process: the run in progress, and at most one daily run waiting for it
+  let current: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  let last: Promise<void> = Promise.resolve();
+  let stopped = false;
 
+  // never rejects: every error (the database, the mail server, the log itself) is caught and logged
   const run = async (kind: "daily" | "retry") => {
-    if (busy) return;
-    busy = true;
     try {
       const report = await runReminders({ db, config, mailer, now: clock(), retryOnly: kind === "retry" });
       const { today, results } = report;
@@ -36,14 +41,32 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
       if (results.length || kind === "daily" || report.expired) log.info({ today, kind, sent: count("sent"), failed: count("failed"), bounced: count("bounced"), taken: count("taken"), claimed: count("claimed"), expired: report.expired, unacknowledged: report.unacknowledged }, "reminders run");
       for (const r of results.filter((x) => x.status === "failed" || x.status === "bounced")) log.error({ to: r.recipient.email, subject: r.subject, status: r.status, error: r.error, retryAt: r.retryAt }, "reminder failed");
     } catch (err) {
-      log.error({ err }, "reminders run failed");
-    } finally {
-      busy = false;
+      try {
+        log.error({ err }, "reminders run failed");
+      } catch {
+        // the logger itself failed: nothing more to do here
+      }
     }
   };
-  const start = (kind: "daily" | "retry") => {
-    running = run(kind);
-    return running;
+  /**
+   * Starts a run unless one is in progress. Then a retry pass is not started (the run in progress
+   * covers it, the next pass takes the rest); a daily run waits for it and then runs, once.
+   */
+  const start = (kind: "daily" | "retry"): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (current) {
+      if (kind === "retry") return current;
+      return (queued ??= current.then(() => {
+        queued = null;
+        return start("daily");
+      }));
+    }
+    const p: Promise<void> = run(kind).finally(() => {
+      if (current === p) current = null;
+    });
+    current = p;
+    last = p;
+    return p;
   };
 
   const daily = new Cron(config.remindCron, { timezone: config.timeZone, protect: true }, () => start("daily"));
@@ -56,12 +79,16 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
   }
   return {
     stop() {
+      stopped = true;
       daily.stop();
       retry.stop();
       if (catchUp) clearTimeout(catchUp);
     },
     next: () => daily.nextRun(),
     runNow: (kind = "daily") => start(kind),
-    idle: () => running,
+    idle: async () => {
+      await last;
+      while (current || queued) await (queued ?? current);
+    },
   };
 }

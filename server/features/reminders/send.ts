@@ -1,15 +1,17 @@
 // One reminder run: load → plan (pure) → for each mail, a few at once: claim its items in one
-// IMMEDIATE transaction (insert into reminder_log, whose unique dedupe key lets only one run
-// have an item), render, deliver outside any transaction, then record the outcome: sent; 退信
+// writing transaction (db.tx; insert into reminder_log, whose unique dedupe key lets only one run
+// have an item), render, deliver after the claim has committed and outside any transaction, then
+// record the outcome in a short transaction of its own: sent; 退信
 // (a 5xx: never retried); or failed (4xx, network: retried after 15 min, 1 h, 4 h, then daily,
 // while the item is still planned). Items no longer planned are given up. A second run, or
 // another process at the same moment, finds the items claimed and sends nothing twice. The
 // Message-ID comes from the items' keys, so every attempt of a mail carries the same one.
+// This holds with several processes or servers on one database (SQLite file or PostgreSQL).
 import { Eta } from "eta";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import type { Db } from "../../../db/client.ts";
-import { columnsOf, perDb, tx } from "../../../db/client.ts";
+import { columnsOf } from "../../../db/client.ts";
 import { reminderLog } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
 import { addDays, cnDate, cnDateTime, dayIn } from "../../lib/dates.ts";
@@ -91,88 +93,92 @@ export type RunReport = {
 export type LoggedEntry = LogEntry & { messageId: string | null; day: string };
 export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LoggedEntry[]; closed: ClosedTally[] };
 
-// The planner's reads, prepared once per database and read as arrays: drizzle's mapping of every
-// task row was half of a run's time at 100,000 tasks.
-const planReads = perDb((db) => {
-  const c = db.$client;
-  return {
-    units: c.prepare("SELECT id, name, path, overseer_id FROM units"),
-    // open tasks, and signed-off ones created or signed off around the digest's week
-    tasks: c.prepare(
-      `SELECT id, title, state, deadline_kind, deadline, unit_id, owner_id, leader_id, created_at, signed_off_at, signoff_requested_at, signoff_requested_by
-       FROM tasks
-       WHERE state <> 'done' OR (created_at >= @lo AND created_at < @hi) OR (signed_off_at >= @lo AND signed_off_at < @hi)
-       ORDER BY id`,
-    ),
-    // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone; a task has
-    // no deadline exactly when it is 长期坚持 (tasks_deadline_kind_ck), so count(deadline) = with an end
-    done: c.prepare("SELECT unit_id, count(*), count(deadline) FROM tasks WHERE state = 'done' GROUP BY unit_id"),
-    extensions: c.prepare("SELECT task_id, requested_at, requested_by, new_deadline FROM extension_requests WHERE status = 'pending'"),
-    users: c.prepare("SELECT id, name, email, role, unit_id, active, remind_enabled, remind_days FROM users ORDER BY id"),
-    log: c.prepare("SELECT dedupe_key, status, attempts, message_id, claimed_at, retry_at, day FROM reminder_log WHERE day >= ?"),
-  };
-});
+// The planner's reads, by hand: drizzle's mapping of every task row was half of a run's time at
+// 100,000 tasks. The engines keep each statement's plan by its text.
+const PLAN_SQL = {
+  units: "SELECT id, name, path, overseer_id AS \"overseerId\" FROM units",
+  // open tasks, and signed-off ones created or signed off around the digest's week
+  tasks: `SELECT id, title, state, deadline_kind AS "deadlineKind", deadline, unit_id AS "unitId", owner_id AS "ownerId", leader_id AS "leaderId", created_at AS "createdAt",
+            signed_off_at AS "signedOffAt", signoff_requested_at AS "signoffRequestedAt", signoff_requested_by AS "signoffRequestedBy"
+          FROM tasks
+          WHERE state <> 'done' OR (created_at >= ? AND created_at < ?) OR (signed_off_at >= ? AND signed_off_at < ?)
+          ORDER BY id`,
+  // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone; a task has
+  // no deadline exactly when it is 长期坚持 (tasks_deadline_kind_ck), so count(deadline) = with an end
+  done: `SELECT unit_id AS "unitId", count(*) AS total, count(deadline) AS "withEnd" FROM tasks WHERE state = 'done' GROUP BY unit_id`,
+  extensions: `SELECT task_id AS "taskId", requested_at AS "requestedAt", requested_by AS "requestedBy", new_deadline AS "newDeadline" FROM extension_requests WHERE status = 'pending'`,
+  users: `SELECT id, name, email, role, unit_id AS "unitId", active, remind_enabled AS "remindEnabled", remind_days AS "remindDays" FROM users ORDER BY id`,
+  log: `SELECT dedupe_key AS "dedupeKey", status, attempts, message_id AS "messageId", claimed_at AS "claimedAt", retry_at AS "retryAt", day FROM reminder_log WHERE day >= ?`,
+};
 
-type Row = any[];
+type UnitRow = { id: number; name: string; path: string; overseerId: number | null };
+type TaskRow = Omit<PlanTask, "unitName" | "unitPath" | "extension">;
+type UserRow = Omit<PlanUser, "unitName" | "unitPath" | "active" | "remindEnabled"> & { active: number; remindEnabled: number };
+type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
 
 /**
- * What plan() needs for `today`, in one read transaction. Open tasks come whole (in id order);
+ * What plan() needs for `today`. Open tasks come whole (in id order);
  * a signed-off task can only show in a weekly digest, as a line if it was created or signed off
  * in the digest's week, else only in its counts: those come whole when their moment's UTC day
  * is within two days of that week (which covers every time zone), the others only as counts
  * by unit (`closed`).
+ *
+ * The reads are not one transaction: db.tx is the writers' turn, and holding it for the whole
+ * load (long at 100,000 tasks) would stop every writer of every process or server meanwhile. A
+ * change committed between two reads can at worst make one plan a little stale; it cannot send
+ * anything twice, as every item is claimed (claim) before its mail goes out.
  */
-export function loadPlanInput(db: Db, today: string): PlanInput {
-  const q = planReads(db);
+export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
   const monday = mondayOf(today);
-  const week = { lo: addDays(monday, -7 - 2), hi: addDays(monday, -1 + 3) };
-  return db.$client.transaction((): PlanInput => {
-    const unitById = new Map((q.units.raw(true).all() as Row[]).map(([id, name, path, overseerId]) => [id as number, { name: name as string, path: path as string, overseerId: overseerId as number | null }]));
-    const pending = new Map((q.extensions.raw(true).all() as Row[]).map(([taskId, requestedAt, requestedBy, newDeadline]) => [taskId as number, { requestedAt, requestedBy, newDeadline }]));
-    const planTasks: PlanTask[] = [];
-    const doneLoaded = new Map<number, { total: number; withEnd: number }>();
-    for (const [id, title, state, deadlineKind, deadline, unitId, ownerId, leaderId, createdAt, signedOffAt, signoffRequestedAt, signoffRequestedBy] of q.tasks.raw(true).all(week) as Row[]) {
-      const unit = unitById.get(unitId);
-      if (!unit) continue;
-      if (state === "done") {
-        let n = doneLoaded.get(unitId);
-        if (!n) doneLoaded.set(unitId, (n = { total: 0, withEnd: 0 }));
-        n.total++;
-        if (deadlineKind !== "ongoing") n.withEnd++;
-      }
-      planTasks.push({
-        id,
-        title,
-        state,
-        deadlineKind,
-        deadline,
-        unitId,
-        unitName: unit.name,
-        unitPath: unit.path,
-        ownerId,
-        leaderId: leaderId ?? unit.overseerId ?? null,
-        createdAt,
-        signedOffAt,
-        signoffRequestedAt,
-        signoffRequestedBy,
-        extension: pending.get(id) ?? null,
-      });
+  const lo = addDays(monday, -7 - 2);
+  const hi = addDays(monday, -1 + 3);
+  const unitById = new Map((await db.all<UnitRow>(PLAN_SQL.units)).map((u) => [u.id, u]));
+  const pending = new Map(
+    (await db.all<{ taskId: number; requestedAt: string; requestedBy: number; newDeadline: string }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
+  );
+  const planTasks: PlanTask[] = [];
+  const doneLoaded = new Map<number, { total: number; withEnd: number }>();
+  for (const t of await db.all<TaskRow>(PLAN_SQL.tasks, [lo, hi, lo, hi])) {
+    const unit = unitById.get(t.unitId);
+    if (!unit) continue;
+    if (t.state === "done") {
+      let n = doneLoaded.get(t.unitId);
+      if (!n) doneLoaded.set(t.unitId, (n = { total: 0, withEnd: 0 }));
+      n.total++;
+      if (t.deadlineKind !== "ongoing") n.withEnd++;
     }
-    const closed: ClosedTally[] = [];
-    for (const [unitId, total, withEnd] of q.done.raw(true).all() as Row[]) {
-      const unit = unitById.get(unitId);
-      const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
-      if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
-    }
-    const planUsers: PlanUser[] = [];
-    for (const [id, name, email, role, unitId, active, remindEnabled, remindDays] of q.users.raw(true).all() as Row[]) {
-      const unit = unitById.get(unitId);
-      if (unit) planUsers.push({ id, name, email, role, unitId, unitName: unit.name, unitPath: unit.path, active: Number(active) === 1, remindEnabled: Number(remindEnabled) === 1, remindDays });
-    }
-    // no trigger day lies further back than the largest lead day (60)
-    const log: LoggedEntry[] = (q.log.raw(true).all(addDays(today, -62)) as Row[]).map(([dedupeKey, status, attempts, messageId, claimedAt, retryAt, day]) => ({ dedupeKey, status, attempts, claimedAt: claimedAt ?? claimTimeOf(messageId), retryAt, messageId, day }));
-    return { tasks: planTasks, users: planUsers, log, closed };
-  })();
+    planTasks.push({
+      id: t.id,
+      title: t.title,
+      state: t.state,
+      deadlineKind: t.deadlineKind,
+      deadline: t.deadline,
+      unitId: t.unitId,
+      unitName: unit.name,
+      unitPath: unit.path,
+      ownerId: t.ownerId,
+      leaderId: t.leaderId ?? unit.overseerId ?? null,
+      createdAt: t.createdAt,
+      signedOffAt: t.signedOffAt,
+      signoffRequestedAt: t.signoffRequestedAt,
+      signoffRequestedBy: t.signoffRequestedBy,
+      extension: pending.get(t.id) ?? null,
+    });
+  }
+  const closed: ClosedTally[] = [];
+  for (const { unitId, total, withEnd } of await db.all<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done)) {
+    const unit = unitById.get(unitId);
+    const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
+    if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
+  }
+  const planUsers: PlanUser[] = [];
+  for (const u of await db.all<UserRow>(PLAN_SQL.users)) {
+    const unit = unitById.get(u.unitId);
+    if (unit) planUsers.push({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName: unit.name, unitPath: unit.path, active: Number(u.active) === 1, remindEnabled: Number(u.remindEnabled) === 1, remindDays: u.remindDays });
+  }
+  // no trigger day lies further back than the largest lead day (60)
+  const log: LoggedEntry[] = (await db.all<LogRow>(PLAN_SQL.log, [addDays(today, -62)])).map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
+  return { tasks: planTasks, users: planUsers, log, closed };
 }
 
 // ───────────────────────── Message-ID and claims ─────────────────────────
@@ -209,19 +215,27 @@ export function claimTimeOf(messageId: string | null | undefined): string | null
 type Claimable = { taskId: number | null; recipientId: number; kind: string; day: string; dedupeKey: string };
 
 /**
- * Takes the items for this send in one IMMEDIATE transaction. New items are inserted as
- * pending; failed ones whose retry time has come, and lost claims, are taken again. Returns the
- * keys taken. `force` (the resend button) also takes failed ones early, sent, 退信 and given-up ones.
+ * Takes the items for this send in one writing transaction (db.tx: writers follow one another,
+ * across processes and servers). New items are inserted as pending (INSERT … ON CONFLICT DO
+ * NOTHING RETURNING: the unique dedupe key lets only one run have an item); failed ones whose
+ * retry time has come, and lost claims, are taken again by an UPDATE that changes the row only
+ * while it is as read (status and attempts). A key is taken only when its statement changed a
+ * row. Returns the keys taken. `force` (the resend button) also takes failed ones early, sent,
+ * 退信 and given-up ones. Nothing is sent in here: the caller sends after this has committed.
  */
-export function claim(db: Db, items: Claimable[], messageId: string, now: Date, opts: { staleClaimMs: number; address: string; force?: boolean }): Set<string> {
+export async function claim(db: Db, items: Claimable[], messageId: string, now: Date, opts: { staleClaimMs: number; address: string; force?: boolean }): Promise<Set<string>> {
   const nowIso = now.toISOString();
-  return tx(db, () => {
+  return db.tx(async () => {
     const taken = new Set<string>();
     for (const it of items) {
-      const row = db.select().from(reminderLog).where(eq(reminderLog.dedupeKey, it.dedupeKey)).get();
+      const row = (await db.select().from(reminderLog).where(eq(reminderLog.dedupeKey, it.dedupeKey)).limit(1))[0];
       if (!row) {
-        db.insert(reminderLog).values({ taskId: it.taskId, recipientId: it.recipientId, kind: it.kind, day: it.day, dedupeKey: it.dedupeKey, status: "pending", attempts: 1, messageId, createdAt: nowIso, claimedAt: nowIso, sentTo: opts.address }).run();
-        taken.add(it.dedupeKey);
+        const inserted = await db
+          .insert(reminderLog)
+          .values({ taskId: it.taskId, recipientId: it.recipientId, kind: it.kind, day: it.day, dedupeKey: it.dedupeKey, status: "pending", attempts: 1, messageId, createdAt: nowIso, claimedAt: nowIso, sentTo: opts.address })
+          .onConflictDoNothing({ target: reminderLog.dedupeKey })
+          .returning({ id: reminderLog.id });
+        if (inserted.length) taken.add(it.dedupeKey);
         continue;
       }
       const claimedAt = row.claimedAt ?? claimTimeOf(row.messageId);
@@ -229,11 +243,12 @@ export function claim(db: Db, items: Claimable[], messageId: string, now: Date, 
       const retry = row.status === "failed" && (opts.force || !row.retryAt || Date.parse(row.retryAt) <= now.getTime());
       const again = retry || lost || (opts.force && row.status !== "pending");
       if (!again) continue;
-      db.update(reminderLog)
+      const changed = await db
+        .update(reminderLog)
         .set({ status: "pending", attempts: row.attempts + 1, messageId, claimedAt: nowIso, retryAt: null, sentTo: opts.address })
-        .where(and(eq(reminderLog.id, row.id), eq(reminderLog.attempts, row.attempts)))
-        .run();
-      taken.add(it.dedupeKey);
+        .where(and(eq(reminderLog.id, row.id), eq(reminderLog.status, row.status), eq(reminderLog.attempts, row.attempts)))
+        .returning({ id: reminderLog.id });
+      if (changed.length) taken.add(it.dedupeKey);
     }
     return taken;
   });
@@ -241,25 +256,28 @@ export function claim(db: Db, items: Claimable[], messageId: string, now: Date, 
 
 type Outcome = { ok: true; at: Date } | { ok: false; permanent: boolean; error: string; at: Date };
 
-/** Records a send's outcome on the rows it claimed; a temporary failure gets its next attempt's time. */
-function record(db: Db, messageId: string, keys: Set<string>, outcome: Outcome): string | undefined {
+/**
+ * Records a send's outcome on the rows it claimed (still pending under this Message-ID), in a
+ * short transaction of its own after the send; a temporary failure gets its next attempt's time.
+ */
+async function record(db: Db, messageId: string, keys: Set<string>, outcome: Outcome): Promise<string | undefined> {
   const where = and(eq(reminderLog.messageId, messageId), inArray(reminderLog.dedupeKey, [...keys]), eq(reminderLog.status, "pending"));
-  return tx(db, () => {
+  return db.tx(async () => {
     if (outcome.ok) {
-      db.update(reminderLog).set({ status: "sent", sentAt: outcome.at.toISOString(), lastError: null, retryAt: null }).where(where).run();
+      await db.update(reminderLog).set({ status: "sent", sentAt: outcome.at.toISOString(), lastError: null, retryAt: null }).where(where);
       return undefined;
     }
     const error = outcome.error.slice(0, 1000);
     // a new 退信 is shown to the admins again, even if an earlier failure of it was acknowledged
     if (outcome.permanent) {
-      db.update(reminderLog).set({ status: "bounced", lastError: error, retryAt: null, acknowledgedAt: null, acknowledgedBy: null }).where(where).run();
+      await db.update(reminderLog).set({ status: "bounced", lastError: error, retryAt: null, acknowledgedAt: null, acknowledgedBy: null }).where(where);
       return undefined;
     }
     let next: string | undefined;
-    for (const row of db.select({ id: reminderLog.id, attempts: reminderLog.attempts }).from(reminderLog).where(where).all()) {
+    for (const row of await db.select({ id: reminderLog.id, attempts: reminderLog.attempts }).from(reminderLog).where(where)) {
       const retryAt = new Date(outcome.at.getTime() + retryDelayMs(row.attempts)).toISOString();
       if (!next || retryAt < next) next = retryAt;
-      db.update(reminderLog).set({ status: "failed", lastError: error, retryAt }).where(eq(reminderLog.id, row.id)).run();
+      await db.update(reminderLog).set({ status: "failed", lastError: error, retryAt }).where(eq(reminderLog.id, row.id));
     }
     return next;
   });
@@ -269,7 +287,7 @@ function record(db: Db, messageId: string, keys: Set<string>, outcome: Outcome):
  * Gives up failed items, and claims lost by a run that died, that are no longer relevant (not
  * planned today: the task closed, or its next reminder due). Only items of `today` or before.
  */
-function expire(db: Db, log: LoggedEntry[], relevant: Set<string>, today: string, nowMs: number, staleClaimMs: number): number {
+async function expire(db: Db, log: LoggedEntry[], relevant: Set<string>, today: string, nowMs: number, staleClaimMs: number): Promise<number> {
   const gone = log.filter(
     (e) =>
       e.day <= today &&
@@ -277,15 +295,17 @@ function expire(db: Db, log: LoggedEntry[], relevant: Set<string>, today: string
       (e.status === "failed" || (e.status === "pending" && (!e.claimedAt || nowMs - Date.parse(e.claimedAt) >= staleClaimMs))),
   );
   if (!gone.length) return 0;
-  return tx(db, () => {
+  return db.tx(async () => {
     let n = 0;
     for (const e of gone) {
       const why = e.status === "failed" ? "已放弃：任务已销号或已进入下一阶段提醒，不再重试" : "已放弃：发送进程中断、未确认发出，且已不再需要提醒";
-      n += db
-        .update(reminderLog)
-        .set({ status: "expired", lastError: sql`coalesce(${reminderLog.lastError} || '；', '') || ${why}`, retryAt: null, acknowledgedAt: null, acknowledgedBy: null })
-        .where(and(eq(reminderLog.dedupeKey, e.dedupeKey), eq(reminderLog.status, e.status), eq(reminderLog.attempts, e.attempts)))
-        .run().changes;
+      n += (
+        await db
+          .update(reminderLog)
+          .set({ status: "expired", lastError: sql`coalesce(${reminderLog.lastError} || '；', '') || CAST(${why} AS TEXT)`, retryAt: null, acknowledgedAt: null, acknowledgedBy: null })
+          .where(and(eq(reminderLog.dedupeKey, e.dedupeKey), eq(reminderLog.status, e.status), eq(reminderLog.attempts, e.attempts)))
+          .returning({ id: reminderLog.id })
+      ).length;
     }
     return n;
   });
@@ -423,13 +443,19 @@ function splitByMessageId(m: PlannedMail, log: Map<string, LoggedEntry>, domain:
   return out;
 }
 
+/** Mail is never sent inside a transaction: a claim must commit before its mail goes out. */
+function outsideTx(db: Db): void {
+  if (db.inTx()) throw new Error("提醒邮件不能在数据库事务内发送");
+}
+
 export async function runReminders(o: RunOptions): Promise<RunReport> {
+  outsideTx(o.db);
   const today = o.today ?? dayIn(o.config.timeZone, o.now);
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
-  const input = loadPlanInput(o.db, today);
+  const input = await loadPlanInput(o.db, today);
   const relevant = new Set<string>();
-  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed, { relevant, problems: loadProblems(o.db) });
+  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed, { relevant, problems: await loadProblems(o.db) });
   if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
   const nowMs = Date.parse(settings.now);
   const logByKey = new Map(input.log.map((e) => [e.dedupeKey, e]));
@@ -450,21 +476,22 @@ export async function runReminders(o: RunOptions): Promise<RunReport> {
     const domain = mailDomain(o.config);
     const sends = mails.flatMap((m) => splitByMessageId(m, logByKey, domain));
     results = await inParallel(sends, o.config.remindParallel ?? 4, (x) => deliver(o, x.mail, x.messageId, today, staleMs, false));
-    expired = expire(o.db, input.log, relevant, today, nowMs, staleMs);
+    expired = await expire(o.db, input.log, relevant, today, nowMs, staleMs);
   }
-  return { ...report, results, expired, unacknowledged: unacknowledged(o.db) };
+  return { ...report, results, expired, unacknowledged: await unacknowledged(o.db) };
 }
 
 async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, today: string, staleMs: number, force: boolean): Promise<RunResult> {
   const wall = o.wall ?? realTime;
   const at = wall();
   const claimItems = planned.items.map((i) => ({ ...i, recipientId: planned.recipient.id }));
-  const keys = claim(o.db, claimItems, messageId, at, { staleClaimMs: staleMs, address: planned.recipient.email, force });
+  // the claim commits before anything is sent; the outcome is recorded in a transaction of its own
+  const keys = await claim(o.db, claimItems, messageId, at, { staleClaimMs: staleMs, address: planned.recipient.email, force });
   const mail = only(planned, keys);
   const base = { recipient: planned.recipient, kind: planned.kind, messageId };
   if (!mail) {
     // another run got there first: sent, or only claimed (it may still be sending, or was killed)
-    const rows = o.db.select({ status: reminderLog.status, claimedAt: reminderLog.claimedAt }).from(reminderLog).where(inArray(reminderLog.dedupeKey, planned.items.map((i) => i.dedupeKey))).all();
+    const rows = await o.db.select({ status: reminderLog.status, claimedAt: reminderLog.claimedAt }).from(reminderLog).where(inArray(reminderLog.dedupeKey, planned.items.map((i) => i.dedupeKey)));
     const open = rows.filter((r) => r.status === "pending");
     const retryAt = open.map((r) => new Date(Date.parse(r.claimedAt ?? at.toISOString()) + staleMs).toISOString()).sort()[0];
     return { ...base, subject: subjectOf(planned), items: planned.items.length, status: open.length ? "claimed" : "taken", ...(open.length ? { retryAt } : {}) };
@@ -474,16 +501,16 @@ async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, t
     out = renderMail(mail, { baseUrl: o.config.baseUrl, today, now: o.now, messageId, timeZone: o.config.timeZone });
   } catch (err) {
     const error = `生成邮件失败：${(err as Error).message}`;
-    const retryAt = record(o.db, messageId, keys, { ok: false, permanent: false, error, at: wall() });
+    const retryAt = await record(o.db, messageId, keys, { ok: false, permanent: false, error, at: wall() });
     return { ...base, recipient: mail.recipient, subject: subjectOf(mail), items: keys.size, status: "failed", error, retryAt };
   }
   try {
     const r = await o.mailer.send(out);
-    record(o.db, messageId, keys, { ok: true, at: wall() });
+    await record(o.db, messageId, keys, { ok: true, at: wall() });
     return { ...base, subject: out.subject, items: keys.size, status: "sent", where: r.where };
   } catch (err) {
     const e = classify(err);
-    const retryAt = record(o.db, messageId, keys, { ok: false, permanent: e.permanent, error: e.message, at: wall() });
+    const retryAt = await record(o.db, messageId, keys, { ok: false, permanent: e.permanent, error: e.message, at: wall() });
     return { ...base, subject: out.subject, items: keys.size, status: e.permanent ? "bounced" : "failed", error: e.message, ...(retryAt ? { retryAt } : {}) };
   }
 }
@@ -493,68 +520,61 @@ async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, t
 const PROBLEM = ["failed", "bounced", "expired"] as const;
 const unacked = and(inArray(reminderLog.status, [...PROBLEM]), isNull(reminderLog.acknowledgedAt));
 
-// 首页 reads these for every admin view: prepared once, the LIMIT written into the text (a bound
+// 首页 reads these for every admin view: by hand, the LIMIT written into the text (a bound
 // LIMIT has SQLite plan the statement again on every run; test/lib/statements.test.ts)
 const UNACKED_SQL = "l.status IN ('failed', 'bounced', 'expired') AND l.acknowledged_at IS NULL";
-const problemReads = perDb((db) => {
-  const c = db.$client;
-  const lists = new Map<number, { all(): unknown[] }>();
-  return {
-    counts: c.prepare(`SELECT l.status AS status, count(*) AS n FROM reminder_log l WHERE ${UNACKED_SQL} GROUP BY l.status`),
-    list: (limit: number) => {
-      let q = lists.get(limit);
-      if (!q)
-        lists.set(
-          limit,
-          (q = c.prepare(
-            `SELECT l.id, l.message_id AS messageId, l.recipient_id AS recipientId, l.status, u.name AS recipientName, coalesce(l.sent_to, u.email) AS address, l.kind, l.task_id AS taskId, t.title AS taskTitle, l.day, l.attempts, l.last_error AS error, l.retry_at AS retryAt
-             FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
-             WHERE ${UNACKED_SQL} ORDER BY l.created_at DESC, l.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
-          )),
-        );
-      return q;
-    },
-  };
-});
+const PROBLEM_COUNTS_SQL = `SELECT l.status AS status, count(*) AS n FROM reminder_log l WHERE ${UNACKED_SQL} GROUP BY l.status`;
+const problemListSql = (limit: number) =>
+  `SELECT l.id, l.message_id AS "messageId", l.recipient_id AS "recipientId", l.status, u.name AS "recipientName", coalesce(l.sent_to, u.email) AS address, l.kind, l.task_id AS "taskId", t.title AS "taskTitle", l.day, l.attempts, l.last_error AS error, l.retry_at AS "retryAt"
+   FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
+   WHERE ${UNACKED_SQL} ORDER BY l.created_at DESC, l.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`;
 
 /** Failed, 退信 and given-up items no admin has acknowledged. */
-export function unacknowledged(db: Db): RunReport["unacknowledged"] {
+export async function unacknowledged(db: Db): Promise<RunReport["unacknowledged"]> {
   const n = { failed: 0, bounced: 0, expired: 0 };
-  for (const r of problemReads(db).counts.all() as { status: keyof typeof n; n: number }[]) n[r.status] = r.n;
+  for (const r of await db.all<{ status: keyof typeof n; n: number }>(PROBLEM_COUNTS_SQL)) n[r.status] = r.n;
   return n;
 }
 
 export type ProblemRow = DeliveryProblem & { id: number; messageId: string | null; recipientId: number };
 
 /** The unacknowledged failures, newest first (at most `limit`), for 首页 and the admins' weekly mail. */
-export function loadProblems(db: Db, limit = 200): ProblemRow[] {
-  return problemReads(db).list(limit).all() as ProblemRow[];
+export async function loadProblems(db: Db, limit = 200): Promise<ProblemRow[]> {
+  return db.all<ProblemRow>(problemListSql(limit));
 }
 
 /** 首页's list for the admin: the counts and the newest 50, labelled. */
-export function mailProblems(db: Db) {
-  return { counts: unacknowledged(db), rows: loadProblems(db, 50).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) })) };
+export async function mailProblems(db: Db) {
+  return { counts: await unacknowledged(db), rows: (await loadProblems(db, 50)).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) })) };
 }
 
 /**
  * 知悉: an admin acknowledges failures (the rows given, or all unacknowledged ones); they leave
  * 首页's list, the weekly mail and `remind`'s exit status. Returns how many.
  */
-export function acknowledge(db: Db, adminId: number, ids: number[] | "all", now: Date): number {
+export async function acknowledge(db: Db, adminId: number, ids: number[] | "all", now: Date): Promise<number> {
   if (ids !== "all" && !ids.length) throw new ValidationError("请选择要标记为已知悉的提醒");
-  return tx(db, () => db.update(reminderLog).set({ acknowledgedAt: now.toISOString(), acknowledgedBy: adminId }).where(ids === "all" ? unacked : and(unacked, inArray(reminderLog.id, ids))).run().changes);
+  return db.tx(
+    async () =>
+      (
+        await db
+          .update(reminderLog)
+          .set({ acknowledgedAt: now.toISOString(), acknowledgedBy: adminId })
+          .where(ids === "all" ? unacked : and(unacked, inArray(reminderLog.id, ids)))
+          .returning({ id: reminderLog.id })
+      ).length,
+  );
 }
 
 /** The person's latest 退信 to the address they still have, if no mail reached them since. */
-export function bounceOf(db: Db, userId: number, email: string): { error: string | null; at: string } | null {
-  const row = db.$client
-    .prepare(
-      `SELECT last_error, coalesce(claimed_at, created_at) AS at FROM reminder_log b
-       WHERE b.recipient_id = ? AND b.status = 'bounced' AND b.sent_to = ?
-         AND NOT EXISTS (SELECT 1 FROM reminder_log s WHERE s.recipient_id = b.recipient_id AND s.status = 'sent' AND s.sent_to = b.sent_to AND s.sent_at > coalesce(b.claimed_at, b.created_at))
-       ORDER BY b.id DESC LIMIT 1`,
-    )
-    .get(userId, email) as { last_error: string | null; at: string } | undefined;
+export async function bounceOf(db: Db, userId: number, email: string): Promise<{ error: string | null; at: string } | null> {
+  const row = await db.get<{ last_error: string | null; at: string }>(
+    `SELECT b.last_error, coalesce(b.claimed_at, b.created_at) AS at FROM reminder_log b
+     WHERE b.recipient_id = ? AND b.status = 'bounced' AND b.sent_to = ?
+       AND NOT EXISTS (SELECT 1 FROM reminder_log s WHERE s.recipient_id = b.recipient_id AND s.status = 'sent' AND s.sent_to = b.sent_to AND s.sent_at > coalesce(b.claimed_at, b.created_at))
+     ORDER BY b.id DESC LIMIT 1`,
+    [userId, email],
+  );
   return row ? { error: row.last_error, at: row.at } : null;
 }
 
@@ -570,23 +590,25 @@ export const LOG_COUNT_MAX = 10_000;
  * status, reminder_status_idx), counts capped at LOG_COUNT_MAX. `pages` is null where the count
  * was capped; then `more` says whether a next page exists.
  */
-export function listLog(db: Db, f: { status?: string; page?: number }) {
+export async function listLog(db: Db, f: { status?: string; page?: number }) {
   const status = LOG_STATUSES.find((x) => x === f.status) ?? null;
-  const c = db.$client;
-  const capped = (sql: string, ...p: unknown[]) => c.prepare(`SELECT count(*) FROM (SELECT 1 FROM reminder_log ${sql} LIMIT ${LOG_COUNT_MAX + 1})`).pluck().get(...p) as number;
-  const total = status ? capped("WHERE status = ?", status) : capped("");
-  const counts = Object.fromEntries(LOG_STATUSES.map((s) => [s, ((n) => (n > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : n))(capped("WHERE status = ?", s))])) as Record<string, number | string>;
+  const capped = async (where: string, ...p: unknown[]) => (await db.value<number>(`SELECT count(*) FROM (SELECT 1 FROM reminder_log ${where} LIMIT ${LOG_COUNT_MAX + 1}) AS capped`, p)) ?? 0;
+  const total = status ? await capped("WHERE status = ?", status) : await capped("");
+  const counts: Record<string, number | string> = {};
+  for (const s of LOG_STATUSES) {
+    const n = await capped("WHERE status = ?", s);
+    counts[s] = n > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : n;
+  }
   const pages = total > LOG_COUNT_MAX ? null : Math.max(1, Math.ceil(total / LOG_PAGE_SIZE));
   const page = Math.max(1, pages === null ? (f.page ?? 1) : Math.min(f.page ?? 1, pages));
   // by hand, LIMIT in the text: drizzle binds it, and SQLite plans a statement with a bound LIMIT anew on every run
   const found = (
-    c
-      .prepare(
-        `SELECT ${columnsOf(reminderLog).replace(/"([a-z_]+)" AS/g, 'l."$1" AS')}, u.name AS recipientName, u.email AS recipientEmail, t.title AS taskTitle
-         FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
-         ${status ? "WHERE l.status = ?" : ""} ORDER BY l.created_at DESC, l.id DESC LIMIT ${LOG_PAGE_SIZE + 1} OFFSET ?`,
-      )
-      .all(...(status ? [status] : []), (page - 1) * LOG_PAGE_SIZE) as (typeof reminderLog.$inferSelect & { recipientName: string; recipientEmail: string; taskTitle: string | null })[]
+    await db.all<typeof reminderLog.$inferSelect & { recipientName: string; recipientEmail: string; taskTitle: string | null }>(
+      `SELECT ${columnsOf(reminderLog).replace(/"([a-z_]+)" AS/g, 'l."$1" AS')}, u.name AS "recipientName", u.email AS "recipientEmail", t.title AS "taskTitle"
+       FROM reminder_log l JOIN users u ON u.id = l.recipient_id LEFT JOIN tasks t ON t.id = l.task_id
+       ${status ? "WHERE l.status = ?" : ""} ORDER BY l.created_at DESC, l.id DESC LIMIT ${LOG_PAGE_SIZE + 1} OFFSET ?`,
+      [...(status ? [status] : []), (page - 1) * LOG_PAGE_SIZE],
+    )
   ).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) }));
   const more = found.length > LOG_PAGE_SIZE;
   return { rows: found.slice(0, LOG_PAGE_SIZE), total: total > LOG_COUNT_MAX ? `${LOG_COUNT_MAX}+` : total, page, pages, more, counts };
@@ -597,7 +619,8 @@ export function listLog(db: Db, f: { status?: string; page?: number }) {
  * rebuilt from today's data and sent again now.
  */
 export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly">, id: number): Promise<RunResult> {
-  const row = o.db.select().from(reminderLog).where(eq(reminderLog.id, id)).get();
+  outsideTx(o.db);
+  const row = (await o.db.select().from(reminderLog).where(eq(reminderLog.id, id)).limit(1))[0];
   if (!row) throw new NotFoundError("未找到该提醒记录");
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
@@ -606,14 +629,13 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
     throw new ConflictError("该提醒正在发送中，请稍后刷新查看结果");
   }
   const group = row.messageId
-    ? o.db
+    ? await o.db
         .select()
         .from(reminderLog)
         .where(and(eq(reminderLog.messageId, row.messageId), eq(reminderLog.status, row.status), eq(reminderLog.recipientId, row.recipientId)))
-        .all()
     : [row];
   const today = dayIn(o.config.timeZone, o.now);
-  const input = loadPlanInput(o.db, today);
+  const input = await loadPlanInput(o.db, today);
   const recipient = input.users.find((u) => u.id === row.recipientId);
   if (!recipient || !recipient.active) throw new ValidationError("收件人账号已停用，不能重新发送");
   // plan for this recipient as if nothing had been sent, then keep the lines of these items
@@ -621,7 +643,7 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
   const matchRow = (g: { taskId: number | null; kind: string }) => (kind === "owner" ? `${g.taskId}` : `${g.taskId}:${g.kind}`);
   const matchLine = (l: { taskId: number; reason: string }) => (kind === "owner" ? `${l.taskId}` : `${l.taskId}:${l.reason}`);
   const keyOf = new Map(group.map((g) => [matchRow(g), g.dedupeKey]));
-  const problems = kind === "delivery" ? loadProblems(o.db) : undefined;
+  const problems = kind === "delivery" ? await loadProblems(o.db) : undefined;
   const fresh = plan(input.tasks, [...input.users.filter((u) => u.id !== recipient.id), { ...recipient, remindEnabled: true }], [], today, { ...settings, weeklyCatchUpDays: 6 }, input.closed, { problems });
   const base = fresh.find((m) => m.recipient.id === recipient.id && m.kind === kind);
   const lines = (base?.lines ?? []).filter((l) => keyOf.has(matchLine(l))).map((l) => ({ ...l, key: keyOf.get(matchLine(l))! }));

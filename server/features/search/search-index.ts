@@ -6,7 +6,7 @@
 //   beside it (0013_search_bigrams.sql, grams.ts);
 // - db/engines/search-postgres.ts: pg_trgm GIN indexes on lower(col) and GIN indexes on
 //   rectify_grams(col) (the PostgreSQL migrations).
-// searchIndexOf(db) (db/engines/search-sqlite.ts) picks the one of the store's engine.
+// searchIndexOf(db) (db/client.ts) picks the one of the store's engine.
 //
 // What every implementation answers, the same on both engines: a row matches when every term is
 // a case-insensitive substring of one of its indexed texts (a task: its title or its measures);

@@ -10,7 +10,7 @@
 // The second step reads what is committed when it runs: a row deleted or edited in between (the
 // app never deletes a task's history) shows without its unit or with the newer title.
 import type { Db } from "../../../db/client.ts";
-import { searchIndexOf } from "../../../db/engines/search-sqlite.ts";
+import { searchIndexOf } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { highlight, parseQuery, type ParsedQuery } from "./query.ts";
 import { checkLimit, HIT_KINDS, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow } from "./search-index.ts";

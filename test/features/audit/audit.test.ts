@@ -10,8 +10,7 @@ import { maintain } from "../../../server/lib/maintenance.ts";
 import { canReadAudit, canManageSecurity, grantableRoles, mayOpen, ROLES } from "../../../server/features/auth/permissions.ts";
 
 type Row = { id: number; at: string; user_id: number | null; user_name: string; action: string; target: string; outcome: string; address: string; user_agent: string; detail: string };
-const rows = (ta: TestApp, action?: string) =>
-  ta.db.$client.prepare(`select * from audit_log${action ? " where action = ?" : ""} order by id`).all(...(action ? [action] : [])) as Row[];
+const rows = (ta: TestApp, action?: string) => ta.db.all<Row>(`select * from audit_log${action ? " where action = ?" : ""} order by id`, action ? [action] : []);
 const UA = "Mozilla/5.0 (审计测试)";
 
 async function signIn(ta: TestApp, email: string, password = PASSWORD, ip = "198.51.100.7") {
@@ -43,7 +42,7 @@ test("sign-in, failure, lockout, sign-out and password change: one entry each, w
   t.after(ta.close);
   const ok = await signIn(ta, "owner@t.cn");
   assert.equal(ok.res.statusCode, 303);
-  const [first] = rows(ta, "login");
+  const [first] = await rows(ta, "login");
   assert.deepEqual(
     { user: first.user_id, name: first.user_name, outcome: first.outcome, address: first.address, ua: first.user_agent, target: first.target },
     { user: ta.ids.owner, name: "李干事", outcome: "ok", address: "198.51.100.7", ua: UA, target: "owner@t.cn" },
@@ -57,24 +56,24 @@ test("sign-in, failure, lockout, sign-out and password change: one entry each, w
   const msg = (b: string) => /role="alert"[^>]*>([^<]*)</.exec(b)?.[1];
   assert.equal(msg(unknown.res.body), msg(knownWrong.res.body));
   assert.doesNotMatch(unknown.res.body, /审计|不存在|未注册/);
-  const fails = rows(ta, "login").filter((r) => r.outcome === "fail");
+  const fails = (await rows(ta, "login")).filter((r) => r.outcome === "fail");
   assert.equal(fails.length, 2);
   assert.deepEqual([fails[0].user_id, fails[0].user_name, fails[0].address], [null, "ghost@t.cn", "203.0.113.5"]);
   assert.deepEqual([fails[1].user_id, fails[1].user_name], [ta.ids.colleague, "colleague@t.cn"]);
 
   for (let i = 0; i < 4; i++) await signIn(ta, "colleague@t.cn", "whatever-1", "203.0.113.5");
-  const locks = rows(ta, "lockout");
+  const locks = await rows(ta, "lockout");
   assert.equal(locks.length, 1, "one lockout entry when the lock falls");
   assert.deepEqual([locks[0].user_id, locks[0].target, locks[0].address, locks[0].outcome], [ta.ids.colleague, "colleague@t.cn", "203.0.113.5", "fail"]);
 
   const s = await login(ta.app, "owner@t.cn");
   const pw = await post(ta.app, s, "/profile/password", { current: PASSWORD, password: "NewPass1234", confirm: "NewPass1234" });
   assert.equal(pw.statusCode, 303);
-  const pws = rows(ta, "password");
+  const pws = await rows(ta, "password");
   assert.equal(pws.length, 1);
   assert.deepEqual([pws[0].user_id, pws[0].outcome, pws[0].target], [ta.ids.owner, "ok", "owner@t.cn"]);
   await post(ta.app, s, "/logout", {});
-  const outs = rows(ta, "logout");
+  const outs = await rows(ta, "logout");
   assert.equal(outs.length, 1);
   assert.equal(outs[0].user_id, ta.ids.owner);
 });
@@ -83,31 +82,31 @@ test("admin actions, exports, downloads, imports and denied requests: one entry 
   const ta = await makeApp();
   t.after(ta.close);
   const admin = await login(ta.app, "admin@t.cn");
-  const before = rows(ta).length;
+  const before = (await rows(ta)).length;
   assert.equal((await post(ta.app, admin, "/admin/units", { code: "c", name: "第三党支部", kind: "branch", parentId: ta.ids.root, requireSignoffCheck: "1" })).statusCode, 303);
-  const unitId = Number(rows(ta, "unit.create")[0].target.replace(/\D/g, ""));
+  const unitId = Number((await rows(ta, "unit.create"))[0].target.replace(/\D/g, ""));
   assert.equal((await post(ta.app, admin, `/admin/units/${unitId}`, { code: "c", name: "第三党支部（改）", kind: "branch", parentId: ta.ids.root, requireSignoffCheck: "1" })).statusCode, 303);
   assert.equal((await post(ta.app, admin, "/admin/settings", { yellowDays: 5, periodEnd: "2026-12-31" })).statusCode, 303);
   assert.equal((await post(ta.app, admin, "/admin/users", { email: "new@t.cn", name: "新同志", role: "staff", unitId: ta.ids.a, password: "Passw0rd99" })).statusCode, 303);
-  const newId = Number(rows(ta, "account.create")[0].target.replace(/\D/g, ""));
+  const newId = Number((await rows(ta, "account.create"))[0].target.replace(/\D/g, ""));
   assert.equal((await post(ta.app, admin, `/admin/users/${newId}`, { email: "new@t.cn", name: "新同志", role: "leader", unitId: ta.ids.a, active: "1" })).statusCode, 303);
   for (const a of ["unit.create", "unit.update", "settings.update", "account.create", "account.update"]) {
-    const r = rows(ta, a);
+    const r = await rows(ta, a);
     assert.equal(r.length, 1, a);
     assert.deepEqual([r[0].user_id, r[0].outcome], [ta.ids.admin, "ok"], a);
   }
-  assert.match(rows(ta, "account.update")[0].detail, /角色/);
-  assert.match(rows(ta, "settings.update")[0].detail, /黄灯天数 5/);
+  assert.match((await rows(ta, "account.update"))[0].detail, /角色/);
+  assert.match((await rows(ta, "settings.update"))[0].detail, /黄灯天数 5/);
 
   // admin may not grant the oversight roles, nor read the audit log: refused, and the refusal logged
   const grant = await post(ta.app, admin, "/admin/users", { email: "x@t.cn", name: "x", role: "auditor", unitId: ta.ids.a, password: "Passw0rd99" });
   assert.equal(grant.statusCode, 422);
   assert.match(grant.body, /安全管理员授予/);
   assert.equal((await get(ta.app, admin, "/audit")).statusCode, 403);
-  const denied = rows(ta, "denied");
+  const denied = await rows(ta, "denied");
   assert.equal(denied.length, 1);
   assert.deepEqual([denied[0].user_id, denied[0].target, denied[0].outcome], [ta.ids.admin, "GET /audit", "denied"]);
-  assert.equal(rows(ta).length, before + 6);
+  assert.equal((await rows(ta)).length, before + 6);
 
   // an import, its confirmation, the report's file, the ledger, the .docx, an evidence file
   const leader = await login(ta.app, "leader@t.cn");
@@ -116,7 +115,7 @@ test("admin actions, exports, downloads, imports and denied requests: one entry 
   const up = await ta.app.inject({ method: "POST", url: "/reports/import", headers: { cookie: leader.cookie, ...mp.headers }, payload: mp.payload });
   assert.equal(up.statusCode, 303, up.body.slice(0, 300));
   const draftId = Number(/drafts\/(\d+)/.exec(String(up.headers.location))![1]);
-  const keys = (JSON.parse((ta.db.$client.prepare("select items_json from import_drafts where id = ?").get(draftId) as { items_json: string }).items_json) as { key: string }[]).map((x) => x.key);
+  const keys = (JSON.parse((await ta.db.value<string>("select items_json from import_drafts where id = ?", [draftId]))!) as { key: string }[]).map((x) => x.key);
   await form(ta, leader, `/reports/drafts/${draftId}/ops`, [["op", "bulk"], ...keys.map((k): [string, string] => ["keys", k]), ["unitId", String(ta.ids.a)], ["ownerId", String(ta.ids.owner)], ["leaderId", String(ta.ids.leaderA)], ["deadline", "2026-12-20"], ["deadlineKind", ""], ["measures", ""]]);
   const done = await form(ta, leader, `/reports/drafts/${draftId}/confirm`, []);
   assert.equal(done.statusCode, 303, done.body.slice(0, 300));
@@ -125,10 +124,10 @@ test("admin actions, exports, downloads, imports and denied requests: one entry 
   assert.equal((await get(ta.app, leader, `/ledger.xlsx?report=${reportId}`)).statusCode, 200);
   assert.equal((await get(ta.app, leader, `/reports/${reportId}/export.docx`)).statusCode, 200);
   const owner = await login(ta.app, "owner@t.cn");
-  const taskId = (ta.db.$client.prepare("select id from tasks").get() as { id: number }).id;
+  const taskId = (await ta.db.value<number>("select id from tasks"))!;
   const ev = multipart({ _csrf: owner.csrf, version: "1", text: "已整改" }, [{ name: "files", filename: "记录.pdf", data: miniPdf() }]);
   assert.equal((await ta.app.inject({ method: "POST", url: `/tasks/${taskId}/progress`, headers: { cookie: owner.cookie, ...ev.headers }, payload: ev.payload })).statusCode, 303);
-  const attId = (ta.db.$client.prepare("select id from attachments").get() as { id: number }).id;
+  const attId = (await ta.db.value<number>("select id from attachments"))!;
   assert.equal((await get(ta.app, owner, `/attachments/${attId}`)).statusCode, 200);
   const want: [string, number, RegExp][] = [
     ["import.upload", ta.ids.leader, /草稿/],
@@ -139,7 +138,7 @@ test("admin actions, exports, downloads, imports and denied requests: one entry 
     ["download.evidence", ta.ids.owner, new RegExp(`佐证材料 ${attId}`)],
   ];
   for (const [action, user, target] of want) {
-    const r = rows(ta, action);
+    const r = await rows(ta, action);
     assert.equal(r.length, 1, action);
     assert.equal(r[0].user_id, user, action);
     assert.match(r[0].target, target, action);
@@ -152,21 +151,21 @@ test("the log is append-only: the database refuses UPDATE and any DELETE younger
   t.after(ta.close);
   const now = new Date();
   const day = 86_400_000;
-  for (const daysAgo of [400, 200, 100, 1]) recordAudit(ta.db, { at: new Date(now.getTime() - daysAgo * day).toISOString(), userId: null, userName: `${daysAgo}`, action: "login", outcome: "ok" });
-  assert.throws(() => ta.db.$client.prepare("UPDATE audit_log SET outcome = 'ok', user_name = 'x'").run(), /append-only/);
-  assert.throws(() => ta.db.$client.prepare("DELETE FROM audit_log").run(), /at least 180 days/);
-  assert.throws(() => ta.db.$client.prepare("DELETE FROM audit_log WHERE user_name = '1'").run(), /at least 180 days/);
-  assert.equal(rows(ta).length, 4, "nothing changed");
+  for (const daysAgo of [400, 200, 100, 1]) await recordAudit(ta.db, { at: new Date(now.getTime() - daysAgo * day).toISOString(), userId: null, userName: `${daysAgo}`, action: "login", outcome: "ok" });
+  await assert.rejects(ta.db.run("UPDATE audit_log SET outcome = 'ok', user_name = 'x'"), /append-only/);
+  await assert.rejects(ta.db.run("DELETE FROM audit_log"), /at least 180 days/);
+  await assert.rejects(ta.db.run("DELETE FROM audit_log WHERE user_name = '1'"), /at least 180 days/);
+  assert.equal((await rows(ta)).length, 4, "nothing changed");
   // retention 300 days: only the 400-day-old row goes
-  assert.equal(purgeAudit(ta.db, 300, now), 1);
-  assert.deepEqual(rows(ta).map((r) => r.user_name), ["200", "100", "1"]);
+  assert.equal(await purgeAudit(ta.db, 300, now), 1);
+  assert.deepEqual((await rows(ta)).map((r) => r.user_name), ["200", "100", "1"]);
   // a retention below the floor acts as 180
-  assert.equal(purgeAudit(ta.db, 30, now), 1);
-  assert.deepEqual(rows(ta).map((r) => r.user_name), ["100", "1"]);
+  assert.equal(await purgeAudit(ta.db, 30, now), 1);
+  assert.deepEqual((await rows(ta)).map((r) => r.user_name), ["100", "1"]);
   // the nightly maintenance runs the purge
-  recordAudit(ta.db, { at: new Date(now.getTime() - 365 * day).toISOString(), userId: null, userName: "old", action: "login", outcome: "ok" });
-  maintain(ta.db, { auditRetentionDays: 180, now });
-  assert.deepEqual(rows(ta).map((r) => r.user_name), ["100", "1"]);
+  await recordAudit(ta.db, { at: new Date(now.getTime() - 365 * day).toISOString(), userId: null, userName: "old", action: "login", outcome: "ok" });
+  await maintain(ta.db, { auditRetentionDays: 180, now });
+  assert.deepEqual((await rows(ta)).map((r) => r.user_name), ["100", "1"]);
 });
 
 test("AUDIT_RETENTION_DAYS: 180 by default, less refused at start with a message naming it", async () => {
@@ -193,7 +192,7 @@ test("roles' access: the auditor reads, filters, pages and exports 审计日志 
   const ta = await makeApp();
   t.after(ta.close);
   await withOversight(ta);
-  for (let i = 0; i < 60; i++) recordAudit(ta.db, { at: new Date(Date.UTC(2026, 10, 1 + (i % 20), 3)).toISOString(), userId: i % 2 ? ta.ids.owner : ta.ids.leader, userName: i % 2 ? "李干事" : "王书记", action: i % 3 ? "login" : "export.ledger", outcome: "ok", address: "10.0.0.1" });
+  for (let i = 0; i < 60; i++) await recordAudit(ta.db, { at: new Date(Date.UTC(2026, 10, 1 + (i % 20), 3)).toISOString(), userId: i % 2 ? ta.ids.owner : ta.ids.leader, userName: i % 2 ? "李干事" : "王书记", action: i % 3 ? "login" : "export.ledger", outcome: "ok", address: "10.0.0.1" });
   for (const email of ["admin@t.cn", "leader@t.cn", "sec@t.cn"]) {
     const s = email === "sec@t.cn" ? await loginOversight(ta, email) : await login(ta.app, email);
     assert.equal((await get(ta.app, s, "/audit")).statusCode, 403, email);
@@ -213,11 +212,11 @@ test("roles' access: the auditor reads, filters, pages and exports 审计日志 
   const page2 = await get(ta.app, a, `/audit?before=${next![1]}`);
   assert.ok((page2.body.match(/<tr id="audit-/g) ?? []).length > 0);
 
-  const byPerson = listAudit(ta.db, { userId: ta.ids.owner, action: "login" });
+  const byPerson = await listAudit(ta.db, { userId: ta.ids.owner, action: "login" });
   assert.ok(byPerson.rows.length > 0 && byPerson.rows.every((r) => r.userId === ta.ids.owner && r.action === "login"));
   const filtered = await get(ta.app, a, `/audit?user=${ta.ids.owner}&action=login&from=2026-11-03&to=2026-11-05`);
   const ids = [...filtered.body.matchAll(/<tr id="audit-(\d+)"/g)].map((m) => Number(m[1]));
-  const expect = (ta.db.$client.prepare("select id from audit_log where user_id = ? and action = 'login' and at >= '2026-11-02T16:00:00.000Z' and at < '2026-11-05T16:00:00.000Z' order by id desc").all(ta.ids.owner) as { id: number }[]).map((r) => r.id);
+  const expect = await ta.db.column<number>("select id from audit_log where user_id = ? and action = 'login' and at >= '2026-11-02T16:00:00.000Z' and at < '2026-11-05T16:00:00.000Z' order by id desc", [ta.ids.owner]);
   assert.ok(expect.length > 0);
   assert.deepEqual(ids, expect);
 
@@ -230,7 +229,7 @@ test("roles' access: the auditor reads, filters, pages and exports 审计日志 
   const ws = wb.getWorksheet("审计日志")!;
   assert.equal(ws.rowCount - 1, 20, "the 20 ledger exports");
   assert.equal(ws.getRow(2).getCell(4).value, "导出整改台账");
-  const exp = rows(ta, "export.audit");
+  const exp = await rows(ta, "export.audit");
   assert.equal(exp.length, 1, "the export is itself logged");
   assert.match(exp[0].detail, /20 条/);
 });
@@ -246,9 +245,9 @@ test("安全管理: the security officer changes a role (logged, sessions ended)
   assert.match(page.body, /203\.0\.113\.7/);
   const owner = await login(ta.app, "owner@t.cn");
   assert.equal((await post(ta.app, s, `/security/users/${ta.ids.owner}/role`, { role: "leader" })).statusCode, 303);
-  assert.equal((ta.db.$client.prepare("select role from users where id = ?").get(ta.ids.owner) as { role: string }).role, "leader");
+  assert.equal(await ta.db.value<string>("select role from users where id = ?", [ta.ids.owner]), "leader");
   assert.equal((await get(ta.app, owner, "/tasks")).statusCode, 303, "the changed account signs in again");
-  const rc = rows(ta, "role.change");
+  const rc = await rows(ta, "role.change");
   assert.equal(rc.length, 1);
   assert.deepEqual([rc[0].user_id, rc[0].target, rc[0].detail], [security, `账号 ${ta.ids.owner}`, "工作人员 → 领导"]);
   const self = await post(ta.app, s, `/security/users/${security}/role`, { role: "auditor" });
@@ -256,7 +255,7 @@ test("安全管理: the security officer changes a role (logged, sessions ended)
   assert.match(self.body, /不能变更自己的角色/);
   assert.equal((await post(ta.app, s, "/security/lockouts/lift", { email: "owner@t.cn", address: "203.0.113.7" })).statusCode, 303);
   assert.equal((await signIn(ta, "owner@t.cn", PASSWORD, "203.0.113.7")).res.statusCode, 303, "signs in from that address again");
-  const lift = rows(ta, "lockout.lift");
+  const lift = await rows(ta, "lockout.lift");
   assert.equal(lift.length, 1);
   assert.equal(lift[0].user_id, security);
   const admin = await login(ta.app, "admin@t.cn");

@@ -5,7 +5,7 @@ import { cli as run } from "../../helpers/cli.ts";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { openDb } from "../../../db/client.ts";
 import { createServer } from "node:net";
 
 function cli(dir: string, ...args: string[]) {
@@ -15,7 +15,7 @@ function cliEnv(dir: string, env: Record<string, string>, ...args: string[]) {
   return run({ DATABASE_FILE: join(dir, "rectify.db"), SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, ...args);
 }
 
-test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and prints what it sent; a second run sends nothing; a bad date is refused in Chinese", { timeout: 120_000 }, (t) => {
+test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and prints what it sent; a second run sends nothing; a bad date is refused in Chinese", { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rectify-remind-cli-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   assert.equal(cli(dir, "seed-demo").code, 0);
@@ -35,9 +35,9 @@ test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and
   assert.match(run.out, new RegExp(`本次：发送 ${planned} 封，此前已发送 0 项，等待重试 0 项，退信 0 封，放弃 0 项。`));
   assert.doesNotMatch(run.out, /未处理的投递问题/);
   assert.equal(readdirSync(outbox).filter((f) => f.endsWith(".eml")).length, planned);
-  const db = new Database(join(dir, "rectify.db"), { readonly: true });
-  assert.equal((db.prepare("select count(*) n from reminder_log where status = 'sent'").get() as { n: number }).n >= planned, true);
-  db.close();
+  const db = await openDb(join(dir, "rectify.db"));
+  assert.equal((await db.value<number>("select count(*) from reminder_log where status = 'sent'"))! >= planned, true);
+  await db.close();
 
   const again = cli(dir, "remind");
   assert.equal(again.code, 0);
@@ -78,12 +78,12 @@ test("cli remind with a mail server that is down: prints the failure with its re
   // at once: nothing is tried before its retry time, and the run says so and still exits 2
   const early = cli(dir, "remind");
   assert.equal(early.code, 2, early.err);
-  const db = new Database(join(dir, "rectify.db"));
-  const failedItems = (db.prepare("select count(*) n from reminder_log where status = 'failed' and retry_at is not null").get() as { n: number }).n;
+  const db = await openDb(join(dir, "rectify.db"));
+  const failedItems = await db.value<number>("select count(*) from reminder_log where status = 'failed' and retry_at is not null");
   assert.match(early.out, new RegExp(`等待重试 ${failedItems} 项（最早 `));
   // the retry time has come (the clock moved on): no SMTP_URL now, the outbox takes the retries
-  db.prepare("update reminder_log set retry_at = '2000-01-01T00:00:00.000Z' where status = 'failed'").run();
-  db.close();
+  await db.run("update reminder_log set retry_at = '2000-01-01T00:00:00.000Z' where status = 'failed'");
+  await db.close();
   const retry = cli(dir, "remind");
   assert.equal(retry.code, 0, retry.err);
   assert.equal((retry.out.match(/^  已发送 /gm) ?? []).length, failed);

@@ -1,5 +1,5 @@
-// Two runs at once on the same SQLite file: two processes (the CLI, as cron would start it while
-// the server runs its own), and two connections in one process. Each mail goes out once.
+// Two runs at once on the same database: two processes (the CLI, as cron would start it while
+// the server runs its own), and two stores in one process. Each mail goes out once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -22,10 +22,10 @@ function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: nu
 }
 
 async function seedOwners(ta: Awaited<ReturnType<typeof makeApp>>, n: number) {
-  const hash = ta.db.select({ h: users.passwordHash }).from(users).limit(1).get()!.h;
+  const hash = (await ta.db.select({ h: users.passwordHash }).from(users).limit(1))[0].h;
   for (let i = 0; i < n; i++) {
-    const id = ta.db.insert(users).values({ email: `owner${i}@t.cn`, name: `责任人${i}`, role: "staff", unitId: ta.ids.a, passwordHash: hash }).returning({ id: users.id }).get().id;
-    addTask(ta.db, { unitId: ta.ids.a, ownerId: id, leaderId: ta.ids.leaderA, deadline: i % 2 ? "2026-11-24" : "2026-11-20" });
+    const [{ id }] = await ta.db.tx(async () => await ta.db.insert(users).values({ email: `owner${i}@t.cn`, name: `责任人${i}`, role: "staff", unitId: ta.ids.a, passwordHash: hash }).returning({ id: users.id }));
+    await addTask(ta.db, { unitId: ta.ids.a, ownerId: id, leaderId: ta.ids.leaderA, deadline: i % 2 ? "2026-11-24" : "2026-11-20" });
   }
 }
 
@@ -53,16 +53,16 @@ test("two processes run `remind` at the same moment on one database: every mail 
   assert.equal(smtp.received.length, planned, "the server got each mail once");
   const perRecipientKind = new Set(smtp.received.map((m) => `${m.to[0]}|${m.parsed.headers.get("x-rectify-kind")}`));
   assert.equal(perRecipientKind.size, smtp.received.length, "no recipient got the same kind of mail twice");
-  const dupes = ta.db.$client.prepare("select count(*) n from reminder_log where status <> 'sent'").get() as { n: number };
-  assert.equal(dupes.n, 0);
+  const dupes = await ta.db.value<number>("select count(*) from reminder_log where status <> 'sent'");
+  assert.equal(dupes, 0);
 });
 
 test("two connections in one process, runs interleaved: every mail once", { timeout: 60_000 }, async (t) => {
   const smtp = await startSmtp({ delayMs: 20 });
   const ta = await makeApp({ SMTP_URL: smtp.url });
-  const second = openDb(ta.config.databaseFile);
+  const second = await openDb(ta.config.databaseFile);
   t.after(async () => {
-    second.$client.close();
+    await second.close();
     await ta.close();
     await smtp.close();
   });
@@ -73,8 +73,10 @@ test("two connections in one process, runs interleaved: every mail once", { time
   t.after(() => (m1.close(), m2.close()));
   const [r1, r2] = await Promise.all([runReminders({ db: ta.db, config: ta.config, mailer: m1, now }), runReminders({ db: second, config: ta.config, mailer: m2, now })]);
   const sent = [...r1.results, ...r2.results].filter((r) => r.status === "sent");
-  const rows = ta.db.$client.prepare("select count(distinct message_id) n from reminder_log").get() as { n: number };
+  const messages = await ta.db.value<number>("select count(distinct message_id) from reminder_log");
   assert.equal(smtp.received.length, sent.length);
-  assert.equal(rows.n, sent.length);
+  assert.equal(messages, sent.length);
+  // every item claimed once and sent: no row left pending or failed by the race
+  assert.equal(await ta.db.value<number>("select count(*) from reminder_log where status <> 'sent'"), 0);
   assert.ok(r1.results.some((r) => r.status === "sent") && r2.results.some((r) => r.status === "sent"), "both runs did part of the work");
 });

@@ -19,7 +19,7 @@ const NO_WEEKLY = { weeklyCatchUpDays: -1 };
 const FAST = { SMTP_CONNECT_TIMEOUT: "1", SMTP_TIMEOUT: "1", SMTP_DATA_TIMEOUT: "1" };
 
 type LogRow = { id: number; task_id: number | null; recipient_id: number; kind: string; dedupe_key: string; status: string; attempts: number; last_error: string | null; message_id: string | null; retry_at: string | null; claimed_at: string | null; sent_to: string | null; acknowledged_at: string | null; acknowledged_by: number | null };
-const logRows = (ta: TestApp) => ta.db.$client.prepare("select * from reminder_log order by id").all() as LogRow[];
+const logRows = (ta: TestApp) => ta.db.all<LogRow>("select * from reminder_log order by id");
 
 /** A run as the schedule or the CLI makes it, with the wall clock `min` minutes on. */
 function runner(ta: TestApp, mailer = createMailer(ta.config)) {
@@ -47,11 +47,11 @@ test("refused connection: failed, not lost; retried after 15 minutes with the sa
   const ta = await makeApp({ SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, ...FAST });
   const { run, mailer } = runner(ta);
   t.after(async () => (mailer.close(), await ta.close()));
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "台账不完整" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "台账不完整" });
 
   const r = await run(0);
   assert.deepEqual(r.results.map((x) => x.status), ["failed"]);
-  const [row] = logRows(ta);
+  const [row] = await logRows(ta);
   assert.equal(row.status, "failed");
   assert.match(row.last_error!, /ECONNREFUSED|ECONNECTION|ESOCKET/);
   assert.equal(r.results[0].retryAt, row.retry_at);
@@ -72,18 +72,18 @@ test("refused connection: failed, not lost; retried after 15 minutes with the sa
   assert.deepEqual(early.results, []);
   assert.deepEqual(early.waiting.map((w) => w.retryAt), [row.retry_at]);
   assert.match(printed(ta, early).lines.join("\n"), /没有需要发送的提醒[^]*等待重试 1 项/);
-  assert.equal(logRows(ta)[0].attempts, 1);
+  assert.equal((await logRows(ta))[0].attempts, 1);
 });
 
 test("451 for everything: backoff 15 min, 1 h, 4 h, then daily, until the task is signed off; then given up, listed, acknowledged", { timeout: 60_000 }, async (t) => {
   const { smtp, ta, run, start } = await setup(t, { onRcpt: () => rejectWith(451, "4.7.1 Greylisted, try later") });
-  const id = addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-20" }); // overdue: one stage for a week
+  const id = await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-20" }); // overdue: one stage for a week
   const delays: number[] = [];
   let at = 0;
   for (let i = 0; i < 5; i++) {
     const r = await run(at);
     assert.deepEqual(r.results.map((x) => x.status), ["failed"], `attempt ${i + 1}`);
-    const row = logRows(ta)[0];
+    const row = (await logRows(ta))[0];
     assert.equal(row.attempts, i + 1);
     const next = (Date.parse(row.retry_at!) - start) / 60_000;
     delays.push(Math.round(next - at));
@@ -93,15 +93,15 @@ test("451 for everything: backoff 15 min, 1 h, 4 h, then daily, until the task i
   }
   assert.deepEqual(delays, [15, 60, 240, 1440, 1440]);
   assert.equal(smtp.received.length, 0);
-  const ids = new Set(logRows(ta).map((r) => r.message_id));
+  const ids = new Set((await logRows(ta)).map((r) => r.message_id));
   assert.equal(ids.size, 1);
 
   // signed off: the reminder is no longer relevant, the next run gives it up
-  ta.db.$client.prepare("update tasks set state = 'done', signed_off_at = ? where id = ?").run("2026-11-23T03:00:00.000Z", id);
+  await ta.db.run("update tasks set state = 'done', signed_off_at = ? where id = ?", ["2026-11-23T03:00:00.000Z", id]);
   const last = await run(at);
   assert.deepEqual(last.results, []);
   assert.equal(last.expired, 1);
-  const row = logRows(ta)[0];
+  const row = (await logRows(ta))[0];
   assert.equal(row.status, "expired");
   assert.match(row.last_error!, /451 4\.7\.1 Greylisted[^]*已放弃：任务已销号/);
   const out = printed(ta, last);
@@ -115,10 +115,10 @@ test("451 for everything: backoff 15 min, 1 h, 4 h, then daily, until the task i
   assert.equal(noCsrf.statusCode, 403);
   const leader = await login(ta.app, "leader@t.cn");
   assert.equal((await post(ta.app, leader, "/admin/reminders/acknowledge", { id: String(row.id) })).statusCode, 403);
-  assert.equal(logRows(ta)[0].acknowledged_at, null);
+  assert.equal((await logRows(ta))[0].acknowledged_at, null);
   const ack = await post(ta.app, admin, "/admin/reminders/acknowledge", { id: String(row.id) });
   assert.equal(ack.statusCode, 303);
-  const acked = logRows(ta)[0];
+  const acked = (await logRows(ta))[0];
   assert.equal(acked.acknowledged_by, ta.ids.admin);
   assert.ok(acked.acknowledged_at);
   assert.doesNotMatch((await get(ta.app, admin, "/")).body, /提醒邮件未送达/);
@@ -127,13 +127,13 @@ test("451 for everything: backoff 15 min, 1 h, 4 h, then daily, until the task i
 
 test("550 for one address: 退信 with the server's words, never retried, the others delivered; the person is flagged on their account page; 首页 lists it until acknowledged; remind exits 2, then 0", { timeout: 60_000 }, async (t) => {
   const { smtp, ta, run } = await setup(t, { onRcpt: (a) => (a === "owner@t.cn" ? rejectWith(550, "5.1.1 <owner@t.cn>: Recipient address rejected: User unknown") : null) });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: "2026-11-24" });
 
   const r = await run(0);
   assert.deepEqual(r.results.map((x) => [x.recipient.email, x.status]), [["owner@t.cn", "bounced"], ["colleague@t.cn", "sent"]]);
   assert.deepEqual(smtp.received.map((m) => m.to[0]), ["colleague@t.cn"]);
-  const bounced = logRows(ta).find((x) => x.recipient_id === ta.ids.owner)!;
+  const bounced = (await logRows(ta)).find((x) => x.recipient_id === ta.ids.owner)!;
   assert.deepEqual([bounced.status, bounced.attempts, bounced.retry_at, bounced.sent_to], ["bounced", 1, null, "owner@t.cn"]);
   assert.match(bounced.last_error!, /550 5\.1\.1 <owner@t\.cn>: Recipient address rejected: User unknown/);
   const out = printed(ta, r);
@@ -143,7 +143,7 @@ test("550 for one address: 退信 with the server's words, never retried, the ot
 
   // never retried, however long
   for (const min of [16, 61, 60 * 24 * 2]) assert.deepEqual((await run(min)).results, []);
-  assert.equal(logRows(ta).find((x) => x.recipient_id === ta.ids.owner)!.attempts, 1);
+  assert.equal((await logRows(ta)).find((x) => x.recipient_id === ta.ids.owner)!.attempts, 1);
 
   // the person's account page
   const owner = await login(ta.app, "owner@t.cn");
@@ -166,17 +166,17 @@ test("550 for one address: 退信 with the server's words, never retried, the ot
   assert.doesNotMatch((await get(ta.app, admin, "/")).body, /提醒邮件未送达/);
   assert.equal(printed(ta, await run(60 * 24 * 3)).exitCode, 0);
   // a new address clears the person's flag
-  ta.db.$client.prepare("update users set email = 'owner2@t.cn' where id = ?").run(ta.ids.owner);
+  await ta.db.run("update users set email = 'owner2@t.cn' where id = ?", [ta.ids.owner]);
   assert.doesNotMatch((await get(ta.app, owner, "/profile")).body, /邮箱被拒收/);
 });
 
 test("a server that holds its answer within the DATA timeout: accepted once, marked sent (no second copy)", { timeout: 60_000 }, async (t) => {
   const { smtp, ta, run } = await setup(t, { delayMs: 1200 }, { SMTP_DATA_TIMEOUT: "3" });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
   const r = await run(0);
   assert.deepEqual(r.results.map((x) => x.status), ["sent"]);
   assert.equal(smtp.received.length, 1);
-  const [row] = logRows(ta);
+  const [row] = await logRows(ta);
   assert.deepEqual([row.status, row.attempts], ["sent", 1]);
   assert.equal(row.message_id, smtp.received[0].parsed.messageId);
   assert.deepEqual((await run(30)).results, []);
@@ -186,18 +186,18 @@ test("a server that holds its answer within the DATA timeout: accepted once, mar
 test("a server that holds its answer past the DATA timeout, and one that drops after DATA without replying: the retry carries the same Message-ID, so the receiver can drop the copy", { timeout: 60_000 }, async (t) => {
   for (const fault of [{ delayMs: 2500 }, { afterData: "drop-after" as const }]) {
     const { smtp, ta, run } = await setup(t, fault);
-    addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+    await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
     const r = await run(0);
     assert.deepEqual(r.results.map((x) => x.status), ["failed"], JSON.stringify(fault));
     assert.match(r.results[0].error!, fault.delayMs ? /ETIMEDOUT|Timeout/i : /ECONNECTION|closed|ESOCKET/i);
     await new Promise((res) => setTimeout(res, (fault.delayMs ?? 0) + 100)); // the held answer comes to nobody
     assert.equal(smtp.received.length, 1, "the server has the message");
-    let [row] = logRows(ta);
+    let [row] = await logRows(ta);
     assert.equal(row.status, "failed");
     smtp.hooks.delayMs = 0;
     smtp.hooks.afterData = null;
     assert.deepEqual((await run(16)).results.map((x) => x.status), ["sent"]);
-    [row] = logRows(ta);
+    [row] = await logRows(ta);
     assert.deepEqual([row.status, row.attempts], ["sent", 2]);
     const got = messageIds(smtp.received);
     assert.equal(got.length, 2);
@@ -209,24 +209,24 @@ test("a server that holds its answer past the DATA timeout, and one that drops a
 
 test("a connection dropped mid-DATA: nothing received, retried, delivered once", { timeout: 60_000 }, async (t) => {
   const { smtp, ta, run } = await setup(t, { afterData: "drop-mid" });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
   const r = await run(0);
   assert.deepEqual(r.results.map((x) => x.status), ["failed"]);
   assert.equal(smtp.received.length, 0);
-  const firstId = logRows(ta)[0].message_id;
+  const firstId = (await logRows(ta))[0].message_id;
   smtp.hooks.afterData = null;
   assert.deepEqual((await run(16)).results.map((x) => x.status), ["sent"]);
   assert.deepEqual(messageIds(smtp.received), [firstId]);
-  assert.deepEqual(logRows(ta).map((x) => [x.status, x.attempts]), [["sent", 2]]);
+  assert.deepEqual((await logRows(ta)).map((x) => [x.status, x.attempts]), [["sent", 2]]);
 });
 
 test("the admins' weekly mail on Monday lists the failed and 退信 mail not acknowledged", { timeout: 60_000 }, async (t) => {
   const { smtp, ta, run } = await setup(t, { onRcpt: (a) => (a === "owner@t.cn" ? rejectWith(550, "5.1.1 User unknown") : null) });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "学习制度未落实" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "学习制度未落实" });
   await run(0);
   assert.equal(smtp.received.length, 0);
   // the same Monday, a later run with the digests on: the admin's mail lists the 退信
-  ta.db.$client.prepare("update users set remind_enabled = 0 where role = 'leader'").run();
+  await ta.db.run("update users set remind_enabled = 0 where role = 'leader'");
   const r = await run(5, { settings: {} });
   const toAdmin = smtp.received.filter((m) => m.to[0] === "admin@t.cn");
   assert.equal(toAdmin.length, 1, r.results.map((x) => x.recipient.email + x.status).join());
@@ -250,8 +250,8 @@ test("`remind` killed mid-send: the next run reports the claim honestly and when
     await smtp.close();
   });
   const today = dayIn(ta.config.timeZone, new Date());
-  ta.db.$client.prepare("update users set remind_enabled = 0 where role <> 'staff'").run(); // no digests: one mail
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 1) });
+  await ta.db.run("update users set remind_enabled = 0 where role <> 'staff'"); // no digests: one mail
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 1) });
   const env = { DATABASE_FILE: ta.config.databaseFile, SMTP_URL: smtp.url, SESSION_SECRET: "x".repeat(40), ...FAST, SMTP_DATA_TIMEOUT: "1.5" };
 
   const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "remind"], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, stdio: "ignore" });
@@ -260,7 +260,7 @@ test("`remind` killed mid-send: the next run reports the claim honestly and when
   assert.equal(smtp.received.length, 1, "the message reached the server");
   child.kill("SIGKILL");
   await exited;
-  const [claimed] = logRows(ta);
+  const [claimed] = await logRows(ta);
   assert.deepEqual([claimed.status, claimed.attempts], ["pending", 1]);
   smtp.hooks.delayMs = 0;
 
@@ -269,7 +269,7 @@ test("`remind` killed mid-send: the next run reports the claim honestly and when
   assert.doesNotMatch(next.out, /已由另一进程发送/);
   assert.match(next.out, /另有 1 项已被另一进程认领、尚未确认发出（可能仍在发送，或该进程已中断）；若未发出，将于 \d{4}年\d+月\d+日 \d\d:\d\d 后重试。/);
   assert.equal(smtp.received.length, 1);
-  assert.equal(logRows(ta)[0].status, "pending");
+  assert.equal((await logRows(ta))[0].status, "pending");
 
   // once the claim is older than the longest send (1 + 1 + 5 × 1.5 s), it is taken again
   const stale = Date.parse(claimed.claimed_at!) + 9_600;
@@ -280,7 +280,7 @@ test("`remind` killed mid-send: the next run reports the claim honestly and when
   const got = messageIds(smtp.received);
   assert.equal(got.length, 2);
   assert.equal(got[0], got[1], "the retry is the same mail to the receiver");
-  assert.deepEqual(logRows(ta).map((x) => [x.status, x.attempts, x.message_id]), [["sent", 2, got[0]]]);
+  assert.deepEqual((await logRows(ta)).map((x) => [x.status, x.attempts, x.message_id]), [["sent", 2, got[0]]]);
   const last = await cliAsync(env, "remind");
   assert.equal(last.code, 0);
   assert.match(last.out, /没有需要发送的提醒[^]*此前已发送 1 项/);

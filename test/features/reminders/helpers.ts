@@ -76,21 +76,25 @@ export function rejectWith(code: number, message: string): Error {
 }
 
 let n = 0;
-export function addTask(db: Db, t: { unitId: number; ownerId: number; leaderId?: number | null; deadline: string | null; title?: string; state?: "todo" | "doing" | "review" | "done"; createdAt?: string }): number {
+export async function addTask(db: Db, t: { unitId: number; ownerId: number; leaderId?: number | null; deadline: string | null; title?: string; state?: "todo" | "doing" | "review" | "done"; createdAt?: string }): Promise<number> {
   n++;
-  return db
-    .insert(tasks)
-    .values({
-      unitId: t.unitId,
-      ownerId: t.ownerId,
-      leaderId: t.leaderId ?? null,
-      title: t.title ?? `整改任务${n}`,
-      deadlineKind: t.deadline ? "dated" : "ongoing",
-      deadline: t.deadline,
-      originalDeadline: t.deadline,
-      state: t.state ?? "doing",
-      createdAt: t.createdAt ?? "2026-10-01T02:00:00.000Z",
-    })
-    .returning({ id: tasks.id })
-    .get().id;
+  const title = t.title ?? `整改任务${n}`;
+  // an async function: the builder runs when awaited, and must be awaited inside the transaction
+  const [row] = await db.tx(async () =>
+    await db
+      .insert(tasks)
+      .values({
+        unitId: t.unitId,
+        ownerId: t.ownerId,
+        leaderId: t.leaderId ?? null,
+        title,
+        deadlineKind: t.deadline ? "dated" : "ongoing",
+        deadline: t.deadline,
+        originalDeadline: t.deadline,
+        state: t.state ?? "doing",
+        createdAt: t.createdAt ?? "2026-10-01T02:00:00.000Z",
+      })
+      .returning({ id: tasks.id }),
+  );
+  return row.id;
 }

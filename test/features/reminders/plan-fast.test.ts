@@ -128,30 +128,34 @@ test("property: the fast planner plans exactly what the old planner planned", ()
   assert.ok(weekly > 50 && leader > 50, `the random worlds reach digests (${weekly}) and leader mails (${leader})`);
 });
 
-test("property: loadPlanInput (open tasks whole, the other signed-off ones counted) + plan = the old loader + the old planner", () => {
+test("property: loadPlanInput (open tasks whole, the other signed-off ones counted) + plan = the old loader + the old planner", async () => {
   const dir = mkdtempSync(join(tmpdir(), "rectify-plan-"));
-  const db = openDb(join(dir, "plan.db"));
+  const db = await openDb(join(dir, "plan.db"));
   try {
-    migrateDb(db);
-    for (const u of UNITS) db.insert(units).values({ id: u.id, code: `u${u.id}`, name: u.name, kind: "branch", path: u.path }).run();
+    await migrateDb(db);
+    await db.tx(async () => {
+      for (const u of UNITS) await db.insert(units).values({ id: u.id, code: `u${u.id}`, name: u.name, kind: "branch", path: u.path });
+    });
     let closedSeen = 0;
-    fc.assert(
-      fc.property(world, (w) => {
+    await fc.assert(
+      fc.asyncProperty(world, async (w) => {
         const { today, settings, users, tasks, log } = build(w);
-        db.$client.exec("DELETE FROM reminder_log; DELETE FROM extension_requests; DELETE FROM tasks; UPDATE units SET overseer_id = NULL; DELETE FROM users;");
-        for (const u of users) db.insert(usersT).values({ id: u.id, email: u.email || `blank${u.id}@t.cn`, name: u.name, role: u.role, unitId: u.unitId, passwordHash: "x", active: u.active, remindEnabled: u.remindEnabled, remindDays: u.remindDays }).run();
-        for (const t of tasks) {
-          // leaderId null: the unit's 联系领导 stands in, so give some units one
-          db.insert(tasksT).values({ id: t.id, unitId: t.unitId, ownerId: t.ownerId === 9 ? 1 : t.ownerId, leaderId: t.leaderId === 9 ? null : t.leaderId, title: t.title, deadlineKind: t.deadlineKind, deadline: t.deadline, originalDeadline: t.deadline, state: t.state, createdAt: t.createdAt, signedOffAt: t.signedOffAt, signoffRequestedAt: t.signoffRequestedAt, signoffRequestedBy: t.signoffRequestedBy === 9 ? null : t.signoffRequestedBy }).run();
-          if (t.extension) db.insert(extensionRequests).values({ taskId: t.id, requestedBy: t.extension.requestedBy === 9 ? 1 : t.extension.requestedBy, requestedAt: t.extension.requestedAt, newDeadline: t.extension.newDeadline, reason: "理由" }).run();
-        }
-        db.$client.prepare("UPDATE units SET overseer_id = CASE WHEN id % 2 = 0 THEN 3 ELSE NULL END").run();
-        for (const [i, e] of log.entries()) {
-          const [taskId, recipientId, kind, day] = e.dedupeKey.split(":");
-          db.insert(reminderLog).values({ taskId: taskId === "-" ? null : Number(taskId), recipientId: Number(recipientId), kind, day, dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, retryAt: e.retryAt, ...(e.legacyId ? { messageId: e.claimedAt ? `<rectify.${e.claimedAt.replace(/[-:.]/g, "")}.${i}@t>` : null } : { messageId: `<rectify.${i}@t>`, claimedAt: e.claimedAt }) }).onConflictDoNothing().run();
-        }
-        const old = referenceLoad(db, today);
-        const fast = loadPlanInput(db, today);
+        await db.tx(async () => {
+          await db.exec("DELETE FROM reminder_log; DELETE FROM extension_requests; DELETE FROM tasks; UPDATE units SET overseer_id = NULL; DELETE FROM users;");
+          for (const u of users) await db.insert(usersT).values({ id: u.id, email: u.email || `blank${u.id}@t.cn`, name: u.name, role: u.role, unitId: u.unitId, passwordHash: "x", active: u.active, remindEnabled: u.remindEnabled, remindDays: u.remindDays });
+          for (const t of tasks) {
+            // leaderId null: the unit's 联系领导 stands in, so give some units one
+            await db.insert(tasksT).values({ id: t.id, unitId: t.unitId, ownerId: t.ownerId === 9 ? 1 : t.ownerId, leaderId: t.leaderId === 9 ? null : t.leaderId, title: t.title, deadlineKind: t.deadlineKind, deadline: t.deadline, originalDeadline: t.deadline, state: t.state, createdAt: t.createdAt, signedOffAt: t.signedOffAt, signoffRequestedAt: t.signoffRequestedAt, signoffRequestedBy: t.signoffRequestedBy === 9 ? null : t.signoffRequestedBy });
+            if (t.extension) await db.insert(extensionRequests).values({ taskId: t.id, requestedBy: t.extension.requestedBy === 9 ? 1 : t.extension.requestedBy, requestedAt: t.extension.requestedAt, newDeadline: t.extension.newDeadline, reason: "理由" });
+          }
+          await db.run("UPDATE units SET overseer_id = CASE WHEN id % 2 = 0 THEN 3 ELSE NULL END");
+          for (const [i, e] of log.entries()) {
+            const [taskId, recipientId, kind, day] = e.dedupeKey.split(":");
+            await db.insert(reminderLog).values({ taskId: taskId === "-" ? null : Number(taskId), recipientId: Number(recipientId), kind, day, dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, retryAt: e.retryAt, ...(e.legacyId ? { messageId: e.claimedAt ? `<rectify.${e.claimedAt.replace(/[-:.]/g, "")}.${i}@t>` : null } : { messageId: `<rectify.${i}@t>`, claimedAt: e.claimedAt }) }).onConflictDoNothing();
+          }
+        });
+        const old = await referenceLoad(db, today);
+        const fast = await loadPlanInput(db, today);
         closedSeen += fast.closed.reduce((n, c) => n + c.total, 0);
         assert.equal(fast.tasks.length + fast.closed.reduce((n, c) => n + c.total, 0), old.tasks.length, "every task is loaded or counted");
         assert.deepStrictEqual(fast.tasks, old.tasks.filter((t) => fast.tasks.some((f) => f.id === t.id)), "loaded tasks are the old rows");
@@ -167,7 +171,7 @@ test("property: loadPlanInput (open tasks whole, the other signed-off ones count
     );
     assert.ok(closedSeen > 30, `signed-off tasks were left to the counts (${closedSeen})`);
   } finally {
-    db.$client.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

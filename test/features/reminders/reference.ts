@@ -172,21 +172,13 @@ function weeklyDigest(tasks: PlanTask[], u: PlanUser, monday: string, today: str
 }
 
 /** Every task, whole, through drizzle; in id order (the old loader had no order: the query plan's). */
-export function referenceLoad(db: Db, today: string): { tasks: PlanTask[]; users: PlanUser[]; log: LogEntry[] } {
-  const rows = db
+export async function referenceLoad(db: Db, today: string): Promise<{ tasks: PlanTask[]; users: PlanUser[]; log: LogEntry[] }> {
+  const rows = await db
     .select({ t: tasksT, unitName: units.name, unitPath: units.path, overseerId: units.overseerId })
     .from(tasksT)
     .innerJoin(units, eq(units.id, tasksT.unitId))
-    .orderBy(asc(tasksT.id))
-    .all();
-  const pending = new Map(
-    db
-      .select()
-      .from(extensionRequests)
-      .where(eq(extensionRequests.status, "pending"))
-      .all()
-      .map((e) => [e.taskId, e]),
-  );
+    .orderBy(asc(tasksT.id));
+  const pending = new Map((await db.select().from(extensionRequests).where(eq(extensionRequests.status, "pending"))).map((e) => [e.taskId, e]));
   const planTasks: PlanTask[] = rows.map(({ t, unitName, unitPath, overseerId }) => {
     const e = pending.get(t.id);
     return {
@@ -207,18 +199,18 @@ export function referenceLoad(db: Db, today: string): { tasks: PlanTask[]; users
       extension: e ? { requestedAt: e.requestedAt, requestedBy: e.requestedBy, newDeadline: e.newDeadline } : null,
     };
   });
-  const planUsers: PlanUser[] = db
-    .select({ u: usersT, unitName: units.name, unitPath: units.path })
-    .from(usersT)
-    .innerJoin(units, eq(units.id, usersT.unitId))
-    .orderBy(asc(usersT.id))
-    .all()
-    .map(({ u, unitName, unitPath }) => ({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName, unitPath, active: u.active, remindEnabled: u.remindEnabled, remindDays: u.remindDays }));
-  const log: LogEntry[] = db
-    .select({ dedupeKey: reminderLog.dedupeKey, status: reminderLog.status, attempts: reminderLog.attempts, messageId: reminderLog.messageId, claimedAt: reminderLog.claimedAt, retryAt: reminderLog.retryAt, day: reminderLog.day })
-    .from(reminderLog)
-    .where(gte(reminderLog.day, addDays(today, -62)))
-    .all()
-    .map((r) => ({ dedupeKey: r.dedupeKey, status: r.status, attempts: r.attempts, claimedAt: r.claimedAt ?? claimTimeOf(r.messageId), retryAt: r.retryAt, messageId: r.messageId, day: r.day }));
+  const planUsers: PlanUser[] = (
+    await db
+      .select({ u: usersT, unitName: units.name, unitPath: units.path })
+      .from(usersT)
+      .innerJoin(units, eq(units.id, usersT.unitId))
+      .orderBy(asc(usersT.id))
+  ).map(({ u, unitName, unitPath }) => ({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName, unitPath, active: u.active, remindEnabled: u.remindEnabled, remindDays: u.remindDays }));
+  const log: LogEntry[] = (
+    await db
+      .select({ dedupeKey: reminderLog.dedupeKey, status: reminderLog.status, attempts: reminderLog.attempts, messageId: reminderLog.messageId, claimedAt: reminderLog.claimedAt, retryAt: reminderLog.retryAt, day: reminderLog.day })
+      .from(reminderLog)
+      .where(gte(reminderLog.day, addDays(today, -62)))
+  ).map((r) => ({ dedupeKey: r.dedupeKey, status: r.status, attempts: r.attempts, claimedAt: r.claimedAt ?? claimTimeOf(r.messageId), retryAt: r.retryAt, messageId: r.messageId, day: r.day }));
   return { tasks: planTasks, users: planUsers, log };
 }

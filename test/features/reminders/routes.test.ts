@@ -14,7 +14,7 @@ const NO_WEEKLY = { weeklyCatchUpDays: -1 };
 test("发件箱: lists the .eml files and shows one (subject, recipients, both bodies, headers); non-admins get 403", { timeout: 60_000 }, async (t) => {
   const ta = await makeApp();
   t.after(() => ta.close());
-  const id = addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "整改<script>alert(1)</script>" });
+  const id = await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "整改<script>alert(1)</script>" });
   await runReminders({ db: ta.db, config: ta.config, mailer: createMailer(ta.config), now: NOW, settings: NO_WEEKLY });
   const [file] = readdirSync(ta.config.outboxDir);
   const admin = await login(ta.app, "admin@t.cn");
@@ -58,11 +58,11 @@ test("提醒记录: sent, failed and pending rows with filters; resend needs adm
     await ta.close();
     await smtp.close();
   });
-  const id = addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "组织生活会质量不高" });
+  const id = await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24", title: "组织生活会质量不高" });
   const mailer = createMailer(ta.config);
   t.after(() => mailer.close());
   await runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: NO_WEEKLY });
-  const row = ta.db.$client.prepare("select * from reminder_log").get() as { id: number; status: string; attempts: number };
+  const row = (await ta.db.get<{ id: number; status: string; attempts: number }>("select * from reminder_log"))!;
   assert.equal(row.status, "bounced");
 
   const admin = await login(ta.app, "admin@t.cn");
@@ -84,13 +84,13 @@ test("提醒记录: sent, failed and pending rows with filters; resend needs adm
   const leader = await login(ta.app, "leader@t.cn");
   assert.equal((await post(ta.app, leader, `/admin/reminders/${row.id}/resend`, {})).statusCode, 403);
   assert.equal(smtp.received.length, 0);
-  assert.equal((ta.db.$client.prepare("select attempts from reminder_log").get() as { attempts: number }).attempts, 1);
+  assert.equal(await ta.db.value<number>("select attempts from reminder_log"), 1);
 
   refuse = false;
   const res = await post(ta.app, admin, `/admin/reminders/${row.id}/resend`, { back: "/admin/reminders?status=failed" });
   assert.equal(res.statusCode, 303);
   assert.equal(res.headers.location, "/admin/reminders?status=failed");
-  const after = ta.db.$client.prepare("select * from reminder_log").get() as { status: string; attempts: number; last_error: string | null };
+  const after = (await ta.db.get<{ status: string; attempts: number; last_error: string | null }>("select * from reminder_log"))!;
   assert.deepEqual([after.status, after.attempts, after.last_error], ["sent", 2, null]);
   assert.equal(smtp.received.length, 1);
   assert.equal(smtp.received[0].to[0], "owner@t.cn");

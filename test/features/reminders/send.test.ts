@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { makeApp } from "../../helpers/app.ts";
+import type { Db } from "../../../db/client.ts";
 import { createMailer } from "../../../server/features/reminders/mailer.ts";
 import { runReminders, messageIdFor } from "../../../server/features/reminders/send.ts";
 import { missedRecently, startReminderSchedule } from "../../../server/features/reminders/schedule.ts";
@@ -15,7 +16,7 @@ import { startSmtp, addTask, rejectWith } from "./helpers.ts";
 const NOW = new Date("2026-11-23T02:00:00Z"); // Monday 10:00 in Shanghai
 
 type LogRow = { id: number; task_id: number | null; recipient_id: number; kind: string; day: string; dedupe_key: string; status: string; attempts: number; last_error: string | null; message_id: string | null; retry_at: string | null; claimed_at: string | null; sent_to: string | null };
-const logRows = (db: { $client: { prepare: (s: string) => { all: () => unknown[] } } }) => db.$client.prepare("select * from reminder_log order by id").all() as LogRow[];
+const logRows = (db: Db) => db.all<LogRow>("select * from reminder_log order by id");
 
 test("SMTP end to end: one mail per owner, Chinese subject decoded, both bodies, links to BASE_URL, threading headers; a second run sends nothing", { timeout: 60_000 }, async (t) => {
   const smtp = await startSmtp();
@@ -25,10 +26,10 @@ test("SMTP end to end: one mail per owner, Chinese subject decoded, both bodies,
     await smtp.close();
   });
   const { db, ids, config } = ta;
-  const t1 = addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-11-24", title: "三会一课落实不到位" }); // 1 day
-  const t2 = addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-11-26", title: "党费收缴不规范<b>" }); // 3 days
-  addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-12-20" }); // far: no mail
-  addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: null }); // 长期坚持: no mail
+  const t1 = await addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-11-24", title: "三会一课落实不到位" }); // 1 day
+  const t2 = await addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-11-26", title: "党费收缴不规范<b>" }); // 3 days
+  await addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-12-20" }); // far: no mail
+  await addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: null }); // 长期坚持: no mail
   const mailer = createMailer(config);
   t.after(() => mailer.close());
 
@@ -55,7 +56,7 @@ test("SMTP end to end: one mail per owner, Chinese subject decoded, both bodies,
   assert.equal(m.headers.get("auto-submitted"), "auto-generated");
   assert.match(String(m.references), /rectify\.thread\.owner\./);
   // the log: one row per item, sent, with the Message-ID the mail carried
-  const rows = logRows(db).filter((r) => r.recipient_id === ids.owner);
+  const rows = (await logRows(db)).filter((r) => r.recipient_id === ids.owner);
   assert.deepEqual(rows.map((r) => [r.task_id, r.kind, r.day, r.status, r.attempts]), [
     [t1, "due-1", "2026-11-23", "sent", 1],
     [t2, "due-3", "2026-11-23", "sent", 1],
@@ -86,7 +87,7 @@ test("a server that answers 451, then accepts: the failure is kept with its reas
     await smtp.close();
   });
   const { db, ids, config } = ta;
-  const id = addTask(db, { unitId: ids.a, ownerId: ids.owner, deadline: "2026-11-22" }); // overdue, no leader
+  const id = await addTask(db, { unitId: ids.a, ownerId: ids.owner, deadline: "2026-11-22" }); // overdue, no leader
   const mailer = createMailer(config);
   t.after(() => mailer.close());
   const settings = { weeklyCatchUpDays: -1 }; // no weekly digest in this test
@@ -96,7 +97,7 @@ test("a server that answers 451, then accepts: the failure is kept with its reas
   const r1 = await runReminders({ db, config, mailer, now: NOW, settings, wall: at(0) });
   assert.equal(r1.results.length, 1);
   assert.equal(r1.results[0].status, "failed");
-  let [row] = logRows(db);
+  let [row] = await logRows(db);
   assert.equal(row.status, "failed");
   assert.equal(row.attempts, 1);
   assert.match(row.last_error!, /451/);
@@ -113,7 +114,7 @@ test("a server that answers 451, then accepts: the failure is kept with its reas
   refuse = null;
   const r2 = await runReminders({ db, config, mailer, now: NOW, retryOnly: true, settings, wall: at(16) });
   assert.equal(r2.results[0].status, "sent");
-  [row] = logRows(db);
+  [row] = await logRows(db);
   assert.deepEqual([row.task_id, row.status, row.attempts, row.last_error, row.retry_at], [id, "sent", 2, null, null]);
   assert.equal(row.message_id, firstId, "the same Message-ID on the retry");
   assert.equal(smtp.received.length, 1);
@@ -123,9 +124,9 @@ test("a server that answers 451, then accepts: the failure is kept with its reas
 
   // a recipient refused for good (550): one attempt, 退信 with the server's words, never retried
   refuse = rejectWith(550, "5.1.1 Mailbox unavailable");
-  const id2 = addTask(db, { unitId: ids.a, ownerId: ids.colleague, deadline: "2026-11-23" });
+  const id2 = await addTask(db, { unitId: ids.a, ownerId: ids.colleague, deadline: "2026-11-23" });
   for (let i = 0; i < 5; i++) await runReminders({ db, config, mailer, now: NOW, settings, wall: at(20 + i * 1500) });
-  const bounced = logRows(db).find((r) => r.task_id === id2)!;
+  const bounced = (await logRows(db)).find((r) => r.task_id === id2)!;
   assert.deepEqual([bounced.status, bounced.attempts, bounced.retry_at, bounced.sent_to], ["bounced", 1, null, "colleague@t.cn"]);
   assert.match(bounced.last_error!, /550 5\.1\.1 Mailbox unavailable/);
 });
@@ -136,12 +137,12 @@ test("a mail server that is down: nothing is lost, the reason is logged", { time
   await smtp.close(); // nothing listens there now
   const ta = await makeApp({ SMTP_URL: `smtp://127.0.0.1:${port}` });
   t.after(() => ta.close());
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
   const mailer = createMailer(ta.config);
   const r = await runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: { weeklyCatchUpDays: -1 } });
   mailer.close();
   assert.equal(r.results[0].status, "failed");
-  const [row] = logRows(ta.db);
+  const [row] = await logRows(ta.db);
   assert.equal(row.status, "failed");
   assert.match(row.last_error!, /ECONNREFUSED|ESOCKET|ECONNECTION/);
 });
@@ -153,8 +154,8 @@ test("a slow mail server never blocks a request", { timeout: 60_000 }, async (t)
     await ta.close();
     await smtp.close();
   });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.colleague, deadline: "2026-11-24" });
   const mailer = createMailer(ta.config);
   t.after(() => mailer.close());
   const started = Date.now();
@@ -175,7 +176,7 @@ test("a slow mail server never blocks a request", { timeout: 60_000 }, async (t)
 test("no SMTP_URL: mails go to the outbox folder as .eml files", { timeout: 60_000 }, async (t) => {
   const ta = await makeApp();
   t.after(() => ta.close());
-  const id = addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadline: "2026-11-16" }); // overdue 7 days
+  const id = await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, leaderId: ta.ids.leaderA, deadline: "2026-11-16" }); // overdue 7 days
   const mailer = createMailer(ta.config);
   assert.equal(mailer.kind, "outbox");
   const r = await runReminders({ db: ta.db, config: ta.config, mailer, now: NOW, settings: { weeklyCatchUpDays: -1 } });
@@ -201,7 +202,7 @@ test("missedRecently: a start after today's scheduled time catches up; before it
 test("the server's schedule: a start after the scheduled time catches the day up once; the retry pass sends nothing new", { timeout: 60_000 }, async (t) => {
   const ta = await makeApp();
   t.after(() => ta.close());
-  addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
   const logged: string[] = [];
   const log = { info: (_o: object, m?: string) => logged.push(m ?? ""), error: (_o: object, m?: string) => logged.push("ERROR " + (m ?? "")) };
   const schedule = startReminderSchedule({ db: ta.db, config: ta.config, mailer: createMailer(ta.config), log, clock: () => NOW, catchUpDelayMs: 50 });
@@ -216,4 +217,42 @@ test("the server's schedule: a start after the scheduled time catches the day up
   await schedule.runNow("daily");
   assert.equal(files(), 3, "nothing twice");
   assert.ok(!logged.some((l) => l.startsWith("ERROR")), logged.join());
+});
+
+test("the server's schedule: runs never overlap in one process (a retry pass due meanwhile is skipped, a daily run waits its turn); a failing run is logged, not thrown", { timeout: 60_000 }, async (t) => {
+  const ta = await makeApp();
+  t.after(() => ta.close());
+  await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: "2026-11-24" });
+  // the store, with every hand-written read slowed down and each run's start and end counted
+  let active = 0;
+  let most = 0;
+  let runs = 0;
+  let failing = false;
+  const db = new Proxy(ta.db, {
+    get(target, key) {
+      if (key === "all")
+        return async (text: string, params?: unknown[]) => {
+          if (failing) throw new Error("数据库不可用");
+          if (/FROM units$/.test(text)) (runs++, (most = Math.max(most, ++active))); // a run's first read
+          await new Promise((r) => setTimeout(r, 20));
+          const rows = await target.all(text, params);
+          if (/GROUP BY l\.status/.test(text)) active--; // its last
+          return rows;
+        };
+      const v = Reflect.get(target, key);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const logged: string[] = [];
+  const log = { info: (_o: object, m?: string) => logged.push(m ?? ""), error: (_o: object, m?: string) => logged.push("ERROR " + (m ?? "")) };
+  const schedule = startReminderSchedule({ db, config: ta.config, mailer: createMailer(ta.config), log, clock: () => NOW, catchUp: false });
+  t.after(() => schedule.stop());
+  await Promise.all([schedule.runNow("daily"), schedule.runNow("retry"), schedule.runNow("daily"), schedule.runNow("daily")]);
+  await schedule.idle();
+  assert.equal(most, 1, "one run at a time");
+  assert.equal(runs, 2, "the daily run, then one queued daily run; the retry pass was skipped");
+  assert.equal(readdirSync(ta.config.outboxDir).filter((f) => f.endsWith(".eml")).length, 3);
+  failing = true;
+  await schedule.runNow("daily"); // resolves: the error is logged
+  assert.ok(logged.includes("ERROR reminders run failed"), logged.join());
 });
