@@ -2,30 +2,26 @@
 // PostgreSQL database of its own when the suite runs there (TEST_DATABASE_URL).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli as run } from "./helpers/cli.ts";
+import { cli as run, cliPlace } from "./helpers/cli.ts";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { freshDatabaseEnv, TEST_PG } from "./helpers/app.ts";
-import { openDb, type Db } from "../db/client.ts";
-import { loadConfig } from "../server/config.ts";
+import { TEST_PG } from "./helpers/app.ts";
+import type { Db } from "../db/client.ts";
 
 const envs = new Map<string, Record<string, string>>();
 /** a new folder with its own empty database (a file in it, or a PostgreSQL database) */
 async function place(t: { after: (fn: () => unknown) => void }): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "rectify-cli-"));
-  envs.set(dir, await freshDatabaseEnv(dir));
-  t.after(async () => {
-    const url = envs.get(dir)!.DATABASE_URL;
-    if (url) await (await import("./helpers/pg.ts")).dropDatabase(url);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
+  const p = await cliPlace(t);
+  envs.set(p.dir, p.env);
+  stores.set(p.dir, p.open);
+  return p.dir;
 }
+const stores = new Map<string, () => Promise<Db>>();
 const cli = (dir: string, ...args: string[]) => run(envs.get(dir) ?? { DATABASE_FILE: join(dir, "rectify.db") }, ...args);
 /** the folder's database, as the app opens it */
-const storeOf = (dir: string): Promise<Db> => openDb(loadConfig({ ...envs.get(dir)!, SESSION_SECRET: "x".repeat(40) }).database);
+const storeOf = (dir: string): Promise<Db> => stores.get(dir)!();
 
 test("cli: migrate, user add (first admin), seed-demo refuses a non-empty database, backup, errors exit non-zero", { timeout: 120_000 }, async (t) => {
   const dir = await place(t);
@@ -77,7 +73,7 @@ test("cli seed-demo: an empty database gets the demo story with its states and h
   assert.equal(await n("select count(*) from tasks t where not exists (select 1 from task_events e where e.task_id = t.id)"), 0, "every task has history");
   assert.ok((await n("select count(*) from tasks where state <> 'done' and deadline < ?", [new Date().toISOString().slice(0, 10)])) >= 1, "one overdue");
   await db.close();
-  assert.ok(existsSync(join(envs.get(dir)!.DATA_DIR ?? dir, "evidence")));
+  assert.ok(existsSync(join(dir, "evidence")));
 });
 
 test("cli extract: a file it cannot read prints its Chinese message alone, no stack trace", { timeout: 60_000 }, (t) => {

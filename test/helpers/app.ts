@@ -32,7 +32,7 @@ export const TEST_PG = process.env.TEST_DATABASE_URL || undefined;
 export async function freshDatabaseEnv(dir: string): Promise<Record<string, string>> {
   if (!TEST_PG) return { DATABASE_FILE: join(dir, "rectify.db") };
   const { freshDatabase } = await import("./pg.ts");
-  return { DATABASE_URL: await freshDatabase(TEST_PG), DATA_DIR: join(dir, "data") };
+  return { DATABASE_URL: await freshDatabase(TEST_PG), DATA_DIR: dir }; // the files where SQLite's would be: beside the database's folder
 }
 
 export async function makeApp(env: Record<string, string> = {}): Promise<TestApp> {

@@ -1,5 +1,10 @@
 // The command line as a user runs it: a real `node --import tsx server/cli.ts` process.
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freshDatabaseEnv } from "./app.ts";
+import { openDb, type Db } from "../../db/client.ts";
 
 export type CliResult = { code: number | null; out: string; err: string };
 const ARGS = ["--import", "tsx", "server/cli.ts"];
@@ -26,4 +31,18 @@ export function cliAsync(env: Record<string, string>, ...args: string[]): Promis
       resolve({ code, out, err });
     });
   });
+}
+
+/**
+ * A new folder with its own empty database for CLI runs: a file in it, or (TEST_DATABASE_URL) a
+ * PostgreSQL database of its own with DATA_DIR the folder. Removed after the test.
+ */
+export async function cliPlace(t: { after: (fn: () => unknown) => void }): Promise<{ dir: string; env: Record<string, string>; open: () => Promise<Db> }> {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-cli-"));
+  const env = await freshDatabaseEnv(dir);
+  t.after(async () => {
+    if (env.DATABASE_URL) await (await import("./pg.ts")).dropDatabase(env.DATABASE_URL);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, env, open: () => openDb(env.DATABASE_URL ?? env.DATABASE_FILE) };
 }

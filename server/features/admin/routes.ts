@@ -147,13 +147,13 @@ export async function adminRoutes(app: FastifyInstance) {
     }
   });
   app.get("/admin/users/:id", async (req, reply) => {
-    const u = editable((await app.db.select().from(users).where(eq(users.id, Number((req.params as any).id))).limit(1))[0]);
+    const u = editable((await app.db.select().from(users).where(eq(users.id, Number((req.params as any).id))))[0]);
     return reply.render("admin/user-form", { title: `编辑账号：${u.name}`, account: u, values: u, errors: {}, units: await svc.listUnits(app.db), roles: roleChoices(req, u.role) });
   });
   app.post("/admin/users/:id", async (req: FastifyRequest, reply) => {
     const id = Number((req.params as any).id);
     const b = req.body as Body;
-    const old = editable((await app.db.select().from(users).where(eq(users.id, id)).limit(1))[0]);
+    const old = editable((await app.db.select().from(users).where(eq(users.id, id)))[0]);
     try {
       checkRole(req, b.role, old.role);
       await svc.updateUser(app.db, id, userInput(b));

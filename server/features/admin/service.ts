@@ -30,14 +30,14 @@ async function checkUnit(db: Db, input: UnitInput, selfId?: number) {
   const name = input.name.trim();
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(code)) errors.code = "单位代码为 1–40 位字母、数字、- 或 _";
   else {
-    const dup = (await db.select({ id: units.id }).from(units).where(eq(units.code, code)).limit(1))[0];
+    const dup = (await db.select({ id: units.id }).from(units).where(eq(units.code, code)))[0];
     if (dup && dup.id !== selfId) errors.code = "单位代码已被使用";
   }
   if (!name) errors.name = "请填写单位名称";
   if (!(UNIT_KINDS as readonly string[]).includes(input.kind)) errors.kind = "请选择单位类型";
   let parentPath = "/";
   if (input.parentId) {
-    const p = (await db.select().from(units).where(eq(units.id, input.parentId)).limit(1))[0];
+    const p = (await db.select().from(units).where(eq(units.id, input.parentId)))[0];
     if (!p) errors.parentId = "上级单位不存在";
     else if (selfId && p.path.includes(`/${selfId}/`)) errors.parentId = "不能把单位移到它自己或其下级单位之下";
     else parentPath = p.path;
@@ -48,7 +48,7 @@ async function checkUnit(db: Db, input: UnitInput, selfId?: number) {
   if (input.ratingYear && (input.ratingYear < 2000 || input.ratingYear > 2100)) errors.ratingYear = "评定年度无效";
   for (const f of ["secretaryId", "overseerId"] as const) {
     const id = input[f];
-    if (id && !(await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1))[0]) errors[f] = "所选人员不存在";
+    if (id && !(await db.select({ id: users.id }).from(users).where(eq(users.id, id)))[0]) errors[f] = "所选人员不存在";
   }
   if (Object.keys(errors).length) throw new ValidationError("请修正标出的内容", errors);
   return { code, name, kind: input.kind as UnitKind, parentId: input.parentId, parentPath, rating: rating as Rating | null, ratingYear: rating ? (input.ratingYear ?? null) : null };
@@ -69,7 +69,7 @@ export async function createUnit(db: Db, input: UnitInput): Promise<number> {
 /** Saves a unit; returns whether its rating became one that calls for 整顿转化. */
 export async function updateUnit(db: Db, id: number, input: UnitInput): Promise<{ becameFlagged: boolean }> {
   return db.tx(async () => {
-    const old = (await db.select().from(units).where(eq(units.id, id)).limit(1))[0];
+    const old = (await db.select().from(units).where(eq(units.id, id)))[0];
     if (!old) throw new NotFoundError("单位不存在");
     const v = await checkUnit(db, input, id);
     const newPath = `${v.parentPath}${id}/`;
@@ -94,13 +94,13 @@ export async function listUnits(db: Db) {
 }
 
 export async function getUnit(db: Db, id: number) {
-  const u = (await db.select().from(units).where(eq(units.id, id)).limit(1))[0];
+  const u = (await db.select().from(units).where(eq(units.id, id)))[0];
   if (!u) throw new NotFoundError("单位不存在");
   return u;
 }
 
 export async function unitByCode(db: Db, code: string) {
-  return (await db.select().from(units).where(eq(units.code, code)).limit(1))[0];
+  return (await db.select().from(units).where(eq(units.code, code)))[0];
 }
 
 /** open 整顿转化 tasks for a unit */
@@ -125,12 +125,12 @@ async function checkUser(db: Db, input: UserInput, old?: typeof users.$inferSele
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email)) errors.email = "邮箱格式不正确";
   else {
-    const dup = (await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).limit(1))[0];
+    const dup = (await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`))[0];
     if (dup && dup.id !== old?.id) errors.email = "该邮箱已有账号";
   }
   if (!input.name.trim()) errors.name = "请填写姓名";
   if (!(ROLES as string[]).includes(input.role)) errors.role = old ? "请选择角色" : `角色须为 ${ROLES.join("、")} 之一`;
-  if (!input.unitId || !(await db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)).limit(1))[0]) errors.unitId = "请选择所在单位";
+  if (!input.unitId || !(await db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)))[0]) errors.unitId = "请选择所在单位";
   if (!old || input.password) {
     const pw = passwordProblem(input.password ?? "");
     if (pw) errors.password = pw;
@@ -157,13 +157,13 @@ export async function createUser(db: Db, input: UserInput): Promise<number> {
 }
 
 export async function updateUser(db: Db, id: number, input: UserInput): Promise<void> {
-  const before = (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+  const before = (await db.select().from(users).where(eq(users.id, id)))[0];
   if (!before) throw new NotFoundError("账号不存在");
   await checkUser(db, input, before);
   // hashed before the transaction: the writers' turn is not held while argon2 works
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
   await db.tx(async () => {
-    const old = (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+    const old = (await db.select().from(users).where(eq(users.id, id)))[0];
     if (!old) throw new NotFoundError("账号不存在");
     const email = await checkUser(db, input, old);
     const set: Partial<typeof users.$inferInsert> = { email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, active: input.active ?? true };
@@ -176,7 +176,7 @@ export async function updateUser(db: Db, id: number, input: UserInput): Promise<
 /** 安全管理员 gives an account another role; nobody changes their own. Returns the old role. */
 export async function setRole(db: Db, actorId: number, id: number, role: string): Promise<Role> {
   return db.tx(async () => {
-    const old = (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+    const old = (await db.select().from(users).where(eq(users.id, id)))[0];
     if (!old) throw new NotFoundError("账号不存在");
     if (!(ROLES as string[]).includes(role)) throw new ValidationError("请选择角色");
     if (id === actorId) throw new ValidationError("不能变更自己的角色");

@@ -57,13 +57,13 @@ export async function authRoutes(app: FastifyInstance) {
   });
 
   app.get("/profile", { preHandler: requireUser }, async (req, reply) => {
-    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)).limit(1))[0]!;
+    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)))[0]!;
     return reply.render("auth/profile", { title: "个人设置", me: u, bounce: await bounceOf(app.db, u.id, u.email), errors: {} });
   });
 
   app.post("/profile/password", { preHandler: requireUser }, async (req, reply) => {
     const b = req.body as Body;
-    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)).limit(1))[0]!;
+    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)))[0]!;
     const errors: Record<string, string> = {};
     if (!(await verifyPassword(u.passwordHash, b.current ?? ""))) errors.current = "当前密码不正确";
     const problem = passwordProblem(b.password ?? "");
@@ -84,7 +84,7 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.post("/profile/reminders", { preHandler: requireUser }, async (req, reply) => {
     const b = req.body as Body;
-    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)).limit(1))[0]!;
+    const u = (await app.db.select().from(users).where(eq(users.id, req.user!.id)))[0]!;
     const days = [...new Set(String(b.remindDays ?? "").split(/[,，、\s]+/).filter(Boolean).map(Number))];
     if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 60)) {
       return reply.render("auth/profile", { title: "个人设置", me: u, bounce: await bounceOf(app.db, u.id, u.email), errors: { remindDays: "请填写 0–60 之间的整数天数，用逗号分隔，如 7,3,1" }, error: "提醒设置未保存" }, 422);

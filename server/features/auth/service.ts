@@ -37,14 +37,14 @@ export async function login(db: Db, email: string, password: string, now: Date, 
   const generic = "邮箱或密码不正确";
   const key = email.trim().toLowerCase().slice(0, 200);
   const nowIso = now.toISOString();
-  const row = (await db.select().from(users).where(sql`lower(${users.email}) = ${key}`).limit(1))[0];
+  const row = (await db.select().from(users).where(sql`lower(${users.email}) = ${key}`))[0];
   // a password is hashed on every path, so the time taken does not tell either (before the
   // transaction: the writers' turn is not held while argon2 works)
   const good = await verifyPassword(row?.passwordHash ?? (await dummyHash()), password);
   // the failure count is read and written in one transaction: concurrent attempts, on this
   // server or another on the same database, each count
   const out = await db.tx(async (): Promise<LoginResult | { ok: true; token: string }> => {
-    const seen = (await db.select().from(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))).limit(1))[0];
+    const seen = (await db.select().from(signInFailures).where(and(eq(signInFailures.email, key), eq(signInFailures.address, from.address))))[0];
     if (seen?.lockedUntil && seen.lockedUntil > nowIso) return { ok: false, message: LOCKED_MESSAGE, userId: row?.id ?? null, lockedNow: false };
     if (!row || !good) {
       // failures older than the lock's length are forgotten

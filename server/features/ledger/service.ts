@@ -3,7 +3,8 @@
 //    report's unit or above it, and by staff of the report's own unit;
 //  - a ledger holds only the tasks the actor may see (the task list's own scope), narrowed by
 //    report, unit (with sub-units) or the task list's filters.
-import { aliasedTable, and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { directory } from "../../lib/directory.ts";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
 import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
 import { unitInScope, type Actor } from "../auth/permissions.ts";
@@ -34,7 +35,7 @@ export function canSeeReport(actor: Actor, unit: Pick<Unit, "id" | "path">): boo
 }
 
 export async function getReport(db: Db, actor: Actor, id: number): Promise<{ report: Report; unit: Unit }> {
-  const row = Number.isInteger(id) && id > 0 ? (await db.select({ report: reports, unit: units }).from(reports).innerJoin(units, eq(units.id, reports.unitId)).where(eq(reports.id, id)).limit(1))[0] : undefined;
+  const row = Number.isInteger(id) && id > 0 ? (await db.select({ report: reports, unit: units }).from(reports).innerJoin(units, eq(units.id, reports.unitId)).where(eq(reports.id, id)))[0] : undefined;
   if (!row || !canSeeReport(actor, row.unit)) throw new NotFoundError("未找到该自查报告，可能您没有权限查看");
   return row;
 }
@@ -48,7 +49,6 @@ function sectionsOf(r: Report): Section[] {
   }
 }
 
-const leaderUser = aliasedTable(users, "leader_user");
 
 // The history and the files of a set of tasks, in one query each whatever their number: the
 // ids go in as one JSON array (the dialect's jsonInts: no limit on bound variables, so no chunks,
@@ -106,6 +106,7 @@ type TaskQueryRow = {
   linkedUnitId: number | null;
   unitName: string;
   ownerName: string;
+  leaderId: number | null;
   leaderName: string | null;
   category: string | null;
   problemText: string | null;
@@ -131,7 +132,7 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       linkedUnitId: tasks.linkedUnitId,
       unitName: units.name,
       ownerName: users.name,
-      leaderName: leaderUser.name,
+      leaderId: tasks.leaderId,
       category: problems.category,
       problemText: problems.text,
       problemMeasures: problems.measures,
@@ -142,7 +143,6 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
     .from(tasks)
     .innerJoin(units, eq(units.id, tasks.unitId))
     .innerJoin(users, eq(users.id, tasks.ownerId))
-    .leftJoin(leaderUser, eq(leaderUser.id, tasks.leaderId))
     .leftJoin(problems, eq(problems.id, tasks.problemId))
     .leftJoin(reports, eq(reports.id, problems.reportId))
     .where(where)
@@ -150,6 +150,9 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
     .orderBy(sql`${reports.id} ASC NULLS LAST`, sql`${problems.seq} ASC NULLS LAST`, asc(tasks.id))) as unknown as TaskQueryRow[];
   // tasks of a report first (report, problem order), then the others by id
   rows.sort((a, b) => (a.reportId == null ? 1 : 0) - (b.reportId == null ? 1 : 0));
+  // the 责任领导's name from the directory (a second join of users, aliased, is one query shape the engines' builders render differently)
+  const people = (await directory(db)).users;
+  for (const r of rows) r.leaderName = r.leaderId === null ? null : (people.get(r.leaderId)?.name ?? null);
   const { events, files } = await historyOf(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     input: {
@@ -263,7 +266,7 @@ export type Ledger = { title: string; asOf: string; rows: LedgerRow[]; yellowDay
 export async function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: string, today: string, tz: string): Promise<Ledger> {
   const conds: (SQL | undefined)[] = [await taskConditions(db, actor, { ...(scope.filters ?? {}), page: undefined }, today)];
   // with no report or unit: the actor's own unit (the top unit for the command line)
-  const home = (actor.unitId ? await db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)).limit(1) : await db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1))[0];
+  const home = (actor.unitId ? await db.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)) : await db.select({ name: units.name }).from(units).orderBy(asc(units.path)).limit(1))[0];
   let title = `${home?.name ?? ""}整改台账`;
   if (scope.report !== undefined) {
     const { report, unit } = await getReport(db, actor, scope.report);
@@ -273,18 +276,18 @@ export async function ledger(db: Db, actor: Actor, scope: LedgerScope, asOf: str
   }
   let unitId = scope.unit;
   if (scope.unitCode !== undefined) {
-    const u = (await db.select().from(units).where(eq(units.code, scope.unitCode)).limit(1))[0];
+    const u = (await db.select().from(units).where(eq(units.code, scope.unitCode)))[0];
     if (!u) throw new NotFoundError(`单位代码不存在：${scope.unitCode}`);
     unitId = u.id;
   }
   if (unitId !== undefined) {
-    const u = (await db.select().from(units).where(eq(units.id, unitId)).limit(1))[0];
+    const u = (await db.select().from(units).where(eq(units.id, unitId)))[0];
     if (!u) throw new NotFoundError("未找到该单位");
     conds.push(inArray(tasks.unitId, await subtreeIds(db, u.id)));
     if (scope.report === undefined) title = `${u.name}整改台账`;
     else title = title.replace(/整改台账$/, `（${u.name}）整改台账`);
   } else if (scope.report === undefined && scope.filters?.unit) {
-    const u = (await db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)).limit(1))[0];
+    const u = (await db.select({ name: units.name }).from(units).where(eq(units.id, scope.filters.unit)))[0];
     if (u) title = `${u.name}整改台账`;
   }
   const loaded = await loadTasks(db, and(...conds));

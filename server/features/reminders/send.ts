@@ -228,7 +228,7 @@ export async function claim(db: Db, items: Claimable[], messageId: string, now: 
   return db.tx(async () => {
     const taken = new Set<string>();
     for (const it of items) {
-      const row = (await db.select().from(reminderLog).where(eq(reminderLog.dedupeKey, it.dedupeKey)).limit(1))[0];
+      const row = (await db.select().from(reminderLog).where(eq(reminderLog.dedupeKey, it.dedupeKey)))[0];
       if (!row) {
         const inserted = await db
           .insert(reminderLog)
@@ -620,7 +620,7 @@ export async function listLog(db: Db, f: { status?: string; page?: number }) {
  */
 export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly">, id: number): Promise<RunResult> {
   outsideTx(o.db);
-  const row = (await o.db.select().from(reminderLog).where(eq(reminderLog.id, id)).limit(1))[0];
+  const row = (await o.db.select().from(reminderLog).where(eq(reminderLog.id, id)))[0];
   if (!row) throw new NotFoundError("未找到该提醒记录");
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);

@@ -58,7 +58,7 @@ async function unitRefs(db: Db): Promise<draft.UnitRef[]> {
 export async function createDraft(c: Ctx, reportsDir: string, up: Upload): Promise<number> {
   assertLeader(c.actor);
   const errors: Record<string, string> = {};
-  const unit = up.unitId ? (await c.db.select().from(units).where(eq(units.id, up.unitId)).limit(1))[0] : undefined;
+  const unit = up.unitId ? (await c.db.select().from(units).where(eq(units.id, up.unitId)))[0] : undefined;
   if (!unit) errors.unitId = "请选择报告所属单位";
   else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能为本单位及下级单位导入报告";
   const pasted = stripMarkers((up.pasted ?? "").replace(/\r\n?/g, "\n"));
@@ -125,7 +125,7 @@ export async function createDraft(c: Ctx, reportsDir: string, up: Upload): Promi
 }
 
 async function loadDraft(c: Ctx, id: number): Promise<ImportDraft> {
-  const d = (await c.db.select().from(importDrafts).where(eq(importDrafts.id, id)).limit(1))[0];
+  const d = (await c.db.select().from(importDrafts).where(eq(importDrafts.id, id)))[0];
   if (!d) throw new NotFoundError("导入草稿不存在");
   if (d.userId !== c.actor.id && c.actor.role !== "admin") throw new ForbiddenError("这是其他人的导入草稿");
   return d;
@@ -179,7 +179,7 @@ export async function myDrafts(c: Ctx) {
 /** Checks the people and units an edit sets; the actor may only assign in their own subtree. */
 async function checkAssignment(c: Ctx, p: draft.ItemPatch): Promise<void> {
   if (p.unitId) {
-    const u = (await c.db.select().from(units).where(eq(units.id, p.unitId)).limit(1))[0];
+    const u = (await c.db.select().from(units).where(eq(units.id, p.unitId)))[0];
     if (!u || !canCreateTaskIn(c.actor, u.path)) throw new ValidationError("只能在本单位及下级单位中安排任务", { unitId: "责任单位不可选" });
   }
   for (const [field, id] of [
@@ -187,14 +187,14 @@ async function checkAssignment(c: Ctx, p: draft.ItemPatch): Promise<void> {
     ["leaderId", p.leaderId],
   ] as const) {
     if (!id) continue;
-    const u = (await c.db.select({ active: users.active, role: users.role, path: units.path }).from(users).innerJoin(units, eq(units.id, users.unitId)).where(eq(users.id, id)).limit(1))[0];
+    const u = (await c.db.select({ active: users.active, role: users.role, path: units.path }).from(users).innerJoin(units, eq(units.id, users.unitId)).where(eq(users.id, id)))[0];
     if (!u || !u.active) throw new ValidationError("所选人员不存在或已停用", { [field]: "人员不可选" });
     if (c.actor.role !== "admin" && !u.path.startsWith(c.actor.unitPath)) throw new ValidationError("只能选择本单位及下级单位的人员", { [field]: "人员不可选" });
     if (field === "leaderId" && u.role === "staff") throw new ValidationError("责任领导须为领导账号", { leaderId: "须为领导账号" });
   }
   if (p.deadline && p.deadline < c.today) throw new ValidationError(`整改时限不能早于今天（${cnDate(c.today)}）`, { deadline: "时限已过" });
   if (p.linkedUnitId) {
-    const u = (await c.db.select().from(units).where(eq(units.id, p.linkedUnitId)).limit(1))[0];
+    const u = (await c.db.select().from(units).where(eq(units.id, p.linkedUnitId)))[0];
     if (!u || !u.rating || !draft.FLAGGED_RATINGS.has(u.rating)) throw new ValidationError("只能关联评定为后进或软弱涣散的支部", { linkedUnitId: "不可关联" });
   }
 }
@@ -305,7 +305,7 @@ export async function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplic
     if (defaults.length && !opts.acceptDefaultDeadlines)
       throw new ValidationError(`有 ${defaults.length} 条问题的整改时限是默认的整改期截止日（${cnDate(defaults[0].deadline)}），请逐条核对，或勾选“默认时限已核对”后再确认`, { acceptDefaultDeadlines: "请核对默认的整改时限" });
 
-    const unit = (await c.db.select().from(units).where(eq(units.id, d.unitId)).limit(1))[0]!;
+    const unit = (await c.db.select().from(units).where(eq(units.id, d.unitId)))[0]!;
     if (!canCreateTaskIn(c.actor, unit.path)) throw new ForbiddenError("您不能为这个单位导入报告");
     const nowIso = c.now.toISOString();
     const reportId = (
@@ -356,7 +356,7 @@ export async function assignProblem(c: Ctx, reportId: number, problemId: number,
   assertLeader(c.actor);
   return c.db.tx(async () => {
     const r = await readableReport(c, reportId);
-    const p = (await c.db.select().from(problems).where(and(eq(problems.id, problemId), eq(problems.reportId, reportId))).limit(1))[0];
+    const p = (await c.db.select().from(problems).where(and(eq(problems.id, problemId), eq(problems.reportId, reportId))))[0];
     if (!p) throw new NotFoundError("这份报告中没有这条问题");
     if (p.pendingJson === null) throw new ConflictError("这条问题已经分派，请刷新页面");
     if (input.linkedUnitId) await checkAssignment(c, { linkedUnitId: input.linkedUnitId });
@@ -395,7 +395,6 @@ async function readableReport(c: Pick<Ctx, "db" | "actor">, reportId: number) {
           .innerJoin(units, eq(units.id, reports.unitId))
           .innerJoin(users, eq(users.id, reports.importedBy))
           .where(eq(reports.id, reportId))
-          .limit(1)
       )[0]
     : undefined;
   const documents = !!r && canSeeReportDocuments(c.actor, { id: r.report.unitId, path: r.unitPath });

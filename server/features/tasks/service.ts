@@ -288,7 +288,7 @@ export async function canSee(db: Db, actor: Actor, id: number): Promise<boolean>
 }
 
 export async function getAttachment(db: Db, actor: Actor, attachmentId: number) {
-  const a = (await db.select().from(attachments).where(eq(attachments.id, attachmentId)).limit(1))[0];
+  const a = (await db.select().from(attachments).where(eq(attachments.id, attachmentId)))[0];
   if (!a) throw new NotFoundError("未找到该文件");
   const s = await loadScope(db, a.taskId);
   if (!s || !canView(actor, s.scope)) throw new NotFoundError("未找到该文件");
@@ -459,15 +459,15 @@ async function validateInput(c: Ctx, input: TaskInput, opts: { deadlineMayBePast
   const title = input.title.trim();
   if (!title) errors.title = "请填写任务名称（问题描述）";
   else if (title.length > 500) errors.title = "任务名称不超过 500 字";
-  const unit = input.unitId ? (await c.db.select().from(units).where(eq(units.id, input.unitId)).limit(1))[0] : undefined;
+  const unit = input.unitId ? (await c.db.select().from(units).where(eq(units.id, input.unitId)))[0] : undefined;
   if (!unit) errors.unitId = "请选择责任单位";
   else if (!canCreateTaskIn(c.actor, unit.path)) errors.unitId = "只能在本单位及下级单位中安排任务";
-  const owner = input.ownerId ? (await c.db.select().from(users).where(eq(users.id, input.ownerId)).limit(1))[0] : undefined;
+  const owner = input.ownerId ? (await c.db.select().from(users).where(eq(users.id, input.ownerId)))[0] : undefined;
   if (!owner) errors.ownerId = "请选择责任人";
   else if (!owner.active) errors.ownerId = "该责任人账号已停用";
   else if (owner.role === "admin") errors.ownerId = "系统管理员账号不能作为责任人，请选择责任单位的人员";
   else if (unit && !((await directory(c.db)).users.get(owner.id)?.unitPath ?? "").startsWith(unit.path)) errors.ownerId = `责任人须为${unit.name}（含下级单位）的人员`;
-  const leader = input.leaderId ? (await c.db.select().from(users).where(eq(users.id, input.leaderId)).limit(1))[0] : undefined;
+  const leader = input.leaderId ? (await c.db.select().from(users).where(eq(users.id, input.leaderId)))[0] : undefined;
   if (input.leaderId && (!leader || !leader.active || leader.role === "staff")) errors.leaderId = "责任领导须为在用的领导账号";
   const kind = input.deadlineKind as DeadlineKind;
   let deadline: string | null = null;
@@ -491,7 +491,7 @@ export async function createTask(c: Ctx, input: TaskInput, origin?: { kind: "imp
       .insert(tasks)
       .values({ ...v, originalDeadline: v.deadline, linkedUnitId: input.linkedUnitId ?? null, problemId: input.problemId ?? null, createdBy: c.actor.id, createdAt: nowIso, updatedAt: nowIso })
       .returning({ id: tasks.id });
-    const t = (await c.db.select().from(tasks).where(eq(tasks.id, id)).limit(1))[0]!;
+    const t = (await c.db.select().from(tasks).where(eq(tasks.id, id)))[0]!;
     await event(c, t, origin?.kind ?? "created", nowIso, { to: "todo", text: origin?.text ?? "", data: { owner: v.ownerId, deadline: v.deadline, kind: v.deadlineKind } });
     return id;
   });
@@ -522,8 +522,8 @@ export async function editTask(c: Ctx, taskId: number, version: number, input: T
 
 async function describe(c: Ctx, field: string, v: unknown): Promise<string> {
   if (v === null || v === undefined || v === "") return "（空）";
-  if (field === "ownerId" || field === "leaderId") return (await c.db.select({ n: users.name }).from(users).where(eq(users.id, v as number)).limit(1))[0]?.n ?? String(v);
-  if (field === "unitId") return (await c.db.select({ n: units.name }).from(units).where(eq(units.id, v as number)).limit(1))[0]?.n ?? String(v);
+  if (field === "ownerId" || field === "leaderId") return (await c.db.select({ n: users.name }).from(users).where(eq(users.id, v as number)))[0]?.n ?? String(v);
+  if (field === "unitId") return (await c.db.select({ n: units.name }).from(units).where(eq(units.id, v as number)))[0]?.n ?? String(v);
   if (field === "deadline") return cnDate(v as string);
   if (field === "deadlineKind") return ({ immediate: "立行立改", dated: "限期整改", ongoing: "长期坚持" } as Record<string, string>)[v as string] ?? String(v);
   const s = String(v);

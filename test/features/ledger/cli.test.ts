@@ -10,13 +10,13 @@ import { makeApp } from "../../helpers/app.ts";
 import { playStory } from "./story.ts";
 import { cli as run, cliAsync } from "../../helpers/cli.ts";
 
-const cli = (dbFile: string, ...args: string[]) => run({ DATABASE_FILE: dbFile, TZ: "Asia/Shanghai" }, ...args);
+const cli = (dbEnv: Record<string, string>, ...args: string[]) => run({ ...dbEnv, TZ: "Asia/Shanghai" }, ...args);
 
 test("cli export ledger and export report: files as of a date; bad id, date, unit or flags exit 1 with a Chinese message", { timeout: 240_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const s = await playStory(ta);
-  const db = ta.config.databaseFile;
+  const db = ta.dbEnv;
 
   const all = join(ta.dir, "全部台账.xlsx");
   const r1 = cli(db, "export", "ledger", "--as-of", "2026-11-23", "--out", all);
@@ -74,7 +74,7 @@ test("cli export ledger and export report: files as of a date; bad id, date, uni
     [["export", "ledger", "--to", "县委组织部", "--out", join(ta.dir, "x.xlsx")], /export ledger 不接受 --to/],
     [["export", "report", "--report", "1", "--original", "--to", "县委组织部", "--out", join(ta.dir, "x.docx")], /不接受 --to/],
   ];
-  const results = await Promise.all(fails.map(([args]) => cliAsync({ DATABASE_FILE: db, TZ: "Asia/Shanghai" }, ...args)));
+  const results = await Promise.all(fails.map(([args]) => cliAsync({ ...db, TZ: "Asia/Shanghai" }, ...args)));
   fails.forEach(([args, msg], i) => {
     assert.equal(results[i].code, 1, args.join(" "));
     assert.match(results[i].err, msg, args.join(" "));

@@ -1,23 +1,28 @@
 // npm run cli -- remind, run as cron or a person runs it: a real process on a seeded database.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli as run } from "../../helpers/cli.ts";
+import { cli as run, cliPlace } from "../../helpers/cli.ts";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../../db/client.ts";
 import { createServer } from "node:net";
 
+const places = new Map<string, Awaited<ReturnType<typeof cliPlace>>>();
+async function place(t: Parameters<typeof cliPlace>[0]): Promise<string> {
+  const p = await cliPlace(t);
+  places.set(p.dir, p);
+  return p.dir;
+}
 function cli(dir: string, ...args: string[]) {
   return cliEnv(dir, {}, ...args);
 }
 function cliEnv(dir: string, env: Record<string, string>, ...args: string[]) {
-  return run({ DATABASE_FILE: join(dir, "rectify.db"), SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, ...args);
+  return run({ ...places.get(dir)!.env, SMTP_URL: "", BASE_URL: "https://zg.example.org", ...env }, ...args);
 }
 
 test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and prints what it sent; a second run sends nothing; a bad date is refused in Chinese", { timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "rectify-remind-cli-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await place(t);
   assert.equal(cli(dir, "seed-demo").code, 0);
   const outbox = join(dir, "outbox");
 
@@ -35,7 +40,7 @@ test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and
   assert.match(run.out, new RegExp(`本次：发送 ${planned} 封，此前已发送 0 项，等待重试 0 项，退信 0 封，放弃 0 项。`));
   assert.doesNotMatch(run.out, /未处理的投递问题/);
   assert.equal(readdirSync(outbox).filter((f) => f.endsWith(".eml")).length, planned);
-  const db = await openDb(join(dir, "rectify.db"));
+  const db = await places.get(dir)!.open();
   assert.equal((await db.value<number>("select count(*) from reminder_log where status = 'sent'"))! >= planned, true);
   await db.close();
 
@@ -62,8 +67,7 @@ test("cli remind: --dry-run lists and sends nothing; a run writes the outbox and
 });
 
 test("cli remind with a mail server that is down: prints the failure with its reason, exits 2, and a later run retries", { timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "rectify-remind-cli-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await place(t);
   assert.equal(cli(dir, "seed-demo").code, 0);
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
@@ -78,7 +82,7 @@ test("cli remind with a mail server that is down: prints the failure with its re
   // at once: nothing is tried before its retry time, and the run says so and still exits 2
   const early = cli(dir, "remind");
   assert.equal(early.code, 2, early.err);
-  const db = await openDb(join(dir, "rectify.db"));
+  const db = await places.get(dir)!.open();
   const failedItems = await db.value<number>("select count(*) from reminder_log where status = 'failed' and retry_at is not null");
   assert.match(early.out, new RegExp(`等待重试 ${failedItems} 项（最早 `));
   // the retry time has come (the clock moved on): no SMTP_URL now, the outbox takes the retries

@@ -37,7 +37,7 @@ test("two processes run `remind` at the same moment on one database: every mail 
     await smtp.close();
   });
   await seedOwners(ta, 16);
-  const env = { DATABASE_FILE: ta.config.databaseFile, SMTP_URL: smtp.url, SESSION_SECRET: "x".repeat(40) };
+  const env = { ...ta.dbEnv, SMTP_URL: smtp.url, SESSION_SECRET: "x".repeat(40) };
   const dry = await cli(env, "remind", "--dry-run", "--date", "2026-11-23");
   assert.equal(dry.code, 0, dry.err);
   const planned = (dry.out.match(/^  将发送/gm) ?? []).length;
@@ -60,7 +60,7 @@ test("two processes run `remind` at the same moment on one database: every mail 
 test("two connections in one process, runs interleaved: every mail once", { timeout: 60_000 }, async (t) => {
   const smtp = await startSmtp({ delayMs: 20 });
   const ta = await makeApp({ SMTP_URL: smtp.url });
-  const second = await openDb(ta.config.databaseFile);
+  const second = await openDb(ta.config.database);
   t.after(async () => {
     await second.close();
     await ta.close();

@@ -252,7 +252,7 @@ test("`remind` killed mid-send: the next run reports the claim honestly and when
   const today = dayIn(ta.config.timeZone, new Date());
   await ta.db.run("update users set remind_enabled = 0 where role <> 'staff'"); // no digests: one mail
   await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 1) });
-  const env = { DATABASE_FILE: ta.config.databaseFile, SMTP_URL: smtp.url, SESSION_SECRET: "x".repeat(40), ...FAST, SMTP_DATA_TIMEOUT: "1.5" };
+  const env = { ...ta.dbEnv, SMTP_URL: smtp.url, SESSION_SECRET: "x".repeat(40), ...FAST, SMTP_DATA_TIMEOUT: "1.5" };
 
   const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "remind"], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, stdio: "ignore" });
   const exited = new Promise((r) => child.on("close", r));

@@ -48,7 +48,7 @@ test("optimizeSearchTable on every index leaves one segment each and changes no 
 test("cli optimize merges the indexes of the configured database", { timeout: 120_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const r = cli({ DATABASE_FILE: join(ta.dir, "rectify.db") }, "optimize");
+  const r = cli(ta.dbEnv, "optimize");
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /已完成数据库维护：合并全文搜索索引（8 个索引），更新查询统计/);
 });
