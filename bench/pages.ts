@@ -104,7 +104,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = values.only?.split(",");
   const n = Number(values.n);
   const at = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-  const pages = [p0("list", "admin", `/tasks?unit=${ids.listUnit}&state=doing`), p0("overview", "admin", "/"), p0("search", "admin", ...q(SEARCH_TERMS.common)), ...menuPages(ids)];
+  const pages = [p0("list", "admin", `/tasks?unit=${ids.listUnit}&state=doing`), p0("task", "admin", ...ids.taskIds.slice(0, 50).map((id) => `/tasks/${id}`)), p0("overview", "admin", "/"), p0("search", "admin", ...q(SEARCH_TERMS.common)), ...menuPages(ids)];
   for (const page of pages.filter((p) => !only || only.includes(p.name))) {
     const headers = { cookie: cookies[page.role]! };
     for (const url of page.paths) for (let i = 0; i < 3; i++) await app.inject({ method: "GET", url, headers }); // warm
