@@ -7,6 +7,7 @@
 // `npm install @node-rs/jieba@2` was run; it is not a dependency of the app), (4) words by that
 // segmenter against character bigrams: tokens a text, time a text, and the recall of each on the
 // query set (which texts hold the term, as a scan finds them, vs. which the index would find).
+// SQLite's (FTS5 tables, dbstat, the bigram triggers): on the SQLite benchmark database only.
 import { parseArgs } from "node:util";
 import { copyFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -24,52 +25,62 @@ const { values } = parseArgs({ args: process.argv.slice(2), options: { db: { typ
 if (!existsSync(values.db)) throw new Error(`数据库不存在：${values.db}`);
 const file = values.db + ".bigrams-copy";
 copyFileSync(values.db, file);
-const db = openDb(file);
-migrateDb(db);
-const c = db.$client;
+const db = await openDb(file);
+await migrateDb(db);
 
 // (1) sizes
-const sizes = c.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'search_%' GROUP BY name").all() as { name: string; bytes: number }[];
+const sizes = await db.all<{ name: string; bytes: number }>("SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'search_%' GROUP BY name");
 const byIndex = new Map<string, number>();
 for (const s of sizes) {
   const idx = s.name.replace(/_(data|idx|docsize|content|config)$/, "");
   byIndex.set(idx, (byIndex.get(idx) ?? 0) + s.bytes);
 }
-const total = (c.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").pluck().get() as number);
+const total = (await db.value<number>("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"))!;
 console.log("(1) 索引大小 MB（整个数据库 " + (total / 2 ** 20).toFixed(0) + " MB）");
 for (const [k, v] of [...byIndex].sort()) console.log(`  ${k.padEnd(22)} ${(v / 2 ** 20).toFixed(1)}`);
 
 // (2) write cost of a progress post: the app's two statements in one transaction, 500 times, with and without the bigram triggers
-const tasks = c.prepare("SELECT id, owner_id FROM tasks WHERE state = 'doing' ORDER BY id LIMIT 500").all() as { id: number; owner_id: number }[];
-const post = () => {
-  const ev = c.prepare("INSERT INTO task_events (task_id, actor_id, at, kind, from_state, to_state, text) VALUES (?, ?, ?, 'progress', 'doing', 'doing', ?)");
-  const up = c.prepare("UPDATE tasks SET progress_count = progress_count + 1, version = version + 1 WHERE id = ?");
+const tasks = await db.all<{ id: number; owner_id: number }>("SELECT id, owner_id FROM tasks WHERE state = 'doing' ORDER BY id LIMIT 500");
+const post = async () => {
   const t0 = performance.now();
-  for (const [i, t] of tasks.entries()) c.transaction(() => { ev.run(t.id, t.owner_id, new Date().toISOString(), `已组织党员集中学习有关规定，补齐台账第${i}项`); up.run(t.id); })();
+  for (const [i, t] of tasks.entries()) {
+    await db.tx(async () => {
+      await db.run("INSERT INTO task_events (task_id, actor_id, at, kind, from_state, to_state, text) VALUES (?, ?, ?, 'progress', 'doing', 'doing', ?)", [t.id, t.owner_id, new Date().toISOString(), `已组织党员集中学习有关规定，补齐台账第${i}项`]);
+      await db.run("UPDATE tasks SET progress_count = progress_count + 1, version = version + 1 WHERE id = ?", [t.id]);
+    });
+  }
   return (performance.now() - t0) / tasks.length;
 };
 // alternated, best of three each: the machine's noise moves either
-const triggers = c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_events_bi_%'").all() as { name: string; sql: string }[];
+const triggers = await db.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_events_bi_%'");
 const withBi: number[] = [];
 const without: number[] = [];
 for (let i = 0; i < 3; i++) {
-  withBi.push(post());
-  c.transaction(() => triggers.forEach((t) => c.exec(`DROP TRIGGER ${t.name}`)))();
-  without.push(post());
-  c.transaction(() => triggers.forEach((t) => c.exec(t.sql)))();
+  withBi.push(await post());
+  await db.exec(triggers.map((t) => `DROP TRIGGER ${t.name}`).join(";\n"));
+  without.push(await post());
+  await db.exec(triggers.map((t) => t.sql).join(";\n"));
 }
 console.log(`(2) 每次填报进展（事务内写进展和任务）：有双字索引 ${Math.min(...withBi).toFixed(3)} ms，无 ${Math.min(...without).toFixed(3)} ms`);
 
 // (3) the search before and now, by term class
-const actorOf = (email: string): Actor => c.prepare("SELECT u.id, u.role, u.unit_id AS unitId, n.path AS unitPath FROM users u JOIN units n ON n.id = u.unit_id WHERE u.email = ?").get(email) as Actor;
+const actorOf = async (email: string): Promise<Actor> => (await db.get<Actor>(`SELECT u.id, u.role, u.unit_id AS "unitId", n.path AS "unitPath" FROM users u JOIN units n ON n.id = u.unit_id WHERE u.email = ?`, [email]))!;
 const at = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 console.log("(3) 搜索（进程内，每词 5 次取中位/最大，ms）：之前 → 现在");
 for (const [who, email] of [["admin", BENCH_ADMIN], ["staff", BENCH_OWNER]]) {
-  const actor = actorOf(email);
+  const actor = await actorOf(email);
   for (const [cls, terms] of Object.entries(SEARCH_TERMS)) {
-    const time = (fn: (q: string) => unknown) => terms.flatMap((q) => Array.from({ length: 5 }, () => { const t0 = performance.now(); fn(q); return performance.now() - t0; }));
-    const before = time((q) => oldSearch(db, actor, q));
-    const now = time((q) => search(db, actor, q));
+    const time = async (fn: (q: string) => unknown) => {
+      const ms: number[] = [];
+      for (const q of terms) for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await fn(q);
+        ms.push(performance.now() - t0);
+      }
+      return ms;
+    };
+    const before = await time((q) => oldSearch(db, actor, q));
+    const now = await time((q) => search(db, actor, q));
     console.log(`  ${who.padEnd(6)} ${cls.padEnd(7)} median ${at(before, 0.5).toFixed(1)} → ${at(now, 0.5).toFixed(1)}   max ${Math.max(...before).toFixed(1)} → ${Math.max(...now).toFixed(1)}`);
   }
 }
@@ -80,7 +91,7 @@ if (values.jieba) {
   const { Jieba } = require("@node-rs/jieba");
   const { dict } = require("@node-rs/jieba/dict");
   const jieba = Jieba.withDict(dict);
-  const texts = [...(c.prepare("SELECT text FROM task_events WHERE kind = 'progress' ORDER BY id DESC LIMIT 5000").pluck().all() as string[]), ...(c.prepare("SELECT title || ' ' || measures FROM tasks ORDER BY id DESC LIMIT 5000").pluck().all() as string[])];
+  const texts = [...(await db.column<string>("SELECT text FROM task_events WHERE kind = 'progress' ORDER BY id DESC LIMIT 5000")), ...(await db.column<string>("SELECT title || ' ' || measures FROM tasks ORDER BY id DESC LIMIT 5000"))];
   let t0 = performance.now();
   const words = texts.map((t) => new Set<string>(jieba.cutForSearch(t, true)));
   const jiebaMs = (performance.now() - t0) / texts.length;
@@ -102,5 +113,5 @@ if (values.jieba) {
   }
   console.log(`    查准查全（${queries.length} 个词，${texts.length} 段文字）：双字索引找到 ${found}/${found}（与逐条比对相同，见 bigram.test.ts）；jieba 词 ${jiebaFound}/${found}（${((jiebaFound / found) * 100).toFixed(1)}%）。漏检：${misses.join("，")}`);
 }
-db.$client.close();
+await db.close();
 for (const f of [file, file + "-wal", file + "-shm"]) if (existsSync(f)) (await import("node:fs")).rmSync(f);

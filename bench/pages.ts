@@ -2,9 +2,10 @@
 // list's filters (bench/run.ts loads each with autocannon, then all of them at once), and the
 // search terms by class. Run directly, it times each page in this process (median, p99, CPU a
 // request: quieter than a load on a shared machine, and good for an A/B in one run):
-//   node --import tsx bench/pages.ts [--db FILE] [--n N] [--only name,name]
+//   node --import tsx bench/pages.ts [--db FILE | --db postgres://…] [--n N] [--only name,name]
 // It opens the database as the app does (it writes sessions): give it a copy others are not measuring.
-import type { Database } from "better-sqlite3";
+// With --queries, each page's statements a request are counted too (the store's calls, wrapped here).
+import type { Db } from "../db/client.ts";
 import { BENCH_ADMIN, BENCH_OWNER } from "./build.ts";
 
 export type Role = "admin" | "leader" | "staff";
@@ -24,14 +25,14 @@ const q = (terms: string[]) => terms.map((t) => `/search?q=${encodeURIComponent(
 /** The benchmark database's people and places each page needs. */
 export type BenchIds = { listUnit: number; leaderEmail: string; taskIds: number[] };
 
-export function benchIds(c: Database): BenchIds {
-  const get = <T>(sql: string) => c.prepare(sql).get() as T;
+export async function benchIds(db: Db): Promise<BenchIds> {
   return {
-    // the list: a branch with a thousandth of the tasks, filtered by state
-    listUnit: get<{ unit_id: number }>("SELECT unit_id FROM tasks WHERE state = 'doing' GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1").unit_id,
+    // the list: a branch with a thousandth of the tasks, filtered by state (ties: the first unit, on either engine)
+    listUnit: Number(await db.value<number>("SELECT unit_id FROM tasks WHERE state = 'doing' GROUP BY unit_id ORDER BY count(*) DESC, unit_id LIMIT 1")),
     // a leader of one of the nine 党委 (a ninth of everything in scope)
-    leaderEmail: get<{ email: string }>("SELECT us.email FROM users us JOIN units u ON u.id = us.unit_id WHERE us.role = 'leader' AND u.kind = 'committee' AND u.parent_id IS NOT NULL ORDER BY us.id LIMIT 1").email,
-    taskIds: (c.prepare("SELECT id FROM tasks ORDER BY (id * 7919) % 10007 LIMIT 500").all() as { id: number }[]).map((r) => r.id),
+    leaderEmail: (await db.value<string>("SELECT us.email FROM users us JOIN units u ON u.id = us.unit_id WHERE us.role = 'leader' AND u.kind = 'committee' AND u.parent_id IS NOT NULL ORDER BY us.id LIMIT 1"))!,
+    // 500 tasks spread over the ids (bigint: a million ids × 7919 is beyond PostgreSQL's integer)
+    taskIds: (await db.column<number>("SELECT id FROM tasks ORDER BY (CAST(id AS BIGINT) * 7919) % 10007, id LIMIT 500")).map(Number),
   };
 }
 
@@ -74,15 +75,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { existsSync } = await import("node:fs");
   const { fileURLToPath } = await import("node:url");
   const { loadConfig } = await import("../server/config.ts");
-  const { openDb, migrateDb } = await import("../db/client.ts");
   const { buildApp } = await import("../server/app.ts");
   const { BENCH_PASSWORD } = await import("./build.ts");
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "50" }, only: { type: "string" } } });
-  if (!existsSync(values.db)) throw new Error(`数据库不存在：${values.db}（先运行 npm run bench 建库）`);
-  const config = loadConfig({ DATABASE_FILE: values.db, SESSION_SECRET: "bench-".repeat(8), LOG_LEVEL: "silent", SEED_DEMO: "0", REMIND_CRON: "off", MAINTENANCE_CRON: "off", TZ: "Asia/Shanghai" });
-  const db = openDb(values.db);
-  migrateDb(db);
-  const ids = benchIds(db.$client);
+  const { openDb, migrateDb, isPostgresUrl } = await import("../db/client.ts");
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "50" }, only: { type: "string" }, queries: { type: "boolean", default: false } } });
+  const pg = isPostgresUrl(values.db);
+  if (!pg && !existsSync(values.db)) throw new Error(`数据库不存在：${values.db}（先运行 npm run bench 建库）`);
+  const config = loadConfig({ ...(pg ? { DATABASE_URL: values.db, DATA_DIR: fileURLToPath(new URL("./data/files-postgres", import.meta.url)) } : { DATABASE_FILE: values.db }), SESSION_SECRET: "bench-".repeat(8), LOG_LEVEL: "silent", SEED_DEMO: "0", REMIND_CRON: "off", MAINTENANCE_CRON: "off", TZ: "Asia/Shanghai" });
+  const db = await openDb(values.db);
+  await migrateDb(db);
+  const ids = await benchIds(db);
+  const queries = values.queries ? await countQueries(db) : null;
   const app = await buildApp({ config, db, logger: false });
   await app.ready();
   const cookiesOf = (res: { headers: Record<string, unknown> }) => {
@@ -101,7 +104,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = values.only?.split(",");
   const n = Number(values.n);
   const at = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-  const pages = [p0("list", "admin", `/tasks?unit=${ids.listUnit}&state=doing`), p0("overview", "admin", "/"), p0("search", "admin", ...q(SEARCH_TERMS.common)), ...menuPages(ids)];
+  const pages = [p0("list", "admin", `/tasks?unit=${ids.listUnit}&state=doing`), p0("task", "admin", ...ids.taskIds.slice(0, 50).map((id) => `/tasks/${id}`)), p0("overview", "admin", "/"), p0("search", "admin", ...q(SEARCH_TERMS.common)), ...menuPages(ids)];
   for (const page of pages.filter((p) => !only || only.includes(p.name))) {
     const headers = { cookie: cookies[page.role]! };
     for (const url of page.paths) for (let i = 0; i < 3; i++) await app.inject({ method: "GET", url, headers }); // warm
@@ -116,10 +119,52 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     const cpu = process.cpuUsage(cpu0);
     wall.sort((a, b) => a - b);
-    console.log(`${page.name.padEnd(16)} median ${at(wall, 0.5).toFixed(2).padStart(7)} ms  p99 ${at(wall, 0.99).toFixed(2).padStart(7)} ms  max ${wall[wall.length - 1].toFixed(2).padStart(7)} ms  CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms/请求`);
+    let perRequest = "";
+    if (queries) {
+      queries.reset();
+      await app.inject({ method: "GET", url: page.paths[0], headers });
+      perRequest = `  查询 ${queries.count()} 次/请求\n    ${queries.summary()}`;
+    }
+    console.log(`${page.name.padEnd(16)} median ${at(wall, 0.5).toFixed(2).padStart(7)} ms  p99 ${at(wall, 0.99).toFixed(2).padStart(7)} ms  max ${wall[wall.length - 1].toFixed(2).padStart(7)} ms  CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms/请求${perRequest}`);
   }
   await app.close();
-  db.$client.close();
+  await db.close();
+}
+
+/**
+ * Counts the statements a request makes. On PostgreSQL every statement node-postgres sends (each a
+ * round trip: a transaction's BEGIN, writers' lock and COMMIT included), by its first words; on
+ * SQLite the store's calls: hand-written (all/get/value/column/run/exec), builder queries (each
+ * awaited builder is one statement) and transactions. Wraps in place: for this measurement only.
+ */
+export async function countQueries(db: Db): Promise<{ reset(): void; count(): number; summary(): string }> {
+  const seen: string[] = [];
+  const tally = () => Object.entries(seen.reduce<Record<string, number>>((m, v) => ((m[v] = (m[v] ?? 0) + 1), m), {})).map(([k, v]) => `${k} ${v}`).join("; ");
+  if (db.engine === "postgres") {
+    const pg = (await import("pg")).default;
+    const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+    pg.Client.prototype.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text: string };
+      const text = typeof q === "string" ? q : q.text;
+      seen.push(text.replace(/\s+/g, " ").trim().slice(0, 60));
+      return query.apply(this, a);
+    } as typeof pg.Client.prototype.query;
+    return { reset: () => void (seen.length = 0), count: () => seen.length, summary: tally };
+  }
+  const w = db as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const verb of ["all", "get", "value", "column", "run", "exec", "tx"]) {
+    const f = w[verb].bind(db);
+    w[verb] = (...a: unknown[]) => (seen.push(`${verb}`), f(...a));
+  }
+  for (const verb of ["select", "selectDistinct", "insert", "update", "delete"]) {
+    const f = w[verb].bind(db);
+    w[verb] = (...a: unknown[]) => (seen.push(`builder.${verb}`), f(...a));
+  }
+  return {
+    reset: () => void (seen.length = 0),
+    count: () => seen.length,
+    summary: tally,
+  };
 }
 function p0(name: string, role: Role, ...paths: string[]): BenchPage {
   return { name, role, paths };

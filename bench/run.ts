@@ -1,4 +1,4 @@
-// npm run bench [-- --tasks N --seconds S --connections C --fresh] [--only list,search]
+// npm run bench [-- --tasks N --seconds S --connections C --fresh] [--only list,search] [--engine sqlite|postgres]
 // Builds (or reuses) a database at scale in bench/data/, starts the real server on it as a child
 // process as `npm start` starts it (its build once, then `node dist/main.js`; template cache on,
 // LOG_LEVEL=warn), and loads it from this process with autocannon: a trivial route as the
@@ -10,14 +10,19 @@
 // the search by term class with the server's event-loop delay during each (bench/loop-probe.mjs),
 // then `mixed`: all of them at once from --mixed-connections (200) for --mixed-seconds (60), with
 // writers posting progress beside them.
+// --engine postgres: the same database built on PostgreSQL (the server DATABASE_URL names, or a
+// throw-away cluster started here under bench/data/pg-<pid> by scripts/pg-cluster.mjs and stopped
+// at the end), the server started with DATABASE_URL, the same load, bench/last-postgres.json.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { openDb, migrateDb } from "../db/client.ts";
+import { openDb, migrateDb, type Db } from "../db/client.ts";
+import type { Engine } from "../db/store.ts";
 import { dayIn } from "../server/lib/dates.ts";
 import { buildBenchDb, scaleFor, BENCH_OWNER, BENCH_PASSWORD, type Scale } from "./build.ts";
 import { timePlanner, timeExtractFixtures, timeLedger } from "./timings.ts";
@@ -30,25 +35,39 @@ const TZ = "Asia/Shanghai";
 const SCRIPTS = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 const START = SCRIPTS.start.split(" ");
 
-export const TARGETS = {
-  pages: { list: { rps: 1500, ratio: 0.04, p99_ms: 50 }, task: { rps: 1500, ratio: 0.04, p99_ms: 50 }, overview: { rps: 1500, ratio: 0.04, p99_ms: 50 }, search: { p99_ms: 100 }, search_rare: { p99_ms: 100 }, search_mixed: { p99_ms: 100 }, search_short: { p99_ms: 100 } },
+type Targets = {
+  pages: Record<string, { rps?: number; ratio?: number; p99_ms?: number }>;
   /** every other page */
+  other: { rps: number; p99_ms: number };
+  event_loop_max_ms: number;
+  timings_ms: Record<string, number>;
+};
+const SQLITE_TARGETS: Targets = {
+  pages: { list: { rps: 1500, ratio: 0.04, p99_ms: 50 }, task: { rps: 1500, ratio: 0.04, p99_ms: 50 }, overview: { rps: 1500, ratio: 0.04, p99_ms: 50 }, search: { p99_ms: 100 }, search_rare: { p99_ms: 100 }, search_mixed: { p99_ms: 100 }, search_short: { p99_ms: 100 } },
   other: { rps: 500, p99_ms: 100 },
   event_loop_max_ms: 100,
   timings_ms: { plan: 1000, ledger_10k: 3000, startup: 1000 },
-} as const;
+};
+/** issue 16 at 100,000 tasks on this 2-core machine (app, PostgreSQL and load on the same cores); the rest as on SQLite */
+const POSTGRES_TARGETS: Targets = {
+  ...SQLITE_TARGETS,
+  pages: { list: { rps: 800, p99_ms: 50 }, task: { rps: 800, p99_ms: 50 }, overview: { rps: 800, p99_ms: 50 }, search: { p99_ms: 150 }, search_rare: { p99_ms: 150 }, search_mixed: { p99_ms: 150 }, search_short: { p99_ms: 150 } },
+};
+export const TARGETS: Record<Engine, Targets> = { sqlite: SQLITE_TARGETS, postgres: POSTGRES_TARGETS };
 
 type Page = { rps: number; p50_ms: number; p99_ms: number; ratio: number; errors: number; event_loop_max_ms?: number };
 
 async function main() {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false }, only: { type: "string" }, "mixed-seconds": { type: "string", default: "60" }, "mixed-connections": { type: "string", default: "200" } },
+    options: { engine: { type: "string", default: "sqlite" }, tasks: { type: "string", default: "100000" }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "10" }, fresh: { type: "boolean", default: false }, only: { type: "string" }, "mixed-seconds": { type: "string", default: "60" }, "mixed-connections": { type: "string", default: "200" } },
   });
   const tasks = Number(values.tasks);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
-  if (!(tasks >= 100 && seconds >= 1 && connections >= 1)) throw new Error("用法：npm run bench -- --tasks N（≥100） --seconds S（≥1） [--connections C] [--fresh]");
+  if (!(tasks >= 100 && seconds >= 1 && connections >= 1)) throw new Error("用法：npm run bench -- --tasks N（≥100） --seconds S（≥1） [--connections C] [--fresh] [--engine sqlite|postgres]");
+  if (values.engine !== "sqlite" && values.engine !== "postgres") throw new Error(`--engine 可选：sqlite、postgres（不认识：${values.engine}）`);
+  const engine: Engine = values.engine;
   const mixed = { seconds: Number(values["mixed-seconds"]), connections: Number(values["mixed-connections"]) };
   const only = values.only ? values.only.split(",").map((p) => p.trim()) : null;
   const names = [...PAGES, ...menuPages({ listUnit: 0, leaderEmail: "", taskIds: [] }).map((p) => p.name), "mixed"];
@@ -56,31 +75,93 @@ async function main() {
   if (unknown?.length) throw new Error(`--only 可选：${names.join(",")}（不认识：${unknown.join(",")}）`);
   const scale = scaleFor(tasks);
   const dataDir = join(root, "bench", "data");
-  const dbFile = join(dataDir, `bench-${tasks}.db`);
   const today = dayIn(TZ, new Date());
+  mkdirSync(dataDir, { recursive: true });
+  const target = await databaseFor(engine, tasks, dataDir);
+  try {
+    await benchOn(target, { engine, tasks, seconds, connections, mixed, only, scale, today, fresh: values.fresh, dataDir });
+  } finally {
+    await target.done();
+  }
+}
+
+/** SQLite: bench/data/bench-N.db. PostgreSQL: DATABASE_URL, or a throw-away cluster (scripts/pg-cluster.mjs) stopped by done(). */
+async function databaseFor(engine: Engine, tasks: number, dataDir: string): Promise<{ engine: Engine; target: string; label: string; own: boolean; done: () => Promise<void> }> {
+  if (engine === "sqlite") {
+    const file = join(dataDir, `bench-${tasks}.db`);
+    return { engine, target: file, label: file, own: false, done: async () => {} };
+  }
+  const given = process.env.DATABASE_URL;
+  if (given) return { engine, target: given, label: given.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@"), own: false, done: async () => {} };
+  const dir = join(dataDir, `pg-${process.pid}`);
+  const cluster = join(root, "scripts", "pg-cluster.mjs");
+  const started = spawnSync(process.execPath, [cluster, "start", dir], { cwd: root, encoding: "utf8" });
+  if (started.status !== 0) throw new Error(`无法启动临时 PostgreSQL（node scripts/pg-cluster.mjs start ${dir}）：${started.stderr}`);
+  const url = started.stdout.trim().split("\n").pop()!;
+  console.log(`临时 PostgreSQL：${url}（${dir}，结束时停止并删除）`);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    spawnSync(process.execPath, [cluster, "stop", dir], { cwd: root, stdio: "inherit" });
+  };
+  process.once("exit", stop);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (stop(), process.exit(130)));
+  return { engine, target: url, label: url, own: true, done: async () => stop() };
+}
+
+type Run = { engine: Engine; tasks: number; seconds: number; connections: number; mixed: { seconds: number; connections: number }; only: string[] | null; scale: Scale; today: string; fresh: boolean; dataDir: string };
+
+/** what the benchmark reads back from the database it built */
+async function counted(db: Db) {
+  const counts = (await db.get<{ tasks: number; events: number; reports: number; units: number; users: number }>(
+    `SELECT (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM task_events) AS events, (SELECT count(*) FROM reports) AS reports, (SELECT count(*) FROM units) AS units, (SELECT count(*) FROM users) AS users`,
+  ))!;
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as typeof counts;
+}
+
+async function benchOn(t: Awaited<ReturnType<typeof databaseFor>>, o: Run) {
+  const { engine, tasks, seconds, connections, mixed, only, scale, today, dataDir } = o;
+  const TARGET = TARGETS[engine];
 
   // ── 1. the database ──
-  mkdirSync(dataDir, { recursive: true });
-  if (values.fresh || !existsSync(dbFile)) {
-    for (const f of readdirSync(dataDir)) if (f.startsWith(`bench-${tasks}.db`)) rmSync(join(dataDir, f));
-    console.log(`建库：${tasks} 项任务 → ${dbFile}`);
-    const db = openDb(dbFile);
-    migrateDb(db);
+  let build = o.fresh;
+  if (engine === "sqlite") build ||= !existsSync(t.target);
+  else if (!t.own && !o.fresh) {
+    // a server of one's own (DATABASE_URL): reused when it holds this scale's benchmark database, built when empty
+    const db = await openDb(t.target);
+    try {
+      const has = await db.value<string>("SELECT to_regclass('public.tasks')::text");
+      if (!has) build = true;
+      else {
+        const n = Number(await db.value("SELECT count(*) FROM tasks"));
+        if (n < tasks || n > tasks + 1000) throw new Error(`DATABASE_URL 的数据库已有 ${n} 项任务，不是 ${tasks} 项的压测库：加 --fresh 清空重建（会删除其中全部数据）`);
+      }
+    } finally {
+      await db.close();
+    }
+  } else build = true;
+  if (build) {
+    console.log(`建库（${engine}）：${tasks} 项任务 → ${t.label}`);
+    if (engine === "sqlite") {
+      for (const f of readdirSync(dataDir)) if (f.startsWith(`bench-${tasks}.db`)) rmSync(join(dataDir, f));
+    } else if (!t.own) await emptyPostgres(t.target);
+    const db = await openDb(t.target);
+    await migrateDb(db);
     const built = await buildBenchDb(db, scale, today, (s) => console.log(s));
-    db.$client.pragma("wal_checkpoint(TRUNCATE)");
-    db.$client.close();
+    if (engine === "postgres") await vacuumPostgres(t.target);
+    await db.close(); // SQLite: the last connection's close checkpoints and removes the WAL
     console.log(`建库用时 ${built.seconds.toFixed(1)} s`);
-  } else console.log(`沿用已建的库：${dbFile}（--fresh 重建）`);
-  const db = openDb(dbFile);
-  migrateDb(db);
-  const q = <T>(sql: string, ...p: unknown[]) => db.$client.prepare(sql).get(...p) as T;
-  const counts = q<{ tasks: number; events: number; reports: number; units: number; users: number }>(
-    "SELECT (SELECT count(*) FROM tasks) tasks, (SELECT count(*) FROM task_events) events, (SELECT count(*) FROM reports) reports, (SELECT count(*) FROM units) units, (SELECT count(*) FROM users) users",
-  );
-  const ownerId = q<{ id: number }>("SELECT id FROM users WHERE email = ?", BENCH_OWNER).id;
-  const ids = benchIds(db.$client);
-  const postTasks = db.$client.prepare("SELECT id, version FROM tasks WHERE owner_id = ? AND state IN ('todo', 'doing') ORDER BY id").all(ownerId) as { id: number; version: number }[];
-  db.$client.close();
+  } else console.log(`沿用已建的库：${t.label}（--fresh 重建）`);
+  const db = await openDb(t.target);
+  await migrateDb(db);
+  const counts = await counted(db);
+  const ownerId = Number(await db.value<number>("SELECT id FROM users WHERE email = ?", [BENCH_OWNER]));
+  const ids = await benchIds(db);
+  const postTasks = (await db.all<{ id: number; version: number }>("SELECT id, version FROM tasks WHERE owner_id = ? AND state IN ('todo', 'doing') ORDER BY id", [ownerId])).map((r) => ({ id: Number(r.id), version: Number(r.version) }));
+  await db.close();
+  const serverEnv: Record<string, string> =
+    engine === "sqlite" ? { DATABASE_FILE: t.target } : { DATABASE_URL: t.target, DATA_DIR: join(dataDir, `files-postgres`) };
 
   // ── 2. start-up, then the server under load ──
   if (START[0] !== "node") throw new Error(`npm start 应以 node 启动：${SCRIPTS.start}`);
@@ -90,10 +171,10 @@ async function main() {
   }
   const port = await freePort();
   if (only) {
-    const s = await startServer(dbFile, port, true);
+    const s = await startServer(serverEnv, port, true);
     try {
       const pages = await loadPages(s.child, port, seconds, connections, mixed, { ...ids, postTasks }, only);
-      console.log(`\n（--only：只测 ${only.join(", ")}，未写 bench/last.json）`);
+      console.log(`\n（--only：只测 ${only.join(", ")}，未写 bench/${OUT_FILE[engine]}）`);
       for (const [k, v] of Object.entries(pages.pages)) console.log(`  ${k.padEnd(16)} ${v.rps} req/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms  对基线比 ${v.ratio.toFixed(3)}${v.event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${v.event_loop_max_ms} ms` : ""}`);
       if (pages.mixed) console.log(`  mixed            ${JSON.stringify(pages.mixed)}`);
     } finally {
@@ -103,7 +184,7 @@ async function main() {
   }
   const startups: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const s = await startServer(dbFile, port, i === 2);
+    const s = await startServer(serverEnv, port, i === 2);
     startups.push(s.ms);
     if (i < 2) await stopServer(s.child);
     else {
@@ -111,23 +192,26 @@ async function main() {
         const { pages, mixed: mixedRun } = await loadPages(s.child, port, seconds, connections, mixed, { ...ids, postTasks });
         await stopServer(s.child);
         // ── 3. timings in this process ──
-        const db2 = openDb(dbFile);
+        const db2 = await openDb(t.target);
         const plan = await timePlanner(db2, today, TZ);
         const extract = await timeExtractFixtures(join(root, "test", "fixtures", "reports"));
         const ledger = await timeLedger(db2, today, TZ);
-        db2.$client.close();
+        await db2.close();
         const startup = median(startups);
         const out = {
-          scale: { ...scale, tasks: counts.tasks, history: counts.events, reports: counts.reports, units: counts.units, users: counts.users } satisfies Scale,
+          scale: { ...({ ...scale, tasks: counts.tasks, history: counts.events, reports: counts.reports, units: counts.units, users: counts.users } satisfies Scale), engine },
           baseline: { rps: pages.baseline.rps },
           pages: Object.fromEntries(Object.entries(pages).filter(([k]) => k !== "baseline").map(([k, v]) => [k, { rps: v.rps, p50_ms: v.p50_ms, p99_ms: v.p99_ms, ratio: v.ratio, ...(v.event_loop_max_ms !== undefined ? { event_loop_max_ms: v.event_loop_max_ms } : {}) }])),
           mixed: mixedRun,
           timings_ms: { plan: plan.ms, extract_fixtures: extract.ms, ledger_10k: ledger.ms, startup },
+          targets: TARGET,
           notes: {
             when: new Date().toISOString(),
             seconds,
             connections,
             machine: `${process.platform} ${process.arch}, Node ${process.version}`,
+            load_average: loadavg().map((x) => Math.round(x * 100) / 100),
+            database: engine === "sqlite" ? "SQLite (better-sqlite3, WAL)" : `PostgreSQL${t.own ? " (a throw-away cluster of scripts/pg-cluster.mjs on this machine)" : " (DATABASE_URL)"}, pool of ${process.env.PG_POOL_MAX ?? 10} a server`,
             plan: plan.note,
             extract_fixtures: extract.note,
             ledger_10k: ledger.note,
@@ -135,8 +219,8 @@ async function main() {
             errors: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, v.errors])),
           },
         };
-        writeFileSync(join(root, "bench", "last.json"), JSON.stringify(out, null, 2) + "\n");
-        printTable(out);
+        writeFileSync(join(root, "bench", OUT_FILE[engine]), JSON.stringify(out, null, 2) + "\n");
+        printTable(out, TARGET, OUT_FILE[engine]);
         if (mixedRun) console.log(`mixed（${mixed.connections} 个连接，${mixed.seconds} s，全部页面轮流，另有填报进展）：${JSON.stringify(mixedRun)}`);
       } finally {
         if (s.child.exitCode === null) await stopServer(s.child);
@@ -291,11 +375,11 @@ async function signIn(base: string, email: string): Promise<{ cookie: string; cs
 // ───────────── the server ─────────────
 
 /** `probe`: with bench/loop-probe.mjs preloaded (the server under load; not the start-up timings) */
-async function startServer(dbFile: string, port: number, probe = false): Promise<{ child: ChildProcess; ms: number }> {
+async function startServer(dbEnv: Record<string, string>, port: number, probe = false): Promise<{ child: ChildProcess; ms: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...(probe ? ["--import", PROBE] : []), ...START.slice(1)], {
     cwd: root,
-    env: { ...process.env, ...(probe ? { BENCH_LOOP_FILE: LOOP_FILE } : {}), DATABASE_FILE: dbFile, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
+    env: { ...withoutDatabase(process.env), ...(probe ? { BENCH_LOOP_FILE: LOOP_FILE } : {}), ...dbEnv, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (;;) {
@@ -307,6 +391,12 @@ async function startServer(dbFile: string, port: number, probe = false): Promise
     await new Promise((res) => setTimeout(res, 10));
     if (performance.now() - t0 > 60_000) throw new Error("服务器 60 s 内未启动");
   }
+}
+
+/** the environment without a database of its own: the server gets the one benchmarked (DATABASE_URL would win over DATABASE_FILE) */
+function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _u, DATABASE_FILE: _f, DATA_DIR: _d, ...rest } = env;
+  return rest;
 }
 
 function stopServer(child: ChildProcess): Promise<void> {
@@ -328,31 +418,62 @@ function freePort(): Promise<number> {
   });
 }
 
+const OUT_FILE: Record<Engine, string> = { sqlite: "last.json", postgres: "last-postgres.json" };
+
+/** DATABASE_URL's database emptied for --fresh: its schemas dropped (the app's tables, drizzle's migration log) */
+async function emptyPostgres(url: string) {
+  const pg = (await import("pg")).default;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * After the bulk load, what autovacuum does on a running server within minutes: the visibility
+ * map set (index-only scans) and the statistics. VACUUM cannot run inside a transaction, so not
+ * through the store: a plain connection of the benchmark's own.
+ */
+async function vacuumPostgres(url: string) {
+  const pg = (await import("pg")).default;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("VACUUM (ANALYZE)");
+  } finally {
+    await c.end();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ───────────── the report ─────────────
 
-function printTable(out: { scale: Scale; baseline: { rps: number }; pages: Record<string, Omit<Page, "errors">>; timings_ms: Record<string, number | null> }) {
+function printTable(out: { scale: Scale & { engine: Engine }; baseline: { rps: number }; pages: Record<string, Omit<Page, "errors">>; timings_ms: Record<string, number | null> }, TARGETS: Targets, file: string) {
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   const lines = [
     "",
-    `规模：${out.scale.units} 个单位，${out.scale.users} 个账号，${out.scale.tasks} 项任务，${out.scale.history} 条历史，${out.scale.reports} 份报告`,
+    `引擎：${out.scale.engine}；规模：${out.scale.units} 个单位，${out.scale.users} 个账号，${out.scale.tasks} 项任务，${out.scale.history} 条历史，${out.scale.reports} 份报告`,
     `页面            req/s    p50 ms   p99 ms   对基线比   目标`,
     `baseline     ${pad(out.baseline.rps, 8)}                            1.000`,
   ];
   for (const [k, v] of Object.entries(out.pages)) {
-    const t = (TARGETS.pages as Record<string, Record<string, number>>)[k] ?? (k === "progress_post" ? undefined : TARGETS.other);
+    const t: { rps?: number; ratio?: number; p99_ms?: number } | undefined = TARGETS.pages[k] ?? (k === "progress_post" ? undefined : TARGETS.other);
     const goal = t ? [t.rps ? `≥${t.rps}/s` : "", t.ratio ? `≥${t.ratio * 100}%` : "", t.p99_ms ? `p99<${t.p99_ms}` : ""].filter(Boolean).join(" ") : "";
-    const ok = t ? (!t.rps || v.rps >= t.rps) && (!t.ratio || v.ratio >= t.ratio) && (!t.p99_ms || v.p99_ms < t.p99_ms) : true;
+    // a page that answered nothing (every request timed out) meets no target, whatever its empty p99 says
+    const ok = t ? v.rps > 0 && (!t.rps || v.rps >= t.rps) && (!t.ratio || v.ratio >= t.ratio) && (!t.p99_ms || v.p99_ms < t.p99_ms) : true;
     const loop = v.event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${v.event_loop_max_ms} ms（<${TARGETS.event_loop_max_ms}${v.event_loop_max_ms < TARGETS.event_loop_max_ms ? " ✓" : " ✗"}）` : "";
     lines.push(`${k.padEnd(16)}${pad(v.rps, 5)} ${pad(v.p50_ms, 9)} ${pad(v.p99_ms, 8)} ${pad(v.ratio.toFixed(3), 10)}   ${goal}${t ? (ok ? " ✓" : " ✗") : ""}${loop}`);
   }
   lines.push("", "计时            ms       目标");
   for (const [k, v] of Object.entries(out.timings_ms)) {
-    const t = k === "plan" && out.scale.tasks >= 1_000_000 ? 3000 : (TARGETS.timings_ms as Record<string, number>)[k]; // the planner over a million tasks: < 3 s (issue 18)
+    const t = k === "plan" && out.scale.tasks >= 1_000_000 ? 3000 : TARGETS.timings_ms[k]; // the planner over a million tasks: < 3 s (issue 18)
     lines.push(`${k.padEnd(16)}${pad(v === null ? "—" : v, 6)}   ${t ? `<${t}${v === null ? "" : v < t ? " ✓" : " ✗"}` : ""}`);
   }
-  lines.push("", "已写入 bench/last.json");
+  lines.push("", `已写入 bench/${file}`);
   console.log(lines.join("\n"));
 }
 

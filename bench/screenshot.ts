@@ -15,8 +15,8 @@ import { buildBenchDb, scaleFor, BENCH_ADMIN, BENCH_PASSWORD } from "./build.ts"
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "rectify-shot-"));
 const config = loadConfig({ DATABASE_FILE: join(dir, "shot.db"), SESSION_SECRET: "s".repeat(40), LOG_LEVEL: "silent", SEED_DEMO: "0" });
-const db = openDb(config.databaseFile);
-migrateDb(db);
+const db = await openDb(config.databaseFile);
+await migrateDb(db);
 await buildBenchDb(db, scaleFor(3000), dayIn(config.timeZone));
 const app = await buildApp({ config, db, logger: false });
 await app.listen({ port: 0, host: "127.0.0.1" });
@@ -35,6 +35,6 @@ try {
 } finally {
   await browser.close();
   await app.close();
-  db.$client.close();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 }

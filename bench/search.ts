@@ -1,4 +1,4 @@
-// node --import tsx bench/search.ts [--db FILE] [--n N] [--as EMAIL] [--q 词1,词2]
+// node --import tsx bench/search.ts [--db FILE | --db postgres://…] [--n N] [--as EMAIL] [--q 词1,词2]
 // One search page's cost in this process, without the load: the real app (buildApp) on an
 // existing benchmark database, signed in (the benchmark's admin by default), times GET /search
 // for each of the benchmark's five phrases N times and prints median and p99 wall time and the
@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../server/config.ts";
-import { openDb } from "../db/client.ts";
+import { openDb, isPostgresUrl } from "../db/client.ts";
 import { buildApp } from "../server/app.ts";
 import { BENCH_ADMIN, BENCH_PASSWORD } from "./build.ts";
 
@@ -16,10 +16,11 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "200" }, as: { type: "string", default: BENCH_ADMIN }, q: { type: "string", default: "组织生活会,谈心谈话,党费收缴,发展党员程序,会议记录" } },
 });
-if (!existsSync(values.db)) throw new Error(`数据库不存在：${values.db}（先运行 npm run bench 建库）`);
+const pg = isPostgresUrl(values.db);
+if (!pg && !existsSync(values.db)) throw new Error(`数据库不存在：${values.db}（先运行 npm run bench 建库）`);
 const n = Number(values.n);
-const config = loadConfig({ DATABASE_FILE: values.db, SESSION_SECRET: "bench-".repeat(8), LOG_LEVEL: "silent", SEED_DEMO: "0", REMIND_CRON: "off", TZ: "Asia/Shanghai" });
-const db = openDb(values.db);
+const config = loadConfig({ ...(pg ? { DATABASE_URL: values.db, DATA_DIR: fileURLToPath(new URL("./data/files-postgres", import.meta.url)) } : { DATABASE_FILE: values.db }), SESSION_SECRET: "bench-".repeat(8), LOG_LEVEL: "silent", SEED_DEMO: "0", REMIND_CRON: "off", TZ: "Asia/Shanghai" });
+const db = await openDb(values.db);
 const app = await buildApp({ config, db, logger: false });
 await app.ready();
 
@@ -53,4 +54,4 @@ for (const q of values.q.split(",")) {
   console.log(`${q}\tmedian ${at(wall, 0.5).toFixed(2)} ms\tp99 ${at(wall, 0.99).toFixed(2)} ms\tCPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms/请求\t${count}`);
 }
 await app.close();
-db.$client.close();
+await db.close();

@@ -26,7 +26,7 @@ export async function timePlanner(db: Db, today: string, tz: string): Promise<Ti
   const planMod = await optional("../server/features/reminders/plan.ts");
   if (!send?.loadPlanInput || !planMod?.plan) return { ms: null, note: "未计时：server/features/reminders/（提醒）尚未合并到本分支" };
   const t0 = performance.now();
-  const input = send.loadPlanInput(db, today);
+  const input = await send.loadPlanInput(db, today);
   const mails = planMod.plan(input.tasks, input.users, input.log, today, { ...planMod.DEFAULT_PLAN_SETTINGS, timeZone: tz, now: new Date() }, input.closed);
   // signed-off tasks that can show in no mail come as counts by unit (input.closed)
   const all = input.tasks.length + (input.closed ?? []).reduce((n: number, c: { total: number }) => n + c.total, 0);
@@ -47,9 +47,9 @@ export async function timeLedger(db: Db, today: string, tz: string): Promise<Tim
   const svc = await optional("../server/features/ledger/service.ts");
   const xlsx = await optional("../server/features/ledger/xlsx.ts");
   if (!svc?.ledger || !xlsx?.ledgerXlsx) return { ms: null, note: "未计时：server/features/ledger/（台账导出）尚未合并到本分支" };
-  const unit = db.$client.prepare("SELECT u.id FROM units u WHERE u.kind = 'committee' AND u.parent_id IS NOT NULL ORDER BY u.id LIMIT 1").get() as { id: number };
+  const unit = Number(await db.value<number>("SELECT u.id FROM units u WHERE u.kind = 'committee' AND u.parent_id IS NOT NULL ORDER BY u.id LIMIT 1"));
   const t0 = performance.now();
-  const l = svc.ledger(db, svc.SYSTEM_ACTOR, { unit: unit.id }, today, today, tz);
+  const l = await svc.ledger(db, svc.SYSTEM_ACTOR, { unit }, today, today, tz);
   const rows = l.rows.slice(0, 10_000);
   const buf: Buffer = await xlsx.ledgerXlsx({ title: l.title, asOf: l.asOf, rows });
   return { ms: ms(t0), note: `${rows.length} 行（该党委共 ${l.rows.length} 项任务），.xlsx ${Math.round(buf.length / 1024)} KB` };
