@@ -7,6 +7,7 @@ import fastifyStatic from "@fastify/static";
 import { readFileSync } from "node:fs";
 import type { Config } from "./config.ts";
 import type { Db } from "../db/client.ts";
+import { withCounterScope } from "./lib/stats-version.ts";
 import { DomainError } from "./lib/errors.ts";
 import { fromRoot, resolveFromRoot } from "./lib/root.ts";
 import { lazySchemaCompilers } from "./lib/schema-compilers.ts";
@@ -68,6 +69,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   app.decorate("db", db);
+  // each request reads the change counters once (stats-version.ts): first of the hooks, so the
+  // whole request runs in its scope
+  app.addHook("onRequest", (_req, _reply, done) => withCounterScope(done));
   app.decorate("config", config);
   app.decorate("clock", opts.clock ?? (() => new Date()));
 

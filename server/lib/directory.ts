@@ -31,9 +31,17 @@ const cache = new WeakMap<Db, { v: number; value: Promise<Directory> }>();
 /** at most this many derived values per directory (keys are scopes and units: a bound, not a need) */
 const DERIVED_MAX = 10_000;
 
-export function directory(db: Db): Promise<Directory> {
-  // inside a transaction that may have changed the tree, read it afresh (the cache is for committed data)
-  if (db.inTx()) return build(db);
+export async function directory(db: Db): Promise<Directory> {
+  if (db.inTx()) {
+    // Inside a transaction the counter is read afresh (the triggers move it in the writing
+    // transaction): unchanged, the kept directory is this transaction's too, and every verb reads
+    // it; moved (this transaction changed the tree or a person), a directory is built for this
+    // transaction alone and not kept, as the transaction may still roll back.
+    const v = await directoryVersion(db);
+    const hit = cache.get(db);
+    if (hit && hit.v === v) return hit.value;
+    return build(db);
+  }
   return memoByVersion(cache, db, () => build(db), directoryVersion);
 }
 

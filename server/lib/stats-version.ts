@@ -5,6 +5,7 @@
 // - directory_version (migration 0005): the unit tree and people's names, roles, units and active
 //   flags. The in-memory directory (directory.ts) and what is derived from it are kept under it;
 //   tasks changing state all day leave it alone.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { writeCount, type Db } from "../../db/client.ts";
 
 type Counter = "stats_version" | "directory_version";
@@ -14,28 +15,42 @@ const SQL: Record<Counter, string> = {
   directory_version: "SELECT n FROM directory_version WHERE id = 1",
 };
 
-const seen = new WeakMap<Db, Map<Counter, { n: number | Promise<number>; writes: number }>>();
+type Seen = Map<Counter, { n: number | Promise<number>; writes: number }>;
+const seen = new WeakMap<Db, Seen>();
 
 /**
- * A counter, read once per turn of the event loop: a page asks for it several times, and each
- * read was a query. It is read again after any write this connection makes, and in the next turn
- * (a write by another process or another server is seen by the next request: with several
+ * A request's own memory of the counters (app.ts opens one per request): on PostgreSQL every
+ * query is a round trip that ends the turn, so "once per turn" was several reads a page; within
+ * a request the counters are read once, and again after any write the request's server makes.
+ */
+const perRequest = new AsyncLocalStorage<WeakMap<Db, Seen>>();
+export const withCounterScope = <T>(fn: () => T): T => perRequest.run(new WeakMap(), fn);
+
+/**
+ * A counter, read once per request (withCounterScope), else once per turn of the event loop: a
+ * page asks for it several times, and each read was a query. It is read again after any write
+ * this server makes, and by the next request or turn (a write by another process or another
+ * server is seen by the next request: with several
  * servers on one PostgreSQL, a cache kept under a counter is never stale for more than a request).
  * Inside a transaction the counter is read anew each time (the transaction may be moving it).
  */
 async function counter(db: Db, name: Counter): Promise<number> {
   if (db.inTx()) return (await db.value<number>(SQL[name]))!;
   const writes = writeCount(db);
-  let byName = seen.get(db);
-  if (!byName) seen.set(db, (byName = new Map()));
+  const request = perRequest.getStore();
+  const memory = request ?? seen;
+  let byName = memory.get(db);
+  if (!byName) memory.set(db, (byName = new Map()));
   const hit = byName.get(name);
   if (hit && hit.writes === writes) return hit.n;
   const n = db.value<number>(SQL[name]).then((v) => v!);
   const entry: { n: number | Promise<number>; writes: number } = { n, writes };
   byName.set(name, entry);
-  setImmediate(() => {
-    if (byName.get(name) === entry) byName.delete(name);
-  });
+  // outside a request (the CLI, the schedules), kept for this turn of the event loop only
+  if (!request)
+    setImmediate(() => {
+      if (byName.get(name) === entry) byName.delete(name);
+    });
   try {
     entry.n = await n;
   } catch (e) {

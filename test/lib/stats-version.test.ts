@@ -30,3 +30,28 @@ test("statsVersion: this connection's writes at once, another process's (or serv
   await nextTurn();
   assert.equal(await statsVersion(ta.db), v1 + 1, "another connection's (or server's) write is seen by the next turn, i.e. the next request");
 });
+
+test("a page reads each change counter at most once (per request, not per turn: on PostgreSQL every query ends a turn)", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const reads: string[] = [];
+  const counting = new Proxy(ta.db, {
+    get(target, key) {
+      const v = Reflect.get(target, key);
+      if (key === "value") return (text: string, params?: unknown[]) => (/FROM (stats|directory)_version/.test(text) && reads.push(text), target.value(text, params));
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const { buildApp } = await import("../../server/app.ts");
+  const app = await buildApp({ config: ta.config, db: counting, clock: () => ta.clock.now, logger: false });
+  t.after(() => app.close());
+  const { login, get } = await import("../helpers/app.ts");
+  const s = await login(app, "leader@t.cn");
+  for (const url of ["/", "/tasks", "/tasks?state=doing", "/tasks/review", "/search?q=%E8%AE%B0%E5%BD%95"]) {
+    reads.length = 0;
+    assert.equal((await get(app, s, url)).statusCode, 200, url);
+    const stats = reads.filter((r) => /stats_version/.test(r)).length;
+    const dir = reads.length - stats;
+    assert.ok(stats <= 1 && dir <= 1, `${url}: stats_version read ${stats}×, directory_version ${dir}×`);
+  }
+});
