@@ -3,10 +3,11 @@
 // problems.text, task_events.text, reports.title), made by the PostgreSQL migrations:
 // - `USING gin (lower(col) gin_trgm_ops)` (pg_trgm): a term of three or more characters is
 //   `lower(col) LIKE lower('%term%')`, its % _ and \ escaped;
-// - `USING gin (rectify_grams(col))`, rectify_grams(t) being t's distinct lower-cased single
-//   characters and overlapping pairs: a term of one or two characters is
-//   `rectify_grams(col) @> ARRAY[lower(term)]` (a pair holds a two-character term exactly where
-//   it is a substring; a one-character term is one of the characters).
+// - `USING gin (col_grams)`, col_grams a stored column rectify_grams(col) (migration 0004), t's
+//   distinct lower-cased single characters and overlapping pairs: a term of one or two
+//   characters is `col_grams @> ARRAY[lower(term)]` (a pair holds a two-character term exactly
+//   where it is a substring; a one-character term is one of the characters). Stored, not an
+//   expression index: a walk newest first compares arrays instead of computing them row by row.
 // So every term is a case-insensitive substring test, as on SQLite (FTS5 trigram and bigram
 // tables), and the queries keep SQLite's shape: each kind's newest SCAN_LIMIT matches, then the
 // actor's scope (scopeSql, shared), newest first. Notes are indexed as on SQLite only with
@@ -74,7 +75,7 @@ function matchWhere(kind: HitKind, query: ParsedQuery): { sql: string; params: s
   for (const term of query.terms) {
     const long = chars(term) >= 3;
     const one = (col: string) =>
-      long ? `lower(x.${col}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'` : `rectify_grams(x.${col}) @> ARRAY[lower(CAST(? AS TEXT))]`;
+      long ? `lower(x.${col}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'` : `x.${col}_grams @> ARRAY[lower(CAST(? AS TEXT))]`;
     conds.push(k.columns.length === 1 ? one(k.columns[0]) : `(${k.columns.map(one).join(" OR ")})`);
     for (let i = 0; i < k.columns.length; i++) params.push(long ? containsPattern(term) : term);
   }
@@ -85,30 +86,57 @@ function matchWhere(kind: HitKind, query: ParsedQuery): { sql: string; params: s
 function indexOf(name: string): { table: string; marker: string } {
   const kind = (["task", "problem", "event", "report"] as const).find((k) => name.startsWith(`search_${k}s`));
   if (!kind || !(SEARCH_INDEXES as readonly string[]).includes(name)) throw new Error(`not a search index: ${name}`);
-  return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%rectify_grams(%" : "%gin_trgm_ops%" };
+  return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%_grams)%" : "%gin_trgm_ops%" };
 }
 
-export function postgresSearchIndex(db: Db): SearchIndex {
+/** how many of a table's newest rows the first probe walks (newest first, by primary key) */
+export const PROBE_ROWS = 10_000;
+
+/**
+ * The ids of the newest `limit` rows of `kind` matching the query, newest first, in at most two
+ * statements whose cost does not hang on the planner's guess of how common a term is: first the
+ * table's newest PROBE_ROWS rows are walked (a common term fills the limit there, in
+ * milliseconds); short of the limit, the GIN indexes give every match (`ORDER BY x.id + 0` keeps
+ * the planner off a walk of the whole table newest first, which a rare term made last seconds).
+ */
+async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: number, probeRows = PROBE_ROWS): Promise<number[]> {
+  const k = KINDS[kind];
+  const m = matchWhere(kind, query);
+  const cols = ["id", ...k.columns.flatMap((c) => [c, `${c}_grams`]), ...(kind === "event" ? ["kind"] : [])].map((c) => `"${c}"`).join(", ");
+  const probe = await db.column<number>(`SELECT x.id FROM (SELECT ${cols} FROM ${k.table} ORDER BY id DESC LIMIT ${probeRows}) x WHERE ${m.sql} ORDER BY x.id DESC LIMIT ${limit}`, m.params);
+  if (probe.length >= limit) return probe;
+  if ((await db.value<number>(`SELECT count(*) FROM (SELECT 1 FROM ${k.table} LIMIT ${probeRows + 1}) c`))! <= probeRows) return probe; // the probe saw every row
+  return db.column<number>(`SELECT x.id FROM ${k.table} x WHERE ${m.sql} ORDER BY x.id + 0 DESC LIMIT ${limit}`, m.params);
+}
+
+/** opts.probeRows: the first walk's length (tests make it short, to reach the second statement with a few rows) */
+export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): SearchIndex {
+  // a search asks for a kind's newest matches and then whether they reached SCAN_LIMIT: one walk for both
+  const walks = new WeakMap<ParsedQuery, Map<HitKind, Promise<number[]>>>();
+  const newestOf = (kind: HitKind, query: ParsedQuery) => {
+    let byKind = walks.get(query);
+    if (!byKind) walks.set(query, (byKind = new Map()));
+    let ids = byKind.get(kind);
+    if (!ids) byKind.set(kind, (ids = newestIds(db, kind, query, SCAN_LIMIT, opts.probeRows)));
+    return ids;
+  };
   return {
     async newest(kind, query, actor, limit) {
       checkLimit(limit, 1);
       const k = KINDS[kind];
       const scope = scopeSql(actor, kind);
-      const m = matchWhere(kind, query);
-      const newest = `(SELECT x.id FROM ${k.table} x WHERE ${m.sql} ORDER BY x.id DESC LIMIT ${SCAN_LIMIT}) s`;
-      const sql = `SELECT ${k.cols} FROM ${newest} JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
-      return db.all<IndexRow>(sql, [...m.params, ...scope.params]);
+      const ids = await newestOf(kind, query);
+      if (!ids.length) return [];
+      const sql = `SELECT ${k.cols} FROM (SELECT CAST(value AS bigint) AS id FROM jsonb_array_elements_text(CAST(? AS jsonb)) AS v(value)) s JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
+      return db.all<IndexRow>(sql, [JSON.stringify(ids), ...scope.params]);
     },
     async reachesScanLimit(kind, query) {
-      const m = matchWhere(kind, query);
-      // how many of the newest: the count of any SCAN_LIMIT matches is the same, unordered
-      const n = await db.value<number>(`SELECT count(*) FROM (SELECT 1 FROM ${KINDS[kind].table} x WHERE ${m.sql} LIMIT ${SCAN_LIMIT}) c`, m.params);
-      return n === SCAN_LIMIT;
+      return (await newestOf(kind, query)).length >= SCAN_LIMIT;
     },
     async taskIds(query, limit) {
       checkLimit(limit);
-      const m = matchWhere("task", query);
-      return db.column<number>(`SELECT x.id FROM tasks x WHERE ${m.sql} ORDER BY x.id DESC LIMIT ${limit}`, m.params);
+      if (limit === 0) return [];
+      return newestIds(db, "task", query, limit, opts.probeRows);
     },
     /**
      * GIN's counterpart of FTS5's merge: each of the name's GIN indexes has its pending list

@@ -47,13 +47,17 @@ export type SearchResult = {
 /** A match as the first step reads it (IndexRow), with its kind and score. */
 type Match = IndexRow & { kind: HitKind; score: number };
 
-/** The second step's statements: what a shown hit needs besides its text, by primary key. */
-const DETAILS = {
-  task: "SELECT tu.name AS unit FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = ?",
-  problem: "SELECT r.title AS title, ru.name AS unit, (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = ?) AS problem_task FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = ?",
-  event: "SELECT t.title AS title, tu.name AS unit, (SELECT e.at FROM task_events e WHERE e.id = ?) AS at FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = ?",
-  report: "SELECT ru.name AS unit FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = ?",
-};
+/**
+ * The second step: what the shown hits need besides their text, one statement a kind for all
+ * of that kind's shown hits (by primary key; each query is a round trip on PostgreSQL).
+ */
+const DETAILS = (ids: string) => ({
+  task: `SELECT t.id, tu.name AS unit FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id IN (${ids})`,
+  problem: `SELECT p.id, r.title, ru.name AS unit, (SELECT min(pt.id) FROM tasks pt WHERE pt.problem_id = p.id) AS "problemTask" FROM problems p JOIN reports r ON r.id = p.report_id JOIN units ru ON ru.id = r.unit_id WHERE p.id IN (${ids})`,
+  event: `SELECT e.id, e.at, t.title, tu.name AS unit FROM task_events e JOIN tasks t ON t.id = e.task_id JOIN units tu ON tu.id = t.unit_id WHERE e.id IN (${ids})`,
+  report: `SELECT r.id, ru.name AS unit FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id IN (${ids})`,
+});
+type Detail = { id: number; unit: string | null; title?: string; at?: string; problemTask?: number | null };
 
 /**
  * How many of a kind's newest matches are ranked. Walking a kind's index newest first stops
@@ -88,8 +92,9 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
   // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
   if (fts) matches.sort((a, b) => b.score - a.score);
   const more = matches.length > limit;
-  const hits: Hit[] = [];
-  for (const m of matches.slice(0, limit)) hits.push(await toHit(db, m, query.terms));
+  const shown = matches.slice(0, limit);
+  const details = await detailsOf(db, shown);
+  const hits = shown.map((m) => toHit(m, details.get(`${m.kind}:${m.id}`), query.terms));
   return { query, hits, more, mode: fts ? "fts" : "like", windowed, truncated };
 }
 
@@ -184,24 +189,28 @@ function occurrences(text: string, t: string): number {
   return n;
 }
 
-async function toHit(db: Db, m: Match, terms: string[]): Promise<Hit> {
+/** The shown hits' details, by `kind:id`. */
+async function detailsOf(db: Db, shown: Match[]): Promise<Map<string, Detail>> {
+  const out = new Map<string, Detail>();
+  const sql = DETAILS(db.dialect.jsonInts);
+  for (const kind of HIT_KINDS) {
+    const ids = shown.filter((m) => m.kind === kind).map((m) => m.id);
+    if (!ids.length) continue;
+    for (const r of await db.all<Detail>(sql[kind], [JSON.stringify(ids)])) out.set(`${kind}:${r.id}`, r);
+  }
+  return out;
+}
+
+function toHit(m: Match, r: Detail | undefined, terms: string[]): Hit {
   switch (m.kind) {
-    case "task": {
-      const r = await db.get<{ unit: string }>(DETAILS.task, [m.id]);
+    case "task":
       return { kind: "task", href: `/tasks/${m.id}`, titleHtml: highlight(m.title, terms, 120), snippetHtml: m.body && hasMatch(m.body, terms) ? highlight(m.body, terms) : "", unitName: r?.unit ?? null, at: null };
-    }
-    case "event": {
-      const r = await db.get<{ title: string; unit: string; at: string }>(DETAILS.event, [m.id, m.ref]);
+    case "event":
       return { kind: "event", href: `/tasks/${m.ref}#event-${m.id}`, titleHtml: highlight(r?.title ?? "", terms, 120), snippetHtml: highlight(m.body, terms), unitName: r?.unit ?? null, at: r?.at ?? null };
-    }
-    case "problem": {
-      const r = await db.get<{ title: string; unit: string; problem_task: number | null }>(DETAILS.problem, [m.id, m.ref]);
-      return { kind: "problem", href: r?.problem_task ? `/tasks/${r.problem_task}` : `/reports/${m.ref}`, titleHtml: highlight(r?.title ?? "", terms, 120), snippetHtml: highlight(m.body, terms), unitName: r?.unit ?? null, at: null };
-    }
-    case "report": {
-      const r = await db.get<{ unit: string }>(DETAILS.report, [m.id]);
+    case "problem":
+      return { kind: "problem", href: r?.problemTask ? `/tasks/${r.problemTask}` : `/reports/${m.ref}`, titleHtml: highlight(r?.title ?? "", terms, 120), snippetHtml: highlight(m.body, terms), unitName: r?.unit ?? null, at: null };
+    case "report":
       return { kind: "report", href: `/reports/${m.id}`, titleHtml: highlight(m.title, terms, 120), snippetHtml: "", unitName: r?.unit ?? null, at: null };
-    }
   }
 }
 
