@@ -112,6 +112,10 @@ async function liveRow(db: Db, id: number) {
   return row;
 }
 
+export async function unitOfChannel(db: Db, id: number): Promise<number> {
+  return (await liveRow(db, id)).unitId;
+}
+
 /** 删除: the channel gets nothing more; its rows in 提醒记录 stay. */
 export async function removeChannel(db: Db, id: number): Promise<{ unitId: number }> {
   return db.tx(async () => {
