@@ -185,6 +185,18 @@ export async function takeSlot(db: Db, c: { id: number; kind: ChannelKind }, win
   return at;
 }
 
+/** The slot's moment becomes the moment the post actually starts (what the platform counts). */
+function stamp(db: Db, channelId: number, at: number): number {
+  const h = paces.get(db)?.get(channelId);
+  const i = h ? h.indexOf(at) : -1;
+  const now = Date.now();
+  if (h && i >= 0) {
+    h[i] = now;
+    h.sort((a, b) => a - b);
+  }
+  return now;
+}
+
 function releaseSlot(db: Db, channelId: number, at: number) {
   const h = paces.get(db)?.get(channelId);
   const i = h ? h.indexOf(at) : -1;
@@ -204,16 +216,16 @@ function fillWindow(db: Db, c: { id: number; kind: ChannelKind }) {
  * Posts a message, paced, trying again within the run after a transient failure. The first
  * slot is the caller's (taken before the claim).
  */
-async function postPaced(db: Db, c: LiveChannel, m: RobotMessage, config: RobotConfig, tuning: RobotTuning): Promise<Attempt & { tries: number }> {
-  let a: Attempt = await postOnce(c, m, config);
+async function postPaced(db: Db, c: LiveChannel, m: RobotMessage, config: RobotConfig, tuning: RobotTuning, slot: number): Promise<Attempt & { tries: number }> {
+  let a: Attempt = await postOnce(c, m, config, stamp(db, c.id, slot));
   let tries = 1;
   while (!a.ok && transient(a) && tries < tuning.tries) {
     if (a.rateLimited) {
       fillWindow(db, c);
       await sleep(tuning.rateLimitWaitMs);
     } else await sleep(tuning.backoffMs[Math.min(tries - 1, tuning.backoffMs.length - 1)] ?? 0);
-    await takeSlot(db, c, tuning.windowMs);
-    a = await postOnce(c, m, config);
+    const next = await takeSlot(db, c, tuning.windowMs);
+    a = await postOnce(c, m, config, stamp(db, c.id, next));
     tries++;
   }
   return { ...a, tries };
@@ -356,7 +368,7 @@ async function deliverOne(o: RobotRun, c: LiveChannel, s: RobotSend, tuning: Rob
     return { ...base, title: s.message.title, items: s.items.length, status: "taken" };
   }
   const message = keys.size === s.items.length ? s.message : s.only(keys);
-  const a = await postPaced(o.db, c, message, o.config, tuning);
+  const a = await postPaced(o.db, c, message, o.config, tuning, slot);
   const at = wall();
   const error = a.ok ? "" : `${a.code ? `[${a.code}] ` : ""}${a.message}${a.tries > 1 ? `（本次共尝试${a.tries}次）` : ""}`;
   const retryAt = await record(o.db, messageId, keys, a.ok ? { ok: true, at } : { ok: false, permanent: false, error, errorCode: a.code, at });
@@ -383,7 +395,7 @@ export async function sendTestMessage(db: Db, config: RobotConfig, id: number, b
     link: { text: "打开整改台账", url: `${config.baseUrl}/tasks` },
     mentions: [],
   };
-  await takeSlot(db, c, MINUTE_MS);
-  const a = await postOnce(c, m, config);
+  const slot = await takeSlot(db, c, MINUTE_MS);
+  const a = await postOnce(c, m, config, stamp(db, c.id, slot));
   return { ok: a.ok, code: a.code, message: a.message, status: a.status, text: a.text, channel: c };
 }

@@ -636,6 +636,7 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
   outsideTx(o.db);
   const row = (await o.db.select().from(reminderLog).where(eq(reminderLog.id, id)))[0];
   if (!row) throw new NotFoundError("未找到该提醒记录");
+  if (row.channelId) throw new ValidationError("群机器人消息失败后会自动重试，不能在这里重新发送；可在单位管理的群机器人页发送测试消息检查");
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
   const claimedAt = row.claimedAt ?? claimTimeOf(row.messageId);
