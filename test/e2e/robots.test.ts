@@ -21,7 +21,8 @@ test("群机器人 page: add (a bad address refused), 发送测试消息 with an
   const { as } = await browse(t, ta);
   const page = await as("admin@t.cn", undefined, undefined, { bypassCSP: true });
   await page.goto(page.url().replace(/\/[^/]*$/, "/admin/units"));
-  await page.locator(`a[href="/admin/units/${ta.ids.a}/robots"]`).click();
+  await page.locator(`a[href="/admin/units/${ta.ids.a}/robots"]`).focus();
+  await page.keyboard.press("Enter");
   await page.waitForURL(/\/robots$/);
   assert.equal(await page.locator("h1").innerText(), "群机器人：第一党支部");
 
@@ -44,7 +45,8 @@ test("群机器人 page: add (a bad address refused), 发送测试消息 with an
   assert.ok(!(await page.content()).includes(SECRETS.feishu));
 
   // 发送测试消息 with htmx: the answer beside the button, the page stays
-  await page.getByRole("button", { name: "发送测试消息" }).click();
+  await page.getByRole("button", { name: "发送测试消息" }).focus();
+  await page.keyboard.press("Enter");
   await page.waitForSelector(".robot-answer");
   assert.match(await page.locator(".robot-answer").innerText(), /测试消息已发出[^]*HTTP 200/);
   assert.equal(platform.received.length, 1);
