@@ -58,6 +58,8 @@ export const users = pgTable(
     remindEnabled: integer("remind_enabled").notNull().default(1),
     /** lead days for deadline mails, e.g. "7,3,1" */
     remindDays: text("remind_days").notNull().default("7,3,1"),
+    /** 手机 (11 digits): group robots @ the person by it */
+    mobile: text("mobile"),
     failedLogins: integer("failed_logins").notNull().default(0),
     lockedUntil: text("locked_until"),
     createdAt: text("created_at").notNull().default(now),
@@ -288,13 +290,51 @@ export const reminderLog = pgTable(
     /** an admin saw this failure (提醒邮件投递问题 on 首页) */
     acknowledgedAt: text("acknowledged_at"),
     acknowledgedBy: integer("acknowledged_by").references(() => users.id),
+    /** a group robot's message (its keys start "robot:"): the channel it went to */
+    channelId: integer("channel_id").references((): AnyPgColumn => robotChannels.id),
+    /** the platform's error code of the last failed attempt (errcode / code, or "HTTP 500") */
+    errorCode: text("error_code"),
   },
   (t) => [
     uniqueIndex("reminder_once_uq").on(t.dedupeKey),
     index("reminder_recipient_idx").on(t.recipientId, t.day),
     index("reminder_status_idx").on(t.status, t.createdAt),
     index("reminder_created_idx").on(t.createdAt, t.id),
+    index("reminder_channel_idx").on(t.channelId, t.sentAt),
   ],
+);
+
+/** 群机器人: a unit's chat-group robot (企业微信, 钉钉, 飞书, or a plain JSON webhook). The webhook
+ * address and the signing secret are sealed (AES-256-GCM, server/features/channels/secret.ts). */
+export const robotChannels = pgTable(
+  "robot_channels",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    unitId: integer("unit_id")
+      .notNull()
+      .references(() => units.id),
+    kind: text("kind", { enum: ["wecom", "dingtalk", "feishu", "webhook"] }).notNull(),
+    /** the webhook address, sealed (it carries the robot's key or token) */
+    urlSealed: text("url_sealed").notNull(),
+    /** the address as shown: host and path, the key hidden */
+    urlHint: text("url_hint").notNull(),
+    /** 钉钉's / 飞书's signing secret, sealed; never shown again */
+    secretSealed: text("secret_sealed"),
+    /** "owner,escalation,digest" */
+    messageKinds: text("message_kinds").notNull().default("owner,escalation,digest"),
+    /** sub-units' messages go here too */
+    includeSubunits: integer("include_subunits").notNull().default(0),
+    /** broken: 失效 after ten failures in a row; removed: deleted by an admin (the log keeps its rows) */
+    status: text("status", { enum: ["active", "broken", "removed"] }).notNull().default("active"),
+    /** failures in a row (0 after a success) */
+    failures: integer("failures").notNull().default(0),
+    lastError: text("last_error"),
+    lastSentAt: text("last_sent_at"),
+    brokenAt: text("broken_at"),
+    createdBy: integer("created_by").references(() => users.id),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("robot_channels_unit_idx").on(t.unitId)],
 );
 
 /** 导入草稿: an uploaded report under review. Nothing of it becomes a report or tasks until

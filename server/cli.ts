@@ -23,6 +23,12 @@ const USAGE = `用法：npm run cli -- <命令>
   extract FILE                         解析自查报告（.docx/.doc/.txt），输出 JSON
   remind [--dry-run] [--date YYYY-MM-DD]
                                        发送今天（或给定日期）的提醒邮件；--dry-run 只列出将发送的邮件
+  channel add --unit CODE --kind wecom|dingtalk|feishu|webhook --url URL [--secret S]
+              [--kinds owner,escalation,digest] [--subunits]
+                                       为单位添加群机器人（企业微信、钉钉、飞书或通用 Webhook）；地址须为
+                                       https:// 公网地址（CHANNEL_ALLOW_PRIVATE=1 时也允许本机或内网地址）
+  channel list                         列出群机器人（地址隐去密钥部分，密钥不显示）
+  channel test ID                      向群机器人发送一条测试消息，显示平台的回答
   export ledger [--report ID | --unit CODE] [--as-of YYYY-MM-DD] --out F.xlsx
                                        导出整改台账（不给 --report/--unit 时为全部任务）
   export report --report ID [--as-of YYYY-MM-DD] [--to 主送机关] [--original] --out F.docx
@@ -164,6 +170,19 @@ async function run(argv: string[]): Promise<void> {
         if (exitCode) process.exitCode = exitCode;
       } finally {
         mailer.close();
+        await db.close();
+      }
+      return;
+    }
+    case "channel": {
+      const [sub, ...args] = rest;
+      const { runChannelCommand } = await import("./features/channels/cli.ts");
+      const db = await open(config);
+      try {
+        const out = await runChannelCommand(db, config, sub, args);
+        console.log(out.lines.join("\n"));
+        if (out.exitCode) process.exitCode = out.exitCode;
+      } finally {
         await db.close();
       }
       return;

@@ -66,6 +66,9 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number({ message: "应为天数" }).int({ message: "应为整数天数" }).min(180, { message: "审计日志至少保留 180 天" }).max(36500).default(180),
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "应为次数" }).int().min(1).max(10000).default(20),
   TRUST_PROXY: z.string().default("127.0.0.1,::1"),
+  CHANNEL_SECRET_KEY: z.string().min(32, { message: "至少 32 个字符（或 64 位十六进制，即 32 字节的密钥）" }).optional(),
+  CHANNEL_ALLOW_PRIVATE: bool.default(false),
+  CHANNEL_TIMEOUT: z.coerce.number({ message: "应为秒数" }).positive({ message: "应为正的秒数" }).max(120).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RECTIFY_DEV: bool.default(false),
 });
@@ -101,6 +104,12 @@ export type Config = Readonly<{
   remindCron: string;
   /** when the server runs its nightly upkeep (server/lib/maintenance.ts), or "off" */
   maintenanceCron: string;
+  /** CHANNEL_SECRET_KEY: seals the group robots' addresses and secrets (unset: derived from the session secret) */
+  channelSecretKey: string | undefined;
+  /** CHANNEL_ALLOW_PRIVATE=1: robot webhooks may point to loopback or private addresses, over http:// too */
+  channelAllowPrivate: boolean;
+  /** milliseconds a robot's platform has to answer */
+  channelTimeoutMs: number;
   logLevel: string;
   /** audit_log rows older than this are purged nightly (at least 180) */
   auditRetentionDays: number;
@@ -152,6 +161,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     remindParallel: e.REMIND_PARALLEL,
     remindCron: e.REMIND_CRON,
     maintenanceCron: e.MAINTENANCE_CRON,
+    channelSecretKey: e.CHANNEL_SECRET_KEY,
+    channelAllowPrivate: e.CHANNEL_ALLOW_PRIVATE,
+    channelTimeoutMs: Math.round(e.CHANNEL_TIMEOUT * 1000),
     logLevel: e.LOG_LEVEL,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     loginRateLimit: e.LOGIN_RATE_LIMIT,

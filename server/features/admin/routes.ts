@@ -9,6 +9,7 @@ import { isIsoDay, dayIn } from "../../lib/dates.ts";
 import { users } from "../../../db/schema.ts";
 import * as svc from "./service.ts";
 import { getSetting, setSetting } from "./settings.ts";
+import { normalizeMobile } from "../channels/robots.ts";
 import { audit } from "../audit/service.ts";
 import { grantableRoles, mayEditAccount, ROLE_LABEL, type Role } from "../auth/permissions.ts";
 
@@ -31,7 +32,7 @@ function unitInput(b: Body): svc.UnitInput {
 }
 
 function userInput(b: Body): svc.UserInput {
-  return { email: b.email ?? "", name: b.name ?? "", role: b.role ?? "", unitId: int(b.unitId), password: b.password || undefined, active: b.active === "1" };
+  return { email: b.email ?? "", name: b.name ?? "", role: b.role ?? "", unitId: int(b.unitId), password: b.password || undefined, active: b.active === "1", mobile: b.mobile };
 }
 
 export async function adminRoutes(app: FastifyInstance) {
@@ -157,7 +158,7 @@ export async function adminRoutes(app: FastifyInstance) {
     try {
       checkRole(req, b.role, old.role);
       await svc.updateUser(app.db, id, userInput(b));
-      const changed = [old.email !== (b.email ?? "").trim().toLowerCase() && "邮箱", old.name !== (b.name ?? "").trim() && "姓名", old.role !== b.role && "角色", String(old.unitId) !== b.unitId && "单位", old.active !== (b.active === "1") && (b.active === "1" ? "启用" : "停用"), b.password && "重设密码"].filter(Boolean);
+      const changed = [old.email !== (b.email ?? "").trim().toLowerCase() && "邮箱", old.name !== (b.name ?? "").trim() && "姓名", old.role !== b.role && "角色", String(old.unitId) !== b.unitId && "单位", old.active !== (b.active === "1") && (b.active === "1" ? "启用" : "停用"), b.mobile !== undefined && (old.mobile ?? "") !== (normalizeMobile(b.mobile) ?? "") && "手机", b.password && "重设密码"].filter(Boolean);
       await audit(req, "account.update", { target: `账号 ${id}`, detail: `${old.email}：${changed.join("、") || "未改动"}` });
       setFlash(reply, "账号已保存");
       return reply.redirect("/admin/users", 303);

@@ -9,6 +9,7 @@ import { directory } from "../../lib/directory.ts";
 import { pageOf, type Paged } from "../../lib/paging.ts";
 import { endSessionsOf } from "../auth/service.ts";
 import { ROLES, ROLE_LABEL, type Role } from "../auth/permissions.ts";
+import { normalizeMobile } from "../channels/robots.ts";
 
 export type UnitInput = {
   code: string;
@@ -108,7 +109,7 @@ export async function rectificationTasksOf(db: Db, unitId: number) {
   return db.select({ id: tasks.id, title: tasks.title, state: tasks.state }).from(tasks).where(eq(tasks.linkedUnitId, unitId));
 }
 
-export type UserInput = { email: string; name: string; role: string; unitId: number | null; password?: string; active?: boolean };
+export type UserInput = { email: string; name: string; role: string; unitId: number | null; password?: string; active?: boolean; /** 手机: "" clears it; undefined leaves it */ mobile?: string };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -129,6 +130,7 @@ async function checkUser(db: Db, input: UserInput, old?: typeof users.$inferSele
     if (dup && dup.id !== old?.id) errors.email = "该邮箱已有账号";
   }
   if (!input.name.trim()) errors.name = "请填写姓名";
+  if (input.mobile?.trim() && !normalizeMobile(input.mobile)) errors.mobile = "手机号应为 11 位数字，如 13800138000";
   if (!(ROLES as string[]).includes(input.role)) errors.role = old ? "请选择角色" : `角色须为 ${ROLES.join("、")} 之一`;
   if (!input.unitId || !(await db.select({ id: units.id }).from(units).where(eq(units.id, input.unitId)))[0]) errors.unitId = "请选择所在单位";
   if (!old || input.password) {
@@ -150,7 +152,7 @@ export async function createUser(db: Db, input: UserInput): Promise<number> {
     const email = await checkUser(db, input);
     const [{ id }] = await db
       .insert(users)
-      .values({ email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, passwordHash, active: input.active ?? true })
+      .values({ email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, passwordHash, active: input.active ?? true, mobile: normalizeMobile(input.mobile) })
       .returning({ id: users.id });
     return id;
   });
@@ -168,6 +170,7 @@ export async function updateUser(db: Db, id: number, input: UserInput): Promise<
     const email = await checkUser(db, input, old);
     const set: Partial<typeof users.$inferInsert> = { email, name: input.name.trim(), role: input.role as "staff", unitId: input.unitId!, active: input.active ?? true };
     if (passwordHash) set.passwordHash = passwordHash;
+    if (input.mobile !== undefined) set.mobile = normalizeMobile(input.mobile);
     await db.update(users).set(set).where(eq(users.id, id));
     if (input.active === false || input.password || input.role !== old.role) await endSessionsOf(db, id);
   });

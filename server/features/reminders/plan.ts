@@ -88,6 +88,20 @@ export type DeliveryProblem = {
   retryAt: string | null;
 };
 
+/**
+ * An item's log entry → null when it must not be sent now (sent, 退信, given up, claimed by a run
+ * in progress, or failed and waiting for its retry time); else the attempts made so far.
+ */
+export function dueAttempts(e: LogEntry | undefined, nowMs: number, staleClaimMs: number): number | null {
+  if (!e) return 0;
+  if (e.status === "pending") {
+    const claimed = e.claimedAt ? Date.parse(e.claimedAt) : NaN;
+    return !Number.isNaN(claimed) && nowMs - claimed < staleClaimMs ? null : e.attempts;
+  }
+  if (e.status === "failed") return e.retryAt && Date.parse(e.retryAt) > nowMs ? null : e.attempts;
+  return null; // sent, bounced, expired
+}
+
 /** Waits between the attempts of a temporary failure: 15 min, 1 h, 4 h, then daily. */
 export function retryDelayMs(attempts: number): number {
   return attempts <= 1 ? 15 * 60_000 : attempts === 2 ? 3600_000 : attempts === 3 ? 4 * 3600_000 : 24 * 3600_000;
@@ -295,16 +309,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
   };
 
   /** null when the item must not be sent now; else its attempts so far */
-  const due = (key: string): number | null => {
-    const e = log.get(key);
-    if (!e) return 0;
-    if (e.status === "pending") {
-      const claimed = e.claimedAt ? Date.parse(e.claimedAt) : NaN;
-      return !Number.isNaN(claimed) && nowMs - claimed < s.staleClaimMinutes * 60_000 ? null : e.attempts;
-    }
-    if (e.status === "failed") return e.retryAt && Date.parse(e.retryAt) > nowMs ? null : e.attempts;
-    return null; // sent, bounced, expired
-  };
+  const due = (key: string): number | null => dueAttempts(log.get(key), nowMs, s.staleClaimMinutes * 60_000);
 
   const mails: Record<MailKind, Map<number, PlannedMail>> = { owner: new Map(), leader: new Map(), weekly: new Map(), delivery: new Map() };
   /** an item for u; with a task, its line too (made only when the item goes out) */

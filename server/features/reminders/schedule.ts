@@ -38,8 +38,10 @@ export function startReminderSchedule(opts: { db: Db; config: Config; mailer: Ma
       const report = await runReminders({ db, config, mailer, now: clock(), retryOnly: kind === "retry" });
       const { today, results } = report;
       const count = (s: RunResult["status"]) => results.filter((r) => r.status === s).length;
-      if (results.length || kind === "daily" || report.expired) log.info({ today, kind, sent: count("sent"), failed: count("failed"), bounced: count("bounced"), taken: count("taken"), claimed: count("claimed"), expired: report.expired, unacknowledged: report.unacknowledged }, "reminders run");
+      const robots = report.robots ?? [];
+      if (results.length || robots.length || kind === "daily" || report.expired) log.info({ today, kind, sent: count("sent"), failed: count("failed"), bounced: count("bounced"), taken: count("taken"), claimed: count("claimed"), expired: report.expired, unacknowledged: report.unacknowledged, robotsSent: robots.filter((x) => x.status === "sent").length, robotsFailed: robots.filter((x) => x.status === "failed").length }, "reminders run");
       for (const r of results.filter((x) => x.status === "failed" || x.status === "bounced")) log.error({ to: r.recipient.email, subject: r.subject, status: r.status, error: r.error, retryAt: r.retryAt }, "reminder failed");
+      for (const r of robots.filter((x) => x.status === "failed")) log.error({ channel: r.channel, title: r.title, code: r.code, error: r.error, retryAt: r.retryAt, broke: !!r.broke }, "robot message failed");
     } catch (err) {
       try {
         log.error({ err }, "reminders run failed");

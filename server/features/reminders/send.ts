@@ -20,6 +20,7 @@ import type { State } from "../tasks/workflow.ts";
 import { STATUS_LABEL, statusKind } from "../tasks/status.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
+import { runRobots, type RobotResult, type RobotTuning } from "../channels/deliver.ts";
 import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
@@ -45,7 +46,7 @@ export function kindLabel(kind: string): string {
 
 export type RunOptions = {
   db: Db;
-  config: Pick<Config, "timeZone" | "baseUrl" | "mailFrom"> & Partial<Pick<Config, "smtpUrl" | "smtpTimeouts" | "remindParallel">>;
+  config: Pick<Config, "timeZone" | "baseUrl" | "mailFrom"> & Partial<Pick<Config, "smtpUrl" | "smtpTimeouts" | "remindParallel" | "sessionSecret" | "channelSecretKey" | "channelAllowPrivate" | "channelTimeoutMs">>;
   mailer: Mailer;
   now: Date;
   /** the day to plan for; today in TZ by default */
@@ -56,6 +57,8 @@ export type RunOptions = {
   settings?: Partial<PlanSettings>;
   /** the wall clock of claims and retry times (real time; tests move it) */
   wall?: () => Date;
+  /** the group robots' retries and pacing window (tests shorten them) */
+  robotTuning?: Partial<RobotTuning>;
 };
 
 export type RunResult = {
@@ -86,6 +89,8 @@ export type RunReport = {
   expired: number;
   /** failed, 退信 and given-up items no admin has acknowledged (the exit status follows this) */
   unacknowledged: { failed: number; bounced: number; expired: number };
+  /** the group robots' messages (channels/deliver.ts) */
+  robots: RobotResult[];
 };
 
 // ───────────────────────── loading ─────────────────────────
@@ -213,7 +218,8 @@ export function claimTimeOf(messageId: string | null | undefined): string | null
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : null;
 }
 
-type Claimable = { taskId: number | null; recipientId: number; kind: string; day: string; dedupeKey: string };
+/** An item to claim; a group robot's message names its channel (robot_channels.id). */
+export type Claimable = { taskId: number | null; recipientId: number; kind: string; day: string; dedupeKey: string; channelId?: number | null };
 
 /**
  * Takes the items for this send in one writing transaction (db.tx: writers follow one another,
@@ -233,7 +239,7 @@ export async function claim(db: Db, items: Claimable[], messageId: string, now: 
       if (!row) {
         const inserted = await db
           .insert(reminderLog)
-          .values({ taskId: it.taskId, recipientId: it.recipientId, kind: it.kind, day: it.day, dedupeKey: it.dedupeKey, status: "pending", attempts: 1, messageId, createdAt: nowIso, claimedAt: nowIso, sentTo: opts.address })
+          .values({ taskId: it.taskId, recipientId: it.recipientId, kind: it.kind, day: it.day, dedupeKey: it.dedupeKey, status: "pending", attempts: 1, messageId, createdAt: nowIso, claimedAt: nowIso, sentTo: opts.address, channelId: it.channelId ?? null })
           .onConflictDoNothing({ target: reminderLog.dedupeKey })
           .returning({ id: reminderLog.id });
         if (inserted.length) taken.add(it.dedupeKey);
@@ -255,30 +261,32 @@ export async function claim(db: Db, items: Claimable[], messageId: string, now: 
   });
 }
 
-type Outcome = { ok: true; at: Date } | { ok: false; permanent: boolean; error: string; at: Date };
+/** A send's outcome; a group robot's failure carries the platform's error code. */
+export type Outcome = { ok: true; at: Date } | { ok: false; permanent: boolean; error: string; at: Date; errorCode?: string | null };
 
 /**
  * Records a send's outcome on the rows it claimed (still pending under this Message-ID), in a
  * short transaction of its own after the send; a temporary failure gets its next attempt's time.
  */
-async function record(db: Db, messageId: string, keys: Set<string>, outcome: Outcome): Promise<string | undefined> {
+export async function record(db: Db, messageId: string, keys: Set<string>, outcome: Outcome): Promise<string | undefined> {
   const where = and(eq(reminderLog.messageId, messageId), inArray(reminderLog.dedupeKey, [...keys]), eq(reminderLog.status, "pending"));
   return db.tx(async () => {
     if (outcome.ok) {
-      await db.update(reminderLog).set({ status: "sent", sentAt: outcome.at.toISOString(), lastError: null, retryAt: null }).where(where);
+      await db.update(reminderLog).set({ status: "sent", sentAt: outcome.at.toISOString(), lastError: null, errorCode: null, retryAt: null }).where(where);
       return undefined;
     }
     const error = outcome.error.slice(0, 1000);
+    const errorCode = outcome.errorCode ?? null;
     // a new 退信 is shown to the admins again, even if an earlier failure of it was acknowledged
     if (outcome.permanent) {
-      await db.update(reminderLog).set({ status: "bounced", lastError: error, retryAt: null, acknowledgedAt: null, acknowledgedBy: null }).where(where);
+      await db.update(reminderLog).set({ status: "bounced", lastError: error, errorCode, retryAt: null, acknowledgedAt: null, acknowledgedBy: null }).where(where);
       return undefined;
     }
     let next: string | undefined;
     for (const row of await db.select({ id: reminderLog.id, attempts: reminderLog.attempts }).from(reminderLog).where(where)) {
       const retryAt = new Date(outcome.at.getTime() + retryDelayMs(row.attempts)).toISOString();
       if (!next || retryAt < next) next = retryAt;
-      await db.update(reminderLog).set({ status: "failed", lastError: error, retryAt }).where(eq(reminderLog.id, row.id));
+      await db.update(reminderLog).set({ status: "failed", lastError: error, errorCode, retryAt }).where(eq(reminderLog.id, row.id));
     }
     return next;
   });
@@ -461,7 +469,7 @@ export async function runReminders(o: RunOptions): Promise<RunReport> {
   const nowMs = Date.parse(settings.now);
   const logByKey = new Map(input.log.map((e) => [e.dedupeKey, e]));
   const seen = input.log.filter((e) => relevant.has(e.dedupeKey));
-  const report: Omit<RunReport, "results" | "expired" | "unacknowledged"> = {
+  const report: Omit<RunReport, "results" | "expired" | "unacknowledged" | "robots"> = {
     today,
     alreadySent: seen.filter((e) => e.status === "sent").length,
     waiting: seen.filter((e) => e.status === "failed" && e.retryAt && Date.parse(e.retryAt) > nowMs).map((e) => ({ key: e.dedupeKey, retryAt: e.retryAt! })),
@@ -471,15 +479,21 @@ export async function runReminders(o: RunOptions): Promise<RunReport> {
   };
   let results: RunResult[];
   let expired = 0;
+  // the group robots: the same items, each channel's claimed under its own keys (robot:…), posted beside the mail
+  const robotConfig = { sessionSecret: "", channelSecretKey: undefined, channelAllowPrivate: false, channelTimeoutMs: 10_000, ...o.config };
+  const robotRun = { db: o.db, config: robotConfig, mailer: o.mailer, today, settings, input, relevant, staleClaimMs: staleMs, retryOnly: o.retryOnly, dryRun: o.dryRun, wall: o.wall, tuning: o.robotTuning };
+  let robots: RobotResult[];
   if (o.dryRun) {
     results = mails.map((m) => ({ recipient: m.recipient, kind: m.kind, subject: subjectOf(m), items: m.items.length, status: "would-send" as const }));
+    robots = await runRobots(robotRun);
   } else {
     const domain = mailDomain(o.config);
     const sends = mails.flatMap((m) => splitByMessageId(m, logByKey, domain));
-    results = await inParallel(sends, o.config.remindParallel ?? 4, (x) => deliver(o, x.mail, x.messageId, today, staleMs, false));
+    [results, robots] = await Promise.all([inParallel(sends, o.config.remindParallel ?? 4, (x) => deliver(o, x.mail, x.messageId, today, staleMs, false)), runRobots(robotRun)]);
+    // after both: every robot item due today is in `relevant` too
     expired = await expire(o.db, input.log, relevant, today, nowMs, staleMs);
   }
-  return { ...report, results, expired, unacknowledged: await unacknowledged(o.db) };
+  return { ...report, results, expired, unacknowledged: await unacknowledged(o.db), robots };
 }
 
 async function deliver(o: RunOptions, planned: PlannedMail, messageId: string, today: string, staleMs: number, force: boolean): Promise<RunResult> {
@@ -623,6 +637,7 @@ export async function resend(o: Omit<RunOptions, "today" | "dryRun" | "retryOnly
   outsideTx(o.db);
   const row = (await o.db.select().from(reminderLog).where(eq(reminderLog.id, id)))[0];
   if (!row) throw new NotFoundError("未找到该提醒记录");
+  if (row.channelId) throw new ValidationError("群机器人消息失败后会自动重试，不能在这里重新发送；可在单位管理的群机器人页发送测试消息检查");
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
   const claimedAt = row.claimedAt ?? claimTimeOf(row.messageId);

@@ -25,13 +25,20 @@ export function summarize(r: RunReport, o: { dryRun: boolean; where: string; tim
     const tail = x.status === "failed" ? `：${x.error}（将于 ${at(x.retryAt!)} 重试）` : x.status === "bounced" ? `：${x.error}（不再重试）` : x.status === "claimed" ? `（尚未确认发出；若该进程已中断，将于 ${at(x.retryAt!)} 后重试）` : "";
     lines.push(`  ${LABEL[x.status]}  ${x.recipient.name} <${x.recipient.email}>  ${x.subject}（${x.items}项）${tail}`);
   }
+  const robots = r.robots ?? [];
+  const ROBOT: Record<string, string> = { "would-send": "将发送", sent: "已发送", failed: "暂时失败", taken: "已由另一进程发送" };
+  for (const x of robots) {
+    const tail = x.status === "failed" ? `：${x.error}${x.retryAt ? `（将于 ${at(x.retryAt)} 重试）` : ""}${x.broke ? `；已连续失败多次，标记为失效${x.broke.notified.length ? `，已邮件通知 ${x.broke.notified.join("、")}` : ""}` : ""}` : "";
+    lines.push(`  ${ROBOT[x.status]}  [群] ${x.channel}  ${x.title}（${x.items}项）${tail}`);
+  }
   const n = (st: RunResult["status"]) => r.results.filter((x) => x.status === st).length;
   if (o.dryRun) {
-    lines.push(r.results.length ? `共 ${n("would-send")} 封将发送。` : "  没有需要发送的提醒（已发送过的不会重复发送）");
+    lines.push(r.results.length || robots.length ? `共 ${n("would-send")} 封邮件、${robots.length} 条群消息将发送。` : "  没有需要发送的提醒（已发送过的不会重复发送）");
     return { lines, exitCode: 0 };
   }
-  if (!r.results.length) lines.push("  没有需要发送的提醒（已发送过的不会重复发送）");
+  if (!r.results.length && !robots.length) lines.push("  没有需要发送的提醒（已发送过的不会重复发送）");
   const parts = [`发送 ${n("sent")} 封`, `此前已发送 ${r.alreadySent} 项`];
+  if (robots.length) parts.push(`群消息发送 ${robots.filter((x) => x.status === "sent").length} 条、失败 ${robots.filter((x) => x.status === "failed").length} 条`);
   // items, as the log counts them (a mail holds one or more)
   const failed = r.results.filter((x) => x.status === "failed");
   const waiting = [...failed.map((x) => ({ retryAt: x.retryAt! })), ...r.waiting];
