@@ -68,14 +68,17 @@ const chars = (t: string) => [...t].length;
  * kind's columns. The statement text depends only on the terms' lengths (3+ or not), so a few
  * texts serve every query.
  */
-function matchWhere(kind: HitKind, query: ParsedQuery): { sql: string; params: string[] } {
+function matchWhere(kind: HitKind, query: ParsedQuery, walk = false): { sql: string; params: string[] } {
   const k = KINDS[kind];
   const conds: string[] = k.where ? [k.where] : [];
   const params: string[] = [];
   for (const term of query.terms) {
     const long = chars(term) >= 3;
     const one = (col: string) =>
-      long ? `lower(x.${col}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'` : `x.${col}_grams @> ARRAY[lower(CAST(? AS TEXT))]`;
+      // walk: the same test in a form no index serves, so that a range of ids is read by its primary key
+      long
+        ? `lower(x.${col}${walk ? " || ''" : ""}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`
+        : `${walk ? `array_cat(x.${col}_grams, CAST('{}' AS text[]))` : `x.${col}_grams`} @> ARRAY[lower(CAST(? AS TEXT))]`;
     conds.push(k.columns.length === 1 ? one(k.columns[0]) : `(${k.columns.map(one).join(" OR ")})`);
     for (let i = 0; i < k.columns.length; i++) params.push(long ? containsPattern(term) : term);
   }
@@ -89,24 +92,45 @@ function indexOf(name: string): { table: string; marker: string } {
   return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%_grams)%" : "%gin_trgm_ops%" };
 }
 
-/** how many of a table's newest rows the first probe walks (newest first, by primary key) */
+/** how many of a table's newest rows the first walk covers (by id, newest first) */
 export const PROBE_ROWS = 10_000;
+/** the longest walk by id; a term rarer than limit / MAX_WALK is taken from the GIN indexes */
+const MAX_WALK = 200_000;
 
 /**
- * The ids of the newest `limit` rows of `kind` matching the query, newest first, in at most two
- * statements whose cost does not hang on the planner's guess of how common a term is: first the
- * table's newest PROBE_ROWS rows are walked (a common term fills the limit there, in
- * milliseconds); short of the limit, the GIN indexes give every match (`ORDER BY x.id + 0` keeps
- * the planner off a walk of the whole table newest first, which a rare term made last seconds).
+ * The ids of the newest `limit` rows of `kind` matching the query, newest first, at a cost that
+ * does not hang on the planner's guess of how common a term is (under a LIMIT it would walk the
+ * whole table newest first for a rare term: seconds; or fetch and sort every match of a common
+ * one). Walked here instead, by ranges of ids from the newest: the first range shows how dense
+ * the matches are; a common term fills the limit within a range or two, sized from that density;
+ * a rare one (fewer than limit in MAX_WALK rows) is read from the GIN indexes, which hold few of
+ * its rows (`ORDER BY x.id + 0` keeps the planner off the walk by primary key).
  */
 async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: number, probeRows = PROBE_ROWS): Promise<number[]> {
   const k = KINDS[kind];
   const m = matchWhere(kind, query);
-  const cols = ["id", ...k.columns.flatMap((c) => [c, `${c}_grams`]), ...(kind === "event" ? ["kind"] : [])].map((c) => `"${c}"`).join(", ");
-  const probe = await db.column<number>(`SELECT x.id FROM (SELECT ${cols} FROM ${k.table} ORDER BY id DESC LIMIT ${probeRows}) x WHERE ${m.sql} ORDER BY x.id DESC LIMIT ${limit}`, m.params);
-  if (probe.length >= limit) return probe;
-  if ((await db.value<number>(`SELECT count(*) FROM (SELECT 1 FROM ${k.table} LIMIT ${probeRows + 1}) c`))! <= probeRows) return probe; // the probe saw every row
-  return db.column<number>(`SELECT x.id FROM ${k.table} x WHERE ${m.sql} ORDER BY x.id + 0 DESC LIMIT ${limit}`, m.params);
+  const w = matchWhere(kind, query, true);
+  const top = await db.value<number | null>(`SELECT max(id) FROM ${k.table}`);
+  if (top == null) return [];
+  const found: number[] = [];
+  let hi = top;
+  let span = probeRows;
+  let walked = 0;
+  while (found.length < limit && hi > 0) {
+    const rows = await db.column<number>(`SELECT x.id FROM ${k.table} x WHERE x.id <= ? AND x.id > ? AND ${w.sql} ORDER BY x.id DESC LIMIT ${limit - found.length}`, [hi, hi - span, ...w.params]);
+    found.push(...rows);
+    walked += span;
+    hi -= span;
+    if (found.length >= limit || hi <= 0) break;
+    const density = found.length / walked;
+    if (density * MAX_WALK < limit) {
+      // rare: the rest from the indexes
+      found.push(...(await db.column<number>(`SELECT x.id FROM ${k.table} x WHERE x.id <= ? AND ${m.sql} ORDER BY x.id + 0 DESC LIMIT ${limit - found.length}`, [hi, ...m.params])));
+      break;
+    }
+    span = Math.min(MAX_WALK, Math.ceil(((limit - found.length) / density) * 1.25));
+  }
+  return found;
 }
 
 /** opts.probeRows: the first walk's length (tests make it short, to reach the second statement with a few rows) */
