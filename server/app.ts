@@ -23,6 +23,7 @@ import { ledgerRoutes } from "./features/ledger/routes.ts";
 import { searchRoutes } from "./features/search/routes.ts";
 import { auditRoutes } from "./features/audit/routes.ts";
 import { securityRoutes } from "./features/security/routes.ts";
+import { moveinRoutes } from "./features/movein/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -135,6 +136,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(searchRoutes);
   await app.register(auditRoutes);
   await app.register(securityRoutes);
+  await app.register(moveinRoutes);
 
   return app;
 }
