@@ -4,7 +4,7 @@
 // not match is listed for the leader to choose. Then the checks 确认导入 makes.
 import { records, type Table } from "./sheet.ts";
 import { nameIndex, lookup } from "./org.ts";
-import { readDay, readDeadline, readStatus, splitNames, splitUnits } from "./words.ts";
+import { nameForms, readDay, readDeadline, readStatus, splitNames, splitUnits } from "./words.ts";
 
 export type DeadlineKind = "immediate" | "dated" | "ongoing";
 export type LedgerRow = {
@@ -110,8 +110,11 @@ export function buildRows(tables: Table[], o: { year: number; immediateDay: stri
 
 /** People by name, within a unit's tree: the one person, or null. */
 function personIn(people: PersonRef[], name: string, underPath: string | null, leaderOnly: boolean): number | null {
-  const found = people.filter((p) => p.active && p.name === name && p.role !== "admin" && (!leaderOnly || p.role !== "staff") && (!underPath || p.unitPath.startsWith(underPath)));
-  return found.length === 1 ? found[0].id : null;
+  for (const form of nameForms(name)) {
+    const found = people.filter((p) => p.active && p.name === form && p.role !== "admin" && (!leaderOnly || p.role !== "staff") && (!underPath || p.unitPath.startsWith(underPath)));
+    if (found.length) return found.length === 1 ? found[0].id : null;
+  }
+  return null;
 }
 
 export type Resolved = { unitId: number | null; ownerId: number | null; leaderId: number | null };

@@ -77,7 +77,7 @@ export async function moveinRoutes(app: FastifyInstance) {
         return reply.redirect(`/reports/${d.reportId}`, 303);
       }
       const people = await assignableUsers(app.db, c.actor);
-      return reply.render(isHtmx(req) ? "movein/_ledger" : "movein/ledger", { title: "核对台账导入", v: await ledger.getLedgerReview(c, id), units: await assignableUnits(app.db, c.actor), owners: people.filter((p) => p.role !== "admin"), leaders: people.filter((p) => p.role !== "staff"), ...extra }, status);
+      return reply.render(isHtmx(req) ? "movein/_ledger" : "movein/ledger", { title: "核对台账导入", v: await ledger.getLedgerReview(c, id), units: await assignableUnits(app.db, c.actor), owners: people.filter((p) => p.role !== "admin"), leaders: people.filter((p) => p.role === "leader"), ...extra }, status);
     }
     const p = await svc.getOrgPreview(c, id);
     return reply.render("movein/org-preview", { title: `导入${svc.KIND_LABEL[p.kind]}：预览`, p, ...extra }, status);

@@ -169,11 +169,17 @@ export function splitUnits(text: string): { lead: string; others: string[] } {
   return { lead, others: parts.filter((_, i) => i !== leadIdx) };
 }
 
+/** The ways a person's name is written in a cell: as is, and without a title after it (`王书记` → 王). */
+export function nameForms(name: string): string[] {
+  const bare = name.replace(/(书记|副书记|主任|部长|局长|处长|科长|同志)$/, "");
+  return bare && bare !== name ? [name, bare] : [name];
+}
+
 /** People's names in a cell (`张三、李四`): the first is the one responsible. */
 export function splitNames(text: string): string[] {
   return text
     .replace(/[\u3000]/g, " ")
     .split(/[、，,；;\/／\s]+/)
-    .map((s) => s.replace(/(同志|书记|主任|部长)$/, "").trim())
+    .map((s) => s.replace(/同志$/, "").trim())
     .filter(Boolean);
 }
