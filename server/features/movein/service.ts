@@ -152,7 +152,8 @@ async function writePeople(c: Ctx, plans: PersonPlan[], origin: string): Promise
   const links: IssuedLink[] = [];
   for (const p of plans) {
     if (p.action === "create") {
-      const [{ id }] = await c.db.insert(users).values({ email: p.email, name: p.name, role: p.role!, unitId: p.unitId!, passwordHash: NO_PASSWORD, active: true, createdAt: nowIso }).returning({ id: users.id });
+      // no mail address: no reminders either (the placeholder login is not an address; 个人设置 turns them on once one is set)
+      const [{ id }] = await c.db.insert(users).values({ email: p.email, name: p.name, role: p.role!, unitId: p.unitId!, passwordHash: NO_PASSWORD, active: true, remindEnabled: !p.noMail, createdAt: nowIso }).returning({ id: users.id });
       await recordAudit(c.db, { at: nowIso, userId: c.actor.id, userName: c.actor.name ?? "", action: "account.create", target: `user ${id}`, outcome: "ok", detail: `由${origin}导入：${p.name}（${p.unitName}，${p.title}）` });
       links.push(await issueLink(c.db, { id, name: p.name, email: p.email, unitName: p.unitName }, c.actor.id, c.now));
     } else if (p.action === "update") {

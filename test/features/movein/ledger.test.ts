@@ -120,3 +120,27 @@ test("a leader may import only for their own tree; a staff member not at all", a
     await ta.close();
   }
 });
+
+test("pure: one sheet per round: every sheet with a header gives rows; 牵头/配合 units split; a title after a name is matched", async () => {
+  const file = await xlsx([
+    { name: "巡察反馈", rows: [["问题描述", "责任单位", "责任人", "完成时限", "完成情况"], ["甲问题", "第一党支部牵头，第二党支部配合", "王书记", "2026-05-31", "已销号"]] },
+    { name: "说明", rows: [["本表说明"], ["无"]] },
+    { name: "自查", rows: [["序号", "存在问题", "责任部门", "时限"], ["1", "乙问题", "中共第二党支部委员会", "年底前"]] },
+  ]);
+  const tables = readTables(file, "l.xlsx", LEDGER_FIELDS);
+  assert.deepEqual(tables.map((t) => t.sheet), ["巡察反馈", "自查"]);
+  const units = [
+    { id: 2, name: "第一党支部", path: "/1/2/", secretaryId: null },
+    { id: 3, name: "第二党支部", path: "/1/3/", secretaryId: null },
+  ];
+  const people = [{ id: 9, name: "王", role: "leader", unitId: 2, unitPath: "/1/2/", active: true }];
+  const rows = buildRows(tables, { year: 2026, immediateDay: "2026-11-22", units, people });
+  assert.deepEqual(rows.map((r) => [r.title, r.unitId, r.coUnits, r.state]), [
+    ["甲问题", 2, "第二党支部", "done"],
+    ["乙问题", 3, "", "todo"],
+  ]);
+  assert.equal(rows[1].deadline, "2026-12-31");
+  assert.equal(rows[1].deadlineConfirmed, false);
+  const { resolve } = await import("../../../server/features/movein/ledger.ts");
+  assert.equal(resolve(rows[0], { unit: {}, owner: {}, leader: {} }, units, people).ownerId, 9, "王书记 is 王");
+});

@@ -96,6 +96,7 @@ test("people: refusals (角色不明, 邮箱重复, 单位不存在); links mail
     // the one without mail: shown to the admin, with a printable notice
     assert.match(text(done.body), /郑干事.*13800000003@noemail\.invalid/);
     const zheng = await ta.db.value<number>(`SELECT id FROM users WHERE name = '郑干事'`);
+    assert.equal(Number(await ta.db.value(`SELECT remind_enabled FROM users WHERE id = ?`, [zheng])), 0, "no address: no reminder mail to a placeholder");
     const notice = await post(ta.app, admin, "/movein/notices", { userIds: zheng });
     assert.equal(notice.statusCode, 200);
     assert.match(text(notice.body), /账号开通通知.*郑干事.*13800000003@noemail\.invalid/);
