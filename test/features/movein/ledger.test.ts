@@ -144,3 +144,35 @@ test("pure: one sheet per round: every sheet with a header gives rows; 牵头/�
   const { resolve } = await import("../../../server/features/movein/ledger.ts");
   assert.equal(resolve(rows[0], { unit: {}, owner: {}, leader: {} }, units, people).ownerId, 9, "王书记 is 王");
 });
+
+test("rows tied to an existing report; rows left out in bulk; a dry run writes nothing", async () => {
+  const ta = await makeApp();
+  try {
+    const { reports } = await import("../../../db/schema.ts");
+    const reportId = await ta.db.tx(async () => (await ta.db.insert(reports).values({ title: "2026年度自查报告", unitId: ta.ids.root, format: "paste", fullText: "……", importedBy: ta.ids.leader }).returning({ id: reports.id }))[0].id);
+    const leader = await login(ta.app, "leader@t.cn");
+    const res = await upload(ta, leader, await xlsx([{ rows: LEDGER_ROWS, merges: LEDGER_MERGES }]), { unitId: String(ta.ids.root), reportId: String(reportId) });
+    const url = String(res.headers.location);
+    const { confirmLedgerDraft } = await import("../../../server/features/movein/ledger-service.ts");
+    const c = { db: ta.db, actor: { id: ta.ids.leader, role: "leader" as const, unitId: ta.ids.root, unitPath: `/${ta.ids.root}/` }, now: ta.clock.now, today: "2026-11-23" };
+    const id = Number(url.split("/").pop());
+    const dry = await confirmLedgerDraft(c, id, { dryRun: true, skipBad: true });
+    assert.equal(dry.created, 1);
+    assert.equal(dry.refused.length, 3);
+    assert.equal(Number(await ta.db.value("SELECT count(*) FROM tasks")), 0, "a dry run writes nothing");
+    const bulk = await post(ta.app, leader, `${url}/ledger`, { op: "bulk", keys: "r1", skip: "1" });
+    assert.equal(bulk.statusCode, 303);
+    await post(ta.app, leader, `${url}/ledger`, { op: "bulk", keys: "r2", skip: "1" });
+    await post(ta.app, leader, `${url}/ledger`, { op: "bulk", keys: "r3", skip: "1" });
+    const none = await post(ta.app, leader, `${url}/ledger`, { op: "bulk", skip: "1" });
+    assert.equal(none.statusCode, 422);
+    assert.match(none.body, /请先勾选要批量设置的行/);
+    const done = await post(ta.app, leader, `${url}/confirm`, {});
+    assert.equal(done.statusCode, 303, done.body.slice(0, 300));
+    assert.equal(String(done.headers.location), `/reports/${reportId}`);
+    assert.deepEqual(await ta.db.column("SELECT t.title FROM tasks t JOIN problems p ON p.id = t.problem_id WHERE p.report_id = ?", [reportId]), ["会议记录不全"]);
+    assert.equal(Number(await ta.db.value("SELECT count(*) FROM reports")), 1, "no new report");
+  } finally {
+    await ta.close();
+  }
+});
