@@ -84,7 +84,9 @@ export async function moveinRoutes(app: FastifyInstance) {
   }
   app.get("/movein/drafts/:id", { preHandler: requireUser }, (req, reply) => {
     notStaff(req);
-    return renderDraft(req, reply, Number((req.params as { id: string }).id));
+    // ?edit=<row key>: that row's form open (the others' forms are not sent: a ledger of hundreds of rows stays light)
+    const edit = (req.query as Record<string, string | undefined>).edit;
+    return renderDraft(req, reply, Number((req.params as { id: string }).id), { edit: edit && /^r\d{1,6}$/.test(edit) ? edit : undefined });
   });
 
   app.post("/movein/drafts/:id/map", { preHandler: requireUser }, async (req, reply) => {

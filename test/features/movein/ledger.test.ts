@@ -48,6 +48,9 @@ test("a leader imports a ledger: unmatched listed, chosen, deadline confirmed, t
     assert.match(page, /责任单位“第一支部”（1 行）对应为/);
     assert.match(page, /责任人“孙某某”（1 行）对应为/);
     assert.match(page, /待确认：未写年份，按台账年度 2026 年理解/);
+    // a row that needs nothing sends no form until asked for (?edit=)
+    assert.doesNotMatch(page, /保存第 10 行/);
+    assert.match(text((await get(ta.app, leader, `${url}?edit=r4`)).body), /保存第 10 行/);
 
     // not yet: refused, nothing written
     const tasksBefore = Number(await ta.db.value("SELECT count(*) FROM tasks"));
