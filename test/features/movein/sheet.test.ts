@@ -66,6 +66,11 @@ test("the fixture files of this folder are read", () => {
   assert.ok(records(u).some((r) => r.cells.name === "机关第一党支部"));
   const [p] = readTables(fixture("people-gb18030.csv"), "people-gb18030.csv", PEOPLE_FIELDS);
   assert.ok(records(p).some((r) => r.cells.name === "周书记"));
+  const [ux] = readTables(fixture("units.xls"), "units.xls", UNIT_FIELDS);
+  assert.deepEqual(ux.above, ["测试党委党组织设置情况表"], "the merged title row, once");
+  assert.equal(records(ux).length, 3);
+  const [pe] = readTables(fixture("people.et"), "people.et", PEOPLE_FIELDS);
+  assert.deepEqual(records(pe).map((r) => r.cells.email), ["zhou@t.cn", "wu@t.cn"]);
   const [l] = readTables(fixture("ledger.xlsx"), "ledger.xlsx", LEDGER_FIELDS);
   assert.ok(records(l).length >= 3);
 });
