@@ -7,7 +7,7 @@ import { RATING_LABEL, UNIT_KIND_LABEL, type Rating, type UnitKind } from "../..
 import { ROLE_LABEL, type Role } from "../auth/permissions.ts";
 import { readKind, readRating, readRole, unitKeys, yearIn } from "./words.ts";
 
-export type Rec = { row: number; cells: Record<string, string> };
+export type Rec = { row: number; cells: Record<string, string>; indent?: Record<string, number> };
 export type Change = { field: string; label: string; from: string; to: string };
 export type Action = "create" | "update" | "unchanged" | "refused";
 
@@ -104,7 +104,12 @@ export function planUnits(recs: Rec[], existing: ExistingUnit[], people: Existin
       else return refuse(`上级单位不存在：“${parentText}”`);
     } else {
       const ps = parentSeq(c.seq ?? "");
+      // a tree shown by indentation: the nearest row above that is indented less
+      const depth = r.indent?.name ?? 0;
+      let above = -1;
+      if (depth > 0) for (let j = i - 1; j >= 0; j--) if ((rows[j].indent?.name ?? 0) < depth) { above = j; break; }
       if (ps && seqIndex.has(ps)) p.parent = { row: seqIndex.get(ps)! };
+      else if (above >= 0) p.parent = { row: above };
       else p.parent = old ? { id: old.parentId! } : null;
       if (old && old.parentId === null) p.parent = null;
     }

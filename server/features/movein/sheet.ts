@@ -55,7 +55,8 @@ function cellText(cell: XLSX.CellObject | undefined): string {
   if (cell.t === "d" && cell.v instanceof Date) return cell.v.toISOString().slice(0, 10);
   if (cell.t === "b") return cell.v ? "是" : "否";
   if (cell.t === "e") return "";
-  return String(cell.w && cell.t !== "n" ? cell.w : cell.v).trim();
+  // leading spaces kept: an organisation list may show its tree by indenting names (records() gives the depth)
+  return String(cell.w && cell.t !== "n" ? cell.w : cell.v).trimEnd();
 }
 
 /** Reads every sheet of a spreadsheet file into rows of texts, merged cells filled from their first cell. */
@@ -168,7 +169,7 @@ export function toTable(sheet: RawSheet, fields: FieldSpec[]): Table | null {
   });
   const above = sheet.rows
     .slice(0, best)
-    .map((r) => [...new Set(r.filter((c) => c.trim()))].join(" "))
+    .map((r) => [...new Set(r.map((c) => c.trim()).filter(Boolean))].join(" "))
     .filter(Boolean);
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
@@ -207,13 +208,28 @@ export function remap(t: Table, index: number, key: string): Table {
   return { ...t, mapping };
 }
 
-/** The rows as records keyed by field. */
-export function records(t: Table): { row: number; cells: Record<string, string> }[] {
+/** How far a cell's text is indented (a half-width space 1, a full-width space 2, a tab 4). */
+export function indentOf(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    if (ch === " ") n += 1;
+    else if (ch === "\u3000") n += 2;
+    else if (ch === "\t") n += 4;
+    else break;
+  }
+  return n;
+}
+
+/** The rows as records keyed by field (texts trimmed), with each field's indentation. */
+export function records(t: Table): { row: number; cells: Record<string, string>; indent: Record<string, number> }[] {
   return t.rows.map((r, i) => {
     const cells: Record<string, string> = {};
+    const indent: Record<string, number> = {};
     t.mapping.forEach((k, c) => {
-      if (k) cells[k] = (r[c] ?? "").trim();
+      if (!k) return;
+      cells[k] = (r[c] ?? "").trim();
+      indent[k] = indentOf(r[c] ?? "");
     });
-    return { row: t.rowNumbers[i], cells };
+    return { row: t.rowNumbers[i], cells, indent };
   });
 }

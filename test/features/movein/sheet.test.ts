@@ -153,3 +153,20 @@ test("完成情况, 类型, 分类定级, 职务 and units' short names in words
   assert.deepEqual(splitUnits("组织部牵头，宣传部、办公室配合"), { lead: "组织部", others: ["宣传部", "办公室"] });
   assert.deepEqual(splitUnits("第一党支部"), { lead: "第一党支部", others: [] });
 });
+
+test("an organisation list that shows its tree by indentation or by 序号 1.1", async () => {
+  const { planUnits } = await import("../../../server/features/movein/org.ts");
+  const existing = [{ id: 1, code: "root", name: "测试党委", kind: "committee" as const, parentId: null, rating: null, ratingYear: null, secretaryId: null, overseerId: null }];
+  const byIndent = readTables(await xlsx([{ rows: [["单位名称", "类型"], ["机关党总支", "党总支"], ["　　机关第一党支部", "党支部"], ["  机关第二党支部", "党支部"], ["后勤党总支", "党总支"], ["　　后勤党支部", ""]] }]), "a.xlsx", UNIT_FIELDS)[0];
+  const plans = planUnits(records(byIndent), existing, []);
+  assert.deepEqual(plans.map((p) => [p.name, p.parent && "row" in p.parent ? plans[p.parent.row].name : null]), [
+    ["机关党总支", null],
+    ["机关第一党支部", "机关党总支"],
+    ["机关第二党支部", "机关党总支"],
+    ["后勤党总支", null],
+    ["后勤党支部", "后勤党总支"],
+  ]);
+  const bySeq = readTables(csvUtf8Bom([["序号", "单位名称"], ["1", "机关党总支"], ["1.1", "机关第一党支部"], ["2", "后勤党总支"], ["2.1", "后勤党支部"]]), "b.csv", UNIT_FIELDS)[0];
+  const p2 = planUnits(records(bySeq), existing, []);
+  assert.equal(p2[3].parent && "row" in p2[3].parent ? p2[p2[3].parent.row].name : null, "后勤党总支");
+});
