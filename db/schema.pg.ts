@@ -93,7 +93,7 @@ export const reports = pgTable(
       .notNull()
       .references(() => units.id),
     originalName: text("original_name"),
-    format: text("format", { enum: ["docx", "doc", "txt", "paste"] }).notNull(),
+    format: text("format", { enum: ["docx", "doc", "txt", "paste", "ledger"] }).notNull(),
     storedFile: text("stored_file"),
     sha256: text("sha256"),
     fullText: text("full_text").notNull(),
@@ -431,3 +431,46 @@ export const jobRuns = pgTable(
   (t) => [primaryKey({ columns: [t.name, t.slot] })],
 );
 
+/**
+ * 迁入导入草稿 (issue 17): an uploaded organisation list, roster or 整改台账 under review. The
+ * tables read from the file, the column mapping and the review's choices are `payloadJson`;
+ * nothing else is written until 确认导入.
+ */
+export const moveinDrafts = pgTable(
+  "movein_drafts",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind", { enum: ["units", "people", "ledger"] }).notNull(),
+    /** the ledger's unit (its tree is where rows are matched); null for units and people */
+    unitId: integer("unit_id").references(() => units.id),
+    originalName: text("original_name").notNull(),
+    sha256: text("sha256").notNull(),
+    payloadJson: text("payload_json").notNull(),
+    status: text("status", { enum: ["open", "confirmed", "discarded"] }).notNull().default("open"),
+    reportId: integer("report_id").references(() => reports.id),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("movein_drafts_user_idx").on(t.userId, t.kind, t.status), index("movein_drafts_sha_idx").on(t.sha256)],
+);
+
+/** 一次性登录链接: a new account's way in to set its password; only the token's sha256 is kept. */
+export const signinLinks = pgTable(
+  "signin_links",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text("token_hash").notNull(),
+    createdBy: integer("created_by").references(() => users.id),
+    createdAt: text("created_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [uniqueIndex("signin_links_token_uq").on(t.tokenHash), index("signin_links_user_idx").on(t.userId)],
+);

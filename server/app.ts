@@ -25,6 +25,7 @@ import { searchRoutes } from "./features/search/routes.ts";
 import { auditRoutes } from "./features/audit/routes.ts";
 import { securityRoutes } from "./features/security/routes.ts";
 import { channelRoutes } from "./features/channels/routes.ts";
+import { moveinRoutes } from "./features/movein/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -141,6 +142,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes);
   await app.register(securityRoutes);
   await app.register(channelRoutes);
+  await app.register(moveinRoutes);
 
   return app;
 }

@@ -33,7 +33,13 @@ const USAGE = `用法：npm run cli -- <命令>
                                        导出整改台账（不给 --report/--unit 时为全部任务）
   export report --report ID [--as-of YYYY-MM-DD] [--to 主送机关] [--original] --out F.docx
                                        导出整改情况报告（公文格式；--to 设定并记住主送机关，
-                                       --original 导出整改措施已更新的自查报告原文）`;
+                                       --original 导出整改措施已更新的自查报告原文）
+  import units FILE [--dry-run] [--skip-bad]
+  import people FILE [--dry-run] [--skip-bad]
+  import ledger FILE --unit CODE [--report ID] [--dry-run] [--skip-bad]
+                                       迁入导入组织架构、人员名单、在办整改台账（.xlsx/.xls/.et/.csv）：
+                                       打印新增/更新/未变/不能导入及原因；有不能导入的行时退出码为 1
+                                       且不写入（--skip-bad 只导入其余各行）；--dry-run 不写入`;
 
 class CliError extends Error {}
 
@@ -208,6 +214,27 @@ async function run(argv: string[]): Promise<void> {
             ? await exportLedgerFile(db, config, { report: values.report ? Number(values.report) : undefined, unitCode: values.unit, asOf: values["as-of"], out: values.out })
             : await exportReportFile(db, config, { report: Number(values.report), asOf: values["as-of"], out: values.out, original: values.original, to: values.to });
         console.log(r);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case "import": {
+      const [sub, file, ...args] = rest;
+      if (sub !== "units" && sub !== "people" && sub !== "ledger") throw new CliError("未知的 import 子命令。用法：import units FILE、import people FILE 或 import ledger FILE --unit CODE");
+      if (!file || file.startsWith("--")) throw new CliError(`请给出要导入的文件：npm run cli -- import ${sub} FILE`);
+      const { values } = parseArgs({ args, options: { "dry-run": { type: "boolean" }, "skip-bad": { type: "boolean" }, unit: { type: "string" }, report: { type: "string" } }, strict: true });
+      if (sub !== "ledger" && (values.unit !== undefined || values.report !== undefined)) throw new CliError(`import ${sub} 不接受 --unit 或 --report`);
+      if (values.report !== undefined && !/^[1-9]\d*$/.test(values.report)) throw new CliError(`报告编号无效：${values.report}`);
+      const { importCommand, ImportCliError } = await import("./features/movein/cli.ts");
+      const db = await open(config);
+      try {
+        const r = await importCommand(db, config, { kind: sub, file, unit: values.unit, report: values.report ? Number(values.report) : undefined, dryRun: !!values["dry-run"], skipBad: !!values["skip-bad"] });
+        console.log(r.lines.join("\n"));
+        if (r.exitCode) process.exitCode = r.exitCode;
+      } catch (e) {
+        if (e instanceof ImportCliError) throw new CliError(e.message);
+        throw e;
       } finally {
         await db.close();
       }
