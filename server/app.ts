@@ -23,6 +23,7 @@ import { ledgerRoutes } from "./features/ledger/routes.ts";
 import { searchRoutes } from "./features/search/routes.ts";
 import { auditRoutes } from "./features/audit/routes.ts";
 import { securityRoutes } from "./features/security/routes.ts";
+import { recheckRoutes } from "./features/recheck/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -134,6 +135,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ledgerRoutes);
   await app.register(searchRoutes);
   await app.register(auditRoutes);
+  await app.register(recheckRoutes);
   await app.register(securityRoutes);
 
   return app;
