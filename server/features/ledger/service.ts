@@ -102,6 +102,7 @@ type TaskQueryRow = {
   unitId: number;
   coUnits: string;
   deadlineKind: "immediate" | "dated" | "ongoing";
+  recheckDue: string | null;
   deadline: string | null;
   linkedUnitId: number | null;
   unitName: string;
@@ -138,6 +139,7 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       seq: problems.seq,
       reportId: reports.id,
       reportTitle: reports.title,
+      recheckDue: sql<string | null>`(SELECT due FROM recheck_items WHERE recheck_items.task_id = ${tasks.id} AND recheck_items.status = 'open')`,
     })
     .from(tasks)
     .innerJoin(units, eq(units.id, tasks.unitId))
@@ -166,6 +168,7 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       deadlineKind: r.deadlineKind,
       deadline: r.deadline,
       linkedUnitId: r.linkedUnitId,
+      recheckDue: r.recheckDue,
       events: events.get(r.id) ?? [],
       attachments: files.get(r.id) ?? [],
     },

@@ -204,3 +204,53 @@ test("a round over a report takes that report's signed-off tasks only; the 回�
   const all = await get(ta.app, leader2, "/rechecks?show=all");
   assert.match(all.body, /会议记录不完整/);
 });
+
+test("the ledger and the 整改情况报告 carry 整改成效 and the 回头看: 回头看：…巩固 / 反弹，已重新整改; the summary sheet adds the figures", async (t) => {
+  const { ledger, reportProgress } = await import("../../../server/features/ledger/service.ts");
+  const { ledgerXlsx } = await import("../../../server/features/ledger/xlsx.ts");
+  const { blocksToText } = await import("../../../server/features/ledger/compose.ts");
+  const ExcelJS = (await import("exceljs")).default;
+  const ta = await makeApp();
+  t.after(ta.close);
+  let leader = await login(ta.app, "leadera@t.cn");
+  let owner = await login(ta.app, "owner@t.cn");
+  const held = await signedOff(ta, leader, owner, "党费收缴不及时");
+  const back = await signedOff(ta, leader, owner, "组织生活会质量不高");
+  // both tasks from one report, so the 整改情况报告 has them
+  const reportId = (await ta.db.get<{ id: number }>(
+    `INSERT INTO reports (title, unit_id, format, full_text, imported_by, imported_at) VALUES ('2026年度自查报告', ?, 'paste', '一、存在问题\n1.党费收缴不及时。\n2.组织生活会质量不高。', ?, '2026-11-01T00:00:00.000Z') RETURNING id`,
+    [ta.ids.a, ta.ids.leaderA],
+  ))!.id;
+  for (const [seq, id] of [[1, held], [2, back]]) {
+    const pid = (await ta.db.get<{ id: number }>(`INSERT INTO problems (report_id, seq, text) VALUES (?, ?, (SELECT title FROM tasks WHERE id = ?)) RETURNING id`, [reportId, seq, id]))!.id;
+    await ta.db.run("update tasks set problem_id = ? where id = ?", [pid, id]);
+  }
+  ta.clock.now = new Date("2027-03-01T02:00:00Z");
+  [leader, owner] = [await login(ta.app, "leadera@t.cn"), await login(ta.app, "owner@t.cn")];
+  assert.equal((await form(ta, leader, `/tasks/${held}/recheck/held`, { version: "4" })).statusCode, 303);
+  assert.equal((await form(ta, leader, `/tasks/${back}/recheck/rebound`, { version: "4", reason: "又出现走过场" })).statusCode, 303);
+  assert.equal((await form(ta, owner, `/tasks/${back}/progress`, { version: "5", text: "重新召开组织生活会" })).statusCode, 303);
+  assert.equal((await post(ta.app, owner, `/tasks/${back}/request-signoff`, { version: 6 })).statusCode, 303);
+  assert.equal((await post(ta.app, leader, `/tasks/${back}/sign-off`, { version: 7, effect: "basic" })).statusCode, 303);
+
+  const actor = { id: ta.ids.leaderA, role: "leader" as const, unitId: ta.ids.a, unitPath: (await ta.db.value<string>("select path from units where id = ?", [ta.ids.a]))! };
+  const l = await ledger(ta.db, actor, { report: reportId }, "2027-03-01", "2027-03-01", "Asia/Shanghai");
+  const note = new Map(l.rows.map((r) => [r.problem, r.note]));
+  assert.equal(note.get("党费收缴不及时"), "整改成效：成效明显；回头看：2027年3月1日巩固");
+  assert.equal(note.get("组织生活会质量不高"), "整改成效：基本完成；反弹，已重新整改");
+  // as of the day before the 回头看, neither is there
+  const before = await ledger(ta.db, actor, { report: reportId }, "2027-02-28", "2027-03-01", "Asia/Shanghai");
+  assert.ok(before.rows.every((r) => !/回头看|反弹/.test(r.note)));
+
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load((await ledgerXlsx({ title: l.title, asOf: l.asOf, rows: l.rows })) as any);
+  const sum = wb.getWorksheet("按单位汇总")!;
+  const total = (sum.getRow(5).values as unknown[]).slice(1);
+  assert.equal(total[0], "合计");
+  assert.deepEqual(total.slice(9), [0, 0, 1, 1, 0.5, 0.5], "回头看到期 (the re-signed task's next one is in June), 逾期, 巩固, 反弹, 巩固率, 反弹率");
+
+  const doc = blocksToText((await reportProgress(ta.db, actor, reportId, "2027-03-01", "Asia/Shanghai")).blocks);
+  assert.match(doc, /回头看：2027年3月1日巩固/);
+  assert.match(doc, /反弹，已重新整改/);
+  assert.match(doc, /整改成效：成效明显/);
+});
