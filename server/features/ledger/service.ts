@@ -3,7 +3,7 @@
 //    report's unit or above it, and by staff of the report's own unit;
 //  - a ledger holds only the tasks the actor may see (the task list's own scope), narrowed by
 //    report, unit (with sub-units) or the task list's filters.
-import { aliasedTable, and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
 import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
 import { unitInScope, type Actor } from "../auth/permissions.ts";
@@ -11,6 +11,7 @@ import { subtreeIds, taskConditions, type TaskFilters } from "../tasks/service.t
 import { ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate, isIsoDay } from "../../lib/dates.ts";
 import { getSetting } from "../admin/settings.ts";
+import { directory } from "../../lib/directory.ts";
 import { onOrBefore, taskAsOf, type HistoryEvent, type LedgerTaskInput, type TaskAsOf } from "./as-of.ts";
 import { composeReport, type Block, type ComposedReport, type Section } from "./compose.ts";
 import { addresseeFromText, charWidth, composeFormal, defaultDocTitle, ledgerTitleFor, TITLE_CHARS } from "./formal.ts";
@@ -48,7 +49,6 @@ function sectionsOf(r: Report): Section[] {
   }
 }
 
-const leaderUser = aliasedTable(users, "leader_user");
 
 // The history and the files of a set of tasks, in one query each whatever their number: the
 // ids go in as one JSON array (the dialect's jsonInts: no limit on bound variables, so no chunks,
@@ -102,12 +102,11 @@ type TaskQueryRow = {
   unitId: number;
   coUnits: string;
   deadlineKind: "immediate" | "dated" | "ongoing";
-  recheckDue: string | null;
   deadline: string | null;
   linkedUnitId: number | null;
   unitName: string;
   ownerName: string;
-  leaderName: string | null;
+  leaderId: number | null;
   category: string | null;
   problemText: string | null;
   problemMeasures: string | null;
@@ -132,19 +131,17 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       linkedUnitId: tasks.linkedUnitId,
       unitName: units.name,
       ownerName: users.name,
-      leaderName: leaderUser.name,
+      leaderId: tasks.leaderId,
       category: problems.category,
       problemText: problems.text,
       problemMeasures: problems.measures,
       seq: problems.seq,
       reportId: reports.id,
       reportTitle: reports.title,
-      recheckDue: sql<string | null>`(SELECT due FROM recheck_items WHERE recheck_items.task_id = ${tasks.id} AND recheck_items.status = 'open')`,
     })
     .from(tasks)
     .innerJoin(units, eq(units.id, tasks.unitId))
     .innerJoin(users, eq(users.id, tasks.ownerId))
-    .leftJoin(leaderUser, eq(leaderUser.id, tasks.leaderId))
     .leftJoin(problems, eq(problems.id, tasks.problemId))
     .leftJoin(reports, eq(reports.id, problems.reportId))
     .where(where)
@@ -153,6 +150,12 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
   // tasks of a report first (report, problem order), then the others by id
   rows.sort((a, b) => (a.reportId == null ? 1 : 0) - (b.reportId == null ? 1 : 0));
   const { events, files } = await historyOf(db, rows.map((r) => r.id));
+  // 责任领导 by name from the directory (an aliased join of users is not rendered on PostgreSQL)
+  const dir = await directory(db);
+  // each task's open 回头看 (one at most)
+  const recheckDue = new Map(
+    rows.length ? (await db.all<{ taskId: number; due: string }>(`SELECT task_id AS "taskId", due FROM recheck_items WHERE status = 'open' AND task_id IN (${db.dialect.jsonInts})`, [JSON.stringify(rows.map((r) => r.id))])).map((x) => [x.taskId, x.due]) : [],
+  );
   return rows.map((r) => ({
     input: {
       id: r.id,
@@ -163,12 +166,12 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       unitId: r.unitId,
       unitName: r.unitName,
       coUnits: r.coUnits,
-      leaderName: r.leaderName,
+      leaderName: r.leaderId ? (dir.users.get(r.leaderId)?.name ?? null) : null,
       ownerName: r.ownerName,
       deadlineKind: r.deadlineKind,
       deadline: r.deadline,
       linkedUnitId: r.linkedUnitId,
-      recheckDue: r.recheckDue,
+      recheckDue: recheckDue.get(r.id) ?? null,
       events: events.get(r.id) ?? [],
       attachments: files.get(r.id) ?? [],
     },
