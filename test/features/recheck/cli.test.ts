@@ -7,7 +7,7 @@ import { cli as run } from "../../helpers/cli.ts";
 test("cli recheck start: a round over a unit's tree or a report; bad flags, dates and codes exit 1 in Chinese, nothing written", { timeout: 120_000 }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
-  const env = ta.config.databaseUrl ? { DATABASE_URL: ta.config.databaseUrl } : { DATABASE_FILE: ta.config.databaseFile };
+  const env: Record<string, string> = ta.config.databaseUrl ? { DATABASE_URL: ta.config.databaseUrl } : { DATABASE_FILE: ta.config.databaseFile };
   const cli = (...args: string[]) => run(env, ...args);
   const done = async (unitId: number, title: string) =>
     (await ta.db.get<{ id: number }>(
