@@ -254,3 +254,22 @@ test("the ledger and the 整改情况报告 carry 整改成效 and the 回头看
   assert.match(doc, /反弹，已重新整改/);
   assert.match(doc, /整改成效：成效明显/);
 });
+
+test("the unit setting: 回头看 months after 销号 (blank: 3, 0: none); a bad value is refused in Chinese", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const admin = await login(ta.app, "admin@t.cn");
+  const unit = { code: "a", name: "第一党支部", kind: "branch", parentId: ta.ids.root, requireSignoffCheck: "1", requireEvidence: "1" };
+  const bad = await post(ta.app, admin, `/admin/units/${ta.ids.a}`, { ...unit, recheckMonths: "99" });
+  assert.equal(bad.statusCode, 422);
+  assert.match(bad.body, /回头看间隔为 0–36 个整月/);
+  assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, { ...unit, recheckMonths: "1" })).statusCode, 303);
+  const leader = await login(ta.app, "leadera@t.cn");
+  const owner = await login(ta.app, "owner@t.cn");
+  const id = await signedOff(ta, leader, owner);
+  assert.equal((await items(ta, id))[0].due, "2026-12-23");
+  assert.equal((await post(ta.app, admin, `/admin/units/${ta.ids.a}`, { ...unit, recheckMonths: "0" })).statusCode, 303);
+  const none = await signedOff(ta, leader, owner, "会议记录不完整");
+  assert.equal((await items(ta, none)).length, 0, "0: no 回头看");
+  assert.match((await get(ta.app, admin, `/admin/units/${ta.ids.a}`)).body, /name="recheckMonths"[^>]*value="0"/);
+});
