@@ -4,20 +4,13 @@
 // finds it on the 回头看 list, marks it 反弹, and sees it counted on the overview.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { LATER } from "../features/recheck/reports.ts";
 import { join } from "node:path";
 import { makeApp, login, post, multipart, PNG_1PX } from "../helpers/app.ts";
 import { browse, ARTIFACTS, NO_BROWSER } from "../helpers/browser.ts";
 import { addMonths } from "../../server/features/recheck/plan.ts";
 import { dayIn } from "../../server/lib/dates.ts";
 
-const LATER = `第一党支部2026年度自查报告
-二、存在问题
-1.党费收缴登记不及时，存在补记现象。
-2.干部选拔任用程序不规范，动议环节记录不全。
-三、整改措施
-1.建立党费收缴登记台账。
-2.规范选拔任用程序。
-`;
 
 test("a recurring problem is caught at import, and a 回头看 finds a 反弹 that is counted, in a real browser", { timeout: 180_000, skip: NO_BROWSER }, async (t) => {
   const ta = await makeApp();

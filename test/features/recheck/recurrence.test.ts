@@ -2,6 +2,7 @@
 // tree gets the hint with a link, and confirming can mark the new task 反弹/重复出现.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { LATER } from "./reports.ts";
 import { makeApp, login, get, multipart, type TestApp, type Session } from "../../helpers/app.ts";
 
 const EARLIER = `第一党支部2025年度自查报告
@@ -11,14 +12,6 @@ const EARLIER = `第一党支部2025年度自查报告
 三、整改措施
 1.按月收缴党费并公示。
 2.丰富主题党日活动形式。
-`;
-const LATER = `第一党支部2026年度自查报告
-二、存在问题
-1.党费收缴登记不及时，存在补记现象。
-2.干部选拔任用程序不规范，动议环节记录不全。
-三、整改措施
-1.建立党费收缴登记台账。
-2.规范选拔任用程序。
 `;
 
 function upload(ta: TestApp, s: Session, title: string, pasted: string) {
