@@ -37,6 +37,9 @@ export const units = pgTable(
     overseerId: integer("overseer_id").references((): AnyPgColumn => users.id),
     /** 主送机关 last set for one of this unit's 整改情况报告: the next report starts from it */
     reportAddressee: text("report_addressee"),
+    /** 回头看: months after 销号 (null: 3; 0: none); 长期坚持 tasks every recheck_ongoing_months (null: 6) */
+    recheckMonths: integer("recheck_months"),
+    recheckOngoingMonths: integer("recheck_ongoing_months"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("units_code_uq").on(t.code), index("units_parent_idx").on(t.parentId), index("units_path_idx").on(t.path)],
@@ -178,6 +181,12 @@ export const tasks = pgTable(
     signedOffAt: text("signed_off_at"),
     progressCount: integer("progress_count").notNull().default(0),
     lastProgressAt: text("last_progress_at"),
+    /** 整改成效 recorded at 销号: clear 成效明显 / basic 基本完成 / weak 成效不明显 */
+    effect: text("effect", { enum: ["clear", "basic", "weak"] }),
+    /** 反弹: how often this signed-off problem came back (回头看 or 重复出现 in a later report) */
+    reboundCount: integer("rebound_count").notNull().default(0),
+    /** 反弹/重复出现: the earlier task whose problem this one repeats */
+    recursOfTaskId: integer("recurs_of_task_id").references((): AnyPgColumn => tasks.id),
   },
   (t) => [
     index("tasks_unit_state_idx").on(t.unitId, t.state, t.deadline),
@@ -236,6 +245,53 @@ export const taskEvents = pgTable(
     data: text("data"),
   },
   (t) => [index("task_events_task_idx").on(t.taskId, t.at), index("task_events_kind_at_idx").on(t.kind, t.at)],
+);
+
+/** 回头看轮次: a re-check of every task signed off before `asOf` in a report or a unit's tree */
+export const recheckRounds = pgTable(
+  "recheck_rounds",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    title: text("title").notNull(),
+    /** the tree the round covers (a report's unit for a report round) */
+    unitId: integer("unit_id")
+      .notNull()
+      .references(() => units.id),
+    reportId: integer("report_id").references(() => reports.id),
+    asOf: text("as_of").notNull(),
+    due: text("due").notNull(),
+    createdBy: integer("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("recheck_rounds_unit_idx").on(t.unitId, t.id)],
+);
+
+/** 回头看: one re-check of a signed-off task, planned at 销号 or by a round; judged 巩固 or 反弹 */
+export const recheckItems = pgTable(
+  "recheck_items",
+  {
+    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    roundId: integer("round_id").references(() => recheckRounds.id),
+    due: text("due").notNull(),
+    status: text("status", { enum: ["open", "held", "rebound"] }).notNull().default("open"),
+    note: text("note").notNull().default(""),
+    decidedBy: integer("decided_by").references(() => users.id),
+    decidedAt: text("decided_at"),
+    eventId: integer("event_id").references(() => taskEvents.id),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    // one open 回头看 per task, enforced by the database too
+    uniqueIndex("recheck_one_open_uq").on(t.taskId).where(sql`status = 'open'`),
+    index("recheck_items_task_idx").on(t.taskId, t.id),
+    index("recheck_items_status_due_idx").on(t.status, t.due),
+    index("recheck_items_round_idx").on(t.roundId, t.status),
+  ],
 );
 
 /** 佐证材料 */

@@ -68,6 +68,7 @@ async function play(db: Db, config: Config, now: Date): Promise<void> {
     return d;
   };
   const ctx = (a: Actor, daysAgo: number, hour = 10) => ({ db, actor: a, now: at(daysAgo, hour), today: dayIn(config.timeZone, at(daysAgo, hour)) });
+  const earlier = await playEarlierReport(db, config, { root, jg, leader, staff, at, ctx, today });
   const [{ id: reportId }] = await db
     .insert(reports)
     .values({ title: DEMO_REPORT_TITLE, unitId: root, format: "paste", fullText: DEMO_REPORT_TEXT, sectionsJson: JSON.stringify(extractReport(DEMO_REPORT_TEXT).sections), importedBy: ids.leader, importedAt: at(40).toISOString() })
@@ -105,6 +106,8 @@ async function play(db: Db, config: Config, now: Date): Promise<void> {
 
   // 2 — overdue (逾期)
   const t2 = await tasks.createTask(ctx(leader, 40), base(2, staff, jg, addDays(today, -5)), imported);
+  // 屡查屡犯: last year's 党费 problem came back; marked 反弹/重复出现 at the import
+  await tasks.markRecurrence(ctx(leader, 40), t2, earlier.recurring, DEMO_REPORT_TITLE);
   await tasks.postProgress(ctx(staff, 20), t2, await v(t2), "已建立党费收缴台账，正在逐一核对未交纳党员名单。", []);
 
   // 3 — due in two days (黄灯)
@@ -123,4 +126,39 @@ async function play(db: Db, config: Config, now: Date): Promise<void> {
 
   // 6 — 长期坚持
   await tasks.createTask(ctx(leader, 38), { title: "持续开展“党员先锋岗”创建，每季度评比一次", goal: "", measures: "结合文旅市场检查，党员亮身份、作表率。", coUnits: "局办公室", unitId: root, ownerId: staff.id, leaderId: leader.id, deadlineKind: "ongoing", deadline: "" });
+}
+
+/**
+ * 回头看 in the demo: last year's report with two problems, both signed off. The first held at
+ * its 回头看 and came back in this year's report (屡查屡犯); the second's 回头看 is due now.
+ */
+async function playEarlierReport(
+  db: Db,
+  config: Config,
+  o: { root: number; jg: number; leader: Actor; staff: Actor; at: (daysAgo: number, hour?: number) => Date; ctx: (a: Actor, daysAgo: number, hour?: number) => tasks.Ctx; today: string },
+): Promise<{ recurring: number }> {
+  const title = `中共示范县文化和旅游局委员会${Number(o.today.slice(0, 4)) - 1}年度基层党建工作自查报告`;
+  const items = [
+    { text: "党费收缴不及时，部分党员未按月足额交纳党费", measures: "每月收缴党费并登记。", signedAgo: 300, heldAgo: 205 },
+    { text: "党员活动阵地建设滞后，活动室设施陈旧", measures: "更新活动室设施，完善党建阵地。", signedAgo: 95, heldAgo: null },
+  ];
+  const fullText = `${title}\n\n二、存在问题\n${items.map((x, i) => `${i + 1}.${x.text}。`).join("\n")}\n\n三、整改措施\n${items.map((x, i) => `${i + 1}.${x.measures}`).join("\n")}\n`;
+  const [{ id: reportId }] = await db
+    .insert(reports)
+    .values({ title, unitId: o.root, format: "paste", fullText, sectionsJson: JSON.stringify(extractReport(fullText).sections), importedBy: o.leader.id, importedAt: o.at(420).toISOString() })
+    .returning({ id: reports.id });
+  const ids: number[] = [];
+  for (const [i, x] of items.entries()) {
+    const start = fullText.indexOf(x.text);
+    const [p] = await db.insert(problems).values({ reportId, seq: i + 1, text: x.text, startOffset: start, endOffset: start + x.text.length, measures: x.measures, createdAt: o.at(420).toISOString() }).returning({ id: problems.id });
+    const id = await tasks.createTask(o.ctx(o.leader, 420), { title: x.text, goal: "", measures: x.measures, coUnits: "", unitId: o.jg, ownerId: o.staff.id, leaderId: o.leader.id, deadlineKind: "dated", deadline: addDays(o.today, -x.signedAgo + 10), problemId: p.id }, { kind: "imported", text: `由《${title}》导入` });
+    const v = async () => (await tasks.getTask(db, o.leader, id)).task.version;
+    const file = await storeEvidence(config.evidenceDir, [{ filename: `整改佐证${i + 1}.txt`, data: Buffer.from(`${x.text}：整改完成情况记录\n`, "utf8") }], config.uploadMaxBytes);
+    await tasks.postProgress(o.ctx(o.staff, x.signedAgo + 5), id, await v(), `${x.measures.replace(/。$/, "")}，已完成。`, file.stored);
+    await tasks.requestSignOff(o.ctx(o.staff, x.signedAgo + 2), id, await v(), "整改完成，申请销号");
+    await tasks.signOff(o.ctx(o.leader, x.signedAgo), id, await v(), "同意销号", "clear");
+    if (x.heldAgo !== null) await tasks.confirmHeld(o.ctx(o.leader, x.heldAgo), id, await v(), "抽查近三个月党费收缴记录，均按月足额收缴", []);
+    ids.push(id);
+  }
+  return { recurring: ids[0] };
 }

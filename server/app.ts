@@ -26,6 +26,7 @@ import { auditRoutes } from "./features/audit/routes.ts";
 import { securityRoutes } from "./features/security/routes.ts";
 import { channelRoutes } from "./features/channels/routes.ts";
 import { moveinRoutes } from "./features/movein/routes.ts";
+import { recheckRoutes } from "./features/recheck/routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -140,6 +141,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ledgerRoutes);
   await app.register(searchRoutes);
   await app.register(auditRoutes);
+  await app.register(recheckRoutes);
   await app.register(securityRoutes);
   await app.register(channelRoutes);
   await app.register(moveinRoutes);

@@ -39,7 +39,10 @@ const USAGE = `用法：npm run cli -- <命令>
   import ledger FILE --unit CODE [--report ID] [--dry-run] [--skip-bad]
                                        迁入导入组织架构、人员名单、在办整改台账（.xlsx/.xls/.et/.csv）：
                                        打印新增/更新/未变/不能导入及原因；有不能导入的行时退出码为 1
-                                       且不写入（--skip-bad 只导入其余各行）；--dry-run 不写入`;
+                                       且不写入（--skip-bad 只导入其余各行）；--dry-run 不写入
+  recheck start (--report ID | --unit CODE) --due YYYY-MM-DD [--as-of YYYY-MM-DD]
+                                       开展一轮回头看：报告（或单位及其下级单位）中在截至日期（默认今天）
+                                       之前已销号的任务，须在 --due 之前完成回头看（以第一个系统管理员的名义）`;
 
 class CliError extends Error {}
 
@@ -235,6 +238,30 @@ async function run(argv: string[]): Promise<void> {
       } catch (e) {
         if (e instanceof ImportCliError) throw new CliError(e.message);
         throw e;
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case "recheck": {
+      const [sub, ...args] = rest;
+      if (sub !== "start") throw new CliError("未知的 recheck 子命令。用法：recheck start (--report ID | --unit CODE) --due YYYY-MM-DD");
+      const { values } = parseArgs({ args, options: { report: { type: "string" }, unit: { type: "string" }, due: { type: "string" }, "as-of": { type: "string" } }, strict: true });
+      if (!values.report === !values.unit) throw new CliError("请给出 --report（报告编号）或 --unit（单位代码）中的一个");
+      if (values.report !== undefined && !/^[1-9]\d*$/.test(values.report)) throw new CliError(`报告编号无效：${values.report}`);
+      if (!values.due || !isIsoDay(values.due)) throw new CliError(`--due 应为完成期限 YYYY-MM-DD，如 2027-03-31${values.due ? `（收到：${values.due}）` : ""}`);
+      if (values["as-of"] !== undefined && !isIsoDay(values["as-of"])) throw new CliError(`--as-of 日期无效：${values["as-of"]}`);
+      const { startRound } = await import("./features/recheck/service.ts");
+      const { dayIn, cnDate } = await import("./lib/dates.ts");
+      const db = await open(config);
+      try {
+        // the round is started in the name of the first active 系统管理员
+        const admin = await db.get<{ id: number; unitId: number; path: string }>(`SELECT users.id, users.unit_id AS "unitId", units.path FROM users JOIN units ON units.id = users.unit_id WHERE users.role = 'admin' AND users.active = 1 ORDER BY users.id LIMIT 1`);
+        if (!admin) throw new CliError("没有在用的系统管理员账号，请先用 user add 新增一个");
+        const now = new Date();
+        const c = { db, actor: { id: admin.id, role: "admin" as const, unitId: admin.unitId, unitPath: admin.path }, now, today: dayIn(config.timeZone, now) };
+        const r = await startRound(c, values.report ? { reportId: Number(values.report) } : { unitCode: values.unit }, values.due, values["as-of"]);
+        console.log(`已开展回头看（第 ${r.roundId} 轮）：${r.count} 项已销号任务，须在${cnDate(values.due)}前完成回头看`);
       } finally {
         await db.close();
       }

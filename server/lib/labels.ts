@@ -23,4 +23,9 @@ export const EVENT_LABEL: Record<string, string> = {
   extensionApproved: "同意延期",
   extensionRefused: "不同意延期",
   extensionWithdrawn: "延期申请关闭",
+  recheckHeld: "回头看：巩固",
+  rebound: "回头看：反弹",
+  recheckSet: "设置回头看",
+  recurrence: "重复出现（反弹）",
+  recurred: "问题再次出现",
 };

@@ -3,6 +3,7 @@ import { Eta } from "eta";
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cnDate, cnDateTime, dayIn } from "../lib/dates.ts";
+import { EFFECT_LABEL, dueWords } from "../features/recheck/plan.ts";
 import { STATE_LABEL, DEADLINE_KIND_LABEL, LIGHT_LABEL, light, deadlineWords, overdueDays, type State, type DeadlineKind } from "../features/tasks/workflow.ts";
 import { ROLE_LABEL } from "../features/auth/permissions.ts";
 import { ratePercent, taskStatus } from "../features/tasks/status.ts";
@@ -109,6 +110,8 @@ export function registerViews(app: FastifyInstance): void {
     RATING_LABEL,
     UNIT_KIND_LABEL,
     ROLE_LABEL,
+    EFFECT_LABEL,
+    recheckWords: dueWords,
   };
   app.decorate("eta", eta);
   app.decorateReply("render", function (this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {

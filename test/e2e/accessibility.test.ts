@@ -85,7 +85,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await anonymous.close();
 
     const leader = await as("leader@t.cn", undefined, undefined, { bypassCSP: true });
-    for (const path of ["/", "/tasks", "/tasks?overdue=1", "/tasks/mine", "/tasks/review", "/tasks/new", `/tasks/${review}`, `/tasks/${green}`, `/tasks/${green}/edit`, "/reports", "/reports/import", `/reports/${reportId}`, `/reports/${reportId}/progress`, "/search?q=党费收缴", "/profile"]) {
+    for (const path of ["/", "/tasks", "/tasks?overdue=1", "/tasks/mine", "/tasks/review", "/tasks/new", `/tasks/${review}`, `/tasks/${green}`, `/tasks/${green}/edit`, "/reports", "/reports/import", `/reports/${reportId}`, `/reports/${reportId}/progress`, "/search?q=党费收缴", "/profile", "/rechecks", "/rechecks?show=done"]) {
       await visit(leader, path);
       if (path === "/tasks") await leader.screenshot({ path: join(ARTIFACTS, "a11y-task-list.png") });
     }

@@ -28,6 +28,9 @@ function unitInput(b: Body): svc.UnitInput {
     requireEvidence: b.requireEvidence === "1",
     secretaryId: int(b.secretaryId),
     overseerId: int(b.overseerId),
+    // 回头看: blank → the default; "0" turns it off
+    recheckMonths: b.recheckMonths?.trim() ? Number(b.recheckMonths) : null,
+    recheckOngoingMonths: b.recheckOngoingMonths?.trim() ? Number(b.recheckOngoingMonths) : null,
   };
 }
 

@@ -3,6 +3,7 @@ import { asc, eq, inArray, like, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { units, users, tasks } from "../../../db/schema.ts";
 import { ValidationError, NotFoundError } from "../../lib/errors.ts";
+import { MONTHS_MAX } from "../recheck/plan.ts";
 import { UNIT_KINDS, RATINGS, RATINGS_TO_RECTIFY, type UnitKind, type Rating } from "../../lib/labels.ts";
 import { hashPassword, passwordProblem } from "../auth/passwords.ts";
 import { directory } from "../../lib/directory.ts";
@@ -23,6 +24,9 @@ export type UnitInput = {
   requireEvidence?: boolean;
   secretaryId?: number | null;
   overseerId?: number | null;
+  /** 回头看: months after 销号 (null: 3; 0: none), and 长期坚持's period (null: 6) */
+  recheckMonths?: number | null;
+  recheckOngoingMonths?: number | null;
 };
 
 async function checkUnit(db: Db, input: UnitInput, selfId?: number) {
@@ -46,6 +50,10 @@ async function checkUnit(db: Db, input: UnitInput, selfId?: number) {
   const rating = input.rating || null;
   if (rating && !(RATINGS as readonly string[]).includes(rating)) errors.rating = "评定等次无效";
   if (rating && !input.ratingYear) errors.ratingYear = "请填写评定年度";
+  for (const k of ["recheckMonths", "recheckOngoingMonths"] as const) {
+    const m = input[k];
+    if (m !== null && m !== undefined && !(Number.isInteger(m) && m >= 0 && m <= MONTHS_MAX)) errors[k] = `回头看间隔为 0–${MONTHS_MAX} 个整月（0 为不安排，留空为默认）`;
+  }
   if (input.ratingYear && (input.ratingYear < 2000 || input.ratingYear > 2100)) errors.ratingYear = "评定年度无效";
   for (const f of ["secretaryId", "overseerId"] as const) {
     const id = input[f];
@@ -60,7 +68,7 @@ export async function createUnit(db: Db, input: UnitInput): Promise<number> {
     const v = await checkUnit(db, input);
     const [{ id }] = await db
       .insert(units)
-      .values({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
+      .values({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null, recheckMonths: input.recheckMonths ?? null, recheckOngoingMonths: input.recheckOngoingMonths ?? null })
       .returning({ id: units.id });
     await db.update(units).set({ path: `${v.parentPath}${id}/` }).where(eq(units.id, id));
     return id;
@@ -76,7 +84,7 @@ export async function updateUnit(db: Db, id: number, input: UnitInput): Promise<
     const newPath = `${v.parentPath}${id}/`;
     await db
       .update(units)
-      .set({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null })
+      .set({ code: v.code, name: v.name, kind: v.kind, parentId: v.parentId, rating: v.rating, ratingYear: v.ratingYear, requireSignoffCheck: input.requireSignoffCheck ?? true, requireEvidence: input.requireEvidence ?? true, secretaryId: input.secretaryId ?? null, overseerId: input.overseerId ?? null, recheckMonths: input.recheckMonths ?? null, recheckOngoingMonths: input.recheckOngoingMonths ?? null })
       .where(eq(units.id, id));
     if (newPath !== old.path) {
       // move the whole subtree

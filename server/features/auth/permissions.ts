@@ -27,6 +27,8 @@ export type TaskScope = {
   signoffRequestedBy: number | null;
   /** who asked for the pending extension, if any */
   extensionRequestedBy?: number | null;
+  /** the unit's 联系/分管领导: may answer its 回头看 too */
+  overseerId?: number | null;
 };
 
 /** Is unit `path` the actor's unit or below it? */
@@ -39,6 +41,7 @@ export function canView(actor: Actor, t: TaskScope): boolean {
   if (actor.role === "admin") return true;
   if (actor.role === "security" || actor.role === "auditor") return false;
   if (t.ownerId === actor.id || t.leaderId === actor.id) return true;
+  if (actor.role === "leader" && t.overseerId === actor.id) return true;
   if (actor.role === "leader") return unitInScope(actor, t.unitPath);
   return t.unitId === actor.unitId;
 }
@@ -67,6 +70,11 @@ export function can(actor: Actor, action: Action, t: TaskScope): boolean {
       return supervises(actor, t) && t.signoffRequestedBy !== actor.id;
     case "decideExtension":
       return supervises(actor, t) && t.extensionRequestedBy !== actor.id;
+    case "confirmHeld":
+    case "rebound":
+    case "setRecheck":
+      // 回头看: the 责任领导, the unit's overseer, or a leader above the unit
+      return supervises(actor, t) || (actor.role === "leader" && t.overseerId === actor.id);
   }
 }
 

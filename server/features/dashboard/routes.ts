@@ -7,6 +7,8 @@ import { positiveInt } from "../../lib/http.ts";
 import { overview, tzOffsetMinutes } from "./service.ts";
 import { pendingProblems } from "../reports/service.ts";
 import { mailProblems } from "../reminders/send.ts";
+import { recheckFigures, listRounds } from "../recheck/service.ts";
+import { RATES_RULE } from "../recheck/plan.ts";
 
 export async function homeRoutes(app: FastifyInstance) {
   const tz = app.config.timeZone;
@@ -21,6 +23,8 @@ export async function homeRoutes(app: FastifyInstance) {
     const view = await overview(app.db, u, today, offsetFor.minutes, unitId);
     // problems confirmed without a 责任人: what is waiting for the leader
     const pending = (await pendingProblems({ db: app.db, actor: u })).filter((r) => !view.scope.id || r.unitPath.includes(`/${view.scope.id}/`));
-    return reply.render("dashboard/index", { title: "首页", view, pending, mailProblems: u.role === "admin" ? await mailProblems(app.db) : null });
+    // 回头看: due and overdue, 巩固率 and 反弹率 by unit, the rounds' progress (not kept in the snapshot: a 巩固 moves no task counter)
+    const recheck = { figures: await recheckFigures(app.db, u, today, view.scope.id), rounds: await listRounds(app.db, u, today, view.scope.id), rule: RATES_RULE };
+    return reply.render("dashboard/index", { title: "首页", view, pending, recheck, mailProblems: u.role === "admin" ? await mailProblems(app.db) : null });
   });
 }

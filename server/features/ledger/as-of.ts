@@ -32,6 +32,8 @@ export type LedgerTaskInput = {
   linkedUnitId: number | null;
   events: HistoryEvent[];
   attachments: { originalName: string; uploadedAt: string }[];
+  /** the open 回头看's date now (current, not replayed) */
+  recheckDue?: string | null;
 };
 
 export type TaskAsOf = {
@@ -59,6 +61,15 @@ export type TaskAsOf = {
   signedOffDay: string | null;
   signedOffBy: string | null;
   evidence: string[];
+  /** 整改成效 recorded at the (last) 销号, in words */
+  effect: string | null;
+  /** 反弹 by then: at a 回头看 or found again in a later report */
+  reboundCount: number;
+  /** 巩固 judged by then, and the day of the last */
+  heldCount: number;
+  lastHeldDay: string | null;
+  /** the open 回头看's date, for a task signed off by then */
+  recheckDue: string | null;
 };
 
 const KIND_BY_LABEL: Record<string, DeadlineKind> = Object.fromEntries(Object.entries(DEADLINE_KIND_LABEL).map(([k, v]) => [v, k as DeadlineKind]));
@@ -105,7 +116,7 @@ export function onOrBefore(asOf: string, tz: string): (at: string) => boolean {
 }
 
 /** the kinds whose data the replay reads */
-const DATA_KINDS = new Set(["created", "imported", "extensionApproved", "edited"]);
+const DATA_KINDS = new Set(["created", "imported", "extensionApproved", "edited", "signOff"]);
 
 /**
  * The task at the end of day `asOf` (calendar day in time zone `tz`), or null when the task did
@@ -123,6 +134,10 @@ export function taskAsOf(t: LedgerTaskInput, asOf: string, tz: string, inDay: (a
   // the days of the last progress and of the sign-off are worked out once, after the replay
   let lastProgress: HistoryEvent | null = null;
   let signedOff: HistoryEvent | null = null;
+  let effect: string | null = null;
+  let reboundCount = 0;
+  let heldCount = 0;
+  let lastHeld: HistoryEvent | null = null;
   for (const e of events) {
     const data = DATA_KINDS.has(e.kind) ? parse(e.data) : {};
     if (e.kind === "created" || e.kind === "imported") {
@@ -141,6 +156,12 @@ export function taskAsOf(t: LedgerTaskInput, asOf: string, tz: string, inDay: (a
     if (e.kind === "progress") {
       progressCount++;
       lastProgress = e;
+    }
+    if (e.kind === "signOff" || e.kind === "closedByOwner") effect = typeof data.effect === "string" ? data.effect : null;
+    if (e.kind === "rebound" || e.kind === "recurred") reboundCount++;
+    if (e.kind === "recheckHeld") {
+      heldCount++;
+      lastHeld = e;
     }
     if (e.toState) state = e.toState as State;
     if (e.toState === "done") signedOff = e;
@@ -176,6 +197,11 @@ export function taskAsOf(t: LedgerTaskInput, asOf: string, tz: string, inDay: (a
     signedOffDay,
     signedOffBy,
     evidence,
+    effect: state === "done" ? effect : null,
+    reboundCount,
+    heldCount,
+    lastHeldDay: lastHeld ? dayIn(tz, new Date(lastHeld.at)) : null,
+    recheckDue: state === "done" ? (t.recheckDue ?? null) : null,
   };
 }
 

@@ -6,6 +6,7 @@
 import { cnDate } from "../../lib/dates.ts";
 import { RATE_RULE, ratePercent, tally, taskStatus, type Tally, type TaskStatus } from "../tasks/status.ts";
 import { deadlineText, type TaskAsOf } from "./as-of.ts";
+import { resultWords } from "../recheck/plan.ts";
 
 export type Section = { heading: string; kind: "problems" | "causes" | "measures" | "other"; start: number; end: number };
 
@@ -106,6 +107,9 @@ export function progressSentence(t: TaskAsOf): string | null {
 export function stateRuns(t: TaskEntry): Run[] {
   const runs: Run[] = [{ text: t.status.words, keep: true }];
   if (t.state === "done") runs.push({ text: `，${cnDate(t.signedOffDay)}经` }, { text: t.signedOffBy || "领导", keep: true }, { text: "验收销号" });
+  if (t.state === "done" && t.effect) runs.push({ text: `，整改成效：${t.effect}` });
+  const recheck = resultWords(t, cnDate);
+  if (recheck) runs.push({ text: `；${recheck}` });
   runs.push({ text: "。" });
   return runs;
 }

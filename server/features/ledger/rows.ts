@@ -4,6 +4,7 @@ import { cnDate } from "../../lib/dates.ts";
 import { light, type Light } from "../tasks/workflow.ts";
 import { tally, taskStatus, type StatusKind, type Tally } from "../tasks/status.ts";
 import type { TaskAsOf } from "./as-of.ts";
+import { rates, resultWords } from "../recheck/plan.ts";
 
 /** The columns of the standard ledger, in order (DOMAIN.md). */
 export const LEDGER_COLUMNS = [
@@ -59,6 +60,12 @@ export type LedgerRow = {
   evidence: string;
   note: string;
   unitId: number;
+  /** 回头看 in words: 回头看：2027年3月1日巩固 / 反弹，已重新整改 ("" where none) */
+  recheck: string;
+  effect: string;
+  heldCount: number;
+  reboundCount: number;
+  recheckDue: string | null;
 };
 
 export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null }[], asOf: string, yellowDays: number, opts: { showSource: boolean }): LedgerRow[] {
@@ -67,6 +74,9 @@ export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null 
     if (t.deadlineKind === "immediate") notes.push("立行立改");
     if (t.extended) notes.push(`原定时限${cnDate(t.originalDeadline)}，经批准延期至${cnDate(t.deadline)}`);
     if (t.linkedUnitId) notes.push("整顿转化");
+    if (t.effect) notes.push(`整改成效：${t.effect}`);
+    const recheck = resultWords(t, cnDate);
+    if (recheck) notes.push(recheck);
     let category = s?.category?.trim() || (t.linkedUnitId ? "整顿转化" : "其他");
     if (opts.showSource && s?.reportTitle) category += `（《${s.reportTitle}》）`;
     const st = taskStatus(t, asOf, yellowDays);
@@ -94,15 +104,33 @@ export function ledgerRows(items: { task: TaskAsOf; source: LedgerSource | null 
       evidence: t.evidence.join("\n"),
       note: notes.join("；"),
       unitId: t.unitId,
+      recheck,
+      effect: t.effect ?? "",
+      heldCount: t.heldCount,
+      reboundCount: t.reboundCount,
+      recheckDue: t.recheckDue,
     };
   });
 }
 
-export type UnitSummary = Tally & { unit: string };
+export type RecheckTally = { recheckDue: number; recheckOverdue: number; held: number; rebound: number; holdRate: number | null; reboundRate: number | null };
+export type UnitSummary = Tally & RecheckTally & { unit: string };
+
+/** 回头看 of the rows as of `asOf`: due by then (of them overdue), 巩固 and 反弹 with their rates (recheck/plan.ts). */
+export function recheckTally(rows: LedgerRow[], asOf: string): RecheckTally {
+  let recheckDue = 0, recheckOverdue = 0, held = 0, rebound = 0;
+  for (const r of rows) {
+    if (r.recheckDue && r.recheckDue <= asOf) recheckDue++;
+    if (r.recheckDue && r.recheckDue < asOf) recheckOverdue++;
+    held += r.heldCount;
+    rebound += r.reboundCount;
+  }
+  return { recheckDue, recheckOverdue, held, rebound, ...rates(held, rebound) };
+}
 
 /** By responsible unit, in order of first appearance, with a 合计 row last (tasks/status.ts tally). */
-export function summaryByUnit(rows: LedgerRow[]): UnitSummary[] {
+export function summaryByUnit(rows: LedgerRow[], asOf = ""): UnitSummary[] {
   const byUnit = new Map<number, LedgerRow[]>();
   for (const r of rows) (byUnit.get(r.unitId) ?? byUnit.set(r.unitId, []).get(r.unitId)!).push(r);
-  return [...[...byUnit.values()].map((rs) => ({ unit: rs[0].unit, ...tally(rs) })), { unit: "合计", ...tally(rows) }];
+  return [...[...byUnit.values()].map((rs) => ({ unit: rs[0].unit, ...tally(rs), ...recheckTally(rs, asOf) })), { unit: "合计", ...tally(rows), ...recheckTally(rows, asOf) }];
 }

@@ -3,7 +3,6 @@
 //    report's unit or above it, and by staff of the report's own unit;
 //  - a ledger holds only the tasks the actor may see (the task list's own scope), narrowed by
 //    report, unit (with sub-units) or the task list's filters.
-import { directory } from "../../lib/directory.ts";
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { perDb, type Db } from "../../../db/client.ts";
 import { problems, reports, tasks, units, users, type Report, type Unit } from "../../../db/schema.ts";
@@ -12,6 +11,7 @@ import { subtreeIds, taskConditions, type TaskFilters } from "../tasks/service.t
 import { ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate, isIsoDay } from "../../lib/dates.ts";
 import { getSetting } from "../admin/settings.ts";
+import { directory } from "../../lib/directory.ts";
 import { onOrBefore, taskAsOf, type HistoryEvent, type LedgerTaskInput, type TaskAsOf } from "./as-of.ts";
 import { composeReport, type Block, type ComposedReport, type Section } from "./compose.ts";
 import { addresseeFromText, charWidth, composeFormal, defaultDocTitle, ledgerTitleFor, TITLE_CHARS } from "./formal.ts";
@@ -107,7 +107,6 @@ type TaskQueryRow = {
   unitName: string;
   ownerName: string;
   leaderId: number | null;
-  leaderName: string | null;
   category: string | null;
   problemText: string | null;
   problemMeasures: string | null;
@@ -150,10 +149,13 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
     .orderBy(sql`${reports.id} ASC NULLS LAST`, sql`${problems.seq} ASC NULLS LAST`, asc(tasks.id))) as unknown as TaskQueryRow[];
   // tasks of a report first (report, problem order), then the others by id
   rows.sort((a, b) => (a.reportId == null ? 1 : 0) - (b.reportId == null ? 1 : 0));
-  // the 责任领导's name from the directory (a second join of users, aliased, is one query shape the engines' builders render differently)
-  const people = (await directory(db)).users;
-  for (const r of rows) r.leaderName = r.leaderId === null ? null : (people.get(r.leaderId)?.name ?? null);
   const { events, files } = await historyOf(db, rows.map((r) => r.id));
+  // 责任领导 by name from the directory (an aliased join of users is not rendered on PostgreSQL)
+  const dir = await directory(db);
+  // each task's open 回头看 (one at most)
+  const recheckDue = new Map(
+    rows.length ? (await db.all<{ taskId: number; due: string }>(`SELECT task_id AS "taskId", due FROM recheck_items WHERE status = 'open' AND task_id IN (${db.dialect.jsonInts})`, [JSON.stringify(rows.map((r) => r.id))])).map((x) => [x.taskId, x.due]) : [],
+  );
   return rows.map((r) => ({
     input: {
       id: r.id,
@@ -164,11 +166,12 @@ async function loadTasks(db: Db, where: SQL | undefined): Promise<Loaded[]> {
       unitId: r.unitId,
       unitName: r.unitName,
       coUnits: r.coUnits,
-      leaderName: r.leaderName,
+      leaderName: r.leaderId ? (dir.users.get(r.leaderId)?.name ?? null) : null,
       ownerName: r.ownerName,
       deadlineKind: r.deadlineKind,
       deadline: r.deadline,
       linkedUnitId: r.linkedUnitId,
+      recheckDue: recheckDue.get(r.id) ?? null,
       events: events.get(r.id) ?? [],
       attachments: files.get(r.id) ?? [],
     },

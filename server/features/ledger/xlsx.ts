@@ -20,6 +20,7 @@ import { cnDate } from "../../lib/dates.ts";
 import type { Light } from "../tasks/workflow.ts";
 import { RATE_RULE } from "../tasks/status.ts";
 import { LEDGER_COLUMNS, LEDGER_GROUPS, summaryByUnit, type LedgerRow } from "./rows.ts";
+import { RATES_RULE } from "../recheck/plan.ts";
 
 /** Column widths in Excel's character units; 152 in all (see the head of the file). Never 9: exceljs takes 9 for its default and leaves the column out. */
 export const WIDTHS = [5, 8.5, 11.5, 12, 11.5, 6, 8, 6, 7, 16, 11, 12.5, 16, 6.5, 7.5, 7];
@@ -269,8 +270,9 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
   ws.commit();
 
   // the last sheet: by unit, every state apart, with the same footer and how 完成率 is counted
-  const heads = ["责任单位", "任务总数", "待整改", "整改中", "待销号", "已销号", "长期坚持", "其中逾期", "完成率"];
+  const heads = ["责任单位", "任务总数", "待整改", "整改中", "待销号", "已销号", "长期坚持", "其中逾期", "完成率", "回头看到期", "回头看逾期", "巩固", "反弹", "巩固率", "反弹率"];
   const m = heads.length;
+  const RATE = 9; // 完成率's column; 巩固率 and 反弹率 are the last two
   const sum = wb.addWorksheet("按单位汇总", {
     views: [{ state: "frozen", ySplit: 3 }],
     pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.6, right: 0.6, top: 0.8, bottom: 0.8, header: 0.3, footer: 0.3 } },
@@ -296,18 +298,19 @@ export async function ledgerXlsx(o: { title: string; asOf: string; rows: LedgerR
     c.fill = fill("FFD9E2F3");
     c.border = thin;
   });
-  for (const s of summaryByUnit(o.rows)) {
-    const row = sum.addRow([s.unit, s.total, s.todo, s.doing, s.review, s.done, s.ongoing, s.overdue, s.rate]);
+  for (const s of summaryByUnit(o.rows, o.asOf)) {
+    const row = sum.addRow([s.unit, s.total, s.todo, s.doing, s.review, s.done, s.ongoing, s.overdue, s.rate, s.recheckDue, s.recheckOverdue, s.held, s.rebound, s.holdRate ?? "—", s.reboundRate ?? "—"]);
     row.height = rowHeight([s.unit], [30]);
     row.eachCell({ includeEmpty: true }, (c, i) => {
       c.font = { name: BODY_FONT, size: 11, bold: s.unit === "合计" };
       c.alignment = { horizontal: i === 1 ? "left" : "center", vertical: "middle", wrapText: i === 1 };
       c.border = thin;
     });
-    row.getCell(m).numFmt = "0.0%";
-    if (s.overdue > 0) row.getCell(m - 1).font = { name: BODY_FONT, size: 11, bold: true, color: { argb: FONT_COLOURS.overdue } };
+    for (const col of [RATE, m - 1, m]) row.getCell(col).numFmt = "0.0%";
+    if (s.overdue > 0) row.getCell(RATE - 1).font = { name: BODY_FONT, size: 11, bold: true, color: { argb: FONT_COLOURS.overdue } };
+    if (s.rebound > 0) row.getCell(m - 2).font = { name: BODY_FONT, size: 11, bold: true, color: { argb: FONT_COLOURS.overdue } };
   }
-  const note = sum.addRow([`注：${RATE_RULE}；其中逾期为未销号且已过整改时限的任务，已计入前列各状态。`]);
+  const note = sum.addRow([`注：${RATE_RULE}；其中逾期为未销号且已过整改时限的任务，已计入前列各状态。${RATES_RULE}。`]);
   sum.mergeCells(note.number, 1, note.number, m);
   note.getCell(1).font = { name: BODY_FONT, size: 10 };
   note.getCell(1).alignment = { horizontal: "left", vertical: "middle", wrapText: true };

@@ -17,6 +17,8 @@
 //   leader (责任领导) one mail per run: escalation of overdue tasks (first overdue day, then
 //                     weekly), and a nudge when a sign-off request or a 延期申请 has waited
 //                     `nudgeAfterDays` (then weekly while it still waits).
+//   回头看            to the 责任领导 (or the unit's 联系领导) of a signed-off task whose 回头看 is
+//                     due: on its date, then weekly while it is not done (巩固 or 反弹).
 //   weekly            Monday (caught up until Friday): each leader's unit and sub-units.
 //   delivery          Monday (caught up until Friday): to each admin, the reminder mail that
 //                     failed, bounced (退信) or was given up and no admin has acknowledged yet.
@@ -48,6 +50,8 @@ export type PlanTask = {
   signoffRequestedBy: number | null;
   /** the pending 延期申请, if any */
   extension: { requestedAt: string; requestedBy: number; newDeadline: string } | null;
+  /** a signed-off task's open 回头看 date, when it is due */
+  recheckDue?: string | null;
 };
 
 export type PlanUser = {
@@ -126,7 +130,7 @@ export const DEFAULT_PLAN_SETTINGS: Omit<PlanSettings, "timeZone" | "now"> = {
   weeklyCatchUpDays: 4,
 };
 
-export type ItemKind = "due" | "overdue" | "escalate" | "nudge-signoff" | "nudge-extension" | "weekly" | "delivery";
+export type ItemKind = "due" | "overdue" | "escalate" | "nudge-signoff" | "nudge-extension" | "recheck" | "weekly" | "delivery";
 export type MailKind = "owner" | "leader" | "weekly" | "delivery";
 
 export type PlannedItem = {
@@ -332,7 +336,17 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
   };
 
   for (const t of tasks) {
-    if (t.state === "done") continue;
+    if (t.state === "done") {
+      // 回头看: on its date, then every repeatEveryDays while still open
+      const leader = t.recheckDue && t.recheckDue <= today ? reachable(t.leaderId) : null;
+      if (leader) {
+        const dueN = D.num(t.recheckDue!);
+        const m = add("leader", leader, t.id, "recheck", D.str(latestOf(dueN, todayN, s.repeatEveryDays)), t, "recheck");
+        const line = m?.lines[m.lines.length - 1];
+        if (line?.taskId === t.id && line.reason === "recheck") Object.assign(line, { deadline: t.recheckDue, daysLeft: dueN - todayN, words: dueN === todayN ? "今天回头看" : `回头看逾期${todayN - dueN}天` });
+      }
+      continue;
+    }
     const hasEnd = t.deadlineKind !== "ongoing" && !!t.deadline;
     const left = hasEnd ? D.num(t.deadline!) - todayN : NaN;
 

@@ -35,6 +35,7 @@ export const KIND_LABEL: Record<string, string> = {
   escalate: "逾期督办",
   "nudge-signoff": "销号申请待审",
   "nudge-extension": "延期申请待审",
+  recheck: "回头看",
   weekly: "每周汇总",
   delivery: "投递问题周报",
 };
@@ -107,11 +108,14 @@ const PLAN_SQL = {
             signed_off_at AS "signedOffAt", signoff_requested_at AS "signoffRequestedAt", signoff_requested_by AS "signoffRequestedBy"
           FROM tasks
           WHERE state <> 'done' OR (created_at >= ? AND created_at < ?) OR (signed_off_at >= ? AND signed_off_at < ?)
+            OR id IN (SELECT task_id FROM recheck_items WHERE status = 'open' AND due <= ?)
           ORDER BY id`,
   // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone; a task has
   // no deadline exactly when it is 长期坚持 (tasks_deadline_kind_ck), so count(deadline) = with an end
   done: `SELECT unit_id AS "unitId", count(*) AS total, count(deadline) AS "withEnd" FROM tasks WHERE state = 'done' GROUP BY unit_id`,
   extensions: `SELECT task_id AS "taskId", requested_at AS "requestedAt", requested_by AS "requestedBy", new_deadline AS "newDeadline" FROM extension_requests WHERE status = 'pending'`,
+  // 回头看 due by today (one open per task)
+  rechecks: `SELECT task_id AS "taskId", due FROM recheck_items WHERE status = 'open' AND due <= ?`,
   users: `SELECT id, name, email, role, unit_id AS "unitId", active, remind_enabled AS "remindEnabled", remind_days AS "remindDays" FROM users ORDER BY id`,
   log: `SELECT dedupe_key AS "dedupeKey", status, attempts, message_id AS "messageId", claimed_at AS "claimedAt", retry_at AS "retryAt", day FROM reminder_log WHERE day >= ?`,
 };
@@ -142,9 +146,10 @@ export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
   const pending = new Map(
     (await db.scan<{ taskId: number; requestedAt: string; requestedBy: number; newDeadline: string }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
   );
+  const rechecks = new Map((await db.all<{ taskId: number; due: string }>(PLAN_SQL.rechecks, [today])).map((r) => [r.taskId, r.due]));
   const planTasks: PlanTask[] = [];
   const doneLoaded = new Map<number, { total: number; withEnd: number }>();
-  for (const t of await db.scan<TaskRow>(PLAN_SQL.tasks, [lo, hi, lo, hi])) {
+  for (const t of await db.scan<TaskRow>(PLAN_SQL.tasks, [lo, hi, lo, hi, today])) {
     const unit = unitById.get(t.unitId);
     if (!unit) continue;
     if (t.state === "done") {
@@ -169,6 +174,8 @@ export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
       signoffRequestedAt: t.signoffRequestedAt,
       signoffRequestedBy: t.signoffRequestedBy,
       extension: pending.get(t.id) ?? null,
+      // only where one is due (the task rows stay as they were otherwise)
+      ...(t.state === "done" && rechecks.has(t.id) ? { recheckDue: rechecks.get(t.id) } : {}),
     });
   }
   const closed: ClosedTally[] = [];
@@ -345,7 +352,10 @@ export function subjectOf(m: PlannedMail): string {
     return `【整改提醒】您有${n}项整改任务临近或超过时限（${parts.join("，")}）`;
   }
   const overdue = m.lines.filter((l) => l.reason === "escalate").length;
-  const waiting = m.lines.length - overdue;
+  const rechecks = m.lines.filter((l) => l.reason === "recheck").length;
+  const waiting = m.lines.length - overdue - rechecks;
+  if (rechecks === m.lines.length) return `【回头看】${rechecks}项已销号的整改任务到了回头看日期，请确认巩固或认定反弹`;
+  if (rechecks) return `【整改督办】${[overdue && `${overdue}项整改任务逾期未销号`, waiting && `${waiting}项申请等待您审批`, `${rechecks}项任务待回头看`].filter(Boolean).join("，")}`;
   if (!waiting) return `【整改督办】${overdue}项整改任务逾期未销号`;
   if (!overdue) return `【整改督办】${waiting}项销号或延期申请等待您审批`;
   return `【整改督办】${overdue}项整改任务逾期未销号，${waiting}项申请等待您审批`;
@@ -370,6 +380,7 @@ export function renderMail(m: PlannedMail, ctx: { baseUrl: string; today: string
     summary: summaryOf(m),
     overdue: m.lines.filter((l) => l.reason === "escalate"),
     waiting: m.lines.filter((l) => l.reason === "nudge-signoff" || l.reason === "nudge-extension"),
+    rechecks: m.lines.filter((l) => l.reason === "recheck"),
     baseUrl: ctx.baseUrl,
     today: ctx.today,
     h: { ...helpers, kindLabel, cnDateTime: (iso: string) => cnDateTime(iso, ctx.timeZone ?? "Asia/Shanghai") },

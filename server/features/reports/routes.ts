@@ -204,9 +204,15 @@ export async function reportRoutes(app: FastifyInstance) {
     const id = Number((req.params as any).id);
     const b = req.body as Body;
     try {
-      const r = await svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1", acceptDefaultDeadlines: one(b.acceptDefaultDeadlines) === "1" });
+      // "key:taskId" for each problem marked 反弹/重复出现 of an earlier task
+      const recurs = new Map<string, number>();
+      for (const v of ([] as unknown[]).concat(b.recurs ?? [])) {
+        const m = /^([\w-]+):(\d+)$/.exec(String(v));
+        if (m) recurs.set(m[1], Number(m[2]));
+      }
+      const r = await svc.confirmDraft(ctx(req), id, { acknowledgeDuplicate: one(b.acknowledgeDuplicate) === "1", acceptDefaultDeadlines: one(b.acceptDefaultDeadlines) === "1", recurs });
       await audit(req, "import.confirm", { target: `报告 ${r.reportId}`, detail: `草稿 ${id}，生成 ${r.tasks} 项任务${r.pending ? `，${r.pending} 条待分派` : ""}` });
-      setFlash(reply, `已生成 ${r.tasks} 项整改任务${r.pending ? `；${r.pending} 条问题待分派，可在本页逐条指定责任人` : ""}`);
+      setFlash(reply, `已生成 ${r.tasks} 项整改任务${r.recurring ? `，其中 ${r.recurring} 项标记为反弹/重复出现` : ""}${r.pending ? `；${r.pending} 条问题待分派，可在本页逐条指定责任人` : ""}`);
       if (isHtmx(req)) return reply.header("HX-Redirect", `/reports/${r.reportId}`).send("");
       return reply.redirect(`/reports/${r.reportId}`, 303);
     } catch (e) {
@@ -218,7 +224,7 @@ export async function reportRoutes(app: FastifyInstance) {
       }
       if (!(e instanceof DomainError) || e.status === 403 || e.status === 404) throw e;
       const itemErrors = e instanceof svc.ConfirmError ? e.itemErrors : {};
-      return renderReview(req, reply, id, { error: e.message, itemErrors, confirmErrors: e.fields }, e.status);
+      return renderReview(req, reply, id, { error: e.message, itemErrors, confirmErrors: e.fields, recursChecked: ([] as unknown[]).concat(b.recurs ?? []).map(String) }, e.status);
     }
   });
 

@@ -12,7 +12,8 @@ import { importDrafts, problems, reports, tasks, units, users, type ImportDraft 
 import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate } from "../../lib/dates.ts";
-import { createTask, type Ctx, type TaskInput } from "../tasks/service.ts";
+import { createTask, markRecurrence, type Ctx, type TaskInput } from "../tasks/service.ts";
+import { recurrenceHints, hintWords } from "../recheck/service.ts";
 import { getSetting } from "../admin/settings.ts";
 import { canSeeReport as canSeeReportDocuments } from "../ledger/service.ts";
 import { extractReport, type Item } from "./extract/index.ts";
@@ -157,6 +158,8 @@ export async function getDraft(c: Ctx, id: number) {
     unitName,
     linked,
     duplicates: await sameFileReports(c.db, d.sha256),
+    // 屡查屡犯: each problem that clearly repeats one of an earlier report of the unit's tree
+    recurrence: new Map([...(await recurrenceHints(c.db, c.actor, d.unitId, items, c.today))].map(([k, h]) => [k, { ...h, words: hintWords(h) }])),
     // the report's own measures, in the report's order, for a picker on each problem card: the key
     // is the one their highlight carries in the 原文 (id "src-m1"), start/end offsets in fullText
     reportMeasures: measures.map((m, i) => ({ key: `m${i + 1}`, category: m.category, text: m.text, start: m.start, end: m.end })),
@@ -292,7 +295,11 @@ export class ConfirmError extends ValidationError {
  * already imported needs `acknowledgeDuplicate`; deadlines left at the period's end by default
  * need `acceptDefaultDeadlines`.
  */
-export async function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplicate: boolean; acceptDefaultDeadlines?: boolean }): Promise<{ reportId: number; tasks: number; pending: number }> {
+export async function confirmDraft(
+  c: Ctx,
+  id: number,
+  opts: { acknowledgeDuplicate: boolean; acceptDefaultDeadlines?: boolean; /** item key → the earlier task it repeats (反弹/重复出现) */ recurs?: Map<string, number> },
+): Promise<{ reportId: number; tasks: number; pending: number; recurring: number }> {
   assertLeader(c.actor);
   return c.db.tx(async () => {
     const d = await openDraft(c, id);
@@ -317,6 +324,7 @@ export async function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplic
     const origin = { kind: "imported" as const, text: `由《${d.title}》导入` };
     const itemErrors: Record<string, Record<string, string>> = {};
     let made = 0;
+    let recurring = 0;
     for (const [i, it] of items.entries()) {
       // no 责任人 yet: the problem stays in the report, 待分派, with what the review chose so far
       const pending = !it.ownerId;
@@ -330,11 +338,16 @@ export async function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplic
       made++;
       try {
         if (it.linkedUnitId) await checkAssignment(c, { linkedUnitId: it.linkedUnitId });
-        await createTask(
+        const taskId = await createTask(
           c,
           { title: it.text, goal: "", measures: it.measures, coUnits: "", unitId: it.unitId, ownerId: it.ownerId, leaderId: it.leaderId, deadlineKind: it.deadlineKind, deadline: it.deadlineKind === "ongoing" ? "" : it.deadline, linkedUnitId: it.linkedUnitId, problemId },
           origin,
         );
+        const earlier = opts.recurs?.get(it.key);
+        if (earlier) {
+          await markRecurrence(c, taskId, earlier, d.title);
+          recurring++;
+        }
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         itemErrors[it.key] = e.fields && Object.keys(e.fields).length ? e.fields : { _: e.message };
@@ -343,7 +356,7 @@ export async function confirmDraft(c: Ctx, id: number, opts: { acknowledgeDuplic
     // one bad item and nothing is written: the whole transaction rolls back
     if (Object.keys(itemErrors).length) throw new ConfirmError(itemErrors);
     await c.db.update(importDrafts).set({ status: "confirmed", reportId, updatedAt: nowIso }).where(eq(importDrafts.id, id));
-    return { reportId, tasks: made, pending: items.length - made };
+    return { reportId, tasks: made, pending: items.length - made, recurring };
   });
 }
 

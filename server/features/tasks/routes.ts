@@ -10,7 +10,7 @@ import { dayIn } from "../../lib/dates.ts";
 import { contentDisposition, positiveInt } from "../../lib/http.ts";
 import { audit } from "../audit/service.ts";
 import * as svc from "./service.ts";
-import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT, EVIDENCE_CSP, isInlineType } from "./evidence.ts";
+import { storeEvidence, ACCEPT, ALLOWED_TYPES_TEXT, EVIDENCE_CSP, isInlineType, type StoredFile } from "./evidence.ts";
 import { readMultipart } from "../../lib/multipart.ts";
 import { getSetting } from "../admin/settings.ts";
 
@@ -180,7 +180,25 @@ export async function taskRoutes(app: FastifyInstance) {
     }),
   );
   app.post("/tasks/:id/request-signoff", verb("已申请销号，等待领导审核", (req, id, b) => svc.requestSignOff(ctx(req), id, Number(b.version), b.note ?? "")));
-  app.post("/tasks/:id/sign-off", verb("已销号", (req, id, b) => svc.signOff(ctx(req), id, Number(b.version), b.note ?? "")));
+  app.post("/tasks/:id/sign-off", verb("已销号", (req, id, b) => svc.signOff(ctx(req), id, Number(b.version), b.note ?? "", b.effect ?? "")));
+  // 回头看: 巩固 (note, optional evidence) · 反弹 (reason) · the date set or cleared
+  const withFiles = (message: string, run: (req: FastifyRequest, id: number, fields: Record<string, string | undefined>, stored: StoredFile[]) => Promise<unknown>) =>
+    verb(message, async (req, id) => {
+      const { fields, files } = await readMultipart(req, app.config.uploadMaxBytes);
+      assertCsrf(req, fields._csrf);
+      const { stored, undo } = storeEvidence(app.config.evidenceDir, files, app.config.uploadMaxBytes);
+      try {
+        await run(req, id, fields, stored);
+      } catch (e) {
+        undo();
+        if (e instanceof DomainError) Object.assign(e, { formValues: fields });
+        throw e;
+      }
+      return fields;
+    });
+  app.post("/tasks/:id/recheck/held", withFiles("回头看已确认：整改成果巩固", (req, id, f, stored) => svc.confirmHeld(ctx(req), id, Number(f.version), f.note ?? "", stored)));
+  app.post("/tasks/:id/recheck/rebound", withFiles("已认定反弹，任务重新打开整改", (req, id, f, stored) => svc.rebound(ctx(req), id, Number(f.version), f.reason ?? "", stored)));
+  app.post("/tasks/:id/recheck/date", verb("回头看日期已保存", (req, id, b) => svc.setRecheckDue(ctx(req), id, Number(b.version), (b.recheckDue ?? "").trim())));
   app.post("/tasks/:id/send-back", verb("已退回责任人", (req, id, b) => svc.sendBack(ctx(req), id, Number(b.version), b.reason ?? "")));
   app.post("/tasks/:id/reopen", verb("任务已重新打开", (req, id, b) => svc.reopen(ctx(req), id, Number(b.version), b.reason ?? "")));
   app.post("/tasks/:id/extension", verb("延期申请已提交，等待领导审批", (req, id, b) => svc.requestExtension(ctx(req), id, Number(b.version), b.newDeadline ?? "", b.reason ?? "")));

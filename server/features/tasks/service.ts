@@ -3,7 +3,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { columnsOf, perDb } from "../../../db/client.ts";
-import { attachments, extensionRequests, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
+import { attachments, extensionRequests, recheckItems, taskEvents, tasks, units, users, type Task } from "../../../db/schema.ts";
 type ExtensionRequest = typeof extensionRequests.$inferSelect;
 type TaskEvent = typeof taskEvents.$inferSelect;
 type Attachment = typeof attachments.$inferSelect;
@@ -17,6 +17,7 @@ import { directory, type DirUser } from "../../lib/directory.ts";
 import { statsVersion } from "../../lib/stats-version.ts";
 import { taskIdsMatching } from "../search/service.ts";
 import { parseQuery } from "../search/query.ts";
+import { dueAfterHeld, dueAfterSignOff, settingsOf, isEffect, EFFECT_LABEL, type Effect } from "../recheck/plan.ts";
 
 export const PAGE_SIZE = 30;
 
@@ -212,8 +213,9 @@ async function countOf(db: Db, where: string, params: unknown[], keep: boolean):
 
 async function loadScope(db: Db, id: number) {
   const q = TASK_PAGE;
-  const task = Number.isSafeInteger(id) ? await db.get<Task>(q.task, [id]) : undefined;
-  if (!task) return null;
+  const row = Number.isSafeInteger(id) ? await db.get<Task & { overseerId: number | null; recheckDue: string | null }>(q.task, [id]) : undefined;
+  if (!row) return null;
+  const { overseerId, recheckDue, ...task } = row;
   const unit = (await directory(db)).units.get(task.unitId)!;
   const pending = await db.get<ExtensionRequest>(q.pending, [id]);
   const scope: TaskScope = {
@@ -224,8 +226,9 @@ async function loadScope(db: Db, id: number) {
     state: task.state,
     signoffRequestedBy: task.signoffRequestedBy,
     extensionRequestedBy: pending?.requestedBy ?? null,
+    overseerId,
   };
-  return { task, scope, requireCheck: unit.requireSignoffCheck, requireEvidence: unit.requireEvidence, pending };
+  return { task: task as Task, scope, requireCheck: unit.requireSignoffCheck, requireEvidence: unit.requireEvidence, pending, recheckDue };
 }
 
 /**
@@ -235,7 +238,8 @@ async function loadScope(db: Db, id: number) {
  * request.
  */
 const TASK_PAGE = {
-  task: `SELECT ${columnsOf(tasks)} FROM tasks WHERE id = ?`,
+  // with the unit's overseer (who may answer the 回头看) and the open 回头看's date (one at most)
+  task: `SELECT ${columnsOf(tasks)}, (SELECT overseer_id FROM units WHERE units.id = tasks.unit_id) AS "overseerId", (SELECT due FROM recheck_items WHERE recheck_items.task_id = tasks.id AND recheck_items.status = 'open') AS "recheckDue" FROM tasks WHERE id = ?`,
   pending: `SELECT ${columnsOf(extensionRequests)} FROM extension_requests WHERE task_id = ? AND status = 'pending'`,
   events: `SELECT ${columnsOf(taskEvents)} FROM task_events WHERE task_id = ? ORDER BY at DESC, id DESC`,
   files: `SELECT ${columnsOf(attachments)} FROM attachments WHERE task_id = ? ORDER BY id`,
@@ -256,6 +260,7 @@ export async function getTask(db: Db, actor: Actor, id: number) {
   const problem = t.problemId ? ((await db.get<{ id: number; text: string; category: string; reportId: number; reportTitle: string }>(q.problem, [t.problemId])) ?? null) : null;
   const linkedUnit = t.linkedUnitId ? (dir.units.get(t.linkedUnitId) ?? null) : null;
   const allowed = (Object.keys(ACTION_LABEL) as Action[]).filter((a) => can(actor, a, s.scope) && nextState(t.state, a, { requireCheck: s.requireCheck }) !== null);
+  const recurs = t.recursOfTaskId ? ((await db.get<{ id: number; title: string }>(`SELECT id, title FROM tasks WHERE id = ?`, [t.recursOfTaskId])) ?? null) : null;
   return {
     task: t,
     unit: u,
@@ -271,7 +276,11 @@ export async function getTask(db: Db, actor: Actor, id: number) {
     filesByEvent: groupBy(files, (f) => f.eventId ?? 0),
     problem,
     linkedUnit,
-    allowed: new Set(allowed.filter((a) => a !== "decideExtension" || s.pending)),
+    allowed: new Set(allowed.filter((a) => (a !== "decideExtension" || s.pending) && (a !== "confirmHeld" || s.recheckDue))),
+    /** the open 回头看's date, if any */
+    recheckDue: s.recheckDue,
+    effectLabel: t.effect ? EFFECT_LABEL[t.effect as Effect] : "",
+    recurs,
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof getTask>>;
@@ -323,7 +332,7 @@ async function act(
     const next = nextState(s.task.state, action, { requireCheck: s.requireCheck });
     if (next === null) throw new ConflictError(`任务当前为“${STATE_LABEL[s.task.state]}”，不能${ACTION_LABEL[action]}；请刷新页面`);
     try {
-      checkGuards(action, { ...s.task, hasPendingExtension: !!s.pending }, input, c.today);
+      checkGuards(action, { ...s.task, hasPendingExtension: !!s.pending, recheckDue: s.recheckDue }, input, c.today);
     } catch (e) {
       if (e instanceof GuardError) throw new ValidationError(e.message, e.field ? { [e.field]: e.message } : {});
       throw e;
@@ -380,6 +389,7 @@ export async function requestSignOff(c: Ctx, taskId: number, version: number, no
       await writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
       await event(c, t, "closedByOwner", nowIso, { from: t.state, to: next, text: note.trim() || "本单位无需领导审核，责任人直接销号" });
       await closePendingExtension(c, t, s, nowIso);
+      await planRecheck(c, t, dueAfterSignOff(c.today, t.deadlineKind, await recheckSettings(c, t.unitId)));
     } else {
       await writeTask(c, t, { state: next, signoffRequestedBy: c.actor.id, signoffRequestedAt: nowIso }, nowIso);
       await event(c, t, "requestSignOff", nowIso, { from: t.state, to: next, text: note.trim() });
@@ -387,13 +397,86 @@ export async function requestSignOff(c: Ctx, taskId: number, version: number, no
   });
 }
 
-export async function signOff(c: Ctx, taskId: number, version: number, note: string): Promise<number> {
+/** 销号, with the leader's 整改成效 (optional; one of EFFECTS) beside the note; plans the 回头看. */
+export async function signOff(c: Ctx, taskId: number, version: number, note: string, effect: string = ""): Promise<number> {
+  if (effect && !isEffect(effect)) throw new ValidationError("请选择整改成效", { effect: "请选择整改成效" });
   return act(c, taskId, version, "signOff", {}, async (t, next, nowIso, s) => {
     await assertEvidence(c, t, s);
-    await writeTask(c, t, { state: next, signedOffBy: c.actor.id, signedOffAt: nowIso }, nowIso);
-    await event(c, t, "signOff", nowIso, { from: t.state, to: next, text: note.trim() });
+    await writeTask(c, t, { state: next, signedOffBy: c.actor.id, signedOffAt: nowIso, effect: (effect || null) as Effect | null }, nowIso);
+    await event(c, t, "signOff", nowIso, { from: t.state, to: next, text: note.trim(), data: effect ? { effect: EFFECT_LABEL[effect as Effect] } : undefined });
     await closePendingExtension(c, t, s, nowIso);
+    await planRecheck(c, t, dueAfterSignOff(c.today, t.deadlineKind, await recheckSettings(c, t.unitId)));
   });
+}
+
+// ───────────────────────── 回头看 ─────────────────────────
+
+async function recheckSettings(c: Ctx, unitId: number) {
+  return settingsOf((await c.db.select({ recheckMonths: units.recheckMonths, recheckOngoingMonths: units.recheckOngoingMonths }).from(units).where(eq(units.id, unitId)))[0]);
+}
+
+/** The task's open 回头看 on `due` (replacing an open one's date; none when due is null). Inside the caller's transaction. */
+async function planRecheck(c: Ctx, t: Task, due: string | null, roundId: number | null = null): Promise<void> {
+  if (!due) return;
+  await c.db
+    .insert(recheckItems)
+    .values({ taskId: t.id, due, roundId, createdAt: c.now.toISOString() })
+    .onConflictDoUpdate({ target: recheckItems.taskId, targetWhere: sql`status = 'open'`, set: { due, roundId } });
+}
+
+/** 巩固: the 回头看 finds the fix holds (note, optional evidence); a 长期坚持 task's next one is planned. */
+export async function confirmHeld(c: Ctx, taskId: number, version: number, note: string, files: StoredFile[]): Promise<number> {
+  return act(c, taskId, version, "confirmHeld", {}, async (t, _next, nowIso) => {
+    await writeTask(c, t, {}, nowIso);
+    const eventId = await event(c, t, "recheckHeld", nowIso, { text: note.trim() || "回头看未发现问题反弹，整改成果巩固", data: files.length ? { files: files.map((f) => f.originalName) } : undefined });
+    for (const f of files) await c.db.insert(attachments).values({ ...f, taskId: t.id, eventId, uploadedBy: c.actor.id, uploadedAt: nowIso });
+    await c.db
+      .update(recheckItems)
+      .set({ status: "held", note: note.trim(), decidedBy: c.actor.id, decidedAt: nowIso, eventId })
+      .where(and(eq(recheckItems.taskId, t.id), eq(recheckItems.status, "open")));
+    await planRecheck(c, t, dueAfterHeld(c.today, t.deadlineKind, await recheckSettings(c, t.unitId)));
+  });
+}
+
+/** 反弹: the problem came back; the task reopens (整改中), the 反弹 is counted. */
+export async function rebound(c: Ctx, taskId: number, version: number, reason: string, files: StoredFile[] = []): Promise<number> {
+  return act(c, taskId, version, "rebound", { reason }, async (t, next, nowIso) => {
+    await writeTask(c, t, { state: next, signoffRequestedBy: null, signoffRequestedAt: null, signedOffBy: null, signedOffAt: null, reboundCount: t.reboundCount + 1 }, nowIso);
+    const eventId = await event(c, t, "rebound", nowIso, { from: t.state, to: next, text: reason.trim(), data: files.length ? { files: files.map((f) => f.originalName) } : undefined });
+    for (const f of files) await c.db.insert(attachments).values({ ...f, taskId: t.id, eventId, uploadedBy: c.actor.id, uploadedAt: nowIso });
+    const open = await c.db.update(recheckItems).set({ status: "rebound", note: reason.trim(), decidedBy: c.actor.id, decidedAt: nowIso, eventId }).where(and(eq(recheckItems.taskId, t.id), eq(recheckItems.status, "open"))).returning({ id: recheckItems.id });
+    // a 反弹 found outside a planned 回头看 is still one: on record as a judged item
+    if (!open.length) await c.db.insert(recheckItems).values({ taskId: t.id, due: c.today, status: "rebound", note: reason.trim(), decidedBy: c.actor.id, decidedAt: nowIso, eventId, createdAt: nowIso });
+  });
+}
+
+/** A leader sets (or, with "", clears) a signed-off task's 回头看 date. */
+export async function setRecheckDue(c: Ctx, taskId: number, version: number, due: string): Promise<number> {
+  return act(c, taskId, version, "setRecheck", { recheckDue: due }, async (t, _next, nowIso, s) => {
+    if ((s.recheckDue ?? "") === due) throw new ValidationError("回头看日期没有变化", { recheckDue: "没有变化" });
+    await writeTask(c, t, {}, nowIso);
+    if (due) await planRecheck(c, t, due);
+    else await c.db.delete(recheckItems).where(and(eq(recheckItems.taskId, t.id), eq(recheckItems.status, "open")));
+    await event(c, t, "recheckSet", nowIso, { text: due ? `回头看日期：${cnDate(due)}` : "取消回头看", data: { from: s.recheckDue, to: due || null } });
+  });
+}
+
+/**
+ * 反弹/重复出现: `taskId` (new, from a later report) repeats the problem of `earlierId`. The new
+ * task is linked to the earlier one, both histories say so, and the earlier task's 反弹 is
+ * counted. Inside the caller's transaction (the import's confirmation).
+ */
+export async function markRecurrence(c: Ctx, taskId: number, earlierId: number, reportTitle: string): Promise<void> {
+  const nowIso = c.now.toISOString();
+  const earlier = (await c.db.select().from(tasks).where(eq(tasks.id, earlierId)))[0];
+  const s = earlier ? await loadScope(c.db, earlierId) : null;
+  if (!earlier || !s || !canView(c.actor, s.scope)) throw new ValidationError("所标记的原问题不存在或无权查看");
+  const t = (await c.db.select().from(tasks).where(eq(tasks.id, taskId)))[0]!;
+  await writeTask(c, t, { recursOfTaskId: earlierId }, nowIso);
+  await event(c, t, "recurrence", nowIso, { text: `与任务“${earlier.title}”（#${earlierId}）为同一问题，反弹/重复出现`, data: { earlier: earlierId } });
+  await writeTask(c, earlier, { reboundCount: earlier.reboundCount + 1 }, nowIso);
+  await event(c, earlier, "recurred", nowIso, { text: `问题在《${reportTitle}》中再次出现，见任务“${t.title}”（#${taskId}）`, data: { later: taskId } });
+  await c.db.insert(recheckItems).values({ taskId: earlierId, due: c.today, status: "rebound", note: `在《${reportTitle}》中重复出现`, decidedBy: c.actor.id, decidedAt: nowIso, createdAt: nowIso }).onConflictDoNothing();
 }
 
 export async function sendBack(c: Ctx, taskId: number, version: number, reason: string): Promise<number> {

@@ -5,8 +5,10 @@
 //                          ▲                      │              │
 //                          └──── 退回 (reason) ───┘              │
 //                          └──────────── 重新打开 (reason) ───────┘
+//                          └──────────── 反弹 (回头看, reason) ────┘
+// 已销号 ──巩固 (回头看 due)──▶ 已销号: a 回头看 confirms the fix holds; 反弹 reopens it, counted.
 // Where a unit does not require a leader's check, 申请销号 closes the task at once.
-import { daysBetween } from "../../lib/dates.ts";
+import { daysBetween, isIsoDay, cnDate as cnDay } from "../../lib/dates.ts";
 
 export const STATES = ["todo", "doing", "review", "done"] as const;
 export type State = (typeof STATES)[number];
@@ -26,6 +28,9 @@ export const ACTIONS = [
   "reopen",
   "requestExtension",
   "decideExtension",
+  "confirmHeld",
+  "rebound",
+  "setRecheck",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -38,6 +43,9 @@ export const ACTION_LABEL: Record<Action, string> = {
   reopen: "重新打开",
   requestExtension: "延期申请",
   decideExtension: "审批延期",
+  confirmHeld: "回头看确认巩固",
+  rebound: "回头看认定反弹",
+  setRecheck: "设置回头看日期",
 };
 
 /** Where `action` takes a task in `state`; null when the action is not open in that state. */
@@ -60,6 +68,12 @@ export function nextState(state: State, action: Action, opts: { requireCheck: bo
       return state === "todo" || state === "doing" ? state : null;
     case "decideExtension":
       return state === "done" ? null : state;
+    case "confirmHeld":
+      return state === "done" ? "done" : null;
+    case "rebound":
+      return state === "done" ? "doing" : null;
+    case "setRecheck":
+      return state === "done" ? "done" : null;
   }
 }
 
@@ -104,8 +118,8 @@ export class GuardError extends Error {
 /** The guards of each action that depend on the task and the input, not on who acts. Throws GuardError. */
 export function checkGuards(
   action: Action,
-  task: { state: State; progressCount: number; deadlineKind: DeadlineKind; deadline: string | null; hasPendingExtension: boolean },
-  input: { reason?: string; newDeadline?: string; text?: string },
+  task: { state: State; progressCount: number; deadlineKind: DeadlineKind; deadline: string | null; hasPendingExtension: boolean; recheckDue?: string | null },
+  input: { reason?: string; newDeadline?: string; text?: string; recheckDue?: string },
   today: string,
 ): void {
   const reason = (input.reason ?? "").trim();
@@ -135,6 +149,20 @@ export function checkGuards(
     case "decideExtension":
       if (!task.hasPendingExtension) throw new GuardError("没有待审批的延期申请");
       return;
+    case "confirmHeld":
+      if (!task.recheckDue) throw new GuardError("这项任务没有待进行的回头看");
+      if (task.recheckDue > today) throw new GuardError(`回头看日期未到（${cnDay(task.recheckDue)}），届时再确认巩固`);
+      return;
+    case "rebound":
+      if (!reason) throw new GuardError("请填写反弹的情况（问题如何再次出现）", "reason");
+      return;
+    case "setRecheck": {
+      const d = input.recheckDue ?? "";
+      if (d === "") return; // clears it
+      if (!isIsoDay(d)) throw new GuardError("回头看日期不是有效日期", "recheckDue");
+      if (d < today) throw new GuardError(`回头看日期不能早于今天（${cnDay(today)}）`, "recheckDue");
+      return;
+    }
     default:
       return;
   }

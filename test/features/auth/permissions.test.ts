@@ -15,7 +15,7 @@ const stranger: Actor = { id: 7, role: "staff", unitId: 3, unitPath: "/1/3/" };
 const task = (over: Partial<TaskScope> = {}): TaskScope => ({ unitId: 2, unitPath: "/1/2/", ownerId: 5, leaderId: 3, state: "doing", signoffRequestedBy: null, ...over });
 
 const ownerActions: Action[] = ["progress", "requestSignOff", "requestExtension"];
-const leaderActions: Action[] = ["edit", "signOff", "sendBack", "reopen", "decideExtension"];
+const leaderActions: Action[] = ["edit", "signOff", "sendBack", "reopen", "decideExtension", "confirmHeld", "rebound", "setRecheck"];
 
 // Expected by role, written out: who may take which action on task() (owner 5, unit A, 责任领导 3).
 const expected: [Actor, string, Action[]][] = [
@@ -45,6 +45,15 @@ test("every state × action × role: the combined answer is role AND state", () 
         checked++;
       }
   assert.equal(checked, expected.length * STATES.length * ACTIONS.length);
+});
+
+test("回头看: the unit's overseer (a leader elsewhere) sees the task and may judge it, nothing more; an overseer who is staff may not", () => {
+  const t = task({ state: "done", overseerId: leaderB.id });
+  assert.ok(canView(leaderB, t));
+  for (const a of ACTIONS) assert.equal(can(leaderB, a, t), a === "confirmHeld" || a === "rebound" || a === "setRecheck", `overseer × ${a}`);
+  const staffOverseer = task({ state: "done", overseerId: stranger.id });
+  assert.ok(!canView(stranger, staffOverseer));
+  assert.ok(!can(stranger, "rebound", staffOverseer));
 });
 
 test("visibility: staff see their unit and their own tasks; leaders their subtree", () => {

@@ -95,6 +95,8 @@ function referenceAsOf(t: LedgerTaskInput, asOf: string, tz: string): TaskAsOf |
     id: t.id, problemId: t.problemId, title: t.title, goal: t.goal, measures: t.measures, unitId: t.unitId, unitName: t.unitName, coUnits: t.coUnits,
     leaderName: t.leaderName ?? "", ownerName: t.ownerName, linkedUnitId: t.linkedUnitId, state, deadlineKind, deadline, originalDeadline,
     extended: !!(originalDeadline && deadline && originalDeadline !== deadline), overdueDays: overdue, progressCount, latestProgress, signedOffDay, signedOffBy, evidence,
+    // 回头看 (none in these histories)
+    effect: null, reboundCount: 0, heldCount: 0, lastHeldDay: null, recheckDue: null,
   };
 }
 

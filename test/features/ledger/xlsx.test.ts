@@ -38,6 +38,11 @@ function rowsFor(n: number): LedgerRow[] {
       light,
       signedOffDay: statusKind === "done" ? "2026-11-15" : null,
       signedOffBy: statusKind === "done" ? "王书记" : "",
+      recheck: "",
+      effect: "",
+      heldCount: 0,
+      reboundCount: 0,
+      recheckDue: null,
       evidence: i % 6 ? "" : "会议记录.pdf\n照片.jpg",
       note: i % 9 ? "" : "立行立改",
       unitId: 1 + (i % 3),
@@ -104,7 +109,7 @@ test(".xlsx read back: each row's values, and its styles by column, by state (�
   const sum = wb.getWorksheet("按单位汇总")!;
   const expected = summaryByUnit(rows);
   assert.equal(sum.rowCount, 3 + expected.length + 1, "and a note on how 完成率 is counted");
-  expected.forEach((s, i) => assert.deepEqual((sum.getRow(4 + i).values as unknown[]).slice(1), [s.unit, s.total, s.todo, s.doing, s.review, s.done, s.ongoing, s.overdue, s.rate]));
+  expected.forEach((s, i) => assert.deepEqual((sum.getRow(4 + i).values as unknown[]).slice(1, 10), [s.unit, s.total, s.todo, s.doing, s.review, s.done, s.ongoing, s.overdue, s.rate]));
   assert.match(String(sum.getCell(`A${4 + expected.length}`).value), /长期坚持事项计入总数/);
   assert.equal(sum.getCell(`A${3 + expected.length}`).font.bold, true, "合计 in bold");
 });

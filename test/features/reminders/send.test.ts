@@ -78,6 +78,48 @@ test("SMTP end to end: one mail per owner, Chinese subject decoded, both bodies,
   assert.equal(smtp.received.length, before, "nothing twice");
 });
 
+test("回头看: the 责任领导 (or the unit's 联系领导) is asked on the day, exactly once; again a week later while it is not done; a 巩固 ends it", { timeout: 60_000 }, async (t) => {
+  const smtp = await startSmtp();
+  const ta = await makeApp({ SMTP_URL: smtp.url, BASE_URL: "https://rectify.example.org" });
+  t.after(async () => {
+    await ta.close();
+    await smtp.close();
+  });
+  const { db, ids, config } = ta;
+  const withLeader = await addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-09-30", title: "党费收缴不及时", state: "done", createdAt: "2026-06-01T02:00:00.000Z" });
+  const noLeader = await addTask(db, { unitId: ids.b, ownerId: ids.stranger, leaderId: null, deadline: "2026-09-30", title: "会议记录不规范", state: "done", createdAt: "2026-06-01T02:00:00.000Z" });
+  const later = await addTask(db, { unitId: ids.a, ownerId: ids.owner, leaderId: ids.leaderA, deadline: "2026-09-30", title: "还没到回头看", state: "done", createdAt: "2026-06-01T02:00:00.000Z" });
+  await db.run("update units set overseer_id = ? where id = ?", [ids.leader, ids.b]);
+  for (const [task, due] of [[withLeader, "2026-11-23"], [noLeader, "2026-11-20"], [later, "2026-12-01"]] as const) await db.run("insert into recheck_items (task_id, due) values (?, ?)", [task, due]);
+  const mailer = createMailer(config);
+  t.after(() => mailer.close());
+  const rechecks = () => smtp.received.filter((m) => /回头看/.test(m.parsed.subject ?? ""));
+
+  await runReminders({ db, config, mailer, now: NOW });
+  const first = rechecks();
+  assert.deepEqual(first.map((m) => m.to[0]).sort(), ["leader@t.cn", "leadera@t.cn"], "the 责任领导, and the 联系领导 of a unit whose task has none");
+  const toA = first.find((m) => m.to[0] === "leadera@t.cn")!.parsed;
+  assert.equal(toA.subject, "【回头看】1项已销号的整改任务到了回头看日期，请确认巩固或认定反弹");
+  assert.match(toA.text!, /党费收缴不及时/);
+  assert.match(toA.text!, /今天回头看/);
+  assert.match(toA.text!, /https:\/\/rectify\.example\.org\/rechecks/);
+  assert.doesNotMatch(toA.text!, /还没到回头看/);
+  assert.match(first.find((m) => m.to[0] === "leader@t.cn")!.parsed.text!, /回头看逾期3天/);
+  const rows = await db.all<{ task_id: number; kind: string; day: string; status: string }>("select task_id, kind, day, status from reminder_log where kind = 'recheck' order by task_id");
+  assert.deepEqual(rows.map((r) => [r.task_id, r.day, r.status]), [[withLeader, "2026-11-23", "sent"], [noLeader, "2026-11-20", "sent"]]);
+
+  // the same day again, and the next days: nothing twice
+  await runReminders({ db, config, mailer, now: new Date(NOW.getTime() + 3600_000) });
+  await runReminders({ db, config, mailer, now: new Date(NOW.getTime() + 2 * 86_400_000) });
+  assert.equal(rechecks().length, 2, "once");
+  // 巩固 on one; a week later the other, still open, is asked again
+  await db.run("update recheck_items set status = 'held' where task_id = ?", [withLeader]);
+  await runReminders({ db, config, mailer, now: new Date("2026-11-27T02:00:00Z") });
+  const second = rechecks().slice(2);
+  assert.deepEqual(second.map((m) => m.to[0]), ["leader@t.cn"]);
+  assert.match(second[0].parsed.text!, /回头看逾期7天/);
+});
+
 test("a server that answers 451, then accepts: the failure is kept with its reason and retried after 15 minutes with the same Message-ID; a 550 is a 退信, never retried", { timeout: 60_000 }, async (t) => {
   let refuse: Error | null = rejectWith(451, "4.3.0 Try again later");
   const smtp = await startSmtp({ onRcpt: () => refuse });

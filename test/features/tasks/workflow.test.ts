@@ -7,7 +7,7 @@ const withCheck: Record<State, Partial<Record<Action, State>>> = {
   todo: { edit: "todo", progress: "doing", requestExtension: "todo", decideExtension: "todo" },
   doing: { edit: "doing", progress: "doing", requestSignOff: "review", requestExtension: "doing", decideExtension: "doing" },
   review: { edit: "review", progress: "review", signOff: "done", sendBack: "doing", decideExtension: "review" },
-  done: { reopen: "doing" },
+  done: { reopen: "doing", confirmHeld: "done", rebound: "doing", setRecheck: "done" },
 };
 
 test("every state × action, with a leader's check", () => {
@@ -23,7 +23,7 @@ test("every state × action, where the unit closes on the owner's mark", () => {
     }
 });
 
-const base = { state: "doing" as State, progressCount: 1, deadlineKind: "dated" as const, deadline: "2026-12-01", hasPendingExtension: false };
+const base = { state: "doing" as State, progressCount: 1, deadlineKind: "dated" as const, deadline: "2026-12-01", hasPendingExtension: false, recheckDue: null as string | null };
 const guard = (a: Action, t: Partial<typeof base>, input: Parameters<typeof checkGuards>[2]) => () => checkGuards(a, { ...base, ...t }, input, "2026-11-23");
 
 test("guards: sign-off needs a progress note; 退回 and 重新打开 need a reason", () => {
@@ -33,6 +33,18 @@ test("guards: sign-off needs a progress note; 退回 and 重新打开 need a rea
   assert.doesNotThrow(guard("sendBack", {}, { reason: "佐证材料不全" }));
   assert.throws(guard("reopen", {}, {}), /理由/);
   assert.throws(guard("progress", {}, { text: "" }), /整改进展/);
+});
+
+test("guards: 回头看 巩固 only on or after its date; 反弹 needs a reason", () => {
+  const done = { state: "done" as State };
+  assert.throws(guard("confirmHeld", { ...done, recheckDue: null }, {}), /没有待进行的回头看/);
+  assert.throws(guard("confirmHeld", { ...done, recheckDue: "2026-11-24" }, {}), /回头看日期未到（2026年11月24日）/);
+  assert.doesNotThrow(guard("confirmHeld", { ...done, recheckDue: "2026-11-23" }, {}));
+  assert.throws(guard("rebound", done, { reason: " " }), /反弹的情况/);
+  assert.doesNotThrow(guard("rebound", done, { reason: "又有两名党员党费补交" }));
+  assert.throws(guard("setRecheck", done, { recheckDue: "2026-11-22" }), /不能早于今天/);
+  assert.throws(guard("setRecheck", done, { recheckDue: "2027-02-30" }), /有效日期/);
+  assert.doesNotThrow(guard("setRecheck", done, { recheckDue: "" }));
 });
 
 test("guards: 延期申请 needs a later date, not in the past, a reason, and no open request", () => {
