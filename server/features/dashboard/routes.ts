@@ -9,6 +9,26 @@ import { pendingProblems } from "../reports/service.ts";
 import { mailProblems } from "../reminders/send.ts";
 import { recheckFigures, listRounds } from "../recheck/service.ts";
 import { RATES_RULE } from "../recheck/plan.ts";
+import { statsVersion } from "../../lib/stats-version.ts";
+import type { Db } from "../../../db/client.ts";
+
+type RecheckView = { figures: Awaited<ReturnType<typeof recheckFigures>>; rounds: Awaited<ReturnType<typeof listRounds>>; rule: typeof RATES_RULE };
+const kept = new WeakMap<Db, { version: string; views: Map<string, Promise<RecheckView>> }>();
+
+/** build() once per key while the key's version (its first part) stands; at most 1,000 scopes kept */
+function recheckKept(db: Db, key: string, build: () => Promise<RecheckView>): Promise<RecheckView> {
+  const version = key.slice(0, key.indexOf("|", key.indexOf("|") + 1));
+  let k = kept.get(db);
+  if (!k || k.version !== version) kept.set(db, (k = { version, views: new Map() }));
+  let v = k.views.get(key);
+  if (!v) {
+    if (k.views.size >= 1000) k.views.clear();
+    const views = k.views;
+    views.set(key, (v = build()));
+    v.catch(() => views.delete(key));
+  }
+  return v;
+}
 
 export async function homeRoutes(app: FastifyInstance) {
   const tz = app.config.timeZone;
@@ -23,8 +43,13 @@ export async function homeRoutes(app: FastifyInstance) {
     const view = await overview(app.db, u, today, offsetFor.minutes, unitId);
     // problems confirmed without a 责任人: what is waiting for the leader
     const pending = (await pendingProblems({ db: app.db, actor: u })).filter((r) => !view.scope.id || r.unitPath.includes(`/${view.scope.id}/`));
-    // 回头看: due and overdue, 巩固率 and 反弹率 by unit, the rounds' progress (not kept in the snapshot: a 巩固 moves no task counter)
-    const recheck = { figures: await recheckFigures(app.db, u, today, view.scope.id), rounds: await listRounds(app.db, u, today, view.scope.id), rule: RATES_RULE };
+    // 回头看: due and overdue, 巩固率 and 反弹率 by unit, the rounds' progress: kept, as the overview's
+    // snapshot is, until stats_version moves (recheck_items moves it: migration 0020) or the day does
+    const recheck = await recheckKept(app.db, `${await statsVersion(app.db)}|${today}|${u.role}|${u.id}|${u.unitPath}|${view.scope.id ?? ""}`, async () => ({
+      figures: await recheckFigures(app.db, u, today, view.scope.id),
+      rounds: await listRounds(app.db, u, today, view.scope.id),
+      rule: RATES_RULE,
+    }));
     return reply.render("dashboard/index", { title: "首页", view, pending, recheck, mailProblems: u.role === "admin" ? await mailProblems(app.db) : null });
   });
 }
