@@ -16,6 +16,27 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chownSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import pg from "pg";
+
+/**
+ * Is the server answering on the URL's TCP port the one whose data folder is `data`? Another
+ * process (a test's SMTP server) may take the port between freePort() and the start, and
+ * PostgreSQL still starts on its Unix socket alone: it must not be taken for ours.
+ */
+export async function answersFrom(url, data) {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  c.on("error", () => {});
+  try {
+    await c.connect();
+    const r = await c.query("SHOW data_directory");
+    return realpathSync(r.rows[0].data_directory) === realpathSync(data);
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
 
 const NO_PG =
   "找不到 PostgreSQL（initdb、pg_ctl）：请安装 postgresql postgresql-contrib，或设置 PG_BIN。 " +
@@ -88,6 +109,12 @@ export async function start(dir) {
       throw new Error(`${e.message}\n${log}`);
     }
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    if (!(await answersFrom(url, data))) {
+      // the port was taken meanwhile: stop this start and try another port
+      run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+      if (attempt < 5) continue;
+      throw new Error(`PostgreSQL started but 127.0.0.1:${port} answers as another server`);
+    }
     writeFileSync(join(dir, "url"), url + "\n");
     return url;
   }

@@ -17,6 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+// @ts-expect-error: plain JavaScript (the script runs without tsx), no declarations
+import { answersFrom } from "../../scripts/pg-cluster.mjs";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 
@@ -107,8 +109,14 @@ export async function startCluster(opts: { required?: boolean } = {}): Promise<C
       try {
         run(pgCtl, ["-D", data, "-o", o, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
         started = true;
+        // another process may have taken the port meanwhile (PostgreSQL then starts on its socket alone)
+        if (!(await answersFrom(`postgres://postgres@127.0.0.1:${port}/postgres`, data))) {
+          run(pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"]);
+          started = false;
+          throw new Error(`127.0.0.1:${port} answers as another server`);
+        }
       } catch (e) {
-        if (attempt >= 3) {
+        if (attempt >= 5) {
           let log = "";
           try {
             log = readFileSync(join(dir, "log"), "utf8");
