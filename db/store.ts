@@ -58,6 +58,12 @@ export interface Db {
   value<T = unknown>(text: string, params?: Params): Promise<T | undefined>;
   /** the first column of every row */
   column<T = unknown>(text: string, params?: Params): Promise<T[]>;
+  /**
+   * Does the engine read this statement's rows in its ORDER BY from an index, with no sort of
+   * its own? Asked of the engine's plan once per statement text and kept. A feature chooses
+   * between one query and two with it (the task list): only speed depends on the answer.
+   */
+  readsInOrder(text: string, params?: Params): Promise<boolean>;
   /** a writing statement; outside db.tx it runs in a transaction of its own. Returns the rows changed. */
   run(text: string, params?: Params): Promise<number>;
   /** Several statements separated by semicolons, no parameters (maintenance, tests). */

@@ -52,6 +52,22 @@ export function numberPlaceholders(text: string): string {
   return out;
 }
 
+/**
+ * A name per statement text, so that node-postgres prepares it once per connection and the
+ * server parses it once (a page's dozen short queries spent much of their time being parsed).
+ * The first 2,000 texts get names (each connection keeps its prepared statements while it
+ * lives); a text made from data rather than from the code's shapes, past that, runs unnamed.
+ */
+const names = new Map<string, string>();
+const MAX_NAMED = 2000;
+export function statementName(text: string): string | undefined {
+  const hit = names.get(text);
+  if (hit !== undefined || names.size >= MAX_NAMED) return hit;
+  const name = `r${names.size + 1}`;
+  names.set(text, name);
+  return name;
+}
+
 // counts come back as int8, sums of integers as numeric: numbers here, as on SQLite
 const types = {
   getTypeParser(oid: number, format?: "text" | "binary") {
@@ -69,6 +85,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const als = new AsyncLocalStorage<pg.PoolClient>();
   let writes = 0;
   const target = () => als.getStore() ?? pool;
+  const ordered = new Map<string, boolean>(); // readsInOrder's answers by statement text
 
   // drizzle's client: every builder query runs on the transaction's connection when there is one
   const client = {
@@ -82,13 +99,15 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       // ours make counts and sums numbers, as SQLite gives them
       const config: pg.QueryConfig = typeof q === "string" ? { text: q, values: params } : { ...q, values: params ?? q.values, types };
       if (typeof q === "string") config.types = types;
+      config.name ??= statementName(text);
       return target().query(config);
     },
   };
   const orm = drizzle({ client: client as unknown as pg.Pool, schema });
 
-  const query = async (text: string, params?: Params, rowMode?: "array"): Promise<pg.QueryResult> => {
-    const config: pg.QueryConfig = { text: numberPlaceholders(text), values: (params ?? []) as unknown[] };
+  const query = async (text: string, params?: Params, rowMode?: "array", once = false): Promise<pg.QueryResult> => {
+    const sql = numberPlaceholders(text);
+    const config: pg.QueryConfig = { text: sql, values: (params ?? []) as unknown[], name: once ? undefined : statementName(sql) };
     if (rowMode) (config as pg.QueryArrayConfig).rowMode = rowMode;
     return target().query(config) as Promise<pg.QueryResult>;
   };
@@ -102,11 +121,17 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     update: orm.update.bind(orm) as unknown as Db["update"],
     delete: orm.delete.bind(orm) as unknown as Db["delete"],
     async all<T>(text: string, params?: Params): Promise<T[]> {
-      if (!als.getStore() && isWrite(text)) return store.tx(() => store.all<T>(text, params));
+      if (isWrite(text)) {
+        if (!als.getStore()) return store.tx(() => store.all<T>(text, params)); // INSERT … RETURNING
+        writes++;
+      }
       return (await query(text, params)).rows as T[];
     },
     async get<T>(text: string, params?: Params): Promise<T | undefined> {
-      if (!als.getStore() && isWrite(text)) return store.tx(() => store.get<T>(text, params));
+      if (isWrite(text)) {
+        if (!als.getStore()) return store.tx(() => store.get<T>(text, params));
+        writes++;
+      }
       return (await query(text, params)).rows[0] as T | undefined;
     },
     scan<T>(text: string, params?: Params): Promise<T[]> {
@@ -117,6 +142,16 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     },
     async column<T>(text: string, params?: Params) {
       return (await query(text, params, "array")).rows.map((r: unknown[]) => r[0] as T);
+    },
+    async readsInOrder(text: string, params?: Params) {
+      let known = ordered.get(text);
+      if (known === undefined) {
+        const plan = (await query(`EXPLAIN (FORMAT JSON) ${text}`, params, undefined, true)).rows[0]["QUERY PLAN"] as unknown;
+        known = !/"Node Type":"(Incremental )?Sort"/.test(JSON.stringify(plan)); // no sort node anywhere
+        if (ordered.size >= 2000) ordered.clear();
+        ordered.set(text, known);
+      }
+      return known;
     },
     async run(text: string, params?: Params) {
       if (!als.getStore()) return store.tx(() => store.run(text, params));
@@ -132,8 +167,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       if (als.getStore()) return fn(); // nested: part of the open transaction
       const c = await pool.connect();
       try {
-        await c.query("BEGIN");
-        await c.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+        await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`); // one round trip
         const out = await als.run(c, fn);
         await c.query("COMMIT");
         return out;

@@ -106,11 +106,10 @@ const MAX_WALK = 200_000;
  * a rare one (fewer than limit in MAX_WALK rows) is read from the GIN indexes, which hold few of
  * its rows (`ORDER BY x.id + 0` keeps the planner off the walk by primary key).
  */
-async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: number, probeRows = PROBE_ROWS): Promise<number[]> {
+async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: number, top: number | null, probeRows = PROBE_ROWS): Promise<number[]> {
   const k = KINDS[kind];
   const m = matchWhere(kind, query);
   const w = matchWhere(kind, query, true);
-  const top = await db.value<number | null>(`SELECT max(id) FROM ${k.table}`);
   if (top == null) return [];
   const found: number[] = [];
   let hi = top;
@@ -133,15 +132,24 @@ async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: numbe
   return found;
 }
 
+const TOPS = `SELECT ${(Object.keys(KINDS) as HitKind[]).map((kind) => `(SELECT max(id) FROM ${KINDS[kind].table}) AS ${kind}`).join(", ")}`;
+
 /** opts.probeRows: the first walk's length (tests make it short, to reach the second statement with a few rows) */
 export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): SearchIndex {
   // a search asks for a kind's newest matches and then whether they reached SCAN_LIMIT: one walk for both
   const walks = new WeakMap<ParsedQuery, Map<string, Promise<number[]>>>();
+  // where every kind's walk starts (its newest id), read for all four in one statement a search
+  const tops = new WeakMap<ParsedQuery, Promise<Record<HitKind, number | null>>>();
+  const topsOf = (query: ParsedQuery) => {
+    let t = tops.get(query);
+    if (!t) tops.set(query, (t = db.get<Record<HitKind, number | null>>(TOPS).then((r) => r!)));
+    return t;
+  };
   const newestOf = (kind: HitKind, query: ParsedQuery, want = SCAN_LIMIT) => {
     let byKind = walks.get(query);
     if (!byKind) walks.set(query, (byKind = new Map()));
     let ids = byKind.get(`${kind}:${want}`);
-    if (!ids) byKind.set(`${kind}:${want}`, (ids = newestIds(db, kind, query, want, opts.probeRows)));
+    if (!ids) byKind.set(`${kind}:${want}`, (ids = topsOf(query).then((t) => newestIds(db, kind, query, want, t[kind], opts.probeRows))));
     return ids;
   };
   return {
@@ -161,7 +169,7 @@ export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): 
     async taskIds(query, limit) {
       checkLimit(limit);
       if (limit === 0) return [];
-      return newestIds(db, "task", query, limit, opts.probeRows);
+      return newestIds(db, "task", query, limit, (await db.value<number | null>("SELECT max(id) FROM tasks")) ?? null, opts.probeRows);
     },
     /**
      * GIN's counterpart of FTS5's merge: each of the name's GIN indexes has its pending list

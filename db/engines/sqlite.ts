@@ -50,7 +50,7 @@ function connect(file: string, readonly = false): Database.Database {
 function statementCache(sqlite: Database.Database, seen: Set<(sql: string) => void>, max = 2000): (source: string) => Database.Statement {
   const cache = new Map<string, Database.Statement>();
   return (source) => {
-    for (const f of seen) f(source);
+    if (seen.size) for (const f of seen) f(source);
     const hit = cache.get(source);
     if (hit) {
       if (hit.reader) hit.raw(false).pluck(false);
@@ -61,6 +61,25 @@ function statementCache(sqlite: Database.Database, seen: Set<(sql: string) => vo
     cache.set(source, stmt);
     return stmt;
   };
+}
+
+/**
+ * A statement's rows as objects, made here from its rows as arrays: better-sqlite3 builds each
+ * row object through V8's API property by property, and a page's 50 rows of 8 columns cost more
+ * than reading them; a function made once per statement builds them as one object literal (one
+ * hidden class). The same objects: later columns of the same name win, as in better-sqlite3.
+ */
+type RowMaker = (r: unknown[]) => Record<string, unknown>;
+const rowMakers = new WeakMap<Database.Statement, RowMaker>();
+function rowMaker(stmt: Database.Statement): RowMaker {
+  let make = rowMakers.get(stmt);
+  if (!make) {
+    const names = stmt.columns().map((c) => c.name);
+    const last = new Map(names.map((n, i) => [n, i]));
+    make = new Function("r", `return {${[...last].map(([n, i]) => `${JSON.stringify(n)}: r[${i}]`).join(", ")}};`) as RowMaker;
+    rowMakers.set(stmt, make);
+  }
+  return make;
 }
 
 type Turn = { release: () => void };
@@ -159,18 +178,32 @@ export function openSqlite(file: string): Db {
   let writes = 0;
   let open = false; // a transaction is open on `main`
   let worker: Reader | null = null; // db.scan()'s thread, started on first use
+  const ordered = new Map<string, boolean>(); // readsInOrder's answers by statement text
   const queue = queueOf(file === ":memory:" ? `:memory:${Math.random()}` : resolve(file));
 
   const mine = () => als.getStore() === store;
-  /** the connection's prepare for a statement made now: in our transaction, or outside any, `main`; else `reader` */
+  /** the connection's prepare for a statement made now: outside any transaction, or in ours, `main`; else `reader` */
   const prepareFor = (source: string, write: boolean): Database.Statement => {
-    if (mine() || !open) {
+    if (!open || mine()) {
       const stmt = prepMain(source);
-      if (!stmt.reader) writes++;
+      if (!stmt.readonly) writes++;
       return stmt;
     }
     if (write) throw new WriteOutsideTx(source);
     return prepReader(source);
+  };
+  /**
+   * A hand-written read's statement, or null for a writing one made outside this store's
+   * transaction (INSERT … RETURNING through all/get: it runs in a transaction of its own). The
+   * prepared statement says whether it writes (readonly); no text is matched on the way.
+   */
+  const readFor = (text: string): Database.Statement | null => {
+    const ours = open && mine();
+    const stmt = !open || ours ? prepMain(text) : prepReader(text);
+    if (stmt.readonly) return stmt;
+    if (!ours) return null;
+    writes++;
+    return stmt;
   };
 
   // drizzle's client: it calls prepare() when a query runs; builder writes must be in db.tx
@@ -201,24 +234,60 @@ export function openSqlite(file: string): Db {
     insert: orm.insert.bind(orm),
     update: orm.update.bind(orm),
     delete: orm.delete.bind(orm),
-    async all<T>(text: string, params?: Params): Promise<T[]> {
-      if (!mine() && isWrite(text)) return store.tx(() => store.all<T>(text, params)); // INSERT … RETURNING
-      return prepareFor(text, false).all(...args(params)) as T[];
+    // The reads below are synchronous underneath: their promises are settled when returned,
+    // without an async function's own promise and turn on the way.
+    all<T>(text: string, params?: Params): Promise<T[]> {
+      try {
+        const stmt = readFor(text);
+        if (!stmt) return store.tx(() => store.all<T>(text, params)); // INSERT … RETURNING
+        if (!stmt.reader) return Promise.resolve(stmt.all(...args(params)) as T[]); // better-sqlite3's own error
+        const rows = stmt.raw(true).all(...args(params)) as unknown[][];
+        const make = rowMaker(stmt);
+        const out = new Array<T>(rows.length);
+        for (let i = 0; i < rows.length; i++) out[i] = make(rows[i]) as T;
+        return Promise.resolve(out);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
-    async get<T>(text: string, params?: Params): Promise<T | undefined> {
-      if (!mine() && isWrite(text)) return store.tx(() => store.get<T>(text, params));
-      return prepareFor(text, false).get(...args(params)) as T | undefined;
+    get<T>(text: string, params?: Params): Promise<T | undefined> {
+      try {
+        const stmt = readFor(text);
+        if (!stmt) return store.tx(() => store.get<T>(text, params));
+        if (!stmt.reader) return Promise.resolve(stmt.get(...args(params)) as T | undefined);
+        const row = stmt.raw(true).get(...args(params)) as unknown[] | undefined;
+        return Promise.resolve(row && (rowMaker(stmt)(row) as T));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
     async scan<T>(text: string, params?: Params): Promise<T[]> {
       if (mine() || file === ":memory:") return store.all<T>(text, params);
       return (worker ??= startReader(file)).all<T>(text, (params ?? []) as unknown[]);
     },
-    async value<T>(text: string, params?: Params) {
-      const row = prepareFor(text, false).raw(true).get(...args(params)) as unknown[] | undefined;
-      return row?.[0] as T | undefined;
+    value<T>(text: string, params?: Params): Promise<T | undefined> {
+      try {
+        return Promise.resolve(prepareFor(text, false).pluck(true).get(...args(params)) as T | undefined);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
-    async column<T>(text: string, params?: Params) {
-      return (prepareFor(text, false).raw(true).all(...args(params)) as unknown[][]).map((r) => r[0] as T);
+    column<T>(text: string, params?: Params): Promise<T[]> {
+      try {
+        return Promise.resolve(prepareFor(text, false).pluck(true).all(...args(params)) as T[]);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    async readsInOrder(text: string, params?: Params) {
+      let known = ordered.get(text);
+      if (known === undefined) {
+        const plan = (open && !mine() ? reader : main).prepare(`EXPLAIN QUERY PLAN ${text}`).all(...args(params)) as { detail: string }[];
+        known = !plan.some((p) => /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY|LAST TERM OF ORDER BY)/.test(p.detail));
+        if (ordered.size >= 2000) ordered.clear();
+        ordered.set(text, known);
+      }
+      return known;
     },
     async run(text: string, params?: Params) {
       if (!mine()) return store.tx(() => store.run(text, params));

@@ -60,6 +60,21 @@ async function counter(db: Db, name: Counter): Promise<number> {
   return entry.n;
 }
 
+/**
+ * Counters another statement of the request has read (the session's statement reads both in its
+ * one round trip): kept in the request's memory as if read here. Outside a request, or inside a
+ * transaction, nothing is kept.
+ */
+export function primeCounters(db: Db, values: { statsVersion: number; directoryVersion: number }): void {
+  const request = perRequest.getStore();
+  if (!request || db.inTx()) return;
+  let byName = request.get(db);
+  if (!byName) request.set(db, (byName = new Map()));
+  const writes = writeCount(db);
+  byName.set("stats_version", { n: Number(values.statsVersion), writes });
+  byName.set("directory_version", { n: Number(values.directoryVersion), writes });
+}
+
 export const statsVersion = (db: Db): Promise<number> => counter(db, "stats_version");
 export const directoryVersion = (db: Db): Promise<number> => counter(db, "directory_version");
 

@@ -53,5 +53,25 @@ test("a page reads each change counter at most once (per request, not per turn: 
     const stats = reads.filter((r) => /stats_version/.test(r)).length;
     const dir = reads.length - stats;
     assert.ok(stats <= 1 && dir <= 1, `${url}: stats_version read ${stats}×, directory_version ${dir}×`);
+    // the session's statement reads both counters in its round trip: no statement of their own
+    assert.equal(stats + dir, 0, `${url}: the counters are read with the session, not again`);
   }
+});
+
+test("a setting changed on another server is used from that server's next request on", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { getSetting, setSetting } = await import("../../server/features/admin/settings.ts");
+  const { withCounterScope } = await import("../../server/lib/stats-version.ts");
+  const request = <T>(fn: () => Promise<T>) => withCounterScope(fn);
+  assert.equal(await request(() => getSetting(ta.db, "yellowDays")), 3);
+  const other = await openDb(ta.config.database); // a second server's store on the same database
+  t.after(() => other.close());
+  await setSetting(other, "yellowDays", 9, new Date().toISOString());
+  assert.equal(await request(() => getSetting(ta.db, "yellowDays")), 9, "kept under directory_version, which setSetting moves");
+  // read inside a transaction: what the transaction sees
+  await ta.db.tx(async () => {
+    await ta.db.run("UPDATE settings SET value = '5' WHERE key = 'yellowDays'");
+    assert.equal(await getSetting(ta.db, "yellowDays"), 5);
+  });
 });

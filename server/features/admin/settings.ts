@@ -1,6 +1,7 @@
 // System settings kept in the database (the admin edits them on the units page).
 import type { Db } from "../../../db/client.ts";
 import { settings } from "../../../db/schema.ts";
+import { directoryVersion, memoByVersion } from "../../lib/stats-version.ts";
 
 export type Settings = {
   /** 黄灯: due within this many days */
@@ -11,9 +12,16 @@ export type Settings = {
 
 export const DEFAULT_SETTINGS: Settings = { yellowDays: 3, periodEnd: "" };
 
+/**
+ * The settings, read once per value of directory_version (read on every list and task page; on
+ * PostgreSQL each read was a round trip): setSetting moves that counter in its transaction, so
+ * every server reads them again at its next request after a change.
+ */
+const kept = new WeakMap<Db, { v: number; value: Promise<Map<string, string>> }>();
+const readAll = async (db: Db) => new Map((await db.all<{ key: string; value: string }>("SELECT key, value FROM settings")).map((r) => [r.key, r.value]));
+
 export async function getSetting<K extends keyof Settings>(db: Db, key: K): Promise<Settings[K]> {
-  // read on every list and task page: one statement by its text, no query building
-  const value = await db.value<string>("SELECT value FROM settings WHERE key = ?", [key]);
+  const value = (db.inTx() ? await readAll(db) : await memoByVersion(kept, db, () => readAll(db), directoryVersion)).get(key);
   if (value === undefined) return DEFAULT_SETTINGS[key];
   try {
     return JSON.parse(value) as Settings[K];
@@ -28,5 +36,6 @@ export async function setSetting<K extends keyof Settings>(db: Db, key: K, value
       .insert(settings)
       .values({ key, value: JSON.stringify(value), updatedAt: nowIso })
       .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(value), updatedAt: nowIso } });
+    await db.run("UPDATE directory_version SET n = n + 1 WHERE id = 1"); // kept copies (getSetting) are read again
   });
 }

@@ -7,6 +7,7 @@ import { sessions, signInFailures, users } from "../../../db/schema.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
 import type { Actor } from "./permissions.ts";
 import { directory } from "../../lib/directory.ts";
+import { primeCounters } from "../../lib/stats-version.ts";
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
@@ -102,8 +103,9 @@ export async function forgetOldSignInFailures(db: Db, now: Date): Promise<void> 
 }
 
 /** Every request reads its session: one statement by hand (the engine keeps it prepared). */
-const SESSION_ROW = `SELECT user_id AS "userId", created_at AS "createdAt", last_seen_at AS "lastSeenAt", expires_at AS "expiresAt" FROM sessions WHERE id = ?`;
-type SessionRow = { userId: number; createdAt: string; lastSeenAt: string; expiresAt: string };
+/** the session, and in the same statement the change counters the rest of the request reads (primeCounters) */
+const SESSION_ROW = `SELECT user_id AS "userId", created_at AS "createdAt", last_seen_at AS "lastSeenAt", expires_at AS "expiresAt", (SELECT n FROM stats_version WHERE id = 1) AS "statsVersion", (SELECT n FROM directory_version WHERE id = 1) AS "directoryVersion" FROM sessions WHERE id = ?`;
+type SessionRow = { userId: number; createdAt: string; lastSeenAt: string; expiresAt: string; statsVersion: number; directoryVersion: number };
 
 /** The signed-in person as pages need them, from the directory (in memory; null when inactive or gone). */
 async function sessionUser(db: Db, userId: number): Promise<SessionUser | null> {
@@ -118,6 +120,7 @@ export async function resumeSession(db: Db, token: string | undefined, now: Date
   const sid = hashToken(token);
   const row = await db.get<SessionRow>(SESSION_ROW, [sid]);
   if (!row) return null;
+  primeCounters(db, row);
   const nowIso = now.toISOString();
   if (row.expiresAt <= nowIso || now.getTime() - Date.parse(row.createdAt) > ABSOLUTE_MAX_MS) {
     await db.run("DELETE FROM sessions WHERE id = ?", [sid]);

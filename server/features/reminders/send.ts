@@ -571,7 +571,8 @@ export async function loadProblems(db: Db, limit = 200): Promise<ProblemRow[]> {
 
 /** 首页's list for the admin: the counts and the newest 50, labelled. */
 export async function mailProblems(db: Db) {
-  return { counts: await unacknowledged(db), rows: (await loadProblems(db, 50)).map((r) => ({ ...r, kindLabel: kindLabel(r.kind) })) };
+  const [counts, rows] = await Promise.all([unacknowledged(db), loadProblems(db, 50)]);
+  return { counts, rows: rows.map((r) => ({ ...r, kindLabel: kindLabel(r.kind) })) };
 }
 
 /**

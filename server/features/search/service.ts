@@ -81,13 +81,26 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
   const matches: Match[] = [];
   let windowed = false;
   let truncated = false;
-  for (const kind of HIT_KINDS) {
-    if (!fts && matches.length > limit) break;
+  const walk = async (kind: HitKind) => {
     const found = await index.newest(kind, query, actor, window);
-    if (fts && found.length >= RANK_WINDOW) windowed = true;
     // short of the window in a scope: was the walk cut off at SCAN_LIMIT?
-    if (found.length < window && scoped && (await index.reachesScanLimit(kind, query))) truncated = true;
-    for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: fts ? scoreLowered(r.title, r.body, lowerTerms) : 0 });
+    const cut = found.length < window && scoped && (await index.reachesScanLimit(kind, query));
+    return { kind, found, cut };
+  };
+  // ranked: every kind is read, at once (on a database server, side by side); listed newest
+  // first: kind after kind, until the page is full
+  const walked = fts ? await Promise.all(HIT_KINDS.map(walk)) : [];
+  for (const kind of fts ? [] : HIT_KINDS) {
+    if (matches.length > limit) break;
+    walked.push(await walk(kind));
+    const { found } = walked[walked.length - 1];
+    for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: 0 });
+  }
+  for (const { kind, found, cut } of walked) {
+    if (cut) truncated = true;
+    if (!fts) continue;
+    if (found.length >= RANK_WINDOW) windowed = true;
+    for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: scoreLowered(r.title, r.body, lowerTerms) });
   }
   // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
   if (fts) matches.sort((a, b) => b.score - a.score);
@@ -193,11 +206,11 @@ function occurrences(text: string, t: string): number {
 async function detailsOf(db: Db, shown: Match[]): Promise<Map<string, Detail>> {
   const out = new Map<string, Detail>();
   const sql = DETAILS(db.dialect.jsonInts);
-  for (const kind of HIT_KINDS) {
+  const read = async (kind: HitKind) => {
     const ids = shown.filter((m) => m.kind === kind).map((m) => m.id);
-    if (!ids.length) continue;
-    for (const r of await db.all<Detail>(sql[kind], [JSON.stringify(ids)])) out.set(`${kind}:${r.id}`, r);
-  }
+    return ids.length ? (await db.all<Detail>(sql[kind], [JSON.stringify(ids)])).map((r) => [`${kind}:${r.id}`, r] as const) : [];
+  };
+  for (const rows of await Promise.all(HIT_KINDS.map(read))) for (const [key, r] of rows) out.set(key, r);
   return out;
 }
 

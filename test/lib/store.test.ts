@@ -1,0 +1,57 @@
+// The store's verbs as every feature sees them, on whichever engine npm test runs (SQLite, then
+// PostgreSQL): rows as objects under their aliases, a writing statement through all() outside a
+// transaction, and the plan question readsInOrder().
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeApp } from "../helpers/app.ts";
+
+test("all/get/value/column: rows as objects by alias (the last of two equal names wins), nothing for no row", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db } = ta;
+  const rows = await db.all<{ id: number; unitName: string; n: number }>(`SELECT u.id, u.name AS "unitName", 1 AS n, 2 AS n FROM units u WHERE u.id IN (?, ?) ORDER BY u.id`, [ta.ids.a, ta.ids.b]);
+  assert.deepEqual(rows, [
+    { id: ta.ids.a, unitName: "第一党支部", n: 2 },
+    { id: ta.ids.b, unitName: "第二党支部", n: 2 },
+  ]);
+  assert.deepEqual(await db.get(`SELECT name AS "unitName" FROM units WHERE id = ?`, [ta.ids.b]), { unitName: "第二党支部" });
+  assert.equal(await db.get(`SELECT name FROM units WHERE id = ?`, [-1]), undefined);
+  assert.equal(await db.value(`SELECT name FROM units WHERE id = ?`, [ta.ids.a]), "第一党支部");
+  assert.deepEqual(await db.column(`SELECT id FROM units WHERE id IN (?, ?) ORDER BY id`, [ta.ids.a, ta.ids.b]), [ta.ids.a, ta.ids.b]);
+  // the same statement read again as objects after a value() of it: its row mode is its own each time
+  const text = `SELECT id, name FROM units WHERE id = ?`;
+  assert.equal(await db.value(text, [ta.ids.a]), ta.ids.a);
+  assert.deepEqual(await db.get(text, [ta.ids.a]), { id: ta.ids.a, name: "第一党支部" });
+  await assert.rejects(db.all(`SELECT nothing FROM units`), "a wrong statement's error reaches the caller as a rejection");
+});
+
+test("a writing statement through all() outside a transaction runs in one of its own, and counts as a write", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db } = ta;
+  const before = db.writes();
+  const [row] = await db.all<{ id: number; name: string }>(`UPDATE units SET name = ? WHERE id = ? RETURNING id, name`, ["改名支部", ta.ids.b]);
+  assert.deepEqual(row, { id: ta.ids.b, name: "改名支部" });
+  assert.ok(db.writes() > before, "the write is counted (change counters are read again after it)");
+  assert.equal(await db.value(`SELECT name FROM units WHERE id = ?`, [ta.ids.b]), "改名支部");
+  // inside a transaction that fails, the same statement leaves nothing
+  await assert.rejects(
+    db.tx(async () => {
+      await db.get(`UPDATE units SET name = ? WHERE id = ? RETURNING id`, ["不该留下", ta.ids.b]);
+      throw new Error("rollback");
+    }),
+  );
+  assert.equal(await db.value(`SELECT name FROM units WHERE id = ?`, [ta.ids.b]), "改名支部");
+});
+
+test("readsInOrder: a sort the engine must make is told apart from no sort at all; asked once per text", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db } = ta;
+  const sorted = `SELECT id, title FROM tasks WHERE unit_id = ? ORDER BY lower(title) || 'x' LIMIT 5`;
+  assert.equal(await db.readsInOrder(sorted, [ta.ids.a]), false, "no index holds lower(title) || 'x'");
+  assert.equal(await db.readsInOrder(`SELECT id, title FROM tasks WHERE unit_id = ? LIMIT 5`, [ta.ids.a]), true, "no ORDER BY, no sort");
+  if (db.engine === "sqlite") assert.equal(await db.readsInOrder(`SELECT id FROM tasks ORDER BY id LIMIT 5`), true, "SQLite walks the primary key");
+  assert.equal(await db.readsInOrder(sorted, [ta.ids.b]), false, "asked again (kept), the same answer");
+  await assert.rejects(db.readsInOrder(`SELECT nothing FROM tasks ORDER BY id`));
+});
