@@ -6,4 +6,4 @@ DROP INDEX IF EXISTS "tasks_list_order_idx";
 --> statement-breakpoint
 CREATE INDEX "tasks_list_order_idx" ON "tasks" (("state" = 'done'), ("deadline" IS NULL), "deadline" NULLS FIRST, "id") INCLUDE ("unit_id", "owner_id", "leader_id");
 --> statement-breakpoint
-CREATE INDEX "tasks_owner_order_idx" ON "tasks" ("owner_id", ("state" = 'done'), ("deadline" IS NULL), "deadline" NULLS FIRST, "id");
+CREATE INDEX IF NOT EXISTS "tasks_owner_order_idx" ON "tasks" ("owner_id", ("state" = 'done'), ("deadline" IS NULL), "deadline" NULLS FIRST, "id");
