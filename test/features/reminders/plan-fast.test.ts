@@ -12,6 +12,7 @@ import { DEFAULT_PLAN_SETTINGS, plan, type LogEntry, type PlanSettings, type Pla
 import { loadPlanInput } from "../../../server/features/reminders/send.ts";
 import { addDays } from "../../../server/lib/dates.ts";
 import { referenceLoad, referencePlan } from "./reference.ts";
+import { freshDatabaseEnv } from "../../helpers/app.ts";
 
 const ZONES = ["Asia/Shanghai", "UTC", "America/Los_Angeles", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu"];
 // 党委 /1/ → 支部 /1/2/ → 小组 /1/2/4/; 支部 /1/3/; another tree /5/
@@ -44,7 +45,8 @@ const userArb = (id: number) =>
   });
 
 const taskArb = fc.record({
-  title: fc.constantFrom("三会一课落实不到位", "党费收缴不规范<b>", "组织生活会质量不高"),
+  // (the loader reads a row as one text whose fields a control character separates, the title last)
+  title: fc.constantFrom("三会一课落实不到位", "党费收缴不规范<b>", "组织生活会质量不高", "分隔\u001f符\u001f在标题里\u001f", "'引号' || \"双引号\""),
   state: fc.constantFrom("todo", "doing", "review", "done", "done", "done") as fc.Arbitrary<PlanTask["state"]>,
   deadlineKind: fc.constantFrom("immediate", "dated", "dated", "dated", "ongoing") as fc.Arbitrary<PlanTask["deadlineKind"]>,
   deadlineOffset: fc.integer({ min: -45, max: 75 }),
@@ -85,7 +87,8 @@ function build(w: World) {
   const tasks: PlanTask[] = w.tasks.map((t, i) => {
     const deadline = t.deadlineKind === "ongoing" ? null : addDays(today, t.deadlineOffset);
     return {
-      id: i + 1,
+      // ids spread far apart: the loader reads them by ranges of 65,536
+      id: 1 + i * 30_011,
       title: t.title,
       state: t.state,
       deadlineKind: t.deadlineKind,
@@ -130,7 +133,8 @@ test("property: the fast planner plans exactly what the old planner planned", ()
 
 test("property: loadPlanInput (open tasks whole, the other signed-off ones counted) + plan = the old loader + the old planner", async () => {
   const dir = mkdtempSync(join(tmpdir(), "rectify-plan-"));
-  const db = await openDb(join(dir, "plan.db"));
+  const env = await freshDatabaseEnv(dir); // PostgreSQL's when the suite runs there
+  const db = await openDb(env.DATABASE_URL ?? env.DATABASE_FILE);
   try {
     await migrateDb(db);
     await db.tx(async () => {
@@ -172,6 +176,7 @@ test("property: loadPlanInput (open tasks whole, the other signed-off ones count
     assert.ok(closedSeen > 30, `signed-off tasks were left to the counts (${closedSeen})`);
   } finally {
     await db.close();
+    if (env.DATABASE_URL) await (await import("../../helpers/pg.ts")).dropDatabase(env.DATABASE_URL);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -22,6 +22,17 @@ test("the whole list, and one branch's list by state, read their page from an in
   const plan2 = (await ta.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE ${one.text} ORDER BY tasks.deadline IS NULL, tasks.deadline NULLS FIRST, tasks.id LIMIT 30`, one.params)).map((r) => r.detail).join(" | ");
   assert.match(plan2, /tasks_unit_state_order_idx/);
   assert.doesNotMatch(plan2, /TEMP B-TREE/);
+  // a leader's whole list as listTasks walks it (many matches): the order index alone, which carries the scope's columns
+  const leader: Actor = { id: ta.ids.leader, role: "leader", unitId: ta.ids.root, unitPath: "/1/" };
+  const walk = await taskWhere(ta.db, leader, {}, "2026-11-23", { walk: true });
+  const plan3 = (await ta.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE ${walk.text} ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline NULLS FIRST, tasks.id LIMIT 30`, walk.params)).map((r) => r.detail).join(" | ");
+  assert.match(plan3, /SCAN tasks USING COVERING INDEX tasks_list_order_idx/);
+  assert.doesNotMatch(plan3, /TEMP B-TREE/);
+  // 我的任务 in order from tasks_owner_order_idx
+  const mine = await taskWhere(ta.db, leader, { mine: true }, "2026-11-23");
+  const plan4 = (await ta.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE ${mine.text} ORDER BY tasks.state = 'done', tasks.deadline IS NULL, tasks.deadline NULLS FIRST, tasks.id LIMIT 30`, mine.params)).map((r) => r.detail).join(" | ");
+  assert.match(plan4, /tasks_owner_order_idx/);
+  assert.doesNotMatch(plan4, /TEMP B-TREE/);
 });
 
 test("every filter shape: the rows a plain reading of the rules gives, in the list's order", async (t) => {
@@ -44,6 +55,7 @@ test("every filter shape: the rows a plain reading of the rules gives, in the li
       await db.run(ins, [unitsOf[u], users[u], rnd(2) ? ids.leaderA : null, `任务${i}`, kind, kind === "ongoing" ? null : `2026-${String(10 + rnd(3)).padStart(2, "0")}-${String(1 + rnd(28)).padStart(2, "0")}`, state, state === "review" ? users[rnd(4)] : null]);
     }
   });
+  await db.run("UPDATE units SET rating = 'weak' WHERE id = ?", [ids.b]); // 后进/软弱涣散
   type Row = { id: number; unit_id: number; owner_id: number; leader_id: number | null; state: string; deadline: string | null; signoff_requested_by: number | null };
   const all = await db.all<Row>("SELECT id, unit_id, owner_id, leader_id, state, deadline, signoff_requested_by FROM tasks");
   const pathOf = async (id: number) => (await db.value<string>("SELECT path FROM units WHERE id = ?", [id]))!;
@@ -54,7 +66,7 @@ test("every filter shape: the rows a plain reading of the rules gives, in the li
   ];
   const subtrees = new Map<number, Set<number>>();
   for (const u of [ids.root, ids.a, ids.b, 999_999]) subtrees.set(u, new Set(await subtreeIds(db, u)));
-  const filters: TaskFilters[] = [{}, { unit: ids.a }, { unit: ids.root, state: "doing" }, { state: "review", review: true }, { overdue: true }, { owner: ids.stranger }, { mine: true }, { from: "2026-11-01", to: "2026-11-30" }, { unit: 999_999 }, { unit: ids.a, state: "doing" }, { unit: ids.b, state: "todo" }, { unit: ids.a, state: "done", owner: ids.owner }];
+  const filters: TaskFilters[] = [{}, { unit: ids.a }, { unit: ids.root, state: "doing" }, { state: "review", review: true }, { overdue: true }, { owner: ids.stranger }, { mine: true }, { from: "2026-11-01", to: "2026-11-30" }, { unit: 999_999 }, { unit: ids.a, state: "doing" }, { unit: ids.b, state: "todo" }, { unit: ids.a, state: "done", owner: ids.owner }, { flagged: true }, { flagged: true, overdue: true }, { unit: ids.root, overdue: true }, { mine: true, state: "todo" }];
   const order = (a: Row, b: Row) =>
     Number(a.state === "done") - Number(b.state === "done") || Number(a.deadline === null) - Number(b.deadline === null) || (a.deadline ?? "").localeCompare(b.deadline ?? "") || a.id - b.id;
   for (const actor of actors)
@@ -72,6 +84,7 @@ test("every filter shape: the rows a plain reading of the rules gives, in the li
         .filter((r) => !f.to || (r.deadline !== null && r.deadline <= f.to))
         .filter((r) => !f.mine || r.owner_id === actor.id)
         .filter((r) => !f.review || (r.state === "review" && r.signoff_requested_by !== actor.id))
+        .filter((r) => !f.flagged || r.unit_id === ids.b)
         .sort(order)
         .map((r) => r.id);
       const got: number[] = [];
