@@ -16,6 +16,7 @@ import type { Config } from "../config.ts";
 import { SEARCH_TABLES, optimizeSearchTable } from "../features/search/service.ts";
 import { purgeAudit } from "../features/audit/service.ts";
 import { forgetOldSignInFailures } from "../features/auth/service.ts";
+import { pruneChangeNotes } from "../features/dashboard/service.ts";
 import { runOnce, slotOf } from "./run-once.ts";
 
 export const refreshPlannerStats = (db: Db): Promise<void> => db.analyze();
@@ -23,7 +24,7 @@ export const refreshPlannerStats = (db: Db): Promise<void> => db.analyze();
 export type MaintenanceOptions = { /** AUDIT_RETENTION_DAYS */ auditRetentionDays: number; now: Date };
 export type MaintenanceStep = { name: string; run: (db: Db, o: MaintenanceOptions) => Promise<void> };
 
-/** The steps, in order: each search index, the audit log's retention, then the statistics (which then count the merged indexes). */
+/** The steps, in order: each search index, the audit log's retention, the overview's oldest change notes, then the statistics (which then count the merged indexes). */
 export const MAINTENANCE_STEPS: MaintenanceStep[] = [
   ...SEARCH_TABLES.map((table) => ({ name: table, run: (db: Db) => optimizeSearchTable(db, table) })),
   {
@@ -33,6 +34,7 @@ export const MAINTENANCE_STEPS: MaintenanceStep[] = [
       await forgetOldSignInFailures(db, o.now);
     },
   },
+  { name: "overview notes", run: async (db: Db) => void (await pruneChangeNotes(db)) },
   { name: "planner statistics", run: refreshPlannerStats },
 ];
 

@@ -31,7 +31,7 @@ test("maintain() merges every search index and refreshes the statistics", SQLITE
   const ta = await makeApp();
   t.after(ta.close);
   await writeSegments(ta);
-  assert.deepEqual(await maintain(ta.db), [...SEARCH_TABLES, "audit retention", "planner statistics"]);
+  assert.deepEqual(await maintain(ta.db), [...SEARCH_TABLES, "audit retention", "overview notes", "planner statistics"]);
   for (const table of SEARCH_TABLES) assert.equal(await segments(ta, table), 1, table);
   assert.ok((await statRows(ta.db, "sqlite_stat1")) > 0);
 });
@@ -55,7 +55,7 @@ test("the server runs it itself at MAINTENANCE_CRON, and logs it", { timeout: 20
   schedule.stop();
   for (const table of SEARCH_TABLES) assert.equal(await segments(ta, table), 1, `${table} merged by the scheduled run`);
   assert.ok((await statRows(ta.db, "sqlite_stat1")) > 0, "statistics by the scheduled run");
-  assert.equal((logged[0] as { steps: number }).steps, SEARCH_TABLES.length + 2);
+  assert.equal((logged[0] as { steps: number }).steps, SEARCH_TABLES.length + 3);
   assert.ok((await search(ta.db, { id: ta.ids.admin, role: "admin", unitId: ta.ids.root, unitPath: "/" }, "谈心谈话")).hits.length > 0);
 });
 

@@ -194,6 +194,8 @@ const stmts: string[] = [
   "UPDATE tasks SET deadline_kind = 'dated', deadline = '2026-05-05' WHERE id = 2",
   "UPDATE tasks SET unit_id = 3 WHERE id = 1",
   "UPDATE tasks SET signed_off_at = '2026-01-02T00:00:00.000Z', state = 'done' WHERE id = 1",
+  "UPDATE problems SET category = 'b' WHERE id = 1",
+  "UPDATE problems SET category = 'b' WHERE id = 1",
   "UPDATE tasks SET problem_id = NULL",
   "UPDATE tasks SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = 3",
   "UPDATE tasks SET state = state",
@@ -221,7 +223,8 @@ const stmts: string[] = [
   "INSERT INTO extension_requests (task_id, requested_by, new_deadline, reason) VALUES (2, 1, '2027', 'r')",
   "DELETE FROM units WHERE id = 2",
 ];
-const COUNTERS = "SELECT (SELECT n FROM stats_version WHERE id = 1) AS s, (SELECT n FROM directory_version WHERE id = 1) AS d";
+// with the overview's noted units (0022/0010): how many rows, and the sum of their unit ids
+const COUNTERS = "SELECT (SELECT n FROM stats_version WHERE id = 1) AS s, (SELECT n FROM directory_version WHERE id = 1) AS d, (SELECT count(*) FROM stats_changes) AS c, (SELECT coalesce(sum(unit_id), 0) FROM stats_changes) AS cu";
 const errorKind = (m: string) => (/append-only|180 days|check|unique|foreign/i.exec(m)?.[0] ?? m).toLowerCase();
 
 test("the same statements move the counters and meet the same triggers and constraints on SQLite and PostgreSQL", async (t) => {
@@ -261,10 +264,10 @@ test("the same statements move the counters and meet the same triggers and const
     } catch (e) {
       b = `error ${errorKind((e as Error).message)}`;
     }
-    const cl = lite.prepare(COUNTERS).get() as { s: number; d: number };
+    const cl = lite.prepare(COUNTERS).get() as { s: number; d: number; c: number; cu: number };
     const cp = (await pc.query(COUNTERS)).rows[0];
-    sqliteSide.push(`${s} → ${a}, stats ${cl.s}, directory ${cl.d}`);
-    pgSide.push(`${s} → ${b}, stats ${Number(cp.s)}, directory ${Number(cp.d)}`);
+    sqliteSide.push(`${s} → ${a}, stats ${cl.s}, directory ${cl.d}, changes ${cl.c} (units ${cl.cu})`);
+    pgSide.push(`${s} → ${b}, stats ${Number(cp.s)}, directory ${Number(cp.d)}, changes ${Number(cp.c)} (units ${Number(cp.cu)})`);
   }
   assert.deepEqual(pgSide, sqliteSide);
 

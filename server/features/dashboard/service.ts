@@ -36,7 +36,15 @@ type Snapshot = {
   weekly: Map<number, Weekly>;
   builtMs: number;
   views: Map<string, OverviewView>;
+  /** each unit's own figures as read (brought up to date unit by unit) and the last stats_changes.seq taken in */
+  parts: Parts;
+  seq: number;
+  /** how many units the last step read again (null: the whole snapshot was read) */
+  refreshed: number | null;
 };
+
+/** the figures of each unit's own tasks, as the grouped queries give them */
+type Parts = { own: Map<number, Figures>; cats: Map<number, Cats>; weekly: Map<number, Weekly> };
 
 export type UnitRow = { id: number; name: string; rating: string | null; flagged: boolean; figures: Figures; rate: number; hasChildren: boolean; self: boolean };
 
@@ -55,14 +63,29 @@ export type OverviewView = {
 };
 
 /** the snapshot of each store, or the one being built (requests that ask meanwhile wait for that build, not one of their own) */
-const cache = new WeakMap<Db, { key: string; snap: Promise<Snapshot> }>();
+const cache = new WeakMap<Db, { key: string; day: string; snap: Promise<Snapshot> }>();
 
-/** The current snapshot: rebuilt only when the change counter or the day has moved. */
+/**
+ * Past this many units changed since the last snapshot, it is read whole again: a unit's own
+ * figures are four small indexed queries, the whole snapshot four walks of every task.
+ */
+const MAX_UNITS_STEP = 300;
+
+/**
+ * The current snapshot, kept while the change counter and the day stand. When the counter moves
+ * on the same day, only the units the writes noted (stats_changes, migration 0022) are read
+ * again and the tree's sums made anew: at a million tasks reading everything took seconds after
+ * every sign-off, and each unit's share is a few milliseconds. A new day, a change of the unit
+ * tree, or more than MAX_UNITS_STEP units read everything again (on SQLite's reader thread).
+ */
 export async function snapshot(db: Db, today: string, tzOffsetMinutes: number): Promise<Snapshot> {
-  const key = `${await statsVersion(db)}|${today}|${tzOffsetMinutes}`;
+  const day = `${today}|${tzOffsetMinutes}`;
+  const key = `${await statsVersion(db)}|${day}`;
   const hit = cache.get(db);
   if (hit?.key === key) return hit.snap;
-  const entry = { key, snap: build(db, key, today, tzOffsetMinutes) };
+  const whole = () => build(db, key, today, tzOffsetMinutes);
+  const snap = hit?.day === day ? hit.snap.then((prev) => step(db, prev, key), whole) : whole();
+  const entry = { key, day, snap };
   cache.set(db, entry);
   // a failed build is not kept: the next request tries again
   entry.snap.catch(() => {
@@ -81,25 +104,64 @@ function dayStartUtc(day: string, tzOffsetMinutes: number): string {
 
 async function build(db: Db, key: string, today: string, tzOffsetMinutes: number): Promise<Snapshot> {
   const t0 = performance.now();
+  // the changes noted up to here are in what follows; one noted meanwhile is read again next time
+  const seq = await lastChange(db);
   const nodes = await db.all<UnitNode>(`SELECT id, parent_id AS "parentId", path, name, rating, kind FROM units ORDER BY path`);
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const children = new Map<number | null, UnitNode[]>();
-  for (const n of nodes) {
-    const p = n.parentId && byId.has(n.parentId) ? n.parentId : null;
-    if (!children.has(p)) children.set(p, []);
-    children.get(p)!.push(n);
-  }
   const { end: weekEnd, start: thisMonday } = weekOf(today);
   const firstMonday = addDays(thisMonday, -7 * (WEEKS - 1));
   const weekStarts = Array.from({ length: WEEKS }, (_, i) => addDays(firstMonday, 7 * i));
+  const parts = await readParts(db, { today, weekEnd, weekStarts, tzOffsetMinutes }, null);
+  return assemble({ key, today, weekEnd, weekStarts, nodes, parts, seq, refreshed: null, t0 });
+}
+
+/** The snapshot `prev` brought to `key`: the units noted since prev.seq read again, or everything. */
+async function step(db: Db, prev: Snapshot, key: string): Promise<Snapshot> {
+  const t0 = performance.now();
+  const seq = await lastChange(db);
+  const noted = await db.column<number>(`SELECT DISTINCT unit_id FROM stats_changes WHERE seq > ? AND seq <= ?`, [prev.seq, seq]);
+  const low = await db.value<number | null>(`SELECT min(seq) FROM stats_changes`);
+  const tzOffsetMinutes = Number(key.split("|")[2]);
+  // the tree changed, too much changed, or the notes since prev were pruned: everything again
+  const pruned = prev.seq > 0 && (low == null ? seq !== prev.seq : low > prev.seq + 1);
+  if (noted.includes(0) || noted.length > MAX_UNITS_STEP || pruned) return build(db, key, prev.today, tzOffsetMinutes);
+  const fresh = noted.length ? await readParts(db, { today: prev.today, weekEnd: prev.weekEnd, weekStarts: prev.weekStarts, tzOffsetMinutes }, noted) : null;
+  const parts: Parts = { own: new Map(prev.parts.own), cats: new Map(prev.parts.cats), weekly: new Map(prev.parts.weekly) };
+  for (const u of noted) {
+    for (const m of ["own", "cats", "weekly"] as const) {
+      const v = fresh![m].get(u);
+      if (v) (parts[m] as Map<number, unknown>).set(u, v);
+      else parts[m].delete(u);
+    }
+  }
+  return assemble({ key, today: prev.today, weekEnd: prev.weekEnd, weekStarts: prev.weekStarts, nodes: prev.nodes, parts, seq, refreshed: noted.length, t0 });
+}
+
+/**
+ * The nightly maintenance keeps the newest `keep` change notes: a snapshot older than those (a
+ * server idle for days) reads everything again, as it does at a new day anyway.
+ */
+export async function pruneChangeNotes(db: Db, keep = 200_000): Promise<number> {
+  return db.run(`DELETE FROM stats_changes WHERE seq <= ?`, [(await lastChange(db)) - keep]);
+}
+
+const lastChange = async (db: Db) => Number((await db.value<number | null>(`SELECT max(seq) FROM stats_changes`)) ?? 0);
+
+/**
+ * The grouped queries: every unit's (units null: walking every task, through db.scan so the
+ * event loop stays free), or those units' alone (their indexes on unit_id).
+ */
+async function readParts(db: Db, when: { today: string; weekEnd: string; weekStarts: string[]; tzOffsetMinutes: number }, units: number[] | null): Promise<Parts> {
+  const { today, weekEnd, weekStarts, tzOffsetMinutes } = when;
+  const read = <T>(text: string, params: unknown[]) => (units ? db.all<T>(text, [...params, JSON.stringify(units)]) : db.scan<T>(text, params));
+  const only = (col: string, joiner: "WHERE" | "AND") => (units ? ` ${joiner} ${col} IN (${db.dialect.jsonInts})` : "");
 
   // 1. counts by unit and state, with 逾期 and 本周到期 (one pass over the unit/state/deadline index)
   const own = new Map<number, Figures>();
-  const q1 = await db.scan<{ u: number; s: keyof typeof STATE_LABEL; n: number; od: number; dw: number }>(
+  const q1 = await read<{ u: number; s: keyof typeof STATE_LABEL; n: number; od: number; dw: number }>(
     `SELECT unit_id AS u, state AS s, count(*) AS n,
        coalesce(sum(CASE WHEN deadline < ? THEN 1 ELSE 0 END), 0) AS od,
        coalesce(sum(CASE WHEN deadline >= ? AND deadline <= ? THEN 1 ELSE 0 END), 0) AS dw
-     FROM tasks GROUP BY unit_id, state`,
+     FROM tasks${only("unit_id", "WHERE")} GROUP BY unit_id, state`,
     [today, today, weekEnd],
   );
   for (const r of q1) {
@@ -114,63 +176,75 @@ async function build(db: Db, key: string, today: string, tzOffsetMinutes: number
   }
 
   // 2. tasks by their problem's category (问题类别)
-  const ownCats = new Map<number, Cats>();
-  const q2 = await db.scan<{ u: number; c: string; n: number; d: number }>(
+  const cats = new Map<number, Cats>();
+  const q2 = await read<{ u: number; c: string; n: number; d: number }>(
     `SELECT t.unit_id AS u, coalesce(nullif(trim(p.category), ''), '未分类') AS c, count(*) AS n, sum(CASE WHEN t.state = 'done' THEN 1 ELSE 0 END) AS d
-     FROM tasks t LEFT JOIN problems p ON p.id = t.problem_id GROUP BY 1, 2`,
+     FROM tasks t LEFT JOIN problems p ON p.id = t.problem_id${only("t.unit_id", "WHERE")} GROUP BY 1, 2`,
+    [],
   );
   for (const r of q2) {
-    if (!ownCats.has(r.u)) ownCats.set(r.u, new Map());
-    ownCats.get(r.u)!.set(r.c, { total: r.n, done: r.d });
+    if (!cats.has(r.u)) cats.set(r.u, new Map());
+    cats.get(r.u)!.set(r.c, { total: r.n, done: r.d });
   }
 
   // 3. created and signed off per week (in the configured time zone): the week a time falls in,
   // by comparing it with the weeks' first instants (-1 before the first week, WEEKS after the last)
   const bounds = [...weekStarts, addDays(weekStarts[WEEKS - 1], 7)].map((d) => dayStartUtc(d, tzOffsetMinutes));
   const weekCase = (column: string) => `CASE ${bounds.map((_, i) => `WHEN ${column} < ? THEN ${i - 1}`).join(" ")} ELSE ${WEEKS} END`;
-  const ownWeekly = new Map<number, Weekly>();
-  const weekly = (u: number) => {
-    let w = ownWeekly.get(u);
-    if (!w) ownWeekly.set(u, (w = { createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) }));
+  const weekly = new Map<number, Weekly>();
+  const weeklyOf = (u: number) => {
+    let w = weekly.get(u);
+    if (!w) weekly.set(u, (w = { createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) }));
     return w;
   };
-  const perWeek = (column: string) =>
-    db.scan<{ u: number; wk: number; n: number }>(`SELECT unit_id AS u, ${weekCase(column)} AS wk, count(*) AS n FROM tasks WHERE ${column} IS NOT NULL GROUP BY 1, 2`, bounds);
+  const perWeek = (column: string) => read<{ u: number; wk: number; n: number }>(`SELECT unit_id AS u, ${weekCase(column)} AS wk, count(*) AS n FROM tasks WHERE ${column} IS NOT NULL${only("unit_id", "AND")} GROUP BY 1, 2`, bounds);
   for (const r of await perWeek("created_at")) {
-    const w = weekly(r.u);
+    const w = weeklyOf(r.u);
     if (r.wk < 0) w.createdBefore += r.n;
     else if (r.wk < WEEKS) w.created[r.wk] += r.n;
   }
   for (const r of await perWeek("signed_off_at")) {
-    const w = weekly(r.u);
+    const w = weeklyOf(r.u);
     if (r.wk < 0) w.signedBefore += r.n;
     else if (r.wk < WEEKS) w.signed[r.wk] += r.n;
   }
+  return { own, cats, weekly };
+}
 
-  const rolled = rollUp(nodes, own, emptyFigures, addInto);
-  const cats = rollUp(nodes, ownCats, () => new Map() as Cats, (a, b) => {
-    for (const [k, v] of b) {
-      const x = a.get(k);
-      if (x) {
-        x.total += v.total;
-        x.done += v.done;
-      } else a.set(k, { ...v });
+/** The tree's sums of each unit's own figures: the snapshot. */
+function assemble(a: { key: string; today: string; weekEnd: string; weekStarts: string[]; nodes: UnitNode[]; parts: Parts; seq: number; refreshed: number | null; t0: number }): Snapshot {
+  const { nodes, parts } = a;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const children = new Map<number | null, UnitNode[]>();
+  for (const n of nodes) {
+    const p = n.parentId && byId.has(n.parentId) ? n.parentId : null;
+    if (!children.has(p)) children.set(p, []);
+    children.get(p)!.push(n);
+  }
+  const rolled = rollUp(nodes, parts.own, emptyFigures, addInto);
+  const cats = rollUp(nodes, parts.cats, () => new Map() as Cats, (x, y) => {
+    for (const [k, v] of y) {
+      const c = x.get(k);
+      if (c) {
+        c.total += v.total;
+        c.done += v.done;
+      } else x.set(k, { ...v });
     }
   });
-  const weeklyRolled = rollUp(
+  const weekly = rollUp(
     nodes,
-    ownWeekly,
+    parts.weekly,
     () => ({ createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) }),
-    (a, b) => {
-      a.createdBefore += b.createdBefore;
-      a.signedBefore += b.signedBefore;
+    (x, y) => {
+      x.createdBefore += y.createdBefore;
+      x.signedBefore += y.signedBefore;
       for (let i = 0; i < WEEKS; i++) {
-        a.created[i] += b.created[i];
-        a.signed[i] += b.signed[i];
+        x.created[i] += y.created[i];
+        x.signed[i] += y.signed[i];
       }
     },
   );
-  return { key, today, weekEnd, weekStarts, nodes, byId, children, own, rolled, cats, weekly: weeklyRolled, builtMs: performance.now() - t0, views: new Map() };
+  return { key: a.key, today: a.today, weekEnd: a.weekEnd, weekStarts: a.weekStarts, nodes, byId, children, own: parts.own, rolled, cats, weekly, builtMs: performance.now() - a.t0, views: new Map(), parts, seq: a.seq, refreshed: a.refreshed };
 }
 
 /** The overview of `unitId` (or of the actor's own scope) for this actor; 404 outside their scope. */

@@ -98,3 +98,71 @@ test("branches rated 后进/软弱涣散 are marked, and their tasks can be filt
   assert.match(list.body, /乙支部的任务/);
   assert.doesNotMatch(list.body, /甲支部的任务/);
 });
+
+test("after writes on the same day the snapshot reads again only the units the writes noted, and equals one read whole", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db, ids } = ta;
+  const { snapshot } = await import("../../../server/features/dashboard/service.ts");
+  const { openDb } = await import("../../../db/client.ts");
+  const today = "2026-11-23";
+  const ins = `INSERT INTO tasks (unit_id, owner_id, title, deadline_kind, deadline, state) VALUES (?, ?, ?, 'dated', ?, ?)`;
+  await db.tx(async () => {
+    for (let i = 0; i < 12; i++) await db.run(ins, [i % 3 ? ids.a : ids.b, i % 3 ? ids.owner : ids.stranger, `任务${i}`, `2026-11-${String(10 + i).padStart(2, "0")}`, ["todo", "doing", "review"][i % 3]]);
+  });
+  const taskIds = await db.column<number>("SELECT id FROM tasks ORDER BY id");
+  const first = await snapshot(db, today, 480);
+  assert.equal(first.refreshed, null, "the first snapshot is read whole");
+  /** a snapshot of the same database by a store that has none yet: read whole */
+  const whole = async () => {
+    const other = await openDb(ta.config.database);
+    try {
+      return await snapshot(other, today, 480);
+    } finally {
+      await other.close();
+    }
+  };
+  const same = async (label: string) => {
+    const step = await snapshot(db, today, 480);
+    const w = await whole();
+    assert.equal(w.refreshed, null);
+    for (const part of ["own", "rolled", "cats", "weekly"] as const) assert.deepEqual(step[part], w[part], `${label}: ${part}`);
+    return step;
+  };
+
+  // one unit's task signed off: that unit alone is read again
+  await db.run("UPDATE tasks SET state = 'done', signed_off_at = '2026-11-20T02:00:00.000Z' WHERE id = ?", [taskIds[1]]);
+  assert.equal((await same("signed off")).refreshed, 1);
+  // a task moved from one branch to the other: both
+  await db.run("UPDATE tasks SET unit_id = ? WHERE id = ?", [ids.b, taskIds[2]]);
+  assert.equal((await same("moved")).refreshed, 2);
+  // a title changes no figure and notes nothing; a 回头看-like bump of the counter alone reads nothing again
+  await db.run("UPDATE tasks SET title = '改过的标题' WHERE id = ?", [taskIds[3]]);
+  await db.run("UPDATE stats_version SET n = n + 1 WHERE id = 1");
+  assert.equal((await same("counter alone")).refreshed, 0);
+  // a problem's category: the units of its tasks
+  await db.tx(async () => {
+    const report = (await db.get<{ id: number }>(`INSERT INTO reports (title, unit_id, format, full_text, imported_by) VALUES ('报告', ?, 'txt', '全文', ?) RETURNING id`, [ids.a, ids.admin]))!.id;
+    const problem = (await db.get<{ id: number }>(`INSERT INTO problems (report_id, seq, text) VALUES (?, 1, '问题') RETURNING id`, [report]))!.id;
+    await db.run("UPDATE tasks SET problem_id = ? WHERE id = ?", [problem, taskIds[4]]);
+  });
+  await same("problem linked");
+  await db.run("UPDATE problems SET category = '组织生活'");
+  assert.equal((await same("category")).refreshed, 1);
+  // the unit tree changed: everything again
+  await db.run("UPDATE units SET name = '第二支部' WHERE id = ?", [ids.b]);
+  assert.equal((await same("renamed unit")).refreshed, null);
+  // the notes a snapshot needs were pruned away: everything again
+  const { pruneChangeNotes } = await import("../../../server/features/dashboard/service.ts");
+  await db.run("UPDATE tasks SET state = 'doing' WHERE id = ?", [taskIds[0]]);
+  assert.ok((await pruneChangeNotes(db, 0)) > 0);
+  assert.equal((await same("pruned, nothing since")).refreshed, null);
+  await db.run("UPDATE tasks SET state = 'review' WHERE id = ?", [taskIds[6]]);
+  assert.equal((await same("one note since")).refreshed, 1);
+  await db.run("UPDATE tasks SET state = 'todo' WHERE id = ?", [taskIds[0]]);
+  await pruneChangeNotes(db, 0);
+  await db.run("UPDATE tasks SET state = 'doing' WHERE id = ?", [taskIds[7]]);
+  assert.equal((await same("pruned, then a note")).refreshed, null);
+  // a new day: everything again
+  assert.equal((await snapshot(db, "2026-11-24", 480)).refreshed, null);
+});
