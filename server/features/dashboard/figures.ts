@@ -65,6 +65,44 @@ export function rollUp<T>(nodes: UnitNode[], own: Map<number, T>, empty: () => T
   return out;
 }
 
+/**
+ * rollUp's result brought up to date where some units' own values changed: each changed unit's
+ * old value taken out of, and its new value put into, every unit on its path; the other entries
+ * are shared with `rolled`. The same as rollUp over the new own values, at the cost of the
+ * changed units' depth rather than of the whole tree.
+ */
+export function reRoll<T>(byId: Map<number, UnitNode>, rolled: Map<number, T>, changes: { id: number; old?: T; now?: T }[], ops: { clone: (t: T) => T; add: (a: T, b: T) => void; sub: (a: T, b: T) => void }): Map<number, T> {
+  const out = new Map(rolled);
+  const copied = new Set<number>();
+  for (const c of changes) {
+    const node = byId.get(c.id);
+    if (!node) continue;
+    for (const part of node.path.split("/")) {
+      if (!part) continue;
+      const id = Number(part);
+      let target = out.get(id);
+      if (target === undefined) continue;
+      if (!copied.has(id)) {
+        out.set(id, (target = ops.clone(target)));
+        copied.add(id);
+      }
+      if (c.old) ops.sub(target, c.old);
+      if (c.now) ops.add(target, c.now);
+    }
+  }
+  return out;
+}
+
+export function subtractFrom(a: Figures, b: Figures): void {
+  a.total -= b.total;
+  a.todo -= b.todo;
+  a.doing -= b.doing;
+  a.review -= b.review;
+  a.done -= b.done;
+  a.overdue -= b.overdue;
+  a.dueThisWeek -= b.dueThisWeek;
+}
+
 /** Worst first: most overdue, then the lowest completion rate, then most open, then name. */
 export function worstFirst<T extends { figures: Figures; name: string }>(rows: T[]): T[] {
   return [...rows].sort(

@@ -13,7 +13,7 @@ import { NotFoundError } from "../../lib/errors.ts";
 import { addDays } from "../../lib/dates.ts";
 import { statsVersion } from "../../lib/stats-version.ts";
 import { STATE_LABEL } from "../tasks/workflow.ts";
-import { addInto, completionRate, emptyFigures, isFlagged, openByWeek, rollUp, weekOf, worstFirst, type Figures, type UnitNode } from "./figures.ts";
+import { addInto, completionRate, emptyFigures, isFlagged, openByWeek, reRoll, rollUp, subtractFrom, weekOf, worstFirst, type Figures, type UnitNode } from "./figures.ts";
 import { categoryBars, COLORS, stackedBar, weeklyChart, type CategoryRow, type WeekPoint } from "./charts.ts";
 
 export const WEEKS = 12;
@@ -133,8 +133,50 @@ async function step(db: Db, prev: Snapshot, key: string): Promise<Snapshot> {
       else parts[m].delete(u);
     }
   }
-  return assemble({ key, today: prev.today, weekEnd: prev.weekEnd, weekStarts: prev.weekStarts, nodes: prev.nodes, parts, seq, refreshed: noted.length, t0 });
+  // the sums of the changed units' ancestors only: the old own figures out, the new ones in
+  const changes = <T>(m: keyof Parts) => noted.map((id) => ({ id, old: prev.parts[m].get(id) as T | undefined, now: parts[m].get(id) as T | undefined }));
+  return {
+    ...prev,
+    key,
+    own: parts.own,
+    rolled: reRoll(prev.byId, prev.rolled, changes<Figures>("own"), { clone: (f) => ({ ...f }), add: addInto, sub: subtractFrom }),
+    cats: reRoll(prev.byId, prev.cats, changes<Cats>("cats"), { clone: (c) => new Map([...c].map(([k, v]) => [k, { ...v }])), add: addCats, sub: subtractCats }),
+    weekly: reRoll(prev.byId, prev.weekly, changes<Weekly>("weekly"), { clone: (w) => ({ ...w, created: [...w.created], signed: [...w.signed] }), add: addWeekly, sub: subtractWeekly }),
+    builtMs: performance.now() - t0,
+    views: new Map(),
+    parts,
+    seq,
+    refreshed: noted.length,
+  };
 }
+
+function addCats(a: Cats, b: Cats): void {
+  for (const [k, v] of b) {
+    const c = a.get(k);
+    if (c) {
+      c.total += v.total;
+      c.done += v.done;
+    } else a.set(k, { ...v });
+  }
+}
+function subtractCats(a: Cats, b: Cats): void {
+  for (const [k, v] of b) {
+    const c = a.get(k)!;
+    c.total -= v.total;
+    c.done -= v.done;
+    if (c.total === 0 && c.done === 0) a.delete(k); // as a whole reading, which has no empty category
+  }
+}
+const emptyWeekly = (): Weekly => ({ createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) });
+function addWeekly(a: Weekly, b: Weekly, sign = 1): void {
+  a.createdBefore += sign * b.createdBefore;
+  a.signedBefore += sign * b.signedBefore;
+  for (let i = 0; i < WEEKS; i++) {
+    a.created[i] += sign * b.created[i];
+    a.signed[i] += sign * b.signed[i];
+  }
+}
+const subtractWeekly = (a: Weekly, b: Weekly) => addWeekly(a, b, -1);
 
 /**
  * The nightly maintenance keeps the newest `keep` change notes: a snapshot older than those (a
@@ -194,7 +236,7 @@ async function readParts(db: Db, when: { today: string; weekEnd: string; weekSta
   const weekly = new Map<number, Weekly>();
   const weeklyOf = (u: number) => {
     let w = weekly.get(u);
-    if (!w) weekly.set(u, (w = { createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) }));
+    if (!w) weekly.set(u, (w = emptyWeekly()));
     return w;
   };
   const perWeek = (column: string) => read<{ u: number; wk: number; n: number }>(`SELECT unit_id AS u, ${weekCase(column)} AS wk, count(*) AS n FROM tasks WHERE ${column} IS NOT NULL${only("unit_id", "AND")} GROUP BY 1, 2`, bounds);
@@ -222,28 +264,8 @@ function assemble(a: { key: string; today: string; weekEnd: string; weekStarts: 
     children.get(p)!.push(n);
   }
   const rolled = rollUp(nodes, parts.own, emptyFigures, addInto);
-  const cats = rollUp(nodes, parts.cats, () => new Map() as Cats, (x, y) => {
-    for (const [k, v] of y) {
-      const c = x.get(k);
-      if (c) {
-        c.total += v.total;
-        c.done += v.done;
-      } else x.set(k, { ...v });
-    }
-  });
-  const weekly = rollUp(
-    nodes,
-    parts.weekly,
-    () => ({ createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) }),
-    (x, y) => {
-      x.createdBefore += y.createdBefore;
-      x.signedBefore += y.signedBefore;
-      for (let i = 0; i < WEEKS; i++) {
-        x.created[i] += y.created[i];
-        x.signed[i] += y.signed[i];
-      }
-    },
-  );
+  const cats = rollUp(nodes, parts.cats, () => new Map() as Cats, addCats);
+  const weekly = rollUp(nodes, parts.weekly, emptyWeekly, (x, y) => addWeekly(x, y));
   return { key: a.key, today: a.today, weekEnd: a.weekEnd, weekStarts: a.weekStarts, nodes, byId, children, own: parts.own, rolled, cats, weekly, builtMs: performance.now() - a.t0, views: new Map(), parts, seq: a.seq, refreshed: a.refreshed };
 }
 
@@ -272,7 +294,7 @@ function compose(snap: Snapshot, actor: Actor, scopeId: number | null): Overview
   const kids = snap.children.get(scopeId) ?? [];
   const figures = emptyFigures();
   const cats: Cats = new Map();
-  const weekly: Weekly = { createdBefore: 0, signedBefore: 0, created: Array(WEEKS).fill(0), signed: Array(WEEKS).fill(0) };
+  const weekly = emptyWeekly();
   const tops = scopeNode ? [scopeNode] : kids;
   for (const n of tops) {
     addInto(figures, snap.rolled.get(n.id)!);
