@@ -145,7 +145,9 @@ async function run(argv: string[]): Promise<void> {
       try {
         const t0 = Date.now();
         const steps = await maintain(db, { auditRetentionDays: config.auditRetentionDays });
-        console.log(`已完成数据库维护：合并全文搜索索引（${steps.length - 2} 个索引），更新查询统计，清理超过 ${config.auditRetentionDays} 天的审计日志，用时 ${Date.now() - t0} ms`);
+        const { SEARCH_TABLES } = await import("./features/search/service.ts");
+        const indexes = steps.filter((s) => SEARCH_TABLES.includes(s)).length;
+        console.log(`已完成数据库维护：合并全文搜索索引（${indexes} 个索引），更新查询统计，清理超过 ${config.auditRetentionDays} 天的审计日志和总览的旧变更记录，用时 ${Date.now() - t0} ms`);
       } finally {
         await db.close();
       }

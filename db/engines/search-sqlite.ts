@@ -5,6 +5,10 @@
 // triggers keep both in step inside the transaction that writes the data.
 //
 // db/client.ts's searchIndexOf(db) picks the index of the store's engine.
+//
+// Every query here goes through db.scan: a scoped walk of a common word reads up to SCAN_LIMIT
+// matches and their rows (a leader's search held the event loop 100–350 ms at a million tasks);
+// on SQLite's reader thread it holds nobody else meanwhile.
 import type { Db } from "../store.ts";
 import { ftsMatch, type ParsedQuery } from "../../server/features/search/query.ts";
 import { gramsMatchAll } from "../../server/features/search/grams.ts";
@@ -75,17 +79,18 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
         const newest = `(SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT}) s`;
         return `SELECT ${k.cols} FROM ${newest} CROSS JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
       });
-      return db.all<IndexRow>(sql, [match, ...scope.params]);
+      return db.scan<IndexRow>(sql, [match, ...scope.params]);
     },
     async reachesScanLimit(kind, query) {
       const { table, match } = matchOf(KINDS[kind].table, query);
-      const sql = text(`${table}|count`, () => `SELECT count(*) FROM (SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT})`);
-      return (await db.value<number>(sql, [match])) === SCAN_LIMIT;
+      const sql = text(`${table}|count`, () => `SELECT count(*) AS n FROM (SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT})`);
+      return Number((await db.scan<{ n: number }>(sql, [match]))[0]?.n) === SCAN_LIMIT;
     },
     async taskIds(query, limit) {
       checkLimit(limit);
       const { table, match } = matchOf(KINDS.task.table, query);
-      return db.column<number>(text(`${table}|ids|${limit}`, () => `SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`), [match]);
+      const rows = await db.scan<{ id: number }>(text(`${table}|ids|${limit}`, () => `SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`), [match]);
+      return rows.map((r) => r.id);
     },
     /**
      * FTS5's 'optimize': the table merged into a single b-tree, in a transaction of its own. FTS5
