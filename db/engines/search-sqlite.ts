@@ -6,9 +6,10 @@
 //
 // db/client.ts's searchIndexOf(db) picks the index of the store's engine.
 //
-// Every query here goes through db.scan: a scoped walk of a common word reads up to SCAN_LIMIT
-// matches and their rows (a leader's search held the event loop 100–350 ms at a million tasks);
-// on SQLite's reader thread it holds nobody else meanwhile.
+// A leader's or staff member's search goes through db.scan: a scoped walk of a common word reads
+// up to SCAN_LIMIT matches and their rows (it held the event loop 100–350 ms at a million tasks);
+// on SQLite's reader thread it holds nobody else meanwhile. An administrator's stops at the
+// ranking window and stays on the main connection (the rows' trip between threads costs more).
 import type { Db } from "../store.ts";
 import { ftsMatch, type ParsedQuery } from "../../server/features/search/query.ts";
 import { gramsMatchAll } from "../../server/features/search/grams.ts";
@@ -79,18 +80,18 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
         const newest = `(SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT}) s`;
         return `SELECT ${k.cols} FROM ${newest} CROSS JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
       });
-      return db.scan<IndexRow>(sql, [match, ...scope.params]);
+      // a scope's walk (to SCAN_LIMIT matches) off the event loop; an administrator's stops at the window
+      return scope.joins ? db.scan<IndexRow>(sql, [match, ...scope.params]) : db.all<IndexRow>(sql, [match, ...scope.params]);
     },
     async reachesScanLimit(kind, query) {
       const { table, match } = matchOf(KINDS[kind].table, query);
       const sql = text(`${table}|count`, () => `SELECT count(*) AS n FROM (SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT})`);
-      return Number((await db.scan<{ n: number }>(sql, [match]))[0]?.n) === SCAN_LIMIT;
+      return (await db.value<number>(sql, [match])) === SCAN_LIMIT;
     },
     async taskIds(query, limit) {
       checkLimit(limit);
       const { table, match } = matchOf(KINDS.task.table, query);
-      const rows = await db.scan<{ id: number }>(text(`${table}|ids|${limit}`, () => `SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`), [match]);
-      return rows.map((r) => r.id);
+      return db.column<number>(text(`${table}|ids|${limit}`, () => `SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`), [match]);
     },
     /**
      * FTS5's 'optimize': the table merged into a single b-tree, in a transaction of its own. FTS5
