@@ -17,6 +17,7 @@ import { addInto, completionRate, emptyFigures, isFlagged, openByWeek, reRoll, r
 import { categoryBars, COLORS, stackedBar, weeklyChart, type CategoryRow, type WeekPoint } from "./charts.ts";
 
 export const WEEKS = 12;
+export const FLAGGED_SHOWN = 20;
 const MAX_CATEGORIES = 10;
 
 type Cats = Map<string, { total: number; done: number }>;
@@ -53,7 +54,9 @@ export type OverviewView = {
   figures: Figures;
   rate: number;
   rows: UnitRow[];
+  /** the worst FLAGGED_SHOWN 后进 / 软弱涣散 branches in scope, and how many there are */
   flagged: UnitRow[];
+  flaggedTotal: number;
   categories: CategoryRow[];
   weeks: WeekPoint[];
   charts: { states: string; categories: string; weekly: string };
@@ -319,7 +322,9 @@ function compose(snap: Snapshot, actor: Actor, scopeId: number | null): Overview
   const rows = worstFirst(kids.map((n) => row(n)));
   if (scopeNode && (snap.own.get(scopeNode.id)?.total ?? 0) > 0) rows.push(row(scopeNode, true));
   const inScope = (n: UnitNode) => (scopeNode ? n.path.startsWith(scopeNode.path) : actor.role === "admin");
-  const flagged = worstFirst(snap.nodes.filter((n) => isFlagged(n.rating) && inScope(n)).map((n) => row(n)));
+  // the worst FLAGGED_SHOWN of them (a province has hundreds); the link lists all their tasks
+  const allFlagged = worstFirst(snap.nodes.filter((n) => isFlagged(n.rating) && inScope(n)).map((n) => row(n)));
+  const flagged = allFlagged.slice(0, FLAGGED_SHOWN);
 
   const allCats = [...cats].map(([label, v]) => ({ label, ...v })).sort((a, b) => b.total - a.total || a.label.localeCompare(b.label, "zh-CN"));
   const categories = allCats.slice(0, MAX_CATEGORIES);
@@ -346,6 +351,7 @@ function compose(snap: Snapshot, actor: Actor, scopeId: number | null): Overview
     rate: completionRate(figures),
     rows,
     flagged,
+    flaggedTotal: allFlagged.length,
     categories,
     weeks,
     charts: { states, categories: categoryBars(categories, { title: "问题类别" }), weekly: weeklyChart(weeks, { title: `近 ${WEEKS} 周销号情况` }) },

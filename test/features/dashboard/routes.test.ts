@@ -99,6 +99,20 @@ test("branches rated 后进/软弱涣散 are marked, and their tasks can be filt
   assert.doesNotMatch(list.body, /甲支部的任务/);
 });
 
+test("a province's hundreds of 后进 branches: the overview lists the worst 20 and says how many there are", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { createUnit } = await import("../../../server/features/admin/service.ts");
+  const { FLAGGED_SHOWN } = await import("../../../server/features/dashboard/service.ts");
+  for (let i = 0; i < FLAGGED_SHOWN + 3; i++) await createUnit(ta.db, { code: `w${i}`, name: `后进支部${i}`, kind: "branch", parentId: ta.ids.root });
+  await ta.db.run("UPDATE units SET rating = 'backward' WHERE code LIKE 'w%'");
+  const leader = await login(ta.app, "leader@t.cn");
+  const page = await get(ta.app, leader, "/");
+  const section = page.body.slice(page.body.indexOf("后进 / 软弱涣散党支部"));
+  assert.equal((section.slice(0, section.indexOf("</table>")).match(/<tr class="flagged">/g) ?? []).length, FLAGGED_SHOWN);
+  assert.match(section, new RegExp(`共 ${FLAGGED_SHOWN + 3} 个，此处列出问题最突出的 ${FLAGGED_SHOWN} 个`));
+});
+
 test("after writes on the same day the snapshot reads again only the units the writes noted, and equals one read whole", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
