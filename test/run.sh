@@ -13,6 +13,14 @@ files=(test/**/*.test.ts)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 engines="${RECTIFY_TEST_ENGINES:-sqlite postgres}"
 status=0
+cleanup=()
+trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
+
+# the command line the CLI tests run (test/helpers/cli.ts), built once for both halves
+mkdir -p test-results
+export RECTIFY_TEST_CLI="$(mktemp -d "$PWD/test-results/cli-XXXXXX")"
+cleanup+=('rm -rf "$RECTIFY_TEST_CLI"')
+node scripts/build.mjs --cli --quiet --outdir "$RECTIFY_TEST_CLI"
 
 if [[ " $engines " == *" sqlite "* ]]; then
   echo "── SQLite: ${#files[@]} test files"
@@ -27,7 +35,7 @@ if [[ " $engines " == *" postgres "* ]]; then
   done
   cluster="$(mktemp -d /tmp/rectify-pg-XXXXXX)"
   if url="$(node scripts/pg-cluster.mjs start "$cluster" 2>"$cluster.err")"; then
-    trap 'node scripts/pg-cluster.mjs stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$cluster" "$cluster.err"' EXIT
+    cleanup+=('node scripts/pg-cluster.mjs stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$cluster" "$cluster.err"')
     echo "── PostgreSQL ($url): ${#pg_files[@]} test files (routes, services, the CLI)"
     TEST_DATABASE_URL="$url" node --import tsx --test --test-concurrency=2 "$@" "${pg_files[@]}" || status=$?
   else
