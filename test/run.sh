@@ -16,11 +16,12 @@ status=0
 cleanup=()
 trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
 
-# the command line the CLI tests run (test/helpers/cli.ts), built once for both halves
+# made once for both halves in a folder of this run: the command line the CLI tests run
+# (test/helpers/cli.ts: built into cli/), and makeApp's organisation on SQLite (test/helpers/app.ts: org.db)
 mkdir -p test-results
-export RECTIFY_TEST_CLI="$(mktemp -d "$PWD/test-results/cli-XXXXXX")"
-cleanup+=('rm -rf "$RECTIFY_TEST_CLI"')
-node scripts/build.mjs --cli --quiet --outdir "$RECTIFY_TEST_CLI"
+export RECTIFY_TEST_RUN="$(mktemp -d "$PWD/test-results/run-XXXXXX")"
+cleanup+=('rm -rf "$RECTIFY_TEST_RUN"')
+node scripts/build.mjs --cli --quiet --outdir "$RECTIFY_TEST_RUN/cli"
 
 if [[ " $engines " == *" sqlite "* ]]; then
   echo "── SQLite: ${#files[@]} test files"

@@ -3,8 +3,8 @@
 // The command line run is server/cli.ts built with esbuild (`node scripts/build.mjs --cli`, as
 // `npm start` builds the server) and started with plain node: run with tsx, every command paid
 // ~0.6 s of CPU for tsx's module hooks, and a run of the suite starts some 80 commands on each
-// engine. test/run.sh builds it once for the whole run and names the folder in RECTIFY_TEST_CLI;
-// a test file run alone builds its own on first use (~0.3 s), removed when its process exits.
+// engine. test/run.sh builds it once for the whole run, into cli/ of the folder RECTIFY_TEST_RUN
+// names; a test file run alone builds its own on first use (~0.3 s), removed when its process exits.
 // FROM_SOURCES is `npm run cli` itself (tsx on the sources), which test/cli.test.ts runs too.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -20,10 +20,10 @@ export const FROM_SOURCES = ["--import", "tsx", "server/cli.ts"];
 const envOf = (env: Record<string, string>) => ({ ...process.env, LOG_LEVEL: "silent", ...env });
 
 let built: string | undefined;
-/** the built command line, cli.js (RECTIFY_TEST_CLI's, else built now into test-results/) */
+/** the built command line, cli.js (test/run.sh's, else built now into test-results/) */
 function builtCli(): string {
   if (built) return built;
-  let dir = process.env.RECTIFY_TEST_CLI;
+  let dir = process.env.RECTIFY_TEST_RUN && join(process.env.RECTIFY_TEST_RUN, "cli");
   if (!dir || !existsSync(join(dir, "cli.js"))) {
     // inside the project, so that the build's imports find node_modules (test-results/ is git-ignored)
     mkdirSync(join(projectRoot, "test-results"), { recursive: true });

@@ -10,9 +10,9 @@
 // The cluster is scripts/pg-cluster.mjs's (test/run.sh starts one for the whole run with it): as
 // root (these machines, CI) it runs as the postgres user through runuser, since initdb refuses root.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { NO_PG, pgBinDir, start, stop } from "../../scripts/pg-cluster.mjs";
@@ -72,18 +72,15 @@ export function databaseUrl(url: string, database: string): string {
   return u.toString();
 }
 
-/** a digest of db/migrations-pg: a template built from other migrations is built again */
-function migrationsDigest(): string {
+/** a digest of the files below the folders (or of the files) named: a template built from others is built again */
+export function filesDigest(...paths: string[]): string {
   const h = createHash("sha256");
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, name.name);
-      if (name.isDirectory()) walk(p);
-      else h.update(name.name).update(readFileSync(p));
-    }
+  const walk = (path: string) => {
+    if (!statSync(path).isDirectory()) return void h.update(basename(path)).update(readFileSync(path));
+    for (const name of readdirSync(path).sort()) walk(join(path, name));
   };
-  walk(migrationsFolder);
-  return `rectify migrations ${h.digest("hex").slice(0, 16)}`;
+  for (const path of paths) walk(path);
+  return h.digest("hex").slice(0, 16);
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -106,51 +103,64 @@ const templates = new Map<string, Promise<string>>();
  * with a connection open cannot serve as a template).
  */
 export function templateDatabase(url: string): Promise<string> {
-  let p = templates.get(url);
+  return ownTemplate(url, TEMPLATE, `rectify migrations ${filesDigest(migrationsFolder)}`, async (t) => {
+    await withClient(t, async (c) => void (await migrate(drizzle({ client: c }), { migrationsFolder })));
+  });
+}
+
+/**
+ * A template database `name` of the server at url, made once as templateDatabase's is: a copy
+ * of the migrated template that fill(its URL) fills in (fill closes what it opens). It is made
+ * again when `digest` (a comment on it) differs: say in it what the contents are made from.
+ */
+export function filledTemplate(url: string, name: string, digest: string, fill: (templateUrl: string) => Promise<void>): Promise<string> {
+  return templateDatabase(url).then(() => ownTemplate(url, name, `${digest} on ${filesDigest(migrationsFolder)}`, fill, TEMPLATE));
+}
+
+function ownTemplate(url: string, name: string, digest: string, fill: (templateUrl: string) => Promise<void>, from?: string): Promise<string> {
+  const key = `${url} ${name}`;
+  let p = templates.get(key);
   if (!p) {
-    p = buildTemplate(url);
-    templates.set(url, p);
-    p.catch(() => templates.delete(url));
+    p = buildTemplate(url, name, digest, fill, from);
+    templates.set(key, p);
+    p.catch(() => templates.delete(key));
   }
   return p;
 }
 
-async function buildTemplate(url: string): Promise<string> {
-  const digest = migrationsDigest();
+async function buildTemplate(url: string, name: string, digest: string, fill: (templateUrl: string) => Promise<void>, from?: string): Promise<string> {
   await withClient(url, async (c) => {
     await c.query(`SELECT pg_advisory_lock(${TEMPLATE_LOCK})`);
     try {
       const row = (
         await c.query<{ ready: boolean; comment: string | null }>(
           "SELECT datistemplate AS ready, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1",
-          [TEMPLATE],
+          [name],
         )
       ).rows[0];
       if (row?.ready && row.comment === digest) return;
       if (row) {
-        // half built (a process died), or from other migrations
-        await c.query(`ALTER DATABASE ${TEMPLATE} WITH IS_TEMPLATE false`);
-        await c.query(`DROP DATABASE ${TEMPLATE} WITH (FORCE)`);
+        // half built (a process died), or from other sources
+        await c.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE false`);
+        await c.query(`DROP DATABASE ${name} WITH (FORCE)`);
       }
-      await c.query(`CREATE DATABASE ${TEMPLATE}`);
-      await withClient(databaseUrl(url, TEMPLATE), async (t) => {
-        await migrate(drizzle({ client: t }), { migrationsFolder });
-      });
-      await c.query(`COMMENT ON DATABASE ${TEMPLATE} IS '${digest}'`);
+      await c.query(`CREATE DATABASE ${name}${from ? ` TEMPLATE ${from}` : ""}`);
+      await fill(databaseUrl(url, name));
+      await c.query(`COMMENT ON DATABASE ${name} IS '${digest}'`);
       // ready: marked last, so a template found marked is whole
-      await c.query(`ALTER DATABASE ${TEMPLATE} WITH IS_TEMPLATE true ALLOW_CONNECTIONS true`);
+      await c.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS true`);
     } finally {
       await c.query(`SELECT pg_advisory_unlock(${TEMPLATE_LOCK})`).catch(() => {});
     }
   });
-  return databaseUrl(url, TEMPLATE);
+  return databaseUrl(url, name);
 }
 
-/** a new migrated, empty database t_<random> copied from the template; returns its URL */
-export async function freshDatabase(url: string): Promise<string> {
-  await templateDatabase(url);
+/** a new empty database t_<random> copied from the migrated template (or the template named); returns its URL */
+export async function freshDatabase(url: string, template?: Promise<string>): Promise<string> {
+  const from = new URL(await (template ?? templateDatabase(url))).pathname.slice(1);
   const name = `t_${randomBytes(8).toString("hex")}`;
-  await withClient(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
+  await withClient(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${from}`));
   return databaseUrl(url, name);
 }
 
