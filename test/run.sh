@@ -16,6 +16,17 @@ status=0
 cleanup=()
 trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
 
+# Each half's files run in a few processes, several files one after another in each (test/groups.mjs:
+# a process per file spent more CPU loading tsx and the app than most files spend testing);
+# RECTIFY_TEST_ISOLATE=1 runs every file in a process of its own instead.
+groups() { # NAME COUNT FILE…: the group files' paths, one a line
+  local name=$1 count=$2
+  shift 2
+  if [ "${RECTIFY_TEST_ISOLATE:-}" = "1" ]; then count=$#; fi
+  node test/groups.mjs "$RECTIFY_TEST_RUN/groups" "$name" "$count" "$@"
+}
+need_groups() { if [ "$1" -eq 0 ]; then echo "test/groups.mjs made no groups" >&2; exit 1; fi; }
+
 # made once for both halves in a folder of this run: the command line the CLI tests run
 # (test/helpers/cli.ts: built into cli/), and makeApp's organisation on SQLite (test/helpers/app.ts: org.db)
 mkdir -p test-results
@@ -37,8 +48,10 @@ if [[ " $engines " == *" postgres "* ]]; then
   if url="$(node scripts/pg-cluster.mjs start "$cluster" 2>"$cluster.err")"; then
     cleanup+=('node scripts/pg-cluster.mjs stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$cluster" "$cluster.err"')
     pg_log="$RECTIFY_TEST_RUN/postgres.log"
-    echo "── PostgreSQL ($url): ${#pg_files[@]} test files (routes, services, the CLI)" >"$pg_log"
-    TEST_DATABASE_URL="$url" node --import tsx --test --test-concurrency=2 "$@" "${pg_files[@]}" >>"$pg_log" 2>&1 &
+    mapfile -t pg_groups < <(groups postgres 6 "${pg_files[@]}")
+    need_groups ${#pg_groups[@]}
+    echo "── PostgreSQL ($url): ${#pg_files[@]} test files (routes, services, the CLI) in ${#pg_groups[@]} processes" >"$pg_log"
+    TEST_DATABASE_URL="$url" node --import tsx --test --test-concurrency=2 "$@" "${pg_groups[@]}" >>"$pg_log" 2>&1 &
     pg_pid=$!
   else
     msg="PostgreSQL 测试已跳过：无法启动临时 PostgreSQL 服务器（$(head -c 300 "$cluster.err")）。安装 postgresql postgresql-contrib 后再运行。"
@@ -49,8 +62,10 @@ if [[ " $engines " == *" postgres "* ]]; then
 fi
 
 if [[ " $engines " == *" sqlite "* ]]; then
-  echo "── SQLite: ${#files[@]} test files"
-  node --import tsx --test --test-concurrency=2 "$@" "${files[@]}" || status=$?
+  mapfile -t sqlite_groups < <(groups sqlite 8 "${files[@]}")
+  need_groups ${#sqlite_groups[@]}
+  echo "── SQLite: ${#files[@]} test files in ${#sqlite_groups[@]} processes"
+  node --import tsx --test --test-concurrency=2 "$@" "${sqlite_groups[@]}" || status=$?
 fi
 
 if [ -n "$pg_log" ]; then
