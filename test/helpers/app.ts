@@ -92,8 +92,9 @@ function sqliteOrgTemplate(): Promise<string> {
 let pgOrg: Promise<string> | undefined;
 
 /**
- * A new migrated database: its environment for loadConfig and child processes. Empty, or with
- * makeApp's organisation (withOrg), copied from a template either way.
+ * A new database: its environment for loadConfig and child processes. With makeApp's
+ * organisation (withOrg), copied from its template; else empty: on PostgreSQL copied from the
+ * migrated template, on SQLite a file not yet there (the app or the CLI migrates it).
  */
 export async function freshDatabaseEnv(dir: string, withOrg = false): Promise<Record<string, string>> {
   if (!TEST_PG) {
