@@ -5,9 +5,9 @@
 //
 // Why: node --test starts a process per file, and each process paid ~1.5 s of CPU to load tsx and
 // the app's modules before its first test; ten route test files took 29.5 CPU-s one process each
-// and 13.5 CPU-s in one process. Files go to the group with the least work so far, the costliest
-// first (a rough cost: the file's length, more for a browser or the command line); node --test
-// starts the next group when one ends, so a few more groups than it runs at once even them out.
+// and 13.5 CPU-s in one process. Files go, the costliest first (a rough cost: the file's length,
+// more for a browser or the command line), to the group that stays least loaded for its share;
+// node --test starts the next group when one ends.
 // Every test file still runs alone in its process with RECTIFY_TEST_ISOLATE=1 (test/run.sh).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -27,9 +27,12 @@ const cost = (file) => {
   return c;
 };
 
-const groups = Array.from({ length: Math.min(Number(count), files.length) }, () => ({ cost: 0, files: [] }));
+// shares falling from the first group to the last (n, n-1, …, 1): node --test starts them in that
+// order, so the last to start are small and the run does not end on one long group alone
+const n = Math.min(Number(count), files.length);
+const groups = Array.from({ length: n }, (_, i) => ({ cost: 0, share: n - i, files: [] }));
 for (const { file, c } of files.map((file) => ({ file, c: cost(file) })).sort((a, b) => b.c - a.c)) {
-  const least = groups.reduce((m, g) => (g.cost < m.cost ? g : m));
+  const least = groups.reduce((m, g) => ((g.cost + c) / g.share < (m.cost + c) / m.share ? g : m));
   least.files.push(file);
   least.cost += c;
 }

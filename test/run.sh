@@ -48,7 +48,7 @@ if [[ " $engines " == *" postgres "* ]]; then
   if url="$(node scripts/pg-cluster.mjs start "$cluster" 2>"$cluster.err")"; then
     cleanup+=('node scripts/pg-cluster.mjs stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$cluster" "$cluster.err"')
     pg_log="$RECTIFY_TEST_RUN/postgres.log"
-    mapfile -t pg_groups < <(groups postgres 6 "${pg_files[@]}")
+    mapfile -t pg_groups < <(groups postgres 8 "${pg_files[@]}")
     need_groups ${#pg_groups[@]}
     echo "── PostgreSQL ($url): ${#pg_files[@]} test files (routes, services, the CLI) in ${#pg_groups[@]} processes" >"$pg_log"
     TEST_DATABASE_URL="$url" node --import tsx --test --test-concurrency=2 "$@" "${pg_groups[@]}" >>"$pg_log" 2>&1 &
@@ -62,7 +62,7 @@ if [[ " $engines " == *" postgres "* ]]; then
 fi
 
 if [[ " $engines " == *" sqlite "* ]]; then
-  mapfile -t sqlite_groups < <(groups sqlite 8 "${files[@]}")
+  mapfile -t sqlite_groups < <(groups sqlite 10 "${files[@]}")
   need_groups ${#sqlite_groups[@]}
   echo "── SQLite: ${#files[@]} test files in ${#sqlite_groups[@]} processes"
   node --import tsx --test --test-concurrency=2 "$@" "${sqlite_groups[@]}" || status=$?
