@@ -7,6 +7,9 @@
 // sources. Started with plain `node`, the server loads no TypeScript loader: tsx's module hooks
 // were most of the start-up time. `npm test` and `npm run dev` still run the sources with tsx.
 //
+// With --cli it builds DIR/cli.js (server/cli.ts) instead of main.js: the command line the tests
+// run (test/helpers/cli.ts), which is then one plain `node` start, not tsx's hooks for every module.
+//
 // Paths to views/, public/ and db/migrations come from server/lib/root.ts, which the build tells
 // where the project is relative to DIR. DIR must be inside the project, so that the bundle's
 // imports find node_modules. A file is rewritten only when its content changes (through a
@@ -20,8 +23,8 @@ import { parseArgs } from "node:util";
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 export const defaultOutdir = join(projectRoot, "dist");
 
-/** Builds DIR/main.js (and its lazily loaded parts); returns the files written and the time taken. */
-export async function buildServer(outdir = defaultOutdir) {
+/** Builds DIR/main.js, or with { cli: true } DIR/cli.js (and its lazily loaded parts); returns the files written and the time taken. */
+export async function buildServer(outdir = defaultOutdir, { cli = false } = {}) {
   const t0 = performance.now();
   outdir = resolve(outdir);
   const fromRoot = relative(projectRoot, outdir);
@@ -31,7 +34,7 @@ export async function buildServer(outdir = defaultOutdir) {
   const result = await build({
     absWorkingDir: projectRoot,
     // the SQLite engine's reader thread (db.scan) is a file of its own beside main.js
-    entryPoints: { main: "server/main.ts", "sqlite-reader": "db/engines/sqlite-reader.ts" },
+    entryPoints: { ...(cli ? { cli: "server/cli.ts" } : { main: "server/main.ts" }), "sqlite-reader": "db/engines/sqlite-reader.ts" },
     outdir,
     bundle: true,
     splitting: true,
@@ -69,9 +72,9 @@ export async function buildServer(outdir = defaultOutdir) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const { values } = parseArgs({ options: { outdir: { type: "string" }, quiet: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { outdir: { type: "string" }, cli: { type: "boolean", default: false }, quiet: { type: "boolean", default: false } } });
   try {
-    const r = await buildServer(values.outdir ?? defaultOutdir);
+    const r = await buildServer(values.outdir ?? defaultOutdir, { cli: values.cli });
     if (!values.quiet) {
       const what = r.written.length ? `写入 ${r.written.filter((f) => f.endsWith(".js")).join("、") || r.written.join("、")}` : "无变化";
       console.error(`构建：${relative(projectRoot, r.outdir) || basename(r.outdir)}/（${what}，${r.ms} ms）`);

@@ -11,7 +11,7 @@
 // its parent folders must be traversable by that user (mktemp -d under /tmp is). The binaries
 // are found in $PG_BIN when set, else /usr/lib/postgresql/<version>/bin (Debian's; 15 first). Durability
 // is off (fsync, synchronous_commit, full_page_writes): the cluster is thrown away.
-// test/helpers/pg.ts does the same from TypeScript for the tests.
+// test/helpers/pg.ts imports it (startCluster, pgBinDir, NO_PG) for the tests; pg-cluster.d.mts has its types.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chownSync } from "node:fs";
 import { createServer } from "node:net";
@@ -38,7 +38,7 @@ export async function answersFrom(url, data) {
   }
 }
 
-const NO_PG =
+export const NO_PG =
   "找不到 PostgreSQL（initdb、pg_ctl）：请安装 postgresql postgresql-contrib，或设置 PG_BIN。 " +
   "No PostgreSQL binaries (initdb, pg_ctl) found: install postgresql postgresql-contrib, or set PG_BIN.";
 

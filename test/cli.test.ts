@@ -2,8 +2,8 @@
 // PostgreSQL database of its own when the suite runs there (TEST_DATABASE_URL).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli as run, cliPlace } from "./helpers/cli.ts";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cli as run, cliFrom, cliPlace, FROM_SOURCES } from "./helpers/cli.ts";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -25,6 +25,10 @@ const storeOf = (dir: string): Promise<Db> => stores.get(dir)!();
 
 test("cli: migrate, user add (first admin), seed-demo refuses a non-empty database, backup, errors exit non-zero", { timeout: 120_000 }, async (t) => {
   const dir = await place(t);
+  // `npm run cli` itself, the sources through tsx (the other commands run the build: helpers/cli.ts)
+  assert.equal(JSON.parse(readFileSync("package.json", "utf8")).scripts.cli, `node ${FROM_SOURCES.join(" ")}`);
+  const migrated = cliFrom(FROM_SOURCES, envs.get(dir)!, "migrate");
+  assert.equal(migrated.code, 0, migrated.err);
   assert.equal(cli(dir, "migrate").code, 0);
   const add = cli(dir, "user", "add", "--email", "boss@org.cn", "--name", "组织部管理员", "--role", "admin", "--unit", "zzb", "--unit-name", "县委组织部", "--password", "Secret123");
   assert.equal(add.code, 0, add.err);

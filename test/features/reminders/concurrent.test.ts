@@ -2,24 +2,13 @@
 // the server runs its own), and two stores in one process. Each mail goes out once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { makeApp } from "../../helpers/app.ts";
 import { openDb } from "../../../db/client.ts";
 import { users } from "../../../db/schema.ts";
 import { createMailer } from "../../../server/features/reminders/mailer.ts";
 import { runReminders } from "../../../server/features/reminders/send.ts";
 import { startSmtp, addTask } from "./helpers.ts";
-
-function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { env: { ...process.env, LOG_LEVEL: "silent", ...env } });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.on("close", (code) => resolve({ code, out, err }));
-  });
-}
+import { cliAsync as cli } from "../../helpers/cli.ts";
 
 async function seedOwners(ta: Awaited<ReturnType<typeof makeApp>>, n: number) {
   const hash = (await ta.db.select({ h: users.passwordHash }).from(users).limit(1))[0].h;

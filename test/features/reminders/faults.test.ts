@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { makeApp, login, get, post, type TestApp } from "../../helpers/app.ts";
-import { cliAsync } from "../../helpers/cli.ts";
+import { cliArgs, cliAsync } from "../../helpers/cli.ts";
 import { createMailer } from "../../../server/features/reminders/mailer.ts";
 import { runReminders, type RunOptions } from "../../../server/features/reminders/send.ts";
 import { summarize } from "../../../server/features/reminders/summary.ts";
@@ -254,7 +254,7 @@ test("`remind` killed mid-send: the next run reports the claim honestly and when
   await addTask(ta.db, { unitId: ta.ids.a, ownerId: ta.ids.owner, deadline: addDays(today, 1) });
   const env = { ...ta.dbEnv, SMTP_URL: smtp.url, SESSION_SECRET: "x".repeat(40), ...FAST, SMTP_DATA_TIMEOUT: "1.5" };
 
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "remind"], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, stdio: "ignore" });
+  const child = spawn(process.execPath, cliArgs("remind"), { env: { ...process.env, LOG_LEVEL: "silent", ...env }, stdio: "ignore" });
   const exited = new Promise((r) => child.on("close", r));
   for (let i = 0; i < 300 && !smtp.received.length; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(smtp.received.length, 1, "the message reached the server");
