@@ -40,6 +40,12 @@ export interface Db {
   /** for db/ and bench/ only: a feature that reads it is refused by test/lib/store-neutral.test.ts */
   readonly engine: Engine;
   readonly dialect: Dialect;
+  /**
+   * Is every query a round trip to a database server (PostgreSQL: yes; SQLite, answered in this
+   * process: no)? A cache read "once per turn of the event loop" is then kept per request
+   * instead (stats-version.ts), because each query ends a turn.
+   */
+  readonly roundTrips: boolean;
   readonly select: Orm["select"];
   readonly selectDistinct: Orm["selectDistinct"];
   readonly insert: Orm["insert"];

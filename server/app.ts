@@ -74,7 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate("db", db);
   // each request reads the change counters once (stats-version.ts): first of the hooks, so the
   // whole request runs in its scope
-  app.addHook("onRequest", (_req, _reply, done) => withCounterScope(done));
+  app.addHook("onRequest", (_req, _reply, done) => withCounterScope(db, done));
   app.decorate("config", config);
   app.decorate("clock", opts.clock ?? (() => new Date()));
 

@@ -115,6 +115,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const store: Db = {
     engine: "postgres",
     dialect: postgresDialect,
+    roundTrips: true,
     select: orm.select.bind(orm) as unknown as Db["select"],
     selectDistinct: orm.selectDistinct.bind(orm) as unknown as Db["selectDistinct"],
     insert: orm.insert.bind(orm) as unknown as Db["insert"],

@@ -24,7 +24,13 @@ const seen = new WeakMap<Db, Seen>();
  * a request the counters are read once, and again after any write the request's server makes.
  */
 const perRequest = new AsyncLocalStorage<WeakMap<Db, Seen>>();
-export const withCounterScope = <T>(fn: () => T): T => perRequest.run(new WeakMap(), fn);
+/**
+ * fn as one request. On a store whose queries are round trips (db.roundTrips) the counters are
+ * then read once for the request; on one that answers in this process (SQLite) once per turn
+ * of the event loop as before, without a request scope (on Node 20 an AsyncLocalStorage costs
+ * every promise of the process a hook).
+ */
+export const withCounterScope = <T>(db: Db, fn: () => T): T => (db.roundTrips ? perRequest.run(new WeakMap(), fn) : fn());
 
 /**
  * A counter, read once per request (withCounterScope), else once per turn of the event loop: a
