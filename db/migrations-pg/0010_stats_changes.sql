@@ -71,3 +71,13 @@ CREATE TRIGGER "changes_units_au" AFTER UPDATE ON "units" REFERENCING OLD TABLE 
 --> statement-breakpoint
 CREATE TRIGGER "changes_units_ad" AFTER DELETE ON "units" REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION changes_units();
+--> statement-breakpoint
+-- the settings are kept in memory under directory_version (admin/settings.ts): any change moves it
+CREATE TRIGGER "directory_settings_ai" AFTER INSERT ON "settings" REFERENCING NEW TABLE AS changed
+	FOR EACH STATEMENT EXECUTE FUNCTION rectify_bump_rows('directory_version');
+--> statement-breakpoint
+CREATE TRIGGER "directory_settings_au" AFTER UPDATE ON "settings" REFERENCING NEW TABLE AS changed
+	FOR EACH STATEMENT EXECUTE FUNCTION rectify_bump_rows('directory_version');
+--> statement-breakpoint
+CREATE TRIGGER "directory_settings_ad" AFTER DELETE ON "settings" REFERENCING OLD TABLE AS changed
+	FOR EACH STATEMENT EXECUTE FUNCTION rectify_bump_rows('directory_version');

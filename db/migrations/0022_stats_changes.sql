@@ -40,3 +40,17 @@ END;
 CREATE TRIGGER `changes_units_ad` AFTER DELETE ON `units` BEGIN
 	INSERT INTO stats_changes (unit_id) VALUES (0);
 END;
+--> statement-breakpoint
+-- the settings (黄灯天数, 整改期截止) are kept in memory under directory_version (admin/settings.ts):
+-- any change of them moves it, however it is written
+CREATE TRIGGER `directory_settings_ai` AFTER INSERT ON `settings` BEGIN
+	UPDATE directory_version SET n = n + 1 WHERE id = 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `directory_settings_au` AFTER UPDATE ON `settings` BEGIN
+	UPDATE directory_version SET n = n + 1 WHERE id = 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `directory_settings_ad` AFTER DELETE ON `settings` BEGIN
+	UPDATE directory_version SET n = n + 1 WHERE id = 1;
+END;

@@ -14,8 +14,8 @@ export const DEFAULT_SETTINGS: Settings = { yellowDays: 3, periodEnd: "" };
 
 /**
  * The settings, read once per value of directory_version (read on every list and task page; on
- * PostgreSQL each read was a round trip): setSetting moves that counter in its transaction, so
- * every server reads them again at its next request after a change.
+ * PostgreSQL each read was a round trip): triggers on settings move that counter in the writing
+ * transaction (migrations 0022 / 0010), so every server reads them again at its next request.
  */
 const kept = new WeakMap<Db, { v: number; value: Promise<Map<string, string>> }>();
 const readAll = async (db: Db) => new Map((await db.all<{ key: string; value: string }>("SELECT key, value FROM settings")).map((r) => [r.key, r.value]));
@@ -36,6 +36,5 @@ export async function setSetting<K extends keyof Settings>(db: Db, key: K, value
       .insert(settings)
       .values({ key, value: JSON.stringify(value), updatedAt: nowIso })
       .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(value), updatedAt: nowIso } });
-    await db.run("UPDATE directory_version SET n = n + 1 WHERE id = 1"); // kept copies (getSetting) are read again
   });
 }
