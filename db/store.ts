@@ -97,3 +97,18 @@ export class WriteOutsideTx extends Error {
 export function isWrite(sql: string): boolean {
   return /^\s*(insert|update|delete|replace)\b/i.test(sql);
 }
+
+/**
+ * An answer kept per statement text, asked once (the engines' plan questions): at most `max`
+ * texts, all forgotten when that is reached. A failed ask is not kept.
+ */
+export function keptByText<T>(max = 2000): (text: string, ask: () => Promise<T>) => Promise<T> {
+  const kept = new Map<string, T>();
+  return async (text, ask) => {
+    if (kept.has(text)) return kept.get(text)!;
+    const answer = await ask();
+    if (kept.size >= max) kept.clear();
+    kept.set(text, answer);
+    return answer;
+  };
+}

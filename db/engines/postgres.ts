@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import * as schema from "../schema.ts";
-import { isWrite, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
+import { isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
 import { fromRoot } from "../../server/lib/root.ts";
 
 export const postgresMigrations = fromRoot("db", "migrations-pg");
@@ -85,7 +85,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const als = new AsyncLocalStorage<pg.PoolClient>();
   let writes = 0;
   const target = () => als.getStore() ?? pool;
-  const ordered = new Map<string, boolean>(); // readsInOrder's answers by statement text
+  const ordered = keptByText<boolean>(); // readsInOrder's answers
 
   // drizzle's client: every builder query runs on the transaction's connection when there is one
   const client = {
@@ -144,15 +144,11 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     async column<T>(text: string, params?: Params) {
       return (await query(text, params, "array")).rows.map((r: unknown[]) => r[0] as T);
     },
-    async readsInOrder(text: string, params?: Params) {
-      let known = ordered.get(text);
-      if (known === undefined) {
+    readsInOrder(text: string, params?: Params) {
+      return ordered(text, async () => {
         const plan = (await query(`EXPLAIN (FORMAT JSON) ${text}`, params, undefined, true)).rows[0]["QUERY PLAN"] as unknown;
-        known = !/"Node Type":"(Incremental )?Sort"/.test(JSON.stringify(plan)); // no sort node anywhere
-        if (ordered.size >= 2000) ordered.clear();
-        ordered.set(text, known);
-      }
-      return known;
+        return !/"Node Type":"(Incremental )?Sort"/.test(JSON.stringify(plan)); // no sort node anywhere
+      });
     },
     async run(text: string, params?: Params) {
       if (!als.getStore()) return store.tx(() => store.run(text, params));

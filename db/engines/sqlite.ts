@@ -16,7 +16,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "../schema.ts";
 import { searchGrams } from "../../server/features/search/grams.ts";
-import { isWrite, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
+import { isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
 import { fromRoot } from "../../server/lib/root.ts";
 
 export const sqliteMigrations = fromRoot("db", "migrations");
@@ -80,6 +80,15 @@ function rowMaker(stmt: Database.Statement): RowMaker {
     rowMakers.set(stmt, make);
   }
   return make;
+}
+
+/** fn's value as a promise already settled (its throw as a rejection): no async function's promise and turn */
+function settled<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 type Turn = { release: () => void };
@@ -178,7 +187,7 @@ export function openSqlite(file: string): Db {
   let writes = 0;
   let open = false; // a transaction is open on `main`
   let worker: Reader | null = null; // db.scan()'s thread, started on first use
-  const ordered = new Map<string, boolean>(); // readsInOrder's answers by statement text
+  const ordered = keptByText<boolean>(); // readsInOrder's answers
   const queue = queueOf(file === ":memory:" ? `:memory:${Math.random()}` : resolve(file));
 
   const mine = () => als.getStore() === store;
@@ -235,60 +244,44 @@ export function openSqlite(file: string): Db {
     insert: orm.insert.bind(orm),
     update: orm.update.bind(orm),
     delete: orm.delete.bind(orm),
-    // The reads below are synchronous underneath: their promises are settled when returned,
-    // without an async function's own promise and turn on the way.
+    // The reads below are synchronous underneath: their promises are settled when returned
+    // (settled()), without an async function's own promise and turn on the way.
     all<T>(text: string, params?: Params): Promise<T[]> {
-      try {
+      return settled(() => {
         const stmt = readFor(text);
         if (!stmt) return store.tx(() => store.all<T>(text, params)); // INSERT … RETURNING
-        if (!stmt.reader) return Promise.resolve(stmt.all(...args(params)) as T[]); // better-sqlite3's own error
+        if (!stmt.reader) return stmt.all(...args(params)) as T[]; // better-sqlite3's own error
         const rows = stmt.raw(true).all(...args(params)) as unknown[][];
         const make = rowMaker(stmt);
         const out = new Array<T>(rows.length);
         for (let i = 0; i < rows.length; i++) out[i] = make(rows[i]) as T;
-        return Promise.resolve(out);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+        return out;
+      });
     },
     get<T>(text: string, params?: Params): Promise<T | undefined> {
-      try {
+      return settled(() => {
         const stmt = readFor(text);
         if (!stmt) return store.tx(() => store.get<T>(text, params));
-        if (!stmt.reader) return Promise.resolve(stmt.get(...args(params)) as T | undefined);
+        if (!stmt.reader) return stmt.get(...args(params)) as T | undefined;
         const row = stmt.raw(true).get(...args(params)) as unknown[] | undefined;
-        return Promise.resolve(row && (rowMaker(stmt)(row) as T));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+        return row && (rowMaker(stmt)(row) as T);
+      });
     },
     async scan<T>(text: string, params?: Params): Promise<T[]> {
       if (mine() || file === ":memory:") return store.all<T>(text, params);
       return (worker ??= startReader(file)).all<T>(text, (params ?? []) as unknown[]);
     },
     value<T>(text: string, params?: Params): Promise<T | undefined> {
-      try {
-        return Promise.resolve(prepareFor(text, false).pluck(true).get(...args(params)) as T | undefined);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      return settled(() => prepareFor(text, false).pluck(true).get(...args(params)) as T | undefined);
     },
     column<T>(text: string, params?: Params): Promise<T[]> {
-      try {
-        return Promise.resolve(prepareFor(text, false).pluck(true).all(...args(params)) as T[]);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      return settled(() => prepareFor(text, false).pluck(true).all(...args(params)) as T[]);
     },
-    async readsInOrder(text: string, params?: Params) {
-      let known = ordered.get(text);
-      if (known === undefined) {
+    readsInOrder(text: string, params?: Params) {
+      return ordered(text, async () => {
         const plan = (open && !mine() ? reader : main).prepare(`EXPLAIN QUERY PLAN ${text}`).all(...args(params)) as { detail: string }[];
-        known = !plan.some((p) => /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY|LAST TERM OF ORDER BY)/.test(p.detail));
-        if (ordered.size >= 2000) ordered.clear();
-        ordered.set(text, known);
-      }
-      return known;
+        return !plan.some((p) => /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY|LAST TERM OF ORDER BY)/.test(p.detail));
+      });
     },
     async run(text: string, params?: Params) {
       if (!mine()) return store.tx(() => store.run(text, params));

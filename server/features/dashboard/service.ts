@@ -87,7 +87,7 @@ export async function snapshot(db: Db, today: string, tzOffsetMinutes: number): 
   const hit = cache.get(db);
   if (hit?.key === key) return hit.snap;
   const whole = () => build(db, key, today, tzOffsetMinutes);
-  const snap = hit?.day === day ? hit.snap.then((prev) => step(db, prev, key), whole) : whole();
+  const snap = hit?.day === day ? hit.snap.then((prev) => step(db, prev, key, tzOffsetMinutes), whole) : whole();
   const entry = { key, day, snap };
   cache.set(db, entry);
   // a failed build is not kept: the next request tries again
@@ -118,12 +118,11 @@ async function build(db: Db, key: string, today: string, tzOffsetMinutes: number
 }
 
 /** The snapshot `prev` brought to `key`: the units noted since prev.seq read again, or everything. */
-async function step(db: Db, prev: Snapshot, key: string): Promise<Snapshot> {
+async function step(db: Db, prev: Snapshot, key: string, tzOffsetMinutes: number): Promise<Snapshot> {
   const t0 = performance.now();
   const seq = await lastChange(db);
   const noted = await db.column<number>(`SELECT DISTINCT unit_id FROM stats_changes WHERE seq > ? AND seq <= ?`, [prev.seq, seq]);
   const low = await db.value<number | null>(`SELECT min(seq) FROM stats_changes`);
-  const tzOffsetMinutes = Number(key.split("|")[2]);
   // the tree changed, too much changed, or the notes since prev were pruned: everything again
   const pruned = prev.seq > 0 && (low == null ? seq !== prev.seq : low > prev.seq + 1);
   if (noted.includes(0) || noted.length > MAX_UNITS_STEP || pruned) return build(db, key, prev.today, tzOffsetMinutes);

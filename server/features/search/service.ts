@@ -90,17 +90,14 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
   // ranked: every kind is read, at once (on a database server, side by side); listed newest
   // first: kind after kind, until the page is full
   const walked = fts ? await Promise.all(HIT_KINDS.map(walk)) : [];
-  for (const kind of fts ? [] : HIT_KINDS) {
-    if (matches.length > limit) break;
-    walked.push(await walk(kind));
-    const { found } = walked[walked.length - 1];
-    for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: 0 });
+  for (let i = 0, found = 0; !fts && i < HIT_KINDS.length && found <= limit; i++) {
+    walked.push(await walk(HIT_KINDS[i]));
+    found += walked[i].found.length;
   }
   for (const { kind, found, cut } of walked) {
     if (cut) truncated = true;
-    if (!fts) continue;
-    if (found.length >= RANK_WINDOW) windowed = true;
-    for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: scoreLowered(r.title, r.body, lowerTerms) });
+    if (fts && found.length >= RANK_WINDOW) windowed = true;
+    for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: fts ? scoreLowered(r.title, r.body, lowerTerms) : 0 });
   }
   // best first; among equals, tasks before problems, notes and reports, newest first (stable sort)
   if (fts) matches.sort((a, b) => b.score - a.score);
