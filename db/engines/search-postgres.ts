@@ -136,8 +136,6 @@ const TOPS = `SELECT ${(Object.keys(KINDS) as HitKind[]).map((kind) => `(SELECT 
 
 /** opts.probeRows: the first walk's length (tests make it short, to reach the second statement with a few rows) */
 export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): SearchIndex {
-  // a search asks for a kind's newest matches and then whether they reached SCAN_LIMIT: one walk for both
-  const walks = new WeakMap<ParsedQuery, Map<string, Promise<number[]>>>();
   // where every kind's walk starts (its newest id), read for all four in one statement a search
   const tops = new WeakMap<ParsedQuery, Promise<Record<HitKind, number | null>>>();
   const topsOf = (query: ParsedQuery) => {
@@ -145,26 +143,18 @@ export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): 
     if (!t) tops.set(query, (t = db.get<Record<HitKind, number | null>>(TOPS).then((r) => r!)));
     return t;
   };
-  const newestOf = (kind: HitKind, query: ParsedQuery, want = SCAN_LIMIT) => {
-    let byKind = walks.get(query);
-    if (!byKind) walks.set(query, (byKind = new Map()));
-    let ids = byKind.get(`${kind}:${want}`);
-    if (!ids) byKind.set(`${kind}:${want}`, (ids = topsOf(query).then((t) => newestIds(db, kind, query, want, t[kind], opts.probeRows))));
-    return ids;
-  };
   return {
     async newest(kind, query, actor, limit) {
       checkLimit(limit, 1);
       const k = KINDS[kind];
       const scope = scopeSql(actor, kind);
       // everything is an administrator's: their newest `limit` matches are the answer, without walking to SCAN_LIMIT
-      const ids = await newestOf(kind, query, scope.joins ? SCAN_LIMIT : limit);
-      if (!ids.length) return [];
+      const ids = await newestIds(db, kind, query, scope.joins ? SCAN_LIMIT : limit, (await topsOf(query))[kind], opts.probeRows);
+      if (!ids.length) return { rows: [], cut: false };
       const sql = `SELECT ${k.cols} FROM (SELECT CAST(value AS bigint) AS id FROM jsonb_array_elements_text(CAST(? AS jsonb)) AS v(value)) s JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
-      return db.all<IndexRow>(sql, [JSON.stringify(ids), ...scope.params]);
-    },
-    async reachesScanLimit(kind, query) {
-      return (await newestOf(kind, query)).length >= SCAN_LIMIT;
+      const rows = await db.all<IndexRow>(sql, [JSON.stringify(ids), ...scope.params]);
+      // short of the limit in a scope: the walk stopped at SCAN_LIMIT matches, most of them others'
+      return { rows, cut: scope.joins && rows.length < limit && ids.length >= SCAN_LIMIT };
     },
     async taskIds(query, limit) {
       checkLimit(limit);

@@ -15,7 +15,7 @@ import { dirname, resolve } from "node:path";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "../schema.ts";
-import { searchGrams } from "../../server/features/search/grams.ts";
+import { scopeTokens, searchGrams } from "../../server/features/search/grams.ts";
 import { isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
 import { fromRoot } from "../../server/lib/root.ts";
 
@@ -38,6 +38,8 @@ function connect(file: string, readonly = false): Database.Database {
   sqlite.pragma("cache_size = -32000");
   // the bigram search index's tokens, made by the triggers of 0013_search_bigrams.sql: every connection that writes needs it
   sqlite.function("search_grams", { deterministic: true }, (text: unknown) => searchGrams(text as string | null));
+  // and who may see each row, by 0023_search_scope.sql's triggers
+  sqlite.function("search_scope", { deterministic: true }, (path: unknown, unit: unknown, owner: unknown, leader: unknown) => scopeTokens(path as string | null, unit as number | null, owner as number | null, leader as number | null));
   return sqlite;
 }
 

@@ -66,3 +66,33 @@ export function gramsMatch(term: string): string {
 export function gramsMatchAll(terms: string[]): string {
   return terms.map(gramsMatch).join(" AND ");
 }
+
+/**
+ * Who may see a row, as tokens of the bigram index's `scope` column (migration 0023), so that a
+ * leader's or staff member's search asks the index for matches in their scope alone instead of
+ * walking everyone's newest matches and dropping the others' (scopeSql, search-index.ts, says the
+ * same rule in SQL; the tests check both against a scan). For a task and its notes: `s<id>` for
+ * every unit on the task unit's path (the unit and its ancestors: "in the subtree of s"), `u<id>`
+ * for the unit itself, `o<id>` its owner, `l<id>` its leader; for a problem or report, the `s`
+ * tokens of its report's unit. Letters s, u, o, l are not hex digits, so no text's token is one.
+ */
+export function scopeTokens(path: string | null, unitId: number | null, ownerId: number | null, leaderId: number | null): string {
+  const out: string[] = [];
+  if (path) for (const id of path.split("/")) if (id) out.push("s" + id);
+  if (unitId != null) out.push("u" + unitId);
+  if (ownerId != null) out.push("o" + ownerId);
+  if (leaderId != null) out.push("l" + leaderId);
+  return out.join(" ");
+}
+
+/**
+ * The scope of `actor` over a kind's rows as an FTS5 expression on those tokens, the rule of
+ * scopeSql: a leader sees tasks (and their notes) in their subtree, led or owned by them; staff
+ * those of their own unit or owned by them; both see problems and reports of their subtree.
+ */
+export function scopeMatch(actor: { id: number; role: string; unitId: number }, kind: "task" | "problem" | "event" | "report"): string {
+  const id = (n: number) => String(Math.trunc(Number(n))); // ids are integers: nothing else reaches FTS5
+  if (kind === "problem" || kind === "report") return `s${id(actor.unitId)}`;
+  if (actor.role === "leader") return `(s${id(actor.unitId)} OR l${id(actor.id)} OR o${id(actor.id)})`;
+  return `(u${id(actor.unitId)} OR o${id(actor.id)})`;
+}

@@ -12,7 +12,7 @@
 // a case-insensitive substring of one of its indexed texts (a task: its title or its measures);
 // notes (task_events) are indexed only with text <> '' and a kind other than 'created' and
 // 'imported'; "newest" is by id, descending; each kind's walk looks at no more than its
-// SCAN_LIMIT newest matches.
+// SCAN_LIMIT newest matches (on SQLite a scoped walk's matches are those in the actor's scope).
 import type { Actor } from "../auth/permissions.ts";
 import { pathEnd } from "../../lib/path-range.ts";
 import type { ParsedQuery } from "./query.ts";
@@ -52,11 +52,11 @@ export type IndexRow = {
 export interface SearchIndex {
   /**
    * Among the newest SCAN_LIMIT rows of `kind` matching every term of `query`, the newest `limit`
-   * (a positive safe integer) that `actor` may see (scopeSql), newest first.
+   * (a positive safe integer) that `actor` may see (scopeSql), newest first; `cut`: fewer than
+   * `limit` came back because the walk stopped at SCAN_LIMIT matches the actor may not see (an
+   * index that walks only the actor's scope is never cut: its matches are all theirs).
    */
-  newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<IndexRow[]>;
-  /** whether at least SCAN_LIMIT rows of `kind` match (whoever may see them): was a scoped walk cut off? */
-  reachesScanLimit(kind: HitKind, query: ParsedQuery): Promise<boolean>;
+  newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<{ rows: IndexRow[]; cut: boolean }>;
   /** ids of the tasks whose title or measures hold every term, newest first, at most `limit` (a safe integer ≥ 0) */
   taskIds(query: ParsedQuery, limit: number): Promise<number[]>;
   /** merges one of SEARCH_INDEXES (nightly maintenance, `npm run cli -- optimize`); results do not change */

@@ -9,7 +9,7 @@ import { makeApp, login, get, type TestApp } from "../../helpers/app.ts";
 import { createUnit } from "../../../server/features/admin/service.ts";
 import type { Actor } from "../../../server/features/auth/permissions.ts";
 import { search, RANK_WINDOW, SCAN_LIMIT, type HitKind } from "../../../server/features/search/service.ts";
-import { gramsMatch, searchGrams } from "../../../server/features/search/grams.ts";
+import { gramsMatch, scopeMatch, scopeTokens, searchGrams } from "../../../server/features/search/grams.ts";
 import { actorOf, insertId } from "./helpers.ts";
 
 const WORDS = ["违纪", "党费", "台账", "谈心谈话", "组织生活会", "台风", "贪污", "赌博", "整改", "不到位", "ABC", "abc", "Ab", "学习😀教育", "，", "。", " ", "x", "X", "纪", "账"];
@@ -126,6 +126,17 @@ test("grams: pairs in order, then the last character; a term is the phrase of it
   assert.equal(gramsMatch("整改台账"), `"${searchGrams("整改台账")!.split(" ").slice(0, 3).join(" ")}"`);
 });
 
+test("scope tokens: a row's unit and its ancestors, the unit, owner and leader; an actor's scope as their OR", () => {
+  assert.equal(scopeTokens("/1/10/35/", 35, 7, null), "s1 s10 s35 u35 o7");
+  assert.equal(scopeTokens("/1/10/", 10, 7, 9), "s1 s10 u10 o7 l9");
+  assert.equal(scopeTokens("/1/", null, null, null), "s1"); // a problem's or report's
+  assert.equal(scopeMatch({ id: 9, role: "leader", unitId: 10 }, "task"), "(s10 OR l9 OR o9)");
+  assert.equal(scopeMatch({ id: 7, role: "staff", unitId: 35 }, "event"), "(u35 OR o7)");
+  assert.equal(scopeMatch({ id: 7, role: "staff", unitId: 35 }, "report"), "s35");
+  // no token of a text is a scope token: texts are hex, scopes start with s, u, o or l
+  assert.ok(!/[soul]/.test(searchGrams("sould 台账 SOUL")!), "text tokens are hex digits only");
+});
+
 test("the bigram index finds what a scan of every row finds, for every user, with 1–2 character terms alone and mixed", async (t) => {
   const w = await world();
   t.after(w.ta.close);
@@ -144,6 +155,16 @@ test("the triggers keep the bigram index in step through inserts, updates and de
     for (let i = 0; i < 30; i++) await db.run("update problems set text = ? where id = ?", [text(w, 4), pick(w, await ids("problems"))]);
     for (let i = 0; i < 30; i++) await db.run("update task_events set text = ? where id = ?", [w.rnd() < 0.2 ? "" : text(w, 4), pick(w, await ids("task_events"))]);
     for (let i = 0; i < 20; i++) await db.run("update reports set title = ? where id = ?", [text(w, 3), pick(w, await ids("reports"))]);
+    // who may see a row (the index's scope tokens, 0023): tasks change unit, owner and leader, reports change unit
+    for (let i = 0; i < 30; i++) await db.run("update tasks set unit_id = ? where id = ?", [pick(w, w.units), pick(w, await ids("tasks"))]);
+    for (let i = 0; i < 30; i++) await db.run("update tasks set owner_id = ? where id = ?", [pick(w, w.owners), pick(w, await ids("tasks"))]);
+    for (let i = 0; i < 30; i++) await db.run("update tasks set leader_id = ? where id = ?", [w.rnd() < 0.5 ? w.ta.ids.leaderA : null, pick(w, await ids("tasks"))]);
+    for (let i = 0; i < 15; i++) await db.run("update reports set unit_id = ? where id = ?", [pick(w, w.units), pick(w, await ids("reports"))]);
+    // a unit moves to another parent with its subtree, as updateUnit moves it: 第一党小组 from a to b
+    const a1 = w.units[2];
+    const [from, to] = [await db.value<string>("select path from units where id = ?", [a1]), await db.value<string>("select path from units where id = ?", [w.ta.ids.b])];
+    await db.run("update units set parent_id = ? where id = ?", [w.ta.ids.b, a1]);
+    await db.run("update units set path = ? || substr(path, ?) where path >= ? and path < ?", [`${to}${a1}/`, from!.length + 1, from, from!.slice(0, -1) + "0"]);
     // deletes (tests only: the app never deletes a task's history)
     for (let i = 0; i < 20; i++) await db.run("delete from task_events where id = ?", [pick(w, await ids("task_events"))]);
     const gone: number[] = [];
@@ -163,21 +184,36 @@ test("the triggers keep the bigram index in step through inserts, updates and de
   await assertLikeScan(w, QUERIES, "after writes");
 });
 
-test("a scoped search that walks SCAN_LIMIT matches without filling its page says 结果较多 instead of walking on", async (t) => {
+test("a scoped search looks at no more than SCAN_LIMIT matches: beyond them it says 结果较多, unless the index walks the scope itself (SQLite) and finds the older hit", async (t) => {
   const w = await world();
   t.after(w.ta.close);
   const db = w.ta.db;
-  // many notes with a rare word, all on a task the stranger (staff of b) may not see
+  // one older note the stranger (staff of b) may see, then many newer notes with the same rare
+  // word, all on a task of unit a that the stranger may not see
+  const stranger = w.actors.stranger;
+  let older = 0;
   await db.tx(async () => {
+    const theirs = await insertId(db, "insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, '乙支部整改', '', 'dated', '2026-12-31')", [stranger.unitId, w.ta.ids.colleague]);
+    older = await insertId(db, "insert into task_events (task_id, actor_id, kind, text) values (?, ?, 'progress', '查处问题在前')", [theirs, w.ta.ids.colleague]);
     const task = await insertId(db, "insert into tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, '某项整改', '', 'dated', '2026-12-31')", [w.ta.ids.a, w.ta.ids.owner]);
     for (let i = 0; i < SCAN_LIMIT + 10; i++) await db.run("insert into task_events (task_id, actor_id, kind, text) values (?, ?, 'progress', '查处问题')", [task, w.ta.ids.owner]);
   });
-  const stranger = await search(db, w.actors.stranger, "查处");
-  assert.equal(stranger.truncated, true);
+  const res = await search(db, stranger, "查处");
+  const found = res.hits.some((h) => h.href.endsWith(`#event-${older}`));
+  const page = await get(w.ta.app, await login(w.ta.app, "stranger@t.cn"), "/search?q=" + encodeURIComponent("查处"));
+  assert.equal(page.statusCode, 200);
+  if (db.engine === "sqlite") {
+    // the bigram index carries each row's scope (0023): the stranger's walk meets only their rows
+    assert.equal(res.truncated, false, "SQLite: the scoped walk is not cut off");
+    assert.equal(found, true, "SQLite: the older note in the stranger's scope is found");
+    assert.equal(res.hits.length, 1, "SQLite: only the stranger's note");
+    assert.doesNotMatch(page.body, /结果较多/);
+  } else {
+    assert.equal(res.truncated, true, "the walk stopped at SCAN_LIMIT matches, none the stranger's");
+    assert.equal(found, false, "the older note lies beyond the newest SCAN_LIMIT matches");
+    assert.match(page.body, /结果较多，请缩小范围/);
+  }
   const admin = await search(db, w.actors.admin, "查处");
   assert.equal(admin.truncated, false);
   assert.equal(admin.more, true);
-  const page = await get(w.ta.app, await login(w.ta.app, "stranger@t.cn"), "/search?q=" + encodeURIComponent("查处"));
-  assert.equal(page.statusCode, 200);
-  assert.match(page.body, /结果较多，请缩小范围/);
 });
