@@ -75,7 +75,7 @@ async function subtreeJson(db: Db, unitId: number): Promise<string> {
  * engines keep prepared. At 100,000 tasks, drizzle building this query anew on every request was
  * most of the list page's time; the query itself is a fraction of it.
  */
-export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number; walk?: boolean } = {}): Promise<{ text: string; params: unknown[]; keywordCut: boolean }> {
+export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number; walk?: boolean } = {}): Promise<{ text: string; params: unknown[]; keywordCut: boolean; keywordTotal?: number }> {
   const conds: string[] = [];
   const params: unknown[] = [];
   const add = (text: string, ...p: unknown[]) => {
@@ -109,16 +109,19 @@ export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: str
   if (f.review) add(`tasks.state = 'review' AND (tasks.signoff_requested_by IS NULL OR tasks.signoff_requested_by <> ?)`, actor.id);
   if (f.flagged) add(`${col("unit_id")} IN (SELECT id FROM units WHERE rating IN ('backward', 'weak'))`);
   let keywordCut = false;
+  let keywordTotal: number | undefined;
   if (f.q) {
     // the newest qLimit matches (every match without one), read once from search's index and
     // handed to the page's and the count's statements as one JSON parameter
     const ids = await taskIdsMatching(db, f.q, opts.qLimit ?? ALL_MATCHES);
     if (ids) {
       keywordCut = opts.qLimit !== undefined && ids.length === opts.qLimit;
+      // the keyword alone (an administrator's list, no other filter): its matches are the list, counted already
+      if (!conds.length) keywordTotal = ids.length;
       add(`tasks.id IN (${db.dialect.jsonInts})`, JSON.stringify(ids));
     }
   }
-  return { text: conds.join(" AND "), params, keywordCut };
+  return { text: conds.join(" AND "), params, keywordCut, keywordTotal };
 }
 
 /** taskWhere() without a qLimit (the ledger export) takes every match: a bound only in name, and one every engine's LIMIT takes */
@@ -201,7 +204,7 @@ export async function listTasks(db: Db, actor: Actor, f: TaskFilters, today: str
   let rows = await pageRows(page);
   if (total < 0) {
     // a short page that is not empty is the last one: the count is what came before it and on it
-    total = (rows.length || requested === 1) && rows.length < PAGE_SIZE ? (requested - 1) * PAGE_SIZE + rows.length : await countOf(db, where, w.params, !f.q);
+    total = w.keywordTotal ?? ((rows.length || requested === 1) && rows.length < PAGE_SIZE ? (requested - 1) * PAGE_SIZE + rows.length : await countOf(db, where, w.params, !f.q));
     page = Math.min(requested, Math.max(1, Math.ceil(total / PAGE_SIZE)));
     if (page !== requested) rows = await pageRows(page); // past the end: the last page
   }

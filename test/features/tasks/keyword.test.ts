@@ -63,6 +63,14 @@ test("q: every word in the title or measures, with the other filters, paging, fr
   assert.ok(cells.some((v) => v.includes("补交党费，通报批评")), "the matching task is in the ledger");
   assert.ok(!cells.some((v) => v.includes("建立收缴台账") || v.includes("逐月对账")), "no other task is");
 
+  // an administrator's keyword alone: the matches are the list, counted as read; paging past the end shows the last page
+  const admin = await login(ta.app, "admin@t.cn");
+  const all = await get(ta.app, admin, `/tasks?q=${encodeURIComponent("账")}`);
+  assert.equal(total(all.body), 1 + 1 + 33, "every unit's (支部B's too)");
+  const last = await get(ta.app, admin, `/tasks?q=${encodeURIComponent("账")}&page=9`);
+  assert.match(last.body, /第 2 \/ 2 页/);
+  assert.equal((last.body.match(/href="\/tasks\/\d+"/g) ?? []).length, 35 - 30, "the last page's five tasks");
+
   // staff: only what they may see
   const stranger = await login(ta.app, "stranger@t.cn");
   const theirs = await get(ta.app, stranger, `/tasks?q=${q}`);
