@@ -270,6 +270,8 @@ async function loadPages(
   console.log(`压测（${connections} 个连接，每项 ${seconds} s）：`);
   const cookie = { cookie: admin.cookie };
   const results: Record<string, { rps: number; p50_ms: number; p99_ms: number; errors: number; event_loop_max_ms?: number }> = {};
+  // the server as it is once up a while: the overview's snapshot of the day made (the server starts it at start; this waits for it)
+  await fetch(`${base}/`, { headers: { cookie: admin.cookie } });
   results.baseline = await run("baseline", { url: `${base}/healthz` });
   results.list = await run("list", { url: `${base}/tasks?unit=${d.listUnit}&state=doing`, headers: cookie });
   results.task = await run("task", turns(d.taskIds.map((id) => `/tasks/${id}`), cookie));

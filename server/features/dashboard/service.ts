@@ -23,7 +23,7 @@ const MAX_CATEGORIES = 10;
 type Cats = Map<string, { total: number; done: number }>;
 type Weekly = { createdBefore: number; signedBefore: number; created: number[]; signed: number[] };
 
-type Snapshot = {
+export type Snapshot = {
   key: string;
   today: string;
   weekEnd: string;

@@ -180,3 +180,24 @@ test("after writes on the same day the snapshot reads again only the units the w
   // a new day: everything again
   assert.equal((await snapshot(db, "2026-11-24", 480)).refreshed, null);
 });
+
+test("the warmer makes the day's snapshot before anyone asks: the first request of the day finds it made", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { snapshot } = await import("../../../server/features/dashboard/service.ts");
+  const { warmOverview, startOverviewWarmer } = await import("../../../server/features/dashboard/warm.ts");
+  await newTask(ta, await login(ta.app, "leader@t.cn"));
+  // 00:00:10 on 24 November in Shanghai (UTC+8) is 16:00:10 UTC the day before
+  const warmed = await warmOverview(ta.db, "Asia/Shanghai", new Date("2026-11-23T16:00:10Z"));
+  assert.equal(warmed.today, "2026-11-24", "the local day, not UTC's");
+  const asked = await snapshot(ta.db, "2026-11-24", 480);
+  assert.equal(asked, warmed, "首页's first request of the day gets the warmed snapshot, not a build of its own");
+  assert.equal(asked.refreshed, null, "read whole (a new day)");
+  assert.equal(asked.own.get(ta.ids.a)?.total, 1, "with the day's figures");
+  // the schedule: warms at once, stops cleanly, logs no failure
+  const errors: unknown[] = [];
+  const warmer = startOverviewWarmer({ db: ta.db, timeZone: "Asia/Shanghai", log: { info: () => {}, error: (o) => errors.push(o) } });
+  await warmer.first;
+  warmer.stop();
+  assert.deepEqual(errors, []);
+});
