@@ -44,6 +44,27 @@ test("自查报告: 30 a page, newest first, within what each may read, 上一�
   assert.doesNotMatch(b1.body, /下一页/);
 });
 
+test("自查报告 of a leader whose subtree holds a good share of all reports: the newest walked in order or found by unit and sorted, the same pages", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  await addReports(ta, 400, ta.ids.a, "甲");
+  await addReports(ta, 200, ta.ids.b, "乙");
+  // listReports walks the newest when reports × share² ≥ offset + 31 (share: the subtree's part of all units)
+  const pathA = (await ta.db.value<string>("select path from units where id = ?", [ta.ids.a]))!;
+  const paths = await ta.db.column<string>("select path from units");
+  const share = paths.filter((p) => p.startsWith(pathA)).length / paths.length;
+  const reports = Number(await ta.db.value<number>("select max(id) from reports"));
+  assert.ok(reports * share * share >= 31, `page 1 is walked (${reports} × ${share}²)`);
+  assert.ok(reports * share * share < 12 * 30 + 31, "page 13 is sorted");
+  const want = await ta.db.column<string>("select r.title from reports r join units u on u.id = r.unit_id where u.path like ? order by r.imported_at desc, r.id desc", [`${pathA}%`]);
+  assert.equal(want.length, 400);
+  const leaderA = await login(ta.app, "leadera@t.cn");
+  const titles = (body: string) => rowsOf(body, /<td class="c-title"><a href="\/reports\/\d+">([^<]+)<\/a>/g);
+  const got: string[] = [];
+  for (let page = 1; page <= 14; page++) got.push(...titles((await get(ta.app, leaderA, `/reports?page=${page}`)).body));
+  assert.deepEqual(got, want);
+});
+
 test("账号管理 and 单位管理: 50 a page in tree order; past the end the last page", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
