@@ -93,9 +93,9 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
       // actor's (the scope in the MATCH), so fewer than `limit` means fewer exist
       return { rows: await db.all<IndexRow>(sql, [match, ...scope.params]), cut: false };
     },
-    async taskIds(query, limit) {
+    async taskIds(query, limit, actor) {
       checkLimit(limit);
-      const { table, match } = matchOf(KINDS.task.table, query, "task");
+      const { table, match } = matchOf(KINDS.task.table, query, "task", actor);
       return db.column<number>(text(`${table}|ids|${limit}`, () => `SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`), [match]);
     },
     /**

@@ -57,8 +57,12 @@ export interface SearchIndex {
    * index that walks only the actor's scope is never cut: its matches are all theirs).
    */
   newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<{ rows: IndexRow[]; cut: boolean }>;
-  /** ids of the tasks whose title or measures hold every term, newest first, at most `limit` (a safe integer ≥ 0) */
-  taskIds(query: ParsedQuery, limit: number): Promise<number[]>;
+  /**
+   * ids of the tasks whose title or measures hold every term, newest first, at most `limit` (a
+   * safe integer ≥ 0). An index that walks scopes returns only those `actor` may see, so the limit
+   * counts theirs; another may return anyone's: the caller applies the scope either way.
+   */
+  taskIds(query: ParsedQuery, limit: number, actor: Actor): Promise<number[]>;
   /** merges one of SEARCH_INDEXES (nightly maintenance, `npm run cli -- optimize`); results do not change */
   optimize(name: string): Promise<void>;
 }

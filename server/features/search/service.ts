@@ -109,11 +109,13 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
  * The task list's keyword filter (q) on search's index of task titles and measures: the ids of
  * the tasks whose title or measures hold every term of q (case-insensitive), newest first, at
  * most `limit` (a safe integer ≥ 0: Number.MAX_SAFE_INTEGER for all); null when q has no terms.
+ * Where the index walks scopes (SQLite), only tasks `actor` may see, so a leader's newest matches
+ * are theirs, not everyone's newest with theirs among them; the list applies the scope anyway.
  */
-export async function taskIdsMatching(db: Db, q: string, limit: number): Promise<number[] | null> {
+export async function taskIdsMatching(db: Db, q: string, limit: number, actor: Actor): Promise<number[] | null> {
   const query = parseQuery(q);
   if (!query.terms.length) return null;
-  return searchIndexOf(db).taskIds(query, checkLimit(limit));
+  return searchIndexOf(db).taskIds(query, checkLimit(limit), actor);
 }
 
 /** The search indexes by name, two a kind (search-index.ts, SEARCH_INDEXES): the maintenance's steps. */

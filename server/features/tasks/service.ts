@@ -113,7 +113,7 @@ export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: str
   if (f.q) {
     // the newest qLimit matches (every match without one), read once from search's index and
     // handed to the page's and the count's statements as one JSON parameter
-    const ids = await taskIdsMatching(db, f.q, opts.qLimit ?? ALL_MATCHES);
+    const ids = await taskIdsMatching(db, f.q, opts.qLimit ?? ALL_MATCHES, actor);
     if (ids) {
       keywordCut = opts.qLimit !== undefined && ids.length === opts.qLimit;
       // the keyword alone (an administrator's list, no other filter): its matches are the list, counted already

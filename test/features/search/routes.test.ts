@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeApp, login, post, get, multipart, type TestApp, type Session } from "../../helpers/app.ts";
 import { taskIdsMatching } from "../../../server/features/search/service.ts";
-import { insertId } from "./helpers.ts";
+import { actorOf, insertId } from "./helpers.ts";
 
 async function newTask(t: TestApp, s: Session, over: Record<string, unknown> = {}) {
   const res = await post(t.app, s, "/tasks", { title: "三会一课记录不规范", unitId: t.ids.a, ownerId: t.ids.owner, leaderId: t.ids.leaderA, deadlineKind: "dated", deadline: "2026-12-31", measures: "组织委员当场记录", ...over });
@@ -11,7 +11,7 @@ async function newTask(t: TestApp, s: Session, over: Record<string, unknown> = {
 }
 const version = async (t: TestApp, id: number) => (await t.db.value<number>("select version from tasks where id = ?", [id]))!;
 /** how many tasks the search index finds holding every term of q (the engine's index, through taskIdsMatching) */
-const indexed = async (t: TestApp, q: string) => (await taskIdsMatching(t.db, q, 1000))!.length;
+const indexed = async (t: TestApp, q: string) => (await taskIdsMatching(t.db, q, 1000, await actorOf(t.db, t.ids.admin)))!.length;
 
 test("search finds task titles, measures, progress notes, problems and report titles, ranked and highlighted", async (t) => {
   const ta = await makeApp();
