@@ -35,11 +35,12 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
 
   const { base, as } = await browse(t, ta);
   const pages: Record<string, string[]> = {
-    "leader@t.cn": ["/", "/tasks", "/tasks/mine", "/tasks/review", `/tasks/${taskIds[0]}`, "/tasks/new", `/tasks/${taskIds[0]}/edit`, "/reports", "/reports/import", `/reports/drafts/${draft2}`, `/reports/${reportId}`, `/reports/${reportId}/progress`, "/search?q=党费", "/profile"],
+    "leader@t.cn": ["/", "/tasks", "/tasks/mine", "/tasks/review", `/tasks/${taskIds[0]}`, "/tasks/new", `/tasks/${taskIds[0]}/edit`, "/reports", "/reports/import", `/reports/drafts/${draft2}`, `/reports/${reportId}`, `/reports/${reportId}/progress`, "/search?q=党费", "/profile", "/rechecks"],
     "admin@t.cn": ["/admin/units", "/admin/units/new", `/admin/units/${ta.ids.a}`, "/admin/users", "/admin/users/new", `/admin/users/${ta.ids.owner}`, "/admin/reminders", "/admin/outbox"],
     "owner@t.cn": ["/tasks/mine", `/tasks/${taskIds[0]}`],
   };
   const wide: string[] = [];
+  const cards: string[] = [];
   const marks: string[] = [];
   for (const [who, urls] of Object.entries(pages)) {
     const page = await as(who, PHONE);
@@ -50,12 +51,16 @@ test("no main page scrolls sideways at 390 px", { timeout: 180_000, skip: NO_BRO
       const name = `phone-${who.split("@")[0]}${url.replace(/[/?=]+/g, "-").replace(/-$/, "") || "-home"}`;
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
       if (scroll > client) wide.push(`${url}（${who}）: ${scroll}px`);
+      // a table whose cells carry their labels shows as cards: its header row hidden, not both at once
+      const hybrid = await page.evaluate(() => [...document.querySelectorAll("table")].filter((t) => t.querySelector("td[data-label]") && t.tHead && getComputedStyle(t.tHead).display !== "none").map((t) => t.className));
+      for (const c of hybrid) cards.push(`${url}（${who}）: table.${c}`);
       if (url === "/tasks") assert.match(await page.locator("#light-legend").innerText(), /红灯：已逾期\s*黄灯：3 天内到期\s*绿灯：未到期或已销号\s*长期坚持，无时限/, "the lights have a legend");
       marks.push(...(await requiredMarks(page)).map((m) => `${url}（390）: ${m}`));
     }
     await page.context().close();
   }
   assert.deepEqual(wide, [], "pages wider than a 390 px screen");
+  assert.deepEqual(cards, [], "tables shown as a header row and labelled cells at once at 390 px");
 
   const desk = await as("leader@t.cn");
   await desk.goto(`${base}/`);
