@@ -11,7 +11,8 @@
 // (grams.ts, scopeTokens), and the query adds the actor's (scopeMatch). Before, a scoped walk read
 // the newest matches of everyone and dropped the others': at a ninth of the tasks in scope, 200
 // ranked hits were a walk of 1,800 matches a kind. The SQL scope (scopeSql) is still applied to
-// the rows found, so the index can only narrow what the rule allows, never widen it.
+// the rows found, so the index can only narrow what the rule allows, never widen it. Such a query
+// goes through db.scan (newest()).
 import type { Db } from "../store.ts";
 import { ftsMatch, type ParsedQuery } from "../../server/features/search/query.ts";
 import { gramsMatchAll, scopeMatch } from "../../server/features/search/grams.ts";
@@ -89,9 +90,15 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
         const newest = `(SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT}) s`;
         return `SELECT ${k.cols} FROM ${newest} CROSS JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
       });
-      // never cut: an administrator's matches are all theirs, and a scoped walk meets only the
-      // actor's (the scope in the MATCH), so fewer than `limit` means fewer exist
-      return { rows: await db.all<IndexRow>(sql, [match, ...scope.params]), cut: false };
+      // A scoped query runs on the reader thread (db.scan): FTS5 answers "term AND scope" by
+      // stepping both lists, which is quick unless a common term is rare in a large scope (a word
+      // of one 党委's used only in another's: 30-45 ms a kind at a million tasks), and that must not
+      // hold the event loop. An administrator's stops at the window and stays on the main
+      // connection (the rows' trip between threads costs about 5% more CPU).
+      // Never cut: an administrator's matches are all theirs, and a scoped walk meets only the
+      // actor's (the scope in the MATCH), so fewer than `limit` means fewer exist.
+      const rows = await (scope.joins ? db.scan<IndexRow>(sql, [match, ...scope.params]) : db.all<IndexRow>(sql, [match, ...scope.params]));
+      return { rows, cut: false };
     },
     async taskIds(query, limit, actor) {
       checkLimit(limit);
