@@ -103,7 +103,9 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
     async taskIds(query, limit, actor) {
       checkLimit(limit);
       const { table, match } = matchOf(KINDS.task.table, query, "task", actor);
-      return db.column<number>(text(`${table}|ids|${limit}`, () => `SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`), [match]);
+      const sql = text(`${table}|ids|${limit}`, () => `SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`);
+      // a scope's, as newest()'s, on the reader thread
+      return actor.role === "admin" ? db.column<number>(sql, [match]) : (await db.scan<{ id: number }>(sql, [match])).map((r) => r.id);
     },
     /**
      * FTS5's 'optimize': the table merged into a single b-tree, in a transaction of its own. FTS5
