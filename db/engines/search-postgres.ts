@@ -14,7 +14,6 @@
 // text <> '' and a kind other than 'created' and 'imported': here that is a condition of the query.
 import type { Db } from "../store.ts";
 import type { ParsedQuery } from "../../server/features/search/query.ts";
-import type { Actor } from "../../server/features/auth/permissions.ts";
 import { checkLimit, scopeSql, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow, type SearchIndex } from "../../server/features/search/search-index.ts";
 
 /**
@@ -22,7 +21,7 @@ import { checkLimit, scopeSql, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type In
  * indexes (`where`), and as on SQLite the join from the newest matches `s` to the source row,
  * the scope joins and the columns read (the aliases scopeSql uses).
  */
-const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; from: string; scoped: string; cols: string; first: { alias: string; from: string } }> = {
+const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; from: string; scoped: string; cols: string }> = {
   task: {
     table: "tasks",
     columns: ["title", "measures"],
@@ -30,7 +29,6 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     from: "tasks t ON t.id = s.id",
     scoped: "JOIN units tu ON tu.id = t.unit_id",
     cols: "s.id AS id, t.title AS title, t.measures AS body, NULL AS ref",
-    first: { alias: "t", from: "tasks t JOIN units tu ON tu.id = t.unit_id" },
   },
   problem: {
     table: "problems",
@@ -39,7 +37,6 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     from: "problems p ON p.id = s.id",
     scoped: "JOIN reports r ON r.id = p.report_id JOIN units ru ON ru.id = r.unit_id",
     cols: "s.id AS id, '' AS title, p.text AS body, p.report_id AS ref",
-    first: { alias: "x", from: "problems x JOIN reports r ON r.id = x.report_id JOIN units ru ON ru.id = r.unit_id" },
   },
   event: {
     table: "task_events",
@@ -48,7 +45,6 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     from: "task_events e ON e.id = s.id",
     scoped: "JOIN tasks t ON t.id = e.task_id JOIN units tu ON tu.id = t.unit_id",
     cols: "s.id AS id, '' AS title, e.text AS body, e.task_id AS ref",
-    first: { alias: "x", from: "task_events x JOIN tasks t ON t.id = x.task_id JOIN units tu ON tu.id = t.unit_id" },
   },
   report: {
     table: "reports",
@@ -57,7 +53,6 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     from: "reports r ON r.id = s.id",
     scoped: "JOIN units ru ON ru.id = r.unit_id",
     cols: "s.id AS id, r.title AS title, '' AS body, NULL AS ref",
-    first: { alias: "r", from: "reports r JOIN units ru ON ru.id = r.unit_id" },
   },
 };
 
@@ -73,17 +68,17 @@ const chars = (t: string) => [...t].length;
  * kind's columns. The statement text depends only on the terms' lengths (3+ or not), so a few
  * texts serve every query.
  */
-function matchWhere(kind: HitKind, query: ParsedQuery, walk = false, x = "x"): { sql: string; params: string[] } {
+function matchWhere(kind: HitKind, query: ParsedQuery, walk = false): { sql: string; params: string[] } {
   const k = KINDS[kind];
-  const conds: string[] = k.where ? [k.where.replaceAll("x.", `${x}.`)] : [];
+  const conds: string[] = k.where ? [k.where] : [];
   const params: string[] = [];
   for (const term of query.terms) {
     const long = chars(term) >= 3;
     const one = (col: string) =>
       // walk: the same test in a form no index serves, so that a range of ids is read by its primary key
       long
-        ? `lower(${x}.${col}${walk ? " || ''" : ""}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`
-        : `${walk ? `array_cat(${x}.${col}_grams, CAST('{}' AS text[]))` : `${x}.${col}_grams`} @> ARRAY[lower(CAST(? AS TEXT))]`;
+        ? `lower(x.${col}${walk ? " || ''" : ""}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`
+        : `${walk ? `array_cat(x.${col}_grams, CAST('{}' AS text[]))` : `x.${col}_grams`} @> ARRAY[lower(CAST(? AS TEXT))]`;
     conds.push(k.columns.length === 1 ? one(k.columns[0]) : `(${k.columns.map(one).join(" OR ")})`);
     for (let i = 0; i < k.columns.length; i++) params.push(long ? containsPattern(term) : term);
   }
@@ -137,19 +132,6 @@ async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: numbe
   return found;
 }
 
-/**
- * A staff member's newest matches, scope first: their scope is one unit's rows and their own
- * tasks (a few hundred tasks, their notes, a branch's reports), found by the indexes on unit,
- * owner, task and report and tested for the terms, instead of walking everyone's newest matches
- * to SCAN_LIMIT and keeping theirs (a common word: thousands of rows a kind for none or few).
- */
-function scopeFirstIds(db: Db, kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<number[]> {
-  const { alias, from } = KINDS[kind].first;
-  const m = matchWhere(kind, query, false, alias);
-  const scope = scopeSql(actor, kind);
-  return db.column<number>(`SELECT ${alias}.id FROM ${from} WHERE ${scope.sql} AND ${m.sql} ORDER BY ${alias}.id DESC LIMIT ${limit}`, [...scope.params, ...m.params]);
-}
-
 const TOPS = `SELECT ${(Object.keys(KINDS) as HitKind[]).map((kind) => `(SELECT max(id) FROM ${KINDS[kind].table}) AS ${kind}`).join(", ")}`;
 
 /** opts.probeRows: the first walk's length (tests make it short, to reach the second statement with a few rows) */
@@ -166,21 +148,17 @@ export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): 
       checkLimit(limit, 1);
       const k = KINDS[kind];
       const scope = scopeSql(actor, kind);
-      // everything is an administrator's: their newest `limit` matches are the answer, without
-      // walking to SCAN_LIMIT; a staff member's few rows are read scope first (never cut); a
-      // leader's (a 党委's ninth of everything) walk everyone's newest matches to SCAN_LIMIT
-      const first = actor.role === "staff";
-      const ids = first ? await scopeFirstIds(db, kind, query, actor, limit) : await newestIds(db, kind, query, scope.joins ? SCAN_LIMIT : limit, (await topsOf(query))[kind], opts.probeRows);
+      // everything is an administrator's: their newest `limit` matches are the answer, without walking to SCAN_LIMIT
+      const ids = await newestIds(db, kind, query, scope.joins ? SCAN_LIMIT : limit, (await topsOf(query))[kind], opts.probeRows);
       if (!ids.length) return { rows: [], cut: false };
       const sql = `SELECT ${k.cols} FROM (SELECT CAST(value AS bigint) AS id FROM jsonb_array_elements_text(CAST(? AS jsonb)) AS v(value)) s JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
       const rows = await db.all<IndexRow>(sql, [JSON.stringify(ids), ...scope.params]);
       // short of the limit in a scope: the walk stopped at SCAN_LIMIT matches, most of them others'
-      return { rows, cut: !first && scope.joins && rows.length < limit && ids.length >= SCAN_LIMIT };
+      return { rows, cut: scope.joins && rows.length < limit && ids.length >= SCAN_LIMIT };
     },
-    async taskIds(query, limit, actor) {
+    async taskIds(query, limit) {
       checkLimit(limit);
       if (limit === 0) return [];
-      if (actor.role === "staff") return scopeFirstIds(db, "task", query, actor, limit);
       return newestIds(db, "task", query, limit, (await db.value<number | null>("SELECT max(id) FROM tasks")) ?? null, opts.probeRows);
     },
     /**
