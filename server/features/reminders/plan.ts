@@ -492,17 +492,32 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
   }
   for (const p of parts.values()) for (const l of [p.created, p.signedOff, p.overdue, p.dueThisWeek]) l.sort(byDaysLeft);
 
-  const paths = [...parts.keys()];
+  // a subtree's part: its root's own part joined with its children's subtrees (each once), the
+  // lines merged in byDaysLeft order. The paths under a root are one run of the sorted paths.
+  const paths = [...parts.keys()].sort();
   const subtrees = new Map<string, UnitPart>();
   const subtree = (root: string): UnitPart => {
     let sum = subtrees.get(root);
     if (sum) return sum;
-    const mine = paths.filter((p) => p.startsWith(root)).map((p) => parts.get(p)!);
-    const join = (k: "created" | "signedOff" | "overdue" | "dueThisWeek") => (mine.length === 1 ? mine[0][k] : mine.flatMap((p) => p[k]).sort(byDaysLeft));
+    const own = parts.get(root);
+    const kids: UnitPart[] = own ? [own] : [];
+    let i = lowerBound(paths, root);
+    while (i < paths.length && paths[i].startsWith(root)) {
+      const p = paths[i];
+      if (p === root) {
+        i++;
+        continue;
+      }
+      const cut = p.indexOf("/", root.length);
+      const child = cut < 0 ? p : p.slice(0, cut + 1);
+      kids.push(subtree(child));
+      while (i < paths.length && paths[i].startsWith(child)) i++;
+    }
+    const join = (k: "created" | "signedOff" | "overdue" | "dueThisWeek") => mergeSorted(kids.map((p) => p[k]));
     sum = {
-      total: mine.reduce((n, p) => n + p.total, 0),
-      withEnd: mine.reduce((n, p) => n + p.withEnd, 0),
-      done: mine.reduce((n, p) => n + p.done, 0),
+      total: kids.reduce((n, p) => n + p.total, 0),
+      withEnd: kids.reduce((n, p) => n + p.withEnd, 0),
+      done: kids.reduce((n, p) => n + p.done, 0),
       created: join("created"),
       signedOff: join("signedOff"),
       overdue: join("overdue"),
@@ -531,4 +546,39 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
       dueThisWeek: [...p.dueThisWeek],
     };
   };
+}
+
+/** the first index of sorted `xs` whose string is not before x */
+function lowerBound(xs: string[], x: string): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** lists each in byDaysLeft order, as one in that order (a single list is returned as it is) */
+function mergeSorted(lists: TaskLine[][]): TaskLine[] {
+  let runs = lists.filter((l) => l.length > 0);
+  if (runs.length === 0) return [];
+  while (runs.length > 1) {
+    const next: TaskLine[][] = [];
+    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? mergeTwo(runs[i], runs[i + 1]) : runs[i]);
+    runs = next;
+  }
+  return runs[0];
+}
+
+function mergeTwo(a: TaskLine[], b: TaskLine[]): TaskLine[] {
+  const out = new Array<TaskLine>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = byDaysLeft(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }

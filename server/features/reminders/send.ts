@@ -99,9 +99,15 @@ export type RunReport = {
 export type LoggedEntry = LogEntry & { messageId: string | null; day: string };
 export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LoggedEntry[]; closed: ClosedTally[] };
 
-/** between the fields of a task row read as one text (PLAN_SQL.tasks); a control character no field but the title (last) could hold */
+/**
+ * PLAN_SQL.tasks reads a range of tasks as two texts: their titles, and their other fields
+ * (TASK_FIELDS, which no control character is in). FIELD_SEP is between a row's fields and
+ * ROW_SEP between rows in both; in a title, ESC is doubled and ROW_SEP written ESC + "r".
+ */
 const FIELD_SEP = "\u001f";
-/** a task row's fields as texts, in the order taskRow() reads them; the title last */
+const ROW_SEP = "\u001e";
+const ESC = "\u001d";
+/** a task row's fields but its title, in the order planTasksOf() reads them */
 const TASK_FIELDS = [
   "CAST(id AS TEXT)",
   "state",
@@ -114,7 +120,6 @@ const TASK_FIELDS = [
   "COALESCE(signed_off_at, '')",
   "COALESCE(signoff_requested_at, '')",
   "COALESCE(CAST(signoff_requested_by AS TEXT), '')",
-  "title",
 ];
 
 // The planner's reads, by hand: drizzle's mapping of every task row was half of a run's time at
@@ -122,16 +127,18 @@ const TASK_FIELDS = [
 const PLAN_SQL = {
   units: "SELECT id, name, path, overseer_id AS \"overseerId\" FROM units",
   // open tasks, and signed-off ones created or signed off around the digest's week, a range of
-  // ids at a time (taskRows): each row as one text, its fields joined by FIELD_SEP, the title
-  // last (it may hold anything). At a million tasks (366,000 rows) the rows as objects of twelve
-  // fields cost 4–7 s to build in db.scan's thread, copy across and rebuild here; as one text
-  // each, 1.5–2 s, and the ranges let this thread take one range while the next is read.
-  tasks: `SELECT ${TASK_FIELDS.join(` || '${FIELD_SEP}' || `)} AS r
+  // ids at a time (taskRanges), each range as two texts (string_agg, in SQLite since 3.44; both
+  // aggregates see the rows in the same order). At a million tasks (366,000 rows) the rows as
+  // objects of twelve fields cost 4–7 s to build in db.scan's thread, copy across and rebuild
+  // here; as one text a row, 1.5–2 s; as two texts a range, the fields one byte a character
+  // (no title among them), 0.6 s. The ranges let this thread take one range while the next is
+  // read. No ORDER BY: the engine walks a range in id order anyway (planTasksOf checks).
+  tasks: `SELECT string_agg(concat_ws('${FIELD_SEP}', ${TASK_FIELDS.join(", ")}), '${ROW_SEP}') AS fields,
+            string_agg(replace(replace(title, '${ESC}', '${ESC}${ESC}'), '${ROW_SEP}', '${ESC}r'), '${ROW_SEP}') AS titles
           FROM tasks
           WHERE (state <> 'done' OR (created_at >= ? AND created_at < ?) OR (signed_off_at >= ? AND signed_off_at < ?)
             OR id IN (SELECT task_id FROM recheck_items WHERE status = 'open' AND due <= ?))
-            AND id >= ? AND id < ?
-          ORDER BY id`,
+            AND id >= ? AND id < ?`,
   // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone, walked whole in
   // unit order (no WHERE: with `state = 'done'` SQLite took tasks_state_deadline_idx and fetched
   // each of 650,000 rows at a million tasks, 2–3 s instead of 0.2 s); a task has no deadline
@@ -145,7 +152,9 @@ const PLAN_SQL = {
 };
 
 type UnitRow = { id: number; name: string; path: string; overseerId: number | null };
-type TaskRow = Omit<PlanTask, "unitName" | "unitPath" | "extension">;
+type Pending = { requestedAt: string; requestedBy: number; newDeadline: string };
+/** a range's row of PLAN_SQL.tasks (both null when no task in it is read) */
+type TaskTexts = { fields: string | null; titles: string | null };
 
 /** ids a PLAN_SQL.tasks statement reads at most: a million tasks in 16 ranges */
 const TASK_RANGE = 65_536;
@@ -155,38 +164,69 @@ const TASK_RANGE = 65_536;
  * the next range while this one takes the last (a smaller copy across, a shorter hold of this
  * thread's event loop each). Await them in turn; one that fails is reported there.
  */
-async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskRow[]>[]> {
+async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskTexts | undefined>[]> {
   const max = Number((await db.value<number>("SELECT max(id) FROM tasks")) ?? 0);
-  const ranges: Promise<TaskRow[]>[] = [];
-  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<{ r: string }>(PLAN_SQL.tasks, [...params, from, from + TASK_RANGE]).then((rows) => rows.map(({ r }) => taskRow(r))));
+  const ranges: Promise<TaskTexts | undefined>[] = [];
+  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<TaskTexts>(PLAN_SQL.tasks, [...params, from, from + TASK_RANGE]).then((rows) => rows[0]));
   for (const range of ranges) range.catch(() => {}); // (not unhandled while an earlier one is awaited)
   return ranges;
 }
 
-/** a PLAN_SQL.tasks text back into its fields (TASK_FIELDS' order; the title is all that follows the last separator) */
-function taskRow(r: string): TaskRow {
-  const f: string[] = [];
-  let at = 0;
-  for (let i = 0; i < TASK_FIELDS.length - 1; i++) {
-    const end = r.indexOf(FIELD_SEP, at);
-    f.push(r.slice(at, end));
-    at = end + 1;
+/** what the planner's tasks take from the other tables */
+type TaskContext = { unitById: Map<number, UnitRow>; pending: Map<number, Pending>; rechecks: Map<number, string> };
+
+const unescapeTitle = (t: string) => (t.includes(ESC) ? t.replace(/\u001d([\u001dr])/g, (_, c: string) => (c === "r" ? ROW_SEP : ESC)) : t);
+const numOrNull = (x: string) => (x === "" ? null : Number(x));
+
+/**
+ * A range's texts of PLAN_SQL.tasks as the planner's tasks, in id order: each row's fields in
+ * TASK_FIELDS' order, joined with its unit, its pending 延期申请 and its due 回头看. Tasks of a
+ * unit not in unitById are left out.
+ */
+function planTasksOf({ fields, titles }: TaskTexts, { unitById, pending, rechecks }: TaskContext): PlanTask[] {
+  const out: PlanTask[] = [];
+  if (fields === null || titles === null) return out;
+  const f = new Array<string>(TASK_FIELDS.length);
+  let inOrder = true;
+  for (let at = 0, titleAt = 0; at < fields.length; ) {
+    for (let i = 0; i < f.length; i++) {
+      let end = fields.indexOf(i < f.length - 1 ? FIELD_SEP : ROW_SEP, at);
+      if (end < 0) end = fields.length;
+      f[i] = fields.slice(at, end);
+      at = end + 1;
+    }
+    let titleEnd = titles.indexOf(ROW_SEP, titleAt);
+    if (titleEnd < 0) titleEnd = titles.length;
+    const title = unescapeTitle(titles.slice(titleAt, titleEnd));
+    titleAt = titleEnd + 1;
+    const id = Number(f[0]);
+    const unitId = Number(f[4]);
+    const unit = unitById.get(unitId);
+    if (!unit) continue;
+    if (out.length && id < out[out.length - 1].id) inOrder = false;
+    const state = f[1] as PlanTask["state"];
+    const t: PlanTask = {
+      id,
+      title,
+      state,
+      deadlineKind: f[2] as PlanTask["deadlineKind"],
+      deadline: f[3] || null,
+      unitId,
+      unitName: unit.name,
+      unitPath: unit.path,
+      ownerId: Number(f[5]),
+      leaderId: numOrNull(f[6]) ?? unit.overseerId ?? null,
+      createdAt: f[7],
+      signedOffAt: f[8] || null,
+      signoffRequestedAt: f[9] || null,
+      signoffRequestedBy: numOrNull(f[10]),
+      extension: pending.get(id) ?? null,
+    };
+    // only where one is due (the task rows stay as they were otherwise)
+    if (state === "done" && rechecks.has(id)) t.recheckDue = rechecks.get(id);
+    out.push(t);
   }
-  const num = (x: string) => (x === "" ? null : Number(x));
-  return {
-    id: Number(f[0]),
-    state: f[1] as TaskRow["state"],
-    deadlineKind: f[2] as TaskRow["deadlineKind"],
-    deadline: f[3] || null,
-    unitId: Number(f[4]),
-    ownerId: Number(f[5]),
-    leaderId: num(f[6]),
-    createdAt: f[7],
-    signedOffAt: f[8] || null,
-    signoffRequestedAt: f[9] || null,
-    signoffRequestedBy: num(f[10]),
-    title: r.slice(at),
-  };
+  return inOrder ? out : out.sort((a, b) => a.id - b.id);
 }
 type UserRow = Omit<PlanUser, "unitName" | "unitPath" | "active" | "remindEnabled"> & { active: number; remindEnabled: number };
 type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
@@ -209,8 +249,8 @@ export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
   const lo = addDays(monday, -7 - 2);
   const hi = addDays(monday, -1 + 3);
   const unitById = new Map((await db.scan<UnitRow>(PLAN_SQL.units)).map((u) => [u.id, u]));
-  const pending = new Map(
-    (await db.scan<{ taskId: number; requestedAt: string; requestedBy: number; newDeadline: string }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
+  const pending = new Map<number, Pending>(
+    (await db.scan<Pending & { taskId: number }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
   );
   const rechecks = new Map((await db.all<{ taskId: number; due: string }>(PLAN_SQL.rechecks, [today])).map((r) => [r.taskId, r.due]));
   const planTasks: PlanTask[] = [];
@@ -224,34 +264,19 @@ export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
     db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]),
   ]);
   later.catch(() => {});
-  for (const range of ranges) for (const t of await range) {
-    const unit = unitById.get(t.unitId);
-    if (!unit) continue;
-    if (t.state === "done") {
-      let n = doneLoaded.get(t.unitId);
-      if (!n) doneLoaded.set(t.unitId, (n = { total: 0, withEnd: 0 }));
-      n.total++;
-      if (t.deadlineKind !== "ongoing") n.withEnd++;
+  const context: TaskContext = { unitById, pending, rechecks };
+  for (const range of ranges) {
+    const texts = await range;
+    if (!texts) continue;
+    for (const t of planTasksOf(texts, context)) {
+      if (t.state === "done") {
+        let n = doneLoaded.get(t.unitId);
+        if (!n) doneLoaded.set(t.unitId, (n = { total: 0, withEnd: 0 }));
+        n.total++;
+        if (t.deadlineKind !== "ongoing") n.withEnd++;
+      }
+      planTasks.push(t);
     }
-    planTasks.push({
-      id: t.id,
-      title: t.title,
-      state: t.state,
-      deadlineKind: t.deadlineKind,
-      deadline: t.deadline,
-      unitId: t.unitId,
-      unitName: unit.name,
-      unitPath: unit.path,
-      ownerId: t.ownerId,
-      leaderId: t.leaderId ?? unit.overseerId ?? null,
-      createdAt: t.createdAt,
-      signedOffAt: t.signedOffAt,
-      signoffRequestedAt: t.signoffRequestedAt,
-      signoffRequestedBy: t.signoffRequestedBy,
-      extension: pending.get(t.id) ?? null,
-      // only where one is due (the task rows stay as they were otherwise)
-      ...(t.state === "done" && rechecks.has(t.id) ? { recheckDue: rechecks.get(t.id) } : {}),
-    });
   }
   const [doneRows, userRows, logRows] = await later;
   const closed: ClosedTally[] = [];
