@@ -157,7 +157,7 @@ type Pending = { requestedAt: string; requestedBy: number; newDeadline: string }
 type TaskTexts = { fields: string | null; titles: string | null };
 
 /** ids a PLAN_SQL.tasks statement reads at most: a million tasks in 16 ranges */
-const TASK_RANGE = 65_536;
+export const TASK_RANGE = 65_536;
 
 /**
  * PLAN_SQL.tasks over every range of ids, in id order, asked all at once: db.scan's thread reads
