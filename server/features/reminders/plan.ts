@@ -286,7 +286,22 @@ const UTC_MOMENT = /^\d{4}-\d{2}-\d{2}T[^]*Z$/;
  * `extra.relevant` receives the key of every item due today, whatever the log says of it;
  * `extra.problems` (not acknowledged) go to the admins on Monday.
  */
-export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = [], extra: { relevant?: Set<string>; problems?: DeliveryProblem[] } = {}): PlannedMail[] {
+export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = [], extra: PlanExtra = {}): PlannedMail[] {
+  const p = planner(users, sentLog, today, settings, extra);
+  p.add(tasks);
+  return p.finish(closed);
+}
+
+export type PlanExtra = { relevant?: Set<string>; problems?: DeliveryProblem[] };
+
+/**
+ * plan() a part at a time: add() the tasks in parts (in the order plan() would take them whole),
+ * then finish() once; the same mails as plan() over all of them. The loader plans each range of
+ * tasks while the next is read.
+ */
+export type Planner = { add(tasks: PlanTask[]): void; finish(closed?: ClosedTally[]): PlannedMail[] };
+
+export function planner(users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, extra: PlanExtra = {}): Planner {
   const s = { ...DEFAULT_PLAN_SETTINGS, ...settings };
   const log = new Map(sentLog.map((e) => [e.dedupeKey, e]));
   const nowMs = Date.parse(s.now);
@@ -335,7 +350,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     return m;
   };
 
-  for (const t of tasks) {
+  const planTask = (t: PlanTask) => {
     if (t.state === "done") {
       // 回头看: on its date, then every repeatEveryDays while still open
       const leader = t.recheckDue && t.recheckDue <= today ? reachable(t.leaderId) : null;
@@ -345,7 +360,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
         const line = m?.lines[m.lines.length - 1];
         if (line?.taskId === t.id && line.reason === "recheck") Object.assign(line, { deadline: t.recheckDue, daysLeft: dueN - todayN, words: dueN === todayN ? "今天回头看" : `回头看逾期${todayN - dueN}天` });
       }
-      continue;
+      return;
     }
     const hasEnd = t.deadlineKind !== "ongoing" && !!t.deadline;
     const left = hasEnd ? D.num(t.deadline!) - todayN : NaN;
@@ -377,7 +392,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     }
 
     const leader = reachable(t.leaderId);
-    if (!leader) continue;
+    if (!leader) return;
     // 责任领导: escalation on the first overdue day, then weekly
     if (hasEnd && -left >= 1 && leader.id !== t.ownerId) {
       const day = D.str(latestOf(D.num(t.deadline!) + 1, todayN, s.repeatEveryDays));
@@ -401,32 +416,43 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
         add("leader", leader, t.id, "nudge-extension", day, t, "nudge-extension", waited);
       }
     }
-  }
+  };
 
   // weekly digest, Monday (caught up until Friday), to each leader for their unit and sub-units
   const monday = mondayOf(today);
-  if (D.num(today) - D.num(monday) <= s.weeklyCatchUpDays) {
-    const digests = weeklyDigests(tasks, closed, monday, today, localDay, nameOf);
-    for (const u of users) {
-      if (u.role !== "leader" || !reachable(u.id)) continue;
-      const digest = digests(u);
-      if (digest.total === 0) continue;
-      const m = add("weekly", u, null, "weekly", monday, null, "weekly");
-      if (m) m.digest = digest;
-    }
-    if (extra.problems?.length) {
-      for (const u of users) {
-        if (u.role !== "admin" || !reachable(u.id)) continue;
-        const m = add("delivery", u, null, "delivery", monday, null, "delivery");
-        if (m) m.problems = extra.problems;
-      }
-    }
-  }
+  const weekly = D.num(today) - D.num(monday) <= s.weeklyCatchUpDays;
+  const digests = weekly ? weeklyDigests(monday, today, localDay, nameOf) : null;
 
-  const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2, delivery: 3 };
-  const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values(), ...mails.delivery.values()];
-  for (const m of out) m.lines.sort(byDaysLeft);
-  return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
+  return {
+    add(tasks) {
+      for (const t of tasks) planTask(t);
+      digests?.add(tasks);
+    },
+    finish(closed = []) {
+      if (digests) {
+        const digestOf = digests.finish(closed);
+        for (const u of users) {
+          if (u.role !== "leader" || !reachable(u.id)) continue;
+          const digest = digestOf(u);
+          if (digest.total === 0) continue;
+          const m = add("weekly", u, null, "weekly", monday, null, "weekly");
+          if (m) m.digest = digest;
+        }
+      }
+      if (weekly && extra.problems?.length) {
+        for (const u of users) {
+          if (u.role !== "admin" || !reachable(u.id)) continue;
+          const m = add("delivery", u, null, "delivery", monday, null, "delivery");
+          if (m) m.problems = extra.problems;
+        }
+      }
+
+      const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2, delivery: 3 };
+      const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values(), ...mails.delivery.values()];
+      for (const m of out) m.lines.sort(byDaysLeft);
+      return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
+    },
+  };
 }
 
 const byDaysLeft = (a: TaskLine, b: TaskLine) => a.daysLeft - b.daysLeft || a.taskId - b.taskId;
@@ -435,11 +461,12 @@ const byDaysLeft = (a: TaskLine, b: TaskLine) => a.daysLeft - b.daysLeft || a.ta
 type UnitPart = { total: number; withEnd: number; done: number; created: TaskLine[]; signedOff: TaskLine[]; overdue: TaskLine[]; dueThisWeek: TaskLine[] };
 
 /**
- * The weekly digests: every task is looked at once, into its unit's part; a leader's digest
- * joins the parts of the units in their subtree (unit paths start with the leader's unit path),
- * once per distinct unit path. Lines are shared between digests (nothing changes them).
+ * The weekly digests: every task is looked at once (add, part after part), into its unit's part;
+ * a leader's digest joins the parts of the units in their subtree (unit paths start with the
+ * leader's unit path), once per distinct unit path (finish). Lines are shared between digests
+ * (nothing changes them).
  */
-function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): (u: PlanUser) => WeeklyDigest {
+function weeklyDigests(monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): { add(tasks: PlanTask[]): void; finish(closed: ClosedTally[]): (u: PlanUser) => WeeklyDigest } {
   const from = addDays(monday, -7);
   const to = addDays(monday, -1);
   const sunday = addDays(monday, 6);
@@ -468,33 +495,38 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
     if (!p) parts.set(path, (p = { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] }));
     return p;
   };
-  for (const t of tasks) {
-    const p = partOf(t.unitPath);
-    p.total++;
-    if (t.deadlineKind !== "ongoing") {
-      p.withEnd++;
-      if (t.state === "done") p.done++;
+  const add = (tasks: PlanTask[]) => {
+    for (const t of tasks) {
+      const p = partOf(t.unitPath);
+      p.total++;
+      if (t.deadlineKind !== "ongoing") {
+        p.withEnd++;
+        if (t.state === "done") p.done++;
+      }
+      let line: TaskLine | null = null;
+      if (within(t.createdAt)) p.created.push((line ??= lineOf(t)));
+      if (t.state === "done") {
+        if (within(t.signedOffAt)) p.signedOff.push((line ??= lineOf(t)));
+      } else if (t.deadline) {
+        if (t.deadline < today) p.overdue.push((line ??= lineOf(t)));
+        else if (t.deadline <= sunday) p.dueThisWeek.push((line ??= lineOf(t)));
+      }
     }
-    let line: TaskLine | null = null;
-    if (within(t.createdAt)) p.created.push((line ??= lineOf(t)));
-    if (t.state === "done") {
-      if (within(t.signedOffAt)) p.signedOff.push((line ??= lineOf(t)));
-    } else if (t.deadline) {
-      if (t.deadline < today) p.overdue.push((line ??= lineOf(t)));
-      else if (t.deadline <= sunday) p.dueThisWeek.push((line ??= lineOf(t)));
+  };
+  const addClosed = (closed: ClosedTally[]) => {
+    for (const c of closed) {
+      const p = partOf(c.unitPath);
+      p.total += c.total;
+      p.withEnd += c.withEnd;
+      p.done += c.withEnd;
     }
-  }
-  for (const c of closed) {
-    const p = partOf(c.unitPath);
-    p.total += c.total;
-    p.withEnd += c.withEnd;
-    p.done += c.withEnd;
-  }
-  for (const p of parts.values()) for (const l of [p.created, p.signedOff, p.overdue, p.dueThisWeek]) l.sort(byDaysLeft);
+    for (const p of parts.values()) for (const l of [p.created, p.signedOff, p.overdue, p.dueThisWeek]) l.sort(byDaysLeft);
+    paths = [...parts.keys()].sort();
+  };
 
   // a subtree's part: its root's own part joined with its children's subtrees (each once), the
   // lines merged in byDaysLeft order. The paths under a root are one run of the sorted paths.
-  const paths = [...parts.keys()].sort();
+  let paths: string[] = [];
   const subtrees = new Map<string, UnitPart>();
   const subtree = (root: string): UnitPart => {
     let sum = subtrees.get(root);
@@ -527,7 +559,7 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
     return sum;
   };
 
-  return (u) => {
+  const digestOf = (u: PlanUser): WeeklyDigest => {
     const p = subtree(u.unitPath);
     return {
       unitId: u.unitId,
@@ -545,6 +577,13 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
       overdue: [...p.overdue],
       dueThisWeek: [...p.dueThisWeek],
     };
+  };
+  return {
+    add,
+    finish(closed) {
+      addClosed(closed);
+      return digestOf;
+    },
   };
 }
 

@@ -21,7 +21,7 @@ import { STATUS_LABEL, statusKind } from "../tasks/status.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
 import { runRobots, type RobotResult, type RobotTuning } from "../channels/deliver.ts";
-import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
+import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, planner, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanExtra, type PlanSettings, type Planner, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
@@ -236,7 +236,8 @@ type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
  * a signed-off task can only show in a weekly digest, as a line if it was created or signed off
  * in the digest's week, else only in its counts: those come whole when their moment's UTC day
  * is within two days of that week (which covers every time zone), the others only as counts
- * by unit (`closed`).
+ * by unit (`closed`). `each` is given the tasks a range at a time, in order, as they are read,
+ * with the users and the log (read before them): loadAndPlan plans them meanwhile.
  *
  * The reads are not one transaction: db.tx is the writers' turn, and holding it for the whole
  * load (long at 100,000 tasks) would stop every writer of every process or server meanwhile. A
@@ -244,54 +245,65 @@ type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
  * anything twice, as every item is claimed (claim) before its mail goes out. They walk every
  * open task: db.scan keeps the server's event loop free meanwhile (the schedule runs in the server).
  */
-export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
+export async function loadPlanInput(db: Db, today: string, each?: (tasks: PlanTask[], read: Pick<PlanInput, "users" | "log">) => void): Promise<PlanInput> {
   const monday = mondayOf(today);
   const lo = addDays(monday, -7 - 2);
   const hi = addDays(monday, -1 + 3);
-  const unitById = new Map((await db.scan<UnitRow>(PLAN_SQL.units)).map((u) => [u.id, u]));
-  const pending = new Map<number, Pending>(
-    (await db.scan<Pending & { taskId: number }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
-  );
-  const rechecks = new Map((await db.all<{ taskId: number; due: string }>(PLAN_SQL.rechecks, [today])).map((r) => [r.taskId, r.due]));
-  const planTasks: PlanTask[] = [];
-  const doneLoaded = new Map<number, { total: number; withEnd: number }>();
+  // asked all at once, answered in turn by db.scan's thread: the signed-off counts last, while this thread takes the last tasks
+  const unitRows = db.scan<UnitRow>(PLAN_SQL.units);
+  const extensionRows = db.scan<Pending & { taskId: number }>(PLAN_SQL.extensions);
+  const userRows = db.scan<UserRow>(PLAN_SQL.users);
+  // no trigger day lies further back than the largest lead day (60)
+  const logRows = db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]);
   const ranges = await taskRanges(db, [lo, hi, lo, hi, today]);
-  // read by db.scan's thread after the tasks, while this thread takes the last of them
-  const later = Promise.all([
-    db.scan<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done),
-    db.scan<UserRow>(PLAN_SQL.users),
-    // no trigger day lies further back than the largest lead day (60)
-    db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]),
-  ]);
-  later.catch(() => {});
+  const doneRows = db.scan<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done);
+  for (const early of [unitRows, extensionRows, userRows, logRows, doneRows]) early.catch(() => {}); // (reported where awaited)
+
+  const unitById = new Map((await unitRows).map((u) => [u.id, u]));
+  const pending = new Map<number, Pending>((await extensionRows).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]));
+  const rechecks = new Map((await db.all<{ taskId: number; due: string }>(PLAN_SQL.rechecks, [today])).map((r) => [r.taskId, r.due]));
+  const users: PlanUser[] = [];
+  for (const u of await userRows) {
+    const unit = unitById.get(u.unitId);
+    if (unit) users.push({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName: unit.name, unitPath: unit.path, active: Number(u.active) === 1, remindEnabled: Number(u.remindEnabled) === 1, remindDays: u.remindDays });
+  }
+  const log: LoggedEntry[] = (await logRows).map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
+
+  const tasks: PlanTask[] = [];
+  const doneLoaded = new Map<number, { total: number; withEnd: number }>();
   const context: TaskContext = { unitById, pending, rechecks };
   for (const range of ranges) {
     const texts = await range;
     if (!texts) continue;
-    for (const t of planTasksOf(texts, context)) {
+    const part = planTasksOf(texts, context);
+    for (const t of part) {
       if (t.state === "done") {
         let n = doneLoaded.get(t.unitId);
         if (!n) doneLoaded.set(t.unitId, (n = { total: 0, withEnd: 0 }));
         n.total++;
         if (t.deadlineKind !== "ongoing") n.withEnd++;
       }
-      planTasks.push(t);
+      tasks.push(t);
     }
+    each?.(part, { users, log });
   }
-  const [doneRows, userRows, logRows] = await later;
   const closed: ClosedTally[] = [];
-  for (const { unitId, total, withEnd } of doneRows) {
+  for (const { unitId, total, withEnd } of await doneRows) {
     const unit = unitById.get(unitId);
     const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
     if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
   }
-  const planUsers: PlanUser[] = [];
-  for (const u of userRows) {
-    const unit = unitById.get(u.unitId);
-    if (unit) planUsers.push({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName: unit.name, unitPath: unit.path, active: Number(u.active) === 1, remindEnabled: Number(u.remindEnabled) === 1, remindDays: u.remindDays });
-  }
-  const log: LoggedEntry[] = logRows.map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
-  return { tasks: planTasks, users: planUsers, log, closed };
+  return { tasks, users, log, closed };
+}
+
+/**
+ * loadPlanInput, and plan() over it: each range of tasks is planned as soon as it is read, while
+ * db.scan's thread reads the next (planner()); the same mails as plan() over the whole input.
+ */
+export async function loadAndPlan(db: Db, today: string, settings: PlanSettings, extra: PlanExtra = {}): Promise<{ input: PlanInput; mails: PlannedMail[] }> {
+  let p: Planner | undefined;
+  const input = await loadPlanInput(db, today, (tasks, { users, log }) => (p ??= planner(users, log, today, settings, extra)).add(tasks));
+  return { input, mails: (p ?? planner(input.users, input.log, today, settings, extra)).finish(input.closed) };
 }
 
 // ───────────────────────── Message-ID and claims ─────────────────────────
@@ -573,9 +585,10 @@ export async function runReminders(o: RunOptions): Promise<RunReport> {
   const today = o.today ?? dayIn(o.config.timeZone, o.now);
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
-  const input = await loadPlanInput(o.db, today);
   const relevant = new Set<string>();
-  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed, { relevant, problems: await loadProblems(o.db) });
+  const loaded = await loadAndPlan(o.db, today, settings, { relevant, problems: await loadProblems(o.db) });
+  const input = loaded.input;
+  let mails = loaded.mails;
   if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
   const nowMs = Date.parse(settings.now);
   const logByKey = new Map(input.log.map((e) => [e.dedupeKey, e]));

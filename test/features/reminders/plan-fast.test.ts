@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrateDb, openDb } from "../../../db/client.ts";
 import { extensionRequests, reminderLog, tasks as tasksT, units, users as usersT } from "../../../db/schema.ts";
-import { DEFAULT_PLAN_SETTINGS, plan, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "../../../server/features/reminders/plan.ts";
-import { loadPlanInput, TASK_RANGE } from "../../../server/features/reminders/send.ts";
+import { DEFAULT_PLAN_SETTINGS, plan, planner, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "../../../server/features/reminders/plan.ts";
+import { loadAndPlan, loadPlanInput, TASK_RANGE } from "../../../server/features/reminders/send.ts";
 import { addDays } from "../../../server/lib/dates.ts";
 import { referenceLoad, referencePlan } from "./reference.ts";
 import { freshDatabaseEnv } from "../../helpers/app.ts";
@@ -124,6 +124,11 @@ test("property: the fast planner plans exactly what the old planner planned", ()
       const want = referencePlan(tasks, users, log, today, settings);
       const got = plan(tasks, users, log, today, settings);
       assert.deepStrictEqual(got, want, summary(want));
+      // the same tasks given a part at a time (as loadAndPlan gives each range as it is read)
+      const inParts = planner(users, log, today, settings);
+      const size = 1 + (w.todayOffset % 7);
+      for (let i = 0; i < tasks.length; i += size) inParts.add(tasks.slice(i, i + size));
+      assert.deepStrictEqual(inParts.finish(), want, `in parts of ${size}: ${summary(want)}`);
       weekly += want.filter((m) => m.kind === "weekly").length;
       leader += want.filter((m) => m.kind === "leader").length;
     }),
@@ -168,6 +173,10 @@ test("property: loadPlanInput (open tasks whole, the other signed-off ones count
         assert.deepStrictEqual(fast.log.sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1)), old.log.sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1)));
         const want = referencePlan(old.tasks, old.users, old.log, today, settings);
         assert.deepStrictEqual(plan(fast.tasks, fast.users, fast.log, today, settings, fast.closed), want, summary(want));
+        // planned range by range while read: the same input and mails
+        const together = await loadAndPlan(db, today, settings);
+        assert.deepStrictEqual({ ...together.input, log: together.input.log.sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1)) }, fast); // (fast.log sorted above)
+        assert.deepStrictEqual(together.mails, want, summary(want));
         // a resend plans with a week's catch-up from the same input
         const resend = { ...settings, weeklyCatchUpDays: 6 };
         assert.deepStrictEqual(plan(fast.tasks, fast.users, [], today, resend, fast.closed), referencePlan(old.tasks, old.users, [], today, resend));
