@@ -176,50 +176,71 @@ async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskTexts 
 type TaskContext = { unitById: Map<number, UnitRow>; pending: Map<number, Pending>; rechecks: Map<number, string> };
 
 const unescapeTitle = (t: string) => (t.includes(ESC) ? t.replace(/\u001d([\u001dr])/g, (_, c: string) => (c === "r" ? ROW_SEP : ESC)) : t);
-const numOrNull = (x: string) => (x === "" ? null : Number(x));
+const STATES: PlanTask["state"][] = ["todo", "doing", "review", "done"];
+const DEADLINE_KINDS: PlanTask["deadlineKind"][] = ["immediate", "dated", "ongoing"];
 
 /**
  * A range's texts of PLAN_SQL.tasks as the planner's tasks, in id order: each row's fields in
  * TASK_FIELDS' order, joined with its unit, its pending 延期申请 and its due 回头看. Tasks of a
- * unit not in unitById are left out.
+ * unit not in unitById are left out. A field read as a number or as one of a few words is read
+ * in place, with no string of its own (at a million tasks, two million strings fewer to collect).
  */
 function planTasksOf({ fields, titles }: TaskTexts, { unitById, pending, rechecks }: TaskContext): PlanTask[] {
   const out: PlanTask[] = [];
   if (fields === null || titles === null) return out;
-  const f = new Array<string>(TASK_FIELDS.length);
+  const n = TASK_FIELDS.length;
+  /** field i of the row is fields[start[i], start[i + 1] - 1) */
+  const start = new Int32Array(n + 1);
+  const text = (i: number) => fields.slice(start[i], start[i + 1] - 1);
+  const int = (i: number): number | null => {
+    const from = start[i];
+    const end = start[i + 1] - 1;
+    if (from === end) return null;
+    let v = 0;
+    for (let k = from; k < end; k++) {
+      const digit = fields.charCodeAt(k) - 48;
+      if (digit < 0 || digit > 9) return Number(fields.slice(from, end));
+      v = v * 10 + digit;
+    }
+    return v;
+  };
+  const word = <W extends string>(i: number, words: W[]): W => {
+    for (const w of words) if (w.length === start[i + 1] - 1 - start[i] && fields.startsWith(w, start[i])) return w;
+    return text(i) as W;
+  };
   let inOrder = true;
   for (let at = 0, titleAt = 0; at < fields.length; ) {
-    for (let i = 0; i < f.length; i++) {
-      let end = fields.indexOf(i < f.length - 1 ? FIELD_SEP : ROW_SEP, at);
-      if (end < 0) end = fields.length;
-      f[i] = fields.slice(at, end);
-      at = end + 1;
+    for (let i = 0; i < n; i++) {
+      start[i] = at;
+      const end = fields.indexOf(i < n - 1 ? FIELD_SEP : ROW_SEP, at);
+      at = end < 0 ? fields.length + 1 : end + 1;
     }
+    start[n] = at;
     let titleEnd = titles.indexOf(ROW_SEP, titleAt);
     if (titleEnd < 0) titleEnd = titles.length;
     const title = unescapeTitle(titles.slice(titleAt, titleEnd));
     titleAt = titleEnd + 1;
-    const id = Number(f[0]);
-    const unitId = Number(f[4]);
+    const id = int(0)!;
+    const unitId = int(4)!;
     const unit = unitById.get(unitId);
     if (!unit) continue;
     if (out.length && id < out[out.length - 1].id) inOrder = false;
-    const state = f[1] as PlanTask["state"];
+    const state = word(1, STATES);
     const t: PlanTask = {
       id,
       title,
       state,
-      deadlineKind: f[2] as PlanTask["deadlineKind"],
-      deadline: f[3] || null,
+      deadlineKind: word(2, DEADLINE_KINDS),
+      deadline: text(3) || null,
       unitId,
       unitName: unit.name,
       unitPath: unit.path,
-      ownerId: Number(f[5]),
-      leaderId: numOrNull(f[6]) ?? unit.overseerId ?? null,
-      createdAt: f[7],
-      signedOffAt: f[8] || null,
-      signoffRequestedAt: f[9] || null,
-      signoffRequestedBy: numOrNull(f[10]),
+      ownerId: int(5)!,
+      leaderId: int(6) ?? unit.overseerId ?? null,
+      createdAt: text(7),
+      signedOffAt: text(8) || null,
+      signoffRequestedAt: text(9) || null,
+      signoffRequestedBy: int(10),
       extension: pending.get(id) ?? null,
     };
     // only where one is due (the task rows stay as they were otherwise)

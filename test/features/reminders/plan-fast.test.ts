@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrateDb, openDb } from "../../../db/client.ts";
 import { extensionRequests, reminderLog, tasks as tasksT, units, users as usersT } from "../../../db/schema.ts";
-import { DEFAULT_PLAN_SETTINGS, plan, planner, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "../../../server/features/reminders/plan.ts";
+import { DEFAULT_PLAN_SETTINGS, plan, planner, sortLines, type TaskLine, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "../../../server/features/reminders/plan.ts";
 import { loadAndPlan, loadPlanInput, TASK_RANGE } from "../../../server/features/reminders/send.ts";
 import { addDays } from "../../../server/lib/dates.ts";
 import { referenceLoad, referencePlan } from "./reference.ts";
@@ -135,6 +135,20 @@ test("property: the fast planner plans exactly what the old planner planned", ()
     { numRuns: 300 },
   );
   assert.ok(weekly > 50 && leader > 50, `the random worlds reach digests (${weekly}) and leader mails (${leader})`);
+});
+
+test("property: sortLines puts lines in days-left order, then task order, the lines of one task as they came; long ones in task order without comparing", () => {
+  const lineArb = fc.record({ taskId: fc.integer({ min: 1, max: 40 }), daysLeft: fc.integer({ min: -30, max: 30 }), n: fc.nat() });
+  fc.assert(
+    fc.property(fc.array(lineArb, { maxLength: 300, size: "max" }), fc.boolean(), (raw, ordered) => {
+      if (ordered) raw.sort((a, b) => a.taskId - b.taskId); // as a planner given the tasks in id order makes them
+      const lines = raw.map((r, i) => ({ key: `k${i}`, taskId: r.taskId, daysLeft: r.daysLeft }) as TaskLine);
+      const want = [...lines].sort((a, b) => a.daysLeft - b.daysLeft || a.taskId - b.taskId);
+      sortLines(lines);
+      assert.deepStrictEqual(lines.map((l) => l.key), want.map((l) => l.key));
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test("property: loadPlanInput (open tasks whole, the other signed-off ones counted) + plan = the old loader + the old planner", async () => {
