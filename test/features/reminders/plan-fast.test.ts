@@ -88,8 +88,8 @@ function build(w: World) {
   const tasks: PlanTask[] = w.tasks.map((t, i) => {
     const deadline = t.deadlineKind === "ongoing" ? null : addDays(today, t.deadlineOffset);
     return {
-      // ids spread far apart: the loader reads them by ranges of 65,536
-      id: 1 + i * 30_011,
+      // ids spread apart: the loader reads them by ranges of TASK_RANGE (16,384), two or three in one
+      id: 1 + i * 7_001,
       title: t.title,
       state: t.state,
       deadlineKind: t.deadlineKind,
