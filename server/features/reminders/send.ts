@@ -139,11 +139,12 @@ const PLAN_SQL = {
           WHERE (state <> 'done' OR (created_at >= ? AND created_at < ?) OR (signed_off_at >= ? AND signed_off_at < ?)
             OR id IN (SELECT task_id FROM recheck_items WHERE status = 'open' AND due <= ?))
             AND id >= ? AND id < ?`,
-  // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone, walked whole in
-  // unit order (no WHERE: with `state = 'done'` SQLite took tasks_state_deadline_idx and fetched
-  // each of 650,000 rows at a million tasks, 2–3 s instead of 0.2 s); a task has no deadline
-  // exactly when it is 长期坚持 (tasks_deadline_kind_ck), so a deadline means it has an end
-  done: `SELECT unit_id AS "unitId", sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS total, sum(CASE WHEN state = 'done' AND deadline IS NOT NULL THEN 1 ELSE 0 END) AS "withEnd" FROM tasks GROUP BY unit_id`,
+  // all signed-off tasks by unit, from an index on (unit_id, state, …) alone: `unit_id IN (units)`
+  // makes SQLite seek each unit's signed-off entries (0.08 s at a million tasks; a walk of the
+  // whole index took 0.13–0.3 s, and `state = 'done'` alone took tasks_state_deadline_idx and
+  // fetched each of 650,000 rows, 2–3 s); a task has no deadline exactly when it is 长期坚持
+  // (tasks_deadline_kind_ck), so a deadline means it has an end
+  done: `SELECT unit_id AS "unitId", count(*) AS total, count(deadline) AS "withEnd" FROM tasks WHERE unit_id IN (SELECT id FROM units) AND state = 'done' GROUP BY unit_id`,
   extensions: `SELECT task_id AS "taskId", requested_at AS "requestedAt", requested_by AS "requestedBy", new_deadline AS "newDeadline" FROM extension_requests WHERE status = 'pending'`,
   // 回头看 due by today (one open per task)
   rechecks: `SELECT task_id AS "taskId", due FROM recheck_items WHERE status = 'open' AND due <= ?`,
@@ -314,7 +315,7 @@ export async function loadPlanInput(db: Db, today: string, each?: (tasks: PlanTa
   for (const { unitId, total, withEnd } of await doneRows) {
     const unit = unitById.get(unitId);
     const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
-    if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
+    if (unit && Number(total) > loaded.total) closed.push({ unitPath: unit.path, total: Number(total) - loaded.total, withEnd: Number(withEnd) - loaded.withEnd });
   }
   return { tasks, users, log, closed };
 }
