@@ -422,7 +422,7 @@ export function planner(users: PlanUser[], sentLog: LogEntry[], today: string, s
   // weekly digest, Monday (caught up until Friday), to each leader for their unit and sub-units
   const monday = mondayOf(today);
   const weekly = D.num(today) - D.num(monday) <= s.weeklyCatchUpDays;
-  const digests = weekly ? weeklyDigests(monday, today, localDay, nameOf) : null;
+  const digests = weekly ? weeklyDigests(users.filter((u) => u.role === "leader" && reachable(u.id)).map((u) => u.unitPath), monday, today, localDay, nameOf) : null;
 
   return {
     add(tasks) {
@@ -480,16 +480,22 @@ export function sortLines(lines: TaskLine[]): void {
   for (const d of [...byDay.keys()].sort((a, b) => a - b)) for (const l of byDay.get(d)!) lines[k++] = l;
 }
 
-/** What one unit's own tasks bring to a digest. */
-type UnitPart = { total: number; withEnd: number; done: number; created: TaskLine[]; signedOff: TaskLine[]; overdue: TaskLine[]; dueThisWeek: TaskLine[] };
+type DigestList = "created" | "signedOff" | "overdue" | "dueThisWeek";
+const DIGEST_LISTS: DigestList[] = ["created", "signedOff", "overdue", "dueThisWeek"];
+/** What a leader's unit and its sub-units bring to their digest. */
+type Subtree = { total: number; withEnd: number; done: number } & Record<DigestList, TaskLine[]>;
+/** What one unit's own tasks bring, and the subtrees asked for that it is in. */
+type UnitPart = { total: number; withEnd: number; done: number; subtrees: Subtree[] };
 
 /**
- * The weekly digests: every task is looked at once (add, part after part), into its unit's part;
- * a leader's digest joins the parts of the units in their subtree (unit paths start with the
- * leader's unit path), once per distinct unit path (finish). Lines are shared between digests
- * (nothing changes them).
+ * The weekly digests of the leaders whose unit paths are `roots`: every task is looked at once
+ * (add, part after part), counted into its unit's part, its lines kept as they come. finish()
+ * puts each list's lines in byDaysLeft order once, all units together (a day at a time; within
+ * a day in task order, as the loader gives the tasks), and deals them to the subtrees their unit
+ * is in (its path starts with the root's), which so get them in that order without comparing
+ * any. Lines are shared between digests (nothing changes them).
  */
-function weeklyDigests(monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): { add(tasks: PlanTask[]): void; finish(closed: ClosedTally[]): (u: PlanUser) => WeeklyDigest } {
+function weeklyDigests(roots: Iterable<string>, monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): { add(tasks: PlanTask[]): void; finish(closed: ClosedTally[]): (u: PlanUser) => WeeklyDigest } {
   const from = addDays(monday, -7);
   const to = addDays(monday, -1);
   const sunday = addDays(monday, 6);
@@ -515,8 +521,15 @@ function weeklyDigests(monday: string, today: string, localDay: (iso: string) =>
   const parts = new Map<string, UnitPart>();
   const partOf = (path: string) => {
     let p = parts.get(path);
-    if (!p) parts.set(path, (p = { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] }));
+    if (!p) parts.set(path, (p = { total: 0, withEnd: 0, done: 0, subtrees: [] }));
     return p;
+  };
+  // each list's lines as they came, and the part of each
+  const came = Object.fromEntries(DIGEST_LISTS.map((k) => [k, { lines: [] as TaskLine[], parts: [] as UnitPart[] }])) as Record<DigestList, { lines: TaskLine[]; parts: UnitPart[] }>;
+  const keep = (k: DigestList, line: TaskLine, p: UnitPart) => {
+    came[k].lines.push(line);
+    came[k].parts.push(p);
+    return line;
   };
   const add = (tasks: PlanTask[]) => {
     for (const t of tasks) {
@@ -527,63 +540,56 @@ function weeklyDigests(monday: string, today: string, localDay: (iso: string) =>
         if (t.state === "done") p.done++;
       }
       let line: TaskLine | null = null;
-      if (within(t.createdAt)) p.created.push((line ??= lineOf(t)));
+      if (within(t.createdAt)) line = keep("created", lineOf(t), p);
       if (t.state === "done") {
-        if (within(t.signedOffAt)) p.signedOff.push((line ??= lineOf(t)));
+        if (within(t.signedOffAt)) keep("signedOff", (line ??= lineOf(t)), p);
       } else if (t.deadline) {
-        if (t.deadline < today) p.overdue.push((line ??= lineOf(t)));
-        else if (t.deadline <= sunday) p.dueThisWeek.push((line ??= lineOf(t)));
+        if (t.deadline < today) keep("overdue", (line ??= lineOf(t)), p);
+        else if (t.deadline <= sunday) keep("dueThisWeek", (line ??= lineOf(t)), p);
       }
     }
   };
-  const addClosed = (closed: ClosedTally[]) => {
+
+  const subtrees = new Map<string, Subtree>();
+  for (const root of roots) if (!subtrees.has(root)) subtrees.set(root, { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] });
+  const finish = (closed: ClosedTally[]) => {
     for (const c of closed) {
       const p = partOf(c.unitPath);
       p.total += c.total;
       p.withEnd += c.withEnd;
       p.done += c.withEnd;
     }
-    for (const p of parts.values()) for (const l of [p.created, p.signedOff, p.overdue, p.dueThisWeek]) sortLines(l);
-    paths = [...parts.keys()].sort();
-  };
-
-  // a subtree's part: its root's own part joined with its children's subtrees (each once), the
-  // lines merged in byDaysLeft order. The paths under a root are one run of the sorted paths.
-  let paths: string[] = [];
-  const subtrees = new Map<string, UnitPart>();
-  const subtree = (root: string): UnitPart => {
-    let sum = subtrees.get(root);
-    if (sum) return sum;
-    const own = parts.get(root);
-    const kids: UnitPart[] = own ? [own] : [];
-    let i = lowerBound(paths, root);
-    while (i < paths.length && paths[i].startsWith(root)) {
-      const p = paths[i];
-      if (p === root) {
-        i++;
-        continue;
+    for (const [path, p] of parts) {
+      for (let n = 0; n <= path.length; n++) {
+        const s = subtrees.get(path.slice(0, n));
+        if (s) p.subtrees.push(s);
       }
-      const cut = p.indexOf("/", root.length);
-      const child = cut < 0 ? p : p.slice(0, cut + 1);
-      kids.push(subtree(child));
-      while (i < paths.length && paths[i].startsWith(child)) i++;
+      for (const s of p.subtrees) {
+        s.total += p.total;
+        s.withEnd += p.withEnd;
+        s.done += p.done;
+      }
     }
-    const join = (k: "created" | "signedOff" | "overdue" | "dueThisWeek") => mergeSorted(kids.map((p) => p[k]));
-    sum = {
-      total: kids.reduce((n, p) => n + p.total, 0),
-      withEnd: kids.reduce((n, p) => n + p.withEnd, 0),
-      done: kids.reduce((n, p) => n + p.done, 0),
-      created: join("created"),
-      signedOff: join("signedOff"),
-      overdue: join("overdue"),
-      dueThisWeek: join("dueThisWeek"),
-    };
-    subtrees.set(root, sum);
-    return sum;
+    for (const k of DIGEST_LISTS) {
+      const { lines, parts: partOfLine } = came[k];
+      const byDay = new Map<number, number[]>();
+      for (let i = 0; i < lines.length; i++) {
+        const day = byDay.get(lines[i].daysLeft);
+        if (day) day.push(i);
+        else byDay.set(lines[i].daysLeft, [i]);
+      }
+      for (const d of [...byDay.keys()].sort((a, b) => a - b)) {
+        const day = byDay.get(d)!;
+        if (!day.every((i, n) => n === 0 || lines[day[n - 1]].taskId <= lines[i].taskId)) day.sort((a, b) => lines[a].taskId - lines[b].taskId || a - b);
+        for (const i of day) for (const s of partOfLine[i].subtrees) s[k].push(lines[i]);
+      }
+    }
   };
 
+  const none: Subtree = { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] };
+  /** a leader's digest (one whose unit path is not among `roots` has none: total 0) */
   const digestOf = (u: PlanUser): WeeklyDigest => {
-    const p = subtree(u.unitPath);
+    const p = subtrees.get(u.unitPath) ?? none;
     return {
       unitId: u.unitId,
       unitName: u.unitName,
@@ -604,43 +610,8 @@ function weeklyDigests(monday: string, today: string, localDay: (iso: string) =>
   return {
     add,
     finish(closed) {
-      addClosed(closed);
+      finish(closed);
       return digestOf;
     },
   };
-}
-
-/** the first index of sorted `xs` whose string is not before x */
-function lowerBound(xs: string[], x: string): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** lists each in byDaysLeft order, as one in that order (a single list is returned as it is) */
-function mergeSorted(lists: TaskLine[][]): TaskLine[] {
-  let runs = lists.filter((l) => l.length > 0);
-  if (runs.length === 0) return [];
-  while (runs.length > 1) {
-    const next: TaskLine[][] = [];
-    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? mergeTwo(runs[i], runs[i + 1]) : runs[i]);
-    runs = next;
-  }
-  return runs[0];
-}
-
-function mergeTwo(a: TaskLine[], b: TaskLine[]): TaskLine[] {
-  const out = new Array<TaskLine>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = byDaysLeft(a[i], b[j]) <= 0 ? a[i++] : b[j++];
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
-  return out;
 }

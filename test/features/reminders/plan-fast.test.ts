@@ -129,6 +129,9 @@ test("property: the fast planner plans exactly what the old planner planned", ()
       const size = 1 + (w.todayOffset % 7);
       for (let i = 0; i < tasks.length; i += size) inParts.add(tasks.slice(i, i + size));
       assert.deepStrictEqual(inParts.finish(), want, `in parts of ${size}: ${summary(want)}`);
+      // tasks in any order, not only by id as the loader gives them
+      const shuffled = tasks.map((t, i) => ({ t, k: (i * 7919 + w.todayOffset * 31) % 101 })).sort((a, b) => a.k - b.k).map(({ t }) => t);
+      assert.deepStrictEqual(plan(shuffled, users, log, today, settings), referencePlan(shuffled, users, log, today, settings), "shuffled");
       weekly += want.filter((m) => m.kind === "weekly").length;
       leader += want.filter((m) => m.kind === "leader").length;
     }),
