@@ -277,9 +277,10 @@ export async function loadPlanInput(db: Db, today: string, each?: (tasks: PlanTa
   const userRows = db.scan<UserRow>(PLAN_SQL.users);
   // no trigger day lies further back than the largest lead day (60)
   const logRows = db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]);
+  for (const early of [unitRows, extensionRows, userRows, logRows]) early.catch(() => {}); // (reported where awaited)
   const ranges = await taskRanges(db, [lo, hi, lo, hi, today]);
-  const doneRows = db.scan<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done);
-  for (const early of [unitRows, extensionRows, userRows, logRows, doneRows]) early.catch(() => {}); // (reported where awaited)
+  const doneRows = db.scan<{ unitId: number; total: number | string; withEnd: number | string }>(PLAN_SQL.done);
+  doneRows.catch(() => {});
 
   const unitById = new Map((await unitRows).map((u) => [u.id, u]));
   const pending = new Map<number, Pending>((await extensionRows).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]));
