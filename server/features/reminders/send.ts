@@ -10,7 +10,7 @@
 import { Eta } from "eta";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
-import type { Db } from "../../../db/client.ts";
+import type { Db, Dialect } from "../../../db/client.ts";
 import { columnsOf } from "../../../db/client.ts";
 import { reminderLog } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
@@ -127,14 +127,14 @@ const TASK_FIELDS = [
 const PLAN_SQL = {
   units: "SELECT id, name, path, overseer_id AS \"overseerId\" FROM units",
   // open tasks, and signed-off ones created or signed off around the digest's week, a range of
-  // ids at a time (taskRanges), each range as two texts (string_agg, in SQLite since 3.44; both
+  // ids at a time (taskRanges), each range as two texts (the dialect's groupConcat; both
   // aggregates see the rows in the same order). At a million tasks (366,000 rows) the rows as
   // objects of twelve fields cost 4–7 s to build in db.scan's thread, copy across and rebuild
   // here; as one text a row, 1.5–2 s; as two texts a range, the fields one byte a character
   // (no title among them), 0.6 s. The ranges let this thread take one range while the next is
   // read. No ORDER BY: the engine walks a range in id order anyway (planTasksOf checks).
-  tasks: `SELECT string_agg(concat_ws('${FIELD_SEP}', ${TASK_FIELDS.join(", ")}), '${ROW_SEP}') AS fields,
-            string_agg(replace(replace(title, '${ESC}', '${ESC}${ESC}'), '${ROW_SEP}', '${ESC}r'), '${ROW_SEP}') AS titles
+  tasks: (d: Dialect) => `SELECT ${d.groupConcat(`concat_ws('${FIELD_SEP}', ${TASK_FIELDS.join(", ")})`, `'${ROW_SEP}'`)} AS fields,
+            ${d.groupConcat(`replace(replace(title, '${ESC}', '${ESC}${ESC}'), '${ROW_SEP}', '${ESC}r')`, `'${ROW_SEP}'`)} AS titles
           FROM tasks
           WHERE (state <> 'done' OR (created_at >= ? AND created_at < ?) OR (signed_off_at >= ? AND signed_off_at < ?)
             OR id IN (SELECT task_id FROM recheck_items WHERE status = 'open' AND due <= ?))
@@ -167,8 +167,9 @@ export const TASK_RANGE = 16_384;
  */
 async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskTexts | undefined>[]> {
   const max = Number((await db.value<number>("SELECT max(id) FROM tasks")) ?? 0);
+  const text = PLAN_SQL.tasks(db.dialect);
   const ranges: Promise<TaskTexts | undefined>[] = [];
-  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<TaskTexts>(PLAN_SQL.tasks, [...params, from, from + TASK_RANGE]).then((rows) => rows[0]));
+  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<TaskTexts>(text, [...params, from, from + TASK_RANGE]).then((rows) => rows[0]));
   for (const range of ranges) range.catch(() => {}); // (not unhandled while an earlier one is awaited)
   return ranges;
 }
