@@ -21,14 +21,13 @@ async function optional(path: string): Promise<any | null> {
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
-/** loadPlanInput + plan() over every task, for today */
+/** loadAndPlan (loadPlanInput + plan() over every task, as a reminder run does), for today */
 export async function timePlanner(db: Db, today: string, tz: string): Promise<Timing> {
   const send = await optional("../server/features/reminders/send.ts");
   const planMod = await optional("../server/features/reminders/plan.ts");
-  if (!send?.loadPlanInput || !planMod?.plan) return { ms: null, note: "未计时：server/features/reminders/（提醒）尚未合并到本分支" };
+  if (!send?.loadAndPlan || !planMod?.DEFAULT_PLAN_SETTINGS) return { ms: null, note: "未计时：server/features/reminders/（提醒）尚未合并到本分支" };
   const t0 = performance.now();
-  const input = await send.loadPlanInput(db, today);
-  const mails = planMod.plan(input.tasks, input.users, input.log, today, { ...planMod.DEFAULT_PLAN_SETTINGS, timeZone: tz, now: new Date() }, input.closed);
+  const { input, mails } = await send.loadAndPlan(db, today, { ...planMod.DEFAULT_PLAN_SETTINGS, timeZone: tz, now: new Date().toISOString() });
   // signed-off tasks that can show in no mail come as counts by unit (input.closed)
   const all = input.tasks.length + (input.closed ?? []).reduce((n: number, c: { total: number }) => n + c.total, 0);
   return { ms: ms(t0), note: `读取 ${all} 项任务并生成 ${mails.length} 封提醒的计划` };

@@ -286,15 +286,30 @@ const UTC_MOMENT = /^\d{4}-\d{2}-\d{2}T[^]*Z$/;
  * `extra.relevant` receives the key of every item due today, whatever the log says of it;
  * `extra.problems` (not acknowledged) go to the admins on Monday.
  */
-export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = [], extra: { relevant?: Set<string>; problems?: DeliveryProblem[] } = {}): PlannedMail[] {
+export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, closed: ClosedTally[] = [], extra: PlanExtra = {}): PlannedMail[] {
+  const p = planner(users, sentLog, today, settings, extra);
+  p.add(tasks);
+  return p.finish(closed);
+}
+
+export type PlanExtra = { relevant?: Set<string>; problems?: DeliveryProblem[] };
+
+/**
+ * plan() a part at a time: add() the tasks in parts (in the order plan() would take them whole),
+ * then finish() once; the same mails as plan() over all of them. The loader plans each range of
+ * tasks while the next is read.
+ */
+export type Planner = { add(tasks: PlanTask[]): void; finish(closed?: ClosedTally[]): PlannedMail[] };
+
+export function planner(users: PlanUser[], sentLog: LogEntry[], today: string, settings: PlanSettings, extra: PlanExtra = {}): Planner {
   const s = { ...DEFAULT_PLAN_SETTINGS, ...settings };
   const log = new Map(sentLog.map((e) => [e.dedupeKey, e]));
   const nowMs = Date.parse(s.now);
   const byId = new Map(users.map((u) => [u.id, u]));
-  const reachable = (id: number | null | undefined): PlanUser | null => {
-    const u = id == null ? undefined : byId.get(id);
-    return u && u.active && u.remindEnabled && u.email ? u : null;
-  };
+  // the users a mail can reach, asked about two or three times a task
+  const reach = new Map<number, PlanUser>();
+  for (const u of byId.values()) if (u.active && u.remindEnabled && u.email) reach.set(u.id, u);
+  const reachable = (id: number | null | undefined): PlanUser | null => (id == null ? null : (reach.get(id) ?? null));
   const nameOf = (id: number | null) => (id == null ? "" : (byId.get(id)?.name ?? ""));
   // formatting a moment in a time zone is dear: each moment once
   const days = new Map<string, string>();
@@ -316,8 +331,8 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
   const due = (key: string): number | null => dueAttempts(log.get(key), nowMs, s.staleClaimMinutes * 60_000);
 
   const mails: Record<MailKind, Map<number, PlannedMail>> = { owner: new Map(), leader: new Map(), weekly: new Map(), delivery: new Map() };
-  /** an item for u; with a task, its line too (made only when the item goes out) */
-  const add = (kind: MailKind, u: PlanUser, taskId: number | null, itemKind: string, day: string, t: PlanTask | null, reason: ItemKind, waitedDays?: number): PlannedMail | null => {
+  /** an item for u; with a task, its line too (made only when the item goes out), `daysLeft` to its deadline (0 without one) */
+  const add = (kind: MailKind, u: PlanUser, taskId: number | null, itemKind: string, day: string, t: PlanTask | null, daysLeft: number, reason: ItemKind, waitedDays?: number): PlannedMail | null => {
     const key = dedupeKey(taskId, u.id, itemKind, day);
     extra.relevant?.add(key);
     const attempts = due(key);
@@ -326,7 +341,6 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     if (!m) mails[kind].set(u.id, (m = { kind, recipient: { id: u.id, name: u.name, email: u.email }, items: [], lines: [] }));
     m.items.push({ taskId, kind: itemKind, day, dedupeKey: key, attempts });
     if (t) {
-      const daysLeft = t.deadline ? D.num(t.deadline) - todayN : 0;
       const line: TaskLine = { key, taskId: t.id, title: t.title, deadline: t.deadline, daysLeft, words: t.deadline ? words(daysLeft) : "长期坚持", state: t.state, unitName: t.unitName, ownerName: nameOf(t.ownerId), reason };
       if (waitedDays !== undefined) line.waitedDays = waitedDays;
       if (reason === "nudge-extension") line.newDeadline = t.extension!.newDeadline;
@@ -335,20 +349,22 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
     return m;
   };
 
-  for (const t of tasks) {
+  const planTask = (t: PlanTask) => {
+    const daysLeft = t.deadline ? D.num(t.deadline) - todayN : 0;
     if (t.state === "done") {
       // 回头看: on its date, then every repeatEveryDays while still open
       const leader = t.recheckDue && t.recheckDue <= today ? reachable(t.leaderId) : null;
       if (leader) {
         const dueN = D.num(t.recheckDue!);
-        const m = add("leader", leader, t.id, "recheck", D.str(latestOf(dueN, todayN, s.repeatEveryDays)), t, "recheck");
+        const m = add("leader", leader, t.id, "recheck", D.str(latestOf(dueN, todayN, s.repeatEveryDays)), t, daysLeft, "recheck");
         const line = m?.lines[m.lines.length - 1];
         if (line?.taskId === t.id && line.reason === "recheck") Object.assign(line, { deadline: t.recheckDue, daysLeft: dueN - todayN, words: dueN === todayN ? "今天回头看" : `回头看逾期${todayN - dueN}天` });
       }
-      continue;
+      return;
     }
     const hasEnd = t.deadlineKind !== "ongoing" && !!t.deadline;
-    const left = hasEnd ? D.num(t.deadline!) - todayN : NaN;
+    const left = hasEnd ? daysLeft : NaN;
+    const deadlineN = todayN + daysLeft; // (with an end)
 
     // 责任人: deadline mail (not for 长期坚持, nor once sign-off is asked for); as ownerStage()
     const owner = reachable(t.ownerId);
@@ -362,7 +378,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
         for (const x of leadOf(owner)) if (x >= left && x < l) l = x;
         if (l !== Infinity) {
           kind = `due-${l}`;
-          day = D.str(D.num(t.deadline!) - l);
+          day = D.str(deadlineN - l);
         }
       } else if (left === 0) {
         kind = "due-0";
@@ -370,18 +386,18 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       } else {
         kind = "overdue";
         reason = "overdue";
-        const first = D.num(t.deadline!) + 1;
+        const first = deadlineN + 1;
         day = D.str(latestOf(first, todayN, 7));
       }
-      if (kind) add("owner", owner, t.id, kind, day, t, reason);
+      if (kind) add("owner", owner, t.id, kind, day, t, daysLeft, reason);
     }
 
     const leader = reachable(t.leaderId);
-    if (!leader) continue;
+    if (!leader) return;
     // 责任领导: escalation on the first overdue day, then weekly
     if (hasEnd && -left >= 1 && leader.id !== t.ownerId) {
-      const day = D.str(latestOf(D.num(t.deadline!) + 1, todayN, s.repeatEveryDays));
-      add("leader", leader, t.id, "escalate", day, t, "escalate");
+      const day = D.str(latestOf(deadlineN + 1, todayN, s.repeatEveryDays));
+      add("leader", leader, t.id, "escalate", day, t, daysLeft, "escalate");
     }
     // nudge: a sign-off request that has waited
     if (t.state === "review" && t.signoffRequestedAt && t.signoffRequestedBy !== leader.id) {
@@ -389,7 +405,7 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       const waited = todayN - asked;
       if (waited >= s.nudgeAfterDays) {
         const day = D.str(latestOf(asked + s.nudgeAfterDays, todayN, s.repeatEveryDays));
-        add("leader", leader, t.id, "nudge-signoff", day, t, "nudge-signoff", waited);
+        add("leader", leader, t.id, "nudge-signoff", day, t, daysLeft, "nudge-signoff", waited);
       }
     }
     // nudge: a 延期申请 that has waited
@@ -398,48 +414,88 @@ export function plan(tasks: PlanTask[], users: PlanUser[], sentLog: LogEntry[], 
       const waited = todayN - asked;
       if (waited >= s.nudgeAfterDays) {
         const day = D.str(latestOf(asked + s.nudgeAfterDays, todayN, s.repeatEveryDays));
-        add("leader", leader, t.id, "nudge-extension", day, t, "nudge-extension", waited);
+        add("leader", leader, t.id, "nudge-extension", day, t, daysLeft, "nudge-extension", waited);
       }
     }
-  }
+  };
 
   // weekly digest, Monday (caught up until Friday), to each leader for their unit and sub-units
   const monday = mondayOf(today);
-  if (D.num(today) - D.num(monday) <= s.weeklyCatchUpDays) {
-    const digests = weeklyDigests(tasks, closed, monday, today, localDay, nameOf);
-    for (const u of users) {
-      if (u.role !== "leader" || !reachable(u.id)) continue;
-      const digest = digests(u);
-      if (digest.total === 0) continue;
-      const m = add("weekly", u, null, "weekly", monday, null, "weekly");
-      if (m) m.digest = digest;
-    }
-    if (extra.problems?.length) {
-      for (const u of users) {
-        if (u.role !== "admin" || !reachable(u.id)) continue;
-        const m = add("delivery", u, null, "delivery", monday, null, "delivery");
-        if (m) m.problems = extra.problems;
-      }
-    }
-  }
+  const weekly = D.num(today) - D.num(monday) <= s.weeklyCatchUpDays;
+  const digests = weekly ? weeklyDigests(users.filter((u) => u.role === "leader" && reachable(u.id)).map((u) => u.unitPath), monday, today, localDay, nameOf) : null;
 
-  const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2, delivery: 3 };
-  const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values(), ...mails.delivery.values()];
-  for (const m of out) m.lines.sort(byDaysLeft);
-  return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
+  return {
+    add(tasks) {
+      for (const t of tasks) planTask(t);
+      digests?.add(tasks);
+    },
+    finish(closed = []) {
+      if (digests) {
+        const digestOf = digests.finish(closed);
+        for (const u of users) {
+          if (u.role !== "leader" || !reachable(u.id)) continue;
+          const digest = digestOf(u);
+          if (digest.total === 0) continue;
+          const m = add("weekly", u, null, "weekly", monday, null, 0, "weekly");
+          if (m) m.digest = digest;
+        }
+      }
+      if (weekly && extra.problems?.length) {
+        for (const u of users) {
+          if (u.role !== "admin" || !reachable(u.id)) continue;
+          const m = add("delivery", u, null, "delivery", monday, null, 0, "delivery");
+          if (m) m.problems = extra.problems;
+        }
+      }
+
+      const order: Record<MailKind, number> = { owner: 0, leader: 1, weekly: 2, delivery: 3 };
+      const out = [...mails.owner.values(), ...mails.leader.values(), ...mails.weekly.values(), ...mails.delivery.values()];
+      for (const m of out) sortLines(m.lines);
+      return out.sort((a, b) => a.recipient.id - b.recipient.id || order[a.kind] - order[b.kind]);
+    },
+  };
 }
 
 const byDaysLeft = (a: TaskLine, b: TaskLine) => a.daysLeft - b.daysLeft || a.taskId - b.taskId;
 
-/** What one unit's own tasks bring to a digest. */
-type UnitPart = { total: number; withEnd: number; done: number; created: TaskLine[]; signedOff: TaskLine[]; overdue: TaskLine[]; dueThisWeek: TaskLine[] };
+/**
+ * Sorts lines in byDaysLeft order (stable). Lines in task order (as the tasks come from the
+ * loader, in id order) are put in that order by days left alone, a day at a time, keeping their
+ * order within a day: no line is compared with another (the leaders' mails have 100,000s).
+ */
+export function sortLines(lines: TaskLine[]): void {
+  let inTaskOrder = lines.length >= 64;
+  for (let i = 1; inTaskOrder && i < lines.length; i++) if (lines[i].taskId < lines[i - 1].taskId) inTaskOrder = false;
+  if (!inTaskOrder) {
+    lines.sort(byDaysLeft);
+    return;
+  }
+  const byDay = new Map<number, TaskLine[]>();
+  for (const l of lines) {
+    const day = byDay.get(l.daysLeft);
+    if (day) day.push(l);
+    else byDay.set(l.daysLeft, [l]);
+  }
+  let k = 0;
+  for (const d of [...byDay.keys()].sort((a, b) => a - b)) for (const l of byDay.get(d)!) lines[k++] = l;
+}
+
+type DigestList = "created" | "signedOff" | "overdue" | "dueThisWeek";
+const DIGEST_LISTS: DigestList[] = ["created", "signedOff", "overdue", "dueThisWeek"];
+/** What a leader's unit and its sub-units bring to their digest. */
+type Subtree = { total: number; withEnd: number; done: number } & Record<DigestList, TaskLine[]>;
+/** What one unit's own tasks bring, and the subtrees asked for that it is in. */
+type UnitPart = { total: number; withEnd: number; done: number; subtrees: Subtree[] };
 
 /**
- * The weekly digests: every task is looked at once, into its unit's part; a leader's digest
- * joins the parts of the units in their subtree (unit paths start with the leader's unit path),
- * once per distinct unit path. Lines are shared between digests (nothing changes them).
+ * The weekly digests of the leaders whose unit paths are `roots`: every task is looked at once
+ * (add, part after part), counted into its unit's part, its lines kept as they come. finish()
+ * puts each list's lines in byDaysLeft order once, all units together (a day at a time; within
+ * a day in task order, as the loader gives the tasks), and deals them to the subtrees their unit
+ * is in (its path starts with the root's), which so get them in that order without comparing
+ * any. Lines are shared between digests (nothing changes them).
  */
-function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): (u: PlanUser) => WeeklyDigest {
+function weeklyDigests(roots: Iterable<string>, monday: string, today: string, localDay: (iso: string) => string, nameOf: (id: number | null) => string): { add(tasks: PlanTask[]): void; finish(closed: ClosedTally[]): (u: PlanUser) => WeeklyDigest } {
   const from = addDays(monday, -7);
   const to = addDays(monday, -1);
   const sunday = addDays(monday, 6);
@@ -465,55 +521,75 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
   const parts = new Map<string, UnitPart>();
   const partOf = (path: string) => {
     let p = parts.get(path);
-    if (!p) parts.set(path, (p = { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] }));
+    if (!p) parts.set(path, (p = { total: 0, withEnd: 0, done: 0, subtrees: [] }));
     return p;
   };
-  for (const t of tasks) {
-    const p = partOf(t.unitPath);
-    p.total++;
-    if (t.deadlineKind !== "ongoing") {
-      p.withEnd++;
-      if (t.state === "done") p.done++;
+  // each list's lines as they came, and the part of each
+  const came = Object.fromEntries(DIGEST_LISTS.map((k) => [k, { lines: [] as TaskLine[], parts: [] as UnitPart[] }])) as Record<DigestList, { lines: TaskLine[]; parts: UnitPart[] }>;
+  const keep = (k: DigestList, line: TaskLine, p: UnitPart) => {
+    came[k].lines.push(line);
+    came[k].parts.push(p);
+    return line;
+  };
+  const add = (tasks: PlanTask[]) => {
+    for (const t of tasks) {
+      const p = partOf(t.unitPath);
+      p.total++;
+      if (t.deadlineKind !== "ongoing") {
+        p.withEnd++;
+        if (t.state === "done") p.done++;
+      }
+      let line: TaskLine | null = null;
+      if (within(t.createdAt)) line = keep("created", lineOf(t), p);
+      if (t.state === "done") {
+        if (within(t.signedOffAt)) keep("signedOff", (line ??= lineOf(t)), p);
+      } else if (t.deadline) {
+        if (t.deadline < today) keep("overdue", (line ??= lineOf(t)), p);
+        else if (t.deadline <= sunday) keep("dueThisWeek", (line ??= lineOf(t)), p);
+      }
     }
-    let line: TaskLine | null = null;
-    if (within(t.createdAt)) p.created.push((line ??= lineOf(t)));
-    if (t.state === "done") {
-      if (within(t.signedOffAt)) p.signedOff.push((line ??= lineOf(t)));
-    } else if (t.deadline) {
-      if (t.deadline < today) p.overdue.push((line ??= lineOf(t)));
-      else if (t.deadline <= sunday) p.dueThisWeek.push((line ??= lineOf(t)));
-    }
-  }
-  for (const c of closed) {
-    const p = partOf(c.unitPath);
-    p.total += c.total;
-    p.withEnd += c.withEnd;
-    p.done += c.withEnd;
-  }
-  for (const p of parts.values()) for (const l of [p.created, p.signedOff, p.overdue, p.dueThisWeek]) l.sort(byDaysLeft);
-
-  const paths = [...parts.keys()];
-  const subtrees = new Map<string, UnitPart>();
-  const subtree = (root: string): UnitPart => {
-    let sum = subtrees.get(root);
-    if (sum) return sum;
-    const mine = paths.filter((p) => p.startsWith(root)).map((p) => parts.get(p)!);
-    const join = (k: "created" | "signedOff" | "overdue" | "dueThisWeek") => (mine.length === 1 ? mine[0][k] : mine.flatMap((p) => p[k]).sort(byDaysLeft));
-    sum = {
-      total: mine.reduce((n, p) => n + p.total, 0),
-      withEnd: mine.reduce((n, p) => n + p.withEnd, 0),
-      done: mine.reduce((n, p) => n + p.done, 0),
-      created: join("created"),
-      signedOff: join("signedOff"),
-      overdue: join("overdue"),
-      dueThisWeek: join("dueThisWeek"),
-    };
-    subtrees.set(root, sum);
-    return sum;
   };
 
-  return (u) => {
-    const p = subtree(u.unitPath);
+  const subtrees = new Map<string, Subtree>();
+  for (const root of roots) if (!subtrees.has(root)) subtrees.set(root, { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] });
+  const finish = (closed: ClosedTally[]) => {
+    for (const c of closed) {
+      const p = partOf(c.unitPath);
+      p.total += c.total;
+      p.withEnd += c.withEnd;
+      p.done += c.withEnd;
+    }
+    for (const [path, p] of parts) {
+      for (let n = 0; n <= path.length; n++) {
+        const s = subtrees.get(path.slice(0, n));
+        if (s) p.subtrees.push(s);
+      }
+      for (const s of p.subtrees) {
+        s.total += p.total;
+        s.withEnd += p.withEnd;
+        s.done += p.done;
+      }
+    }
+    for (const k of DIGEST_LISTS) {
+      const { lines, parts: partOfLine } = came[k];
+      const byDay = new Map<number, number[]>();
+      for (let i = 0; i < lines.length; i++) {
+        const day = byDay.get(lines[i].daysLeft);
+        if (day) day.push(i);
+        else byDay.set(lines[i].daysLeft, [i]);
+      }
+      for (const d of [...byDay.keys()].sort((a, b) => a - b)) {
+        const day = byDay.get(d)!;
+        if (!day.every((i, n) => n === 0 || lines[day[n - 1]].taskId <= lines[i].taskId)) day.sort((a, b) => lines[a].taskId - lines[b].taskId || a - b);
+        for (const i of day) for (const s of partOfLine[i].subtrees) s[k].push(lines[i]);
+      }
+    }
+  };
+
+  const none: Subtree = { total: 0, withEnd: 0, done: 0, created: [], signedOff: [], overdue: [], dueThisWeek: [] };
+  /** a leader's digest (one whose unit path is not among `roots` has none: total 0) */
+  const digestOf = (u: PlanUser): WeeklyDigest => {
+    const p = subtrees.get(u.unitPath) ?? none;
     return {
       unitId: u.unitId,
       unitName: u.unitName,
@@ -530,5 +606,12 @@ function weeklyDigests(tasks: PlanTask[], closed: ClosedTally[], monday: string,
       overdue: [...p.overdue],
       dueThisWeek: [...p.dueThisWeek],
     };
+  };
+  return {
+    add,
+    finish(closed) {
+      finish(closed);
+      return digestOf;
+    },
   };
 }

@@ -10,7 +10,7 @@
 import { Eta } from "eta";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
-import type { Db } from "../../../db/client.ts";
+import type { Db, Dialect } from "../../../db/client.ts";
 import { columnsOf } from "../../../db/client.ts";
 import { reminderLog } from "../../../db/schema.ts";
 import type { Config } from "../../config.ts";
@@ -21,7 +21,7 @@ import { STATUS_LABEL, statusKind } from "../tasks/status.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
 import { runRobots, type RobotResult, type RobotTuning } from "../channels/deliver.ts";
-import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
+import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, planner, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanExtra, type PlanSettings, type Planner, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
@@ -99,9 +99,15 @@ export type RunReport = {
 export type LoggedEntry = LogEntry & { messageId: string | null; day: string };
 export type PlanInput = { tasks: PlanTask[]; users: PlanUser[]; log: LoggedEntry[]; closed: ClosedTally[] };
 
-/** between the fields of a task row read as one text (PLAN_SQL.tasks); a control character no field but the title (last) could hold */
+/**
+ * PLAN_SQL.tasks reads a range of tasks as two texts: their titles, and their other fields
+ * (TASK_FIELDS, which no control character is in). FIELD_SEP is between a row's fields and
+ * ROW_SEP between rows in both; in a title, ESC is doubled and ROW_SEP written ESC + "r".
+ */
 const FIELD_SEP = "\u001f";
-/** a task row's fields as texts, in the order taskRow() reads them; the title last */
+const ROW_SEP = "\u001e";
+const ESC = "\u001d";
+/** a task row's fields but its title, in the order planTasksOf() reads them */
 const TASK_FIELDS = [
   "CAST(id AS TEXT)",
   "state",
@@ -114,7 +120,6 @@ const TASK_FIELDS = [
   "COALESCE(signed_off_at, '')",
   "COALESCE(signoff_requested_at, '')",
   "COALESCE(CAST(signoff_requested_by AS TEXT), '')",
-  "title",
 ];
 
 // The planner's reads, by hand: drizzle's mapping of every task row was half of a run's time at
@@ -122,21 +127,24 @@ const TASK_FIELDS = [
 const PLAN_SQL = {
   units: "SELECT id, name, path, overseer_id AS \"overseerId\" FROM units",
   // open tasks, and signed-off ones created or signed off around the digest's week, a range of
-  // ids at a time (taskRows): each row as one text, its fields joined by FIELD_SEP, the title
-  // last (it may hold anything). At a million tasks (366,000 rows) the rows as objects of twelve
-  // fields cost 4–7 s to build in db.scan's thread, copy across and rebuild here; as one text
-  // each, 1.5–2 s, and the ranges let this thread take one range while the next is read.
-  tasks: `SELECT ${TASK_FIELDS.join(` || '${FIELD_SEP}' || `)} AS r
+  // ids at a time (taskRanges), each range as two texts (the dialect's groupConcat; both
+  // aggregates see the rows in the same order). At a million tasks (366,000 rows) the rows as
+  // objects of twelve fields cost 4–7 s to build in db.scan's thread, copy across and rebuild
+  // here; as one text a row, 1.5–2 s; as two texts a range, the fields one byte a character
+  // (no title among them), 0.6 s. The ranges let this thread take one range while the next is
+  // read. No ORDER BY: the engine walks a range in id order anyway (planTasksOf checks).
+  tasks: (d: Dialect) => `SELECT ${d.groupConcat(`concat_ws('${FIELD_SEP}', ${TASK_FIELDS.join(", ")})`, `'${ROW_SEP}'`)} AS fields,
+            ${d.groupConcat(`replace(replace(title, '${ESC}', '${ESC}${ESC}'), '${ROW_SEP}', '${ESC}r')`, `'${ROW_SEP}'`)} AS titles
           FROM tasks
           WHERE (state <> 'done' OR (created_at >= ? AND created_at < ?) OR (signed_off_at >= ? AND signed_off_at < ?)
             OR id IN (SELECT task_id FROM recheck_items WHERE status = 'open' AND due <= ?))
-            AND id >= ? AND id < ?
-          ORDER BY id`,
-  // all signed-off tasks by unit, from the index (unit_id, state, deadline) alone, walked whole in
-  // unit order (no WHERE: with `state = 'done'` SQLite took tasks_state_deadline_idx and fetched
-  // each of 650,000 rows at a million tasks, 2–3 s instead of 0.2 s); a task has no deadline
-  // exactly when it is 长期坚持 (tasks_deadline_kind_ck), so a deadline means it has an end
-  done: `SELECT unit_id AS "unitId", sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS total, sum(CASE WHEN state = 'done' AND deadline IS NOT NULL THEN 1 ELSE 0 END) AS "withEnd" FROM tasks GROUP BY unit_id`,
+            AND id >= ? AND id < ?`,
+  // all signed-off tasks by unit, from an index on (unit_id, state, …) alone: `unit_id IN (units)`
+  // makes SQLite seek each unit's signed-off entries (0.08 s at a million tasks; a walk of the
+  // whole index took 0.13–0.3 s, and `state = 'done'` alone took tasks_state_deadline_idx and
+  // fetched each of 650,000 rows, 2–3 s); a task has no deadline exactly when it is 长期坚持
+  // (tasks_deadline_kind_ck), so a deadline means it has an end
+  done: `SELECT unit_id AS "unitId", count(*) AS total, count(deadline) AS "withEnd" FROM tasks WHERE unit_id IN (SELECT id FROM units) AND state = 'done' GROUP BY unit_id`,
   extensions: `SELECT task_id AS "taskId", requested_at AS "requestedAt", requested_by AS "requestedBy", new_deadline AS "newDeadline" FROM extension_requests WHERE status = 'pending'`,
   // 回头看 due by today (one open per task)
   rechecks: `SELECT task_id AS "taskId", due FROM recheck_items WHERE status = 'open' AND due <= ?`,
@@ -145,48 +153,103 @@ const PLAN_SQL = {
 };
 
 type UnitRow = { id: number; name: string; path: string; overseerId: number | null };
-type TaskRow = Omit<PlanTask, "unitName" | "unitPath" | "extension">;
+type Pending = { requestedAt: string; requestedBy: number; newDeadline: string };
+/** a range's row of PLAN_SQL.tasks (both null when no task in it is read) */
+type TaskTexts = { fields: string | null; titles: string | null };
 
-/** ids a PLAN_SQL.tasks statement reads at most: a million tasks in 16 ranges */
-const TASK_RANGE = 65_536;
+/** ids a PLAN_SQL.tasks statement reads at most: a million tasks in 62 ranges, most taken by this thread in 10–30 ms */
+export const TASK_RANGE = 16_384;
 
 /**
  * PLAN_SQL.tasks over every range of ids, in id order, asked all at once: db.scan's thread reads
  * the next range while this one takes the last (a smaller copy across, a shorter hold of this
  * thread's event loop each). Await them in turn; one that fails is reported there.
  */
-async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskRow[]>[]> {
+async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskTexts | undefined>[]> {
   const max = Number((await db.value<number>("SELECT max(id) FROM tasks")) ?? 0);
-  const ranges: Promise<TaskRow[]>[] = [];
-  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<{ r: string }>(PLAN_SQL.tasks, [...params, from, from + TASK_RANGE]).then((rows) => rows.map(({ r }) => taskRow(r))));
+  const text = PLAN_SQL.tasks(db.dialect);
+  const ranges: Promise<TaskTexts | undefined>[] = [];
+  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<TaskTexts>(text, [...params, from, from + TASK_RANGE]).then((rows) => rows[0]));
   for (const range of ranges) range.catch(() => {}); // (not unhandled while an earlier one is awaited)
   return ranges;
 }
 
-/** a PLAN_SQL.tasks text back into its fields (TASK_FIELDS' order; the title is all that follows the last separator) */
-function taskRow(r: string): TaskRow {
-  const f: string[] = [];
-  let at = 0;
-  for (let i = 0; i < TASK_FIELDS.length - 1; i++) {
-    const end = r.indexOf(FIELD_SEP, at);
-    f.push(r.slice(at, end));
-    at = end + 1;
-  }
-  const num = (x: string) => (x === "" ? null : Number(x));
-  return {
-    id: Number(f[0]),
-    state: f[1] as TaskRow["state"],
-    deadlineKind: f[2] as TaskRow["deadlineKind"],
-    deadline: f[3] || null,
-    unitId: Number(f[4]),
-    ownerId: Number(f[5]),
-    leaderId: num(f[6]),
-    createdAt: f[7],
-    signedOffAt: f[8] || null,
-    signoffRequestedAt: f[9] || null,
-    signoffRequestedBy: num(f[10]),
-    title: r.slice(at),
+/** what the planner's tasks take from the other tables */
+type TaskContext = { unitById: Map<number, UnitRow>; pending: Map<number, Pending>; rechecks: Map<number, string> };
+
+const unescapeTitle = (t: string) => (t.includes(ESC) ? t.replace(/\u001d([\u001dr])/g, (_, c: string) => (c === "r" ? ROW_SEP : ESC)) : t);
+const STATES: PlanTask["state"][] = ["todo", "doing", "review", "done"];
+const DEADLINE_KINDS: PlanTask["deadlineKind"][] = ["immediate", "dated", "ongoing"];
+
+/**
+ * A range's texts of PLAN_SQL.tasks as the planner's tasks, in id order: each row's fields in
+ * TASK_FIELDS' order, joined with its unit, its pending 延期申请 and its due 回头看. Tasks of a
+ * unit not in unitById are left out. A field read as a number or as one of a few words is read
+ * in place, with no string of its own (at a million tasks, two million strings fewer to collect).
+ */
+function planTasksOf({ fields, titles }: TaskTexts, { unitById, pending, rechecks }: TaskContext): PlanTask[] {
+  const out: PlanTask[] = [];
+  if (fields === null || titles === null) return out;
+  const n = TASK_FIELDS.length;
+  /** field i of the row is fields[start[i], start[i + 1] - 1) */
+  const start = new Int32Array(n + 1);
+  const text = (i: number) => fields.slice(start[i], start[i + 1] - 1);
+  const int = (i: number): number | null => {
+    const from = start[i];
+    const end = start[i + 1] - 1;
+    if (from === end) return null;
+    let v = 0;
+    for (let k = from; k < end; k++) {
+      const digit = fields.charCodeAt(k) - 48;
+      if (digit < 0 || digit > 9) return Number(fields.slice(from, end));
+      v = v * 10 + digit;
+    }
+    return v;
   };
+  const word = <W extends string>(i: number, words: W[]): W => {
+    for (const w of words) if (w.length === start[i + 1] - 1 - start[i] && fields.startsWith(w, start[i])) return w;
+    return text(i) as W;
+  };
+  let inOrder = true;
+  for (let at = 0, titleAt = 0; at < fields.length; ) {
+    for (let i = 0; i < n; i++) {
+      start[i] = at;
+      const end = fields.indexOf(i < n - 1 ? FIELD_SEP : ROW_SEP, at);
+      at = end < 0 ? fields.length + 1 : end + 1;
+    }
+    start[n] = at;
+    let titleEnd = titles.indexOf(ROW_SEP, titleAt);
+    if (titleEnd < 0) titleEnd = titles.length;
+    const title = unescapeTitle(titles.slice(titleAt, titleEnd));
+    titleAt = titleEnd + 1;
+    const id = int(0)!;
+    const unitId = int(4)!;
+    const unit = unitById.get(unitId);
+    if (!unit) continue;
+    if (out.length && id < out[out.length - 1].id) inOrder = false;
+    const state = word(1, STATES);
+    const t: PlanTask = {
+      id,
+      title,
+      state,
+      deadlineKind: word(2, DEADLINE_KINDS),
+      deadline: text(3) || null,
+      unitId,
+      unitName: unit.name,
+      unitPath: unit.path,
+      ownerId: int(5)!,
+      leaderId: int(6) ?? unit.overseerId ?? null,
+      createdAt: text(7),
+      signedOffAt: text(8) || null,
+      signoffRequestedAt: text(9) || null,
+      signoffRequestedBy: int(10),
+      extension: pending.get(id) ?? null,
+    };
+    // only where one is due (the task rows stay as they were otherwise)
+    if (state === "done" && rechecks.has(id)) t.recheckDue = rechecks.get(id);
+    out.push(t);
+  }
+  return inOrder ? out : out.sort((a, b) => a.id - b.id);
 }
 type UserRow = Omit<PlanUser, "unitName" | "unitPath" | "active" | "remindEnabled"> & { active: number; remindEnabled: number };
 type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
@@ -196,7 +259,8 @@ type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
  * a signed-off task can only show in a weekly digest, as a line if it was created or signed off
  * in the digest's week, else only in its counts: those come whole when their moment's UTC day
  * is within two days of that week (which covers every time zone), the others only as counts
- * by unit (`closed`).
+ * by unit (`closed`). `each` is given the tasks a range at a time, in order, as they are read,
+ * with the users and the log (read before them): loadAndPlan plans them meanwhile.
  *
  * The reads are not one transaction: db.tx is the writers' turn, and holding it for the whole
  * load (long at 100,000 tasks) would stop every writer of every process or server meanwhile. A
@@ -204,69 +268,68 @@ type LogRow = Omit<LoggedEntry, "claimedAt"> & { claimedAt: string | null };
  * anything twice, as every item is claimed (claim) before its mail goes out. They walk every
  * open task: db.scan keeps the server's event loop free meanwhile (the schedule runs in the server).
  */
-export async function loadPlanInput(db: Db, today: string): Promise<PlanInput> {
+export async function loadPlanInput(db: Db, today: string, each?: (tasks: PlanTask[], read: Pick<PlanInput, "users" | "log">) => void): Promise<PlanInput> {
   const monday = mondayOf(today);
   const lo = addDays(monday, -7 - 2);
   const hi = addDays(monday, -1 + 3);
-  const unitById = new Map((await db.scan<UnitRow>(PLAN_SQL.units)).map((u) => [u.id, u]));
-  const pending = new Map(
-    (await db.scan<{ taskId: number; requestedAt: string; requestedBy: number; newDeadline: string }>(PLAN_SQL.extensions)).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]),
-  );
-  const rechecks = new Map((await db.all<{ taskId: number; due: string }>(PLAN_SQL.rechecks, [today])).map((r) => [r.taskId, r.due]));
-  const planTasks: PlanTask[] = [];
-  const doneLoaded = new Map<number, { total: number; withEnd: number }>();
+  // asked all at once, answered in turn by db.scan's thread: the signed-off counts last, while this thread takes the last tasks
+  const unitRows = db.scan<UnitRow>(PLAN_SQL.units);
+  const extensionRows = db.scan<Pending & { taskId: number }>(PLAN_SQL.extensions);
+  const userRows = db.scan<UserRow>(PLAN_SQL.users);
+  // no trigger day lies further back than the largest lead day (60)
+  const logRows = db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]);
+  for (const early of [unitRows, extensionRows, userRows, logRows]) early.catch(() => {}); // (reported where awaited)
   const ranges = await taskRanges(db, [lo, hi, lo, hi, today]);
-  // read by db.scan's thread after the tasks, while this thread takes the last of them
-  const later = Promise.all([
-    db.scan<{ unitId: number; total: number; withEnd: number }>(PLAN_SQL.done),
-    db.scan<UserRow>(PLAN_SQL.users),
-    // no trigger day lies further back than the largest lead day (60)
-    db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]),
-  ]);
-  later.catch(() => {});
-  for (const range of ranges) for (const t of await range) {
-    const unit = unitById.get(t.unitId);
-    if (!unit) continue;
-    if (t.state === "done") {
-      let n = doneLoaded.get(t.unitId);
-      if (!n) doneLoaded.set(t.unitId, (n = { total: 0, withEnd: 0 }));
-      n.total++;
-      if (t.deadlineKind !== "ongoing") n.withEnd++;
-    }
-    planTasks.push({
-      id: t.id,
-      title: t.title,
-      state: t.state,
-      deadlineKind: t.deadlineKind,
-      deadline: t.deadline,
-      unitId: t.unitId,
-      unitName: unit.name,
-      unitPath: unit.path,
-      ownerId: t.ownerId,
-      leaderId: t.leaderId ?? unit.overseerId ?? null,
-      createdAt: t.createdAt,
-      signedOffAt: t.signedOffAt,
-      signoffRequestedAt: t.signoffRequestedAt,
-      signoffRequestedBy: t.signoffRequestedBy,
-      extension: pending.get(t.id) ?? null,
-      // only where one is due (the task rows stay as they were otherwise)
-      ...(t.state === "done" && rechecks.has(t.id) ? { recheckDue: rechecks.get(t.id) } : {}),
-    });
+  const doneRows = db.scan<{ unitId: number; total: number | string; withEnd: number | string }>(PLAN_SQL.done);
+  doneRows.catch(() => {});
+
+  const unitById = new Map((await unitRows).map((u) => [u.id, u]));
+  const pending = new Map<number, Pending>((await extensionRows).map(({ taskId, requestedAt, requestedBy, newDeadline }) => [taskId, { requestedAt, requestedBy, newDeadline }]));
+  const rechecks = new Map((await db.all<{ taskId: number; due: string }>(PLAN_SQL.rechecks, [today])).map((r) => [r.taskId, r.due]));
+  const users: PlanUser[] = [];
+  for (const u of await userRows) {
+    const unit = unitById.get(u.unitId);
+    if (unit) users.push({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName: unit.name, unitPath: unit.path, active: Number(u.active) === 1, remindEnabled: Number(u.remindEnabled) === 1, remindDays: u.remindDays });
   }
-  const [doneRows, userRows, logRows] = await later;
+  const log: LoggedEntry[] = (await logRows).map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
+
+  const tasks: PlanTask[] = [];
+  const doneLoaded = new Map<number, { total: number; withEnd: number }>();
+  const context: TaskContext = { unitById, pending, rechecks };
+  for (const range of ranges) {
+    const texts = await range;
+    if (!texts) continue;
+    const part = planTasksOf(texts, context);
+    for (const t of part) {
+      if (t.state === "done") {
+        let n = doneLoaded.get(t.unitId);
+        if (!n) doneLoaded.set(t.unitId, (n = { total: 0, withEnd: 0 }));
+        n.total++;
+        if (t.deadlineKind !== "ongoing") n.withEnd++;
+      }
+      tasks.push(t);
+    }
+    each?.(part, { users, log });
+    // a range read while this one was taken is already here: let waiting requests in between
+    await new Promise((res) => setImmediate(res));
+  }
   const closed: ClosedTally[] = [];
-  for (const { unitId, total, withEnd } of doneRows) {
+  for (const { unitId, total, withEnd } of await doneRows) {
     const unit = unitById.get(unitId);
     const loaded = doneLoaded.get(unitId) ?? { total: 0, withEnd: 0 };
-    if (unit && total > loaded.total) closed.push({ unitPath: unit.path, total: total - loaded.total, withEnd: withEnd - loaded.withEnd });
+    if (unit && Number(total) > loaded.total) closed.push({ unitPath: unit.path, total: Number(total) - loaded.total, withEnd: Number(withEnd) - loaded.withEnd });
   }
-  const planUsers: PlanUser[] = [];
-  for (const u of userRows) {
-    const unit = unitById.get(u.unitId);
-    if (unit) planUsers.push({ id: u.id, name: u.name, email: u.email, role: u.role, unitId: u.unitId, unitName: unit.name, unitPath: unit.path, active: Number(u.active) === 1, remindEnabled: Number(u.remindEnabled) === 1, remindDays: u.remindDays });
-  }
-  const log: LoggedEntry[] = logRows.map((e) => ({ dedupeKey: e.dedupeKey, status: e.status, attempts: e.attempts, claimedAt: e.claimedAt ?? claimTimeOf(e.messageId), retryAt: e.retryAt, messageId: e.messageId, day: e.day }));
-  return { tasks: planTasks, users: planUsers, log, closed };
+  return { tasks, users, log, closed };
+}
+
+/**
+ * loadPlanInput, and plan() over it: each range of tasks is planned as soon as it is read, while
+ * db.scan's thread reads the next (planner()); the same mails as plan() over the whole input.
+ */
+export async function loadAndPlan(db: Db, today: string, settings: PlanSettings, extra: PlanExtra = {}): Promise<{ input: PlanInput; mails: PlannedMail[] }> {
+  let p: Planner | undefined;
+  const input = await loadPlanInput(db, today, (tasks, { users, log }) => (p ??= planner(users, log, today, settings, extra)).add(tasks));
+  return { input, mails: (p ?? planner(input.users, input.log, today, settings, extra)).finish(input.closed) };
 }
 
 // ───────────────────────── Message-ID and claims ─────────────────────────
@@ -548,9 +611,10 @@ export async function runReminders(o: RunOptions): Promise<RunReport> {
   const today = o.today ?? dayIn(o.config.timeZone, o.now);
   const staleMs = staleClaimMs(o.config);
   const settings = settingsFor(o, staleMs);
-  const input = await loadPlanInput(o.db, today);
   const relevant = new Set<string>();
-  let mails = plan(input.tasks, input.users, input.log, today, settings, input.closed, { relevant, problems: await loadProblems(o.db) });
+  const loaded = await loadAndPlan(o.db, today, settings, { relevant, problems: await loadProblems(o.db) });
+  const input = loaded.input;
+  let mails = loaded.mails;
   if (o.retryOnly) mails = mails.map((m) => only(m, new Set(m.items.filter((i) => i.attempts > 0).map((i) => i.dedupeKey)))).filter((m): m is PlannedMail => !!m);
   const nowMs = Date.parse(settings.now);
   const logByKey = new Map(input.log.map((e) => [e.dedupeKey, e]));

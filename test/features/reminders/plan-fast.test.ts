@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrateDb, openDb } from "../../../db/client.ts";
 import { extensionRequests, reminderLog, tasks as tasksT, units, users as usersT } from "../../../db/schema.ts";
-import { DEFAULT_PLAN_SETTINGS, plan, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "../../../server/features/reminders/plan.ts";
-import { loadPlanInput } from "../../../server/features/reminders/send.ts";
+import { DEFAULT_PLAN_SETTINGS, plan, planner, sortLines, type TaskLine, type LogEntry, type PlanSettings, type PlanTask, type PlanUser, type PlannedMail } from "../../../server/features/reminders/plan.ts";
+import { loadAndPlan, loadPlanInput, TASK_RANGE } from "../../../server/features/reminders/send.ts";
 import { addDays } from "../../../server/lib/dates.ts";
 import { referenceLoad, referencePlan } from "./reference.ts";
 import { freshDatabaseEnv } from "../../helpers/app.ts";
@@ -45,8 +45,9 @@ const userArb = (id: number) =>
   });
 
 const taskArb = fc.record({
-  // (the loader reads a row as one text whose fields a control character separates, the title last)
-  title: fc.constantFrom("三会一课落实不到位", "党费收缴不规范<b>", "组织生活会质量不高", "分隔\u001f符\u001f在标题里\u001f", "'引号' || \"双引号\""),
+  // (the loader reads a range of rows as texts whose rows and fields control characters separate,
+  // the titles apart with \u001e between them and \u001d as their escape)
+  title: fc.constantFrom("三会一课落实不到位", "党费收缴不规范<b>", "组织生活会质量不高", "分隔\u001f符\u001f在标题里\u001f", "'引号' || \"双引号\"", "行\u001e分隔\u001e", "\u001dr转义\u001d\u001d\u001e\u001dr", ""),
   state: fc.constantFrom("todo", "doing", "review", "done", "done", "done") as fc.Arbitrary<PlanTask["state"]>,
   deadlineKind: fc.constantFrom("immediate", "dated", "dated", "dated", "ongoing") as fc.Arbitrary<PlanTask["deadlineKind"]>,
   deadlineOffset: fc.integer({ min: -45, max: 75 }),
@@ -87,8 +88,8 @@ function build(w: World) {
   const tasks: PlanTask[] = w.tasks.map((t, i) => {
     const deadline = t.deadlineKind === "ongoing" ? null : addDays(today, t.deadlineOffset);
     return {
-      // ids spread far apart: the loader reads them by ranges of 65,536
-      id: 1 + i * 30_011,
+      // ids spread apart: the loader reads them by ranges of TASK_RANGE (16,384), two or three in one
+      id: 1 + i * 7_001,
       title: t.title,
       state: t.state,
       deadlineKind: t.deadlineKind,
@@ -123,12 +124,34 @@ test("property: the fast planner plans exactly what the old planner planned", ()
       const want = referencePlan(tasks, users, log, today, settings);
       const got = plan(tasks, users, log, today, settings);
       assert.deepStrictEqual(got, want, summary(want));
+      // the same tasks given a part at a time (as loadAndPlan gives each range as it is read)
+      const inParts = planner(users, log, today, settings);
+      const size = 1 + (w.todayOffset % 7);
+      for (let i = 0; i < tasks.length; i += size) inParts.add(tasks.slice(i, i + size));
+      assert.deepStrictEqual(inParts.finish(), want, `in parts of ${size}: ${summary(want)}`);
+      // tasks in any order, not only by id as the loader gives them
+      const shuffled = tasks.map((t, i) => ({ t, k: (i * 7919 + w.todayOffset * 31) % 101 })).sort((a, b) => a.k - b.k).map(({ t }) => t);
+      assert.deepStrictEqual(plan(shuffled, users, log, today, settings), referencePlan(shuffled, users, log, today, settings), "shuffled");
       weekly += want.filter((m) => m.kind === "weekly").length;
       leader += want.filter((m) => m.kind === "leader").length;
     }),
     { numRuns: 300 },
   );
   assert.ok(weekly > 50 && leader > 50, `the random worlds reach digests (${weekly}) and leader mails (${leader})`);
+});
+
+test("property: sortLines puts lines in days-left order, then task order, the lines of one task as they came; long ones in task order without comparing", () => {
+  const lineArb = fc.record({ taskId: fc.integer({ min: 1, max: 40 }), daysLeft: fc.integer({ min: -30, max: 30 }), n: fc.nat() });
+  fc.assert(
+    fc.property(fc.array(lineArb, { maxLength: 300, size: "max" }), fc.boolean(), (raw, ordered) => {
+      if (ordered) raw.sort((a, b) => a.taskId - b.taskId); // as a planner given the tasks in id order makes them
+      const lines = raw.map((r, i) => ({ key: `k${i}`, taskId: r.taskId, daysLeft: r.daysLeft }) as TaskLine);
+      const want = [...lines].sort((a, b) => a.daysLeft - b.daysLeft || a.taskId - b.taskId);
+      sortLines(lines);
+      assert.deepStrictEqual(lines.map((l) => l.key), want.map((l) => l.key));
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test("property: loadPlanInput (open tasks whole, the other signed-off ones counted) + plan = the old loader + the old planner", async () => {
@@ -167,6 +190,10 @@ test("property: loadPlanInput (open tasks whole, the other signed-off ones count
         assert.deepStrictEqual(fast.log.sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1)), old.log.sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1)));
         const want = referencePlan(old.tasks, old.users, old.log, today, settings);
         assert.deepStrictEqual(plan(fast.tasks, fast.users, fast.log, today, settings, fast.closed), want, summary(want));
+        // planned range by range while read: the same input and mails
+        const together = await loadAndPlan(db, today, settings);
+        assert.deepStrictEqual({ ...together.input, log: together.input.log.sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1)) }, fast); // (fast.log sorted above)
+        assert.deepStrictEqual(together.mails, want, summary(want));
         // a resend plans with a week's catch-up from the same input
         const resend = { ...settings, weeklyCatchUpDays: 6 };
         assert.deepStrictEqual(plan(fast.tasks, fast.users, [], today, resend, fast.closed), referencePlan(old.tasks, old.users, [], today, resend));
@@ -174,6 +201,37 @@ test("property: loadPlanInput (open tasks whole, the other signed-off ones count
       { numRuns: 60 },
     );
     assert.ok(closedSeen > 30, `signed-off tasks were left to the counts (${closedSeen})`);
+  } finally {
+    await db.close();
+    if (env.DATABASE_URL) await (await import("../../helpers/pg.ts")).dropDatabase(env.DATABASE_URL);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("loadPlanInput reads each task once across its ranges of ids: at, before and after every boundary, the last id on one, empty ranges between", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rectify-plan-ranges-"));
+  const env = await freshDatabaseEnv(dir);
+  const db = await openDb(env.DATABASE_URL ?? env.DATABASE_FILE);
+  try {
+    await migrateDb(db);
+    const R = TASK_RANGE;
+    // ranges 0, 1 and 2 hold tasks; 3 and 4 none; the last id opens range 5
+    const ids = [1, 2, R - 1, R, R + 1, 2 * R - 1, 2 * R, 2 * R + 7, 5 * R];
+    const titles = ids.map((id, i) => [`任务${id}`, "", "行\u001e分隔", "\u001dr\u001d\u001d", "字段\u001f分隔\u001f"][i % 5]);
+    await db.tx(async () => {
+      for (const u of UNITS) await db.insert(units).values({ id: u.id, code: `u${u.id}`, name: u.name, kind: "branch", path: u.path });
+      await db.insert(usersT).values({ id: 1, email: "u1@t.cn", name: "用户1", role: "leader", unitId: 2, passwordHash: "x" });
+      for (const [i, id] of ids.entries()) {
+        // every third one signed off long ago: only counted, never read whole
+        const done = i % 3 === 1;
+        await db.insert(tasksT).values({ id, unitId: UNITS[i % UNITS.length].id, ownerId: 1, title: titles[i], deadlineKind: "dated", deadline: "2026-12-01", originalDeadline: "2026-12-01", state: done ? "done" : "doing", createdAt: "2025-01-01T00:00:00.000Z", signedOffAt: done ? "2025-02-01T00:00:00.000Z" : null });
+      }
+    });
+    const input = await loadPlanInput(db, BASE);
+    const open = ids.filter((_, i) => i % 3 !== 1);
+    assert.deepEqual(input.tasks.map((t) => t.id), open, "each open task once, in id order");
+    assert.deepEqual(input.tasks.map((t) => t.title), titles.filter((_, i) => i % 3 !== 1), "titles as written");
+    assert.equal(input.closed.reduce((n, c) => n + c.total, 0), ids.length - open.length, "the others counted");
   } finally {
     await db.close();
     if (env.DATABASE_URL) await (await import("../../helpers/pg.ts")).dropDatabase(env.DATABASE_URL);
