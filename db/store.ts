@@ -57,9 +57,11 @@ export interface Db {
    * A read that walks many rows (a grouped count over every task): the same rows as all(), but
    * the engine keeps the server's event loop free while it runs (SQLite: on a worker thread's
    * own connection, seeing the last commit; PostgreSQL: as all(), the server does the work).
-   * Inside db.tx it is all(), on the transaction.
+   * Inside db.tx it is all(), on the transaction. `long`: a read of seconds at a province's size
+   * (the overview's figures, the reminder planner's load); SQLite gives those a thread of their
+   * own, so that a short scan (a leader's search) never waits behind one.
    */
-  scan<T = Record<string, unknown>>(text: string, params?: Params): Promise<T[]>;
+  scan<T = Record<string, unknown>>(text: string, params?: Params, opts?: { long?: boolean }): Promise<T[]>;
   /** the first column of the first row */
   value<T = unknown>(text: string, params?: Params): Promise<T | undefined>;
   /** the first column of every row */

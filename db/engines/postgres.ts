@@ -135,8 +135,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       }
       return (await query(text, params)).rows[0] as T | undefined;
     },
-    scan<T>(text: string, params?: Params): Promise<T[]> {
-      return store.all<T>(text, params);
+    scan<T>(text: string, params?: Params, _opts?: { long?: boolean }): Promise<T[]> {
+      return store.all<T>(text, params); // the database server does the work; a long read holds one pooled connection
     },
     async value<T>(text: string, params?: Params) {
       return (await query(text, params, "array")).rows[0]?.[0] as T | undefined;

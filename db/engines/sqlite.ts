@@ -189,6 +189,7 @@ export function openSqlite(file: string): Db {
   let writes = 0;
   let open = false; // a transaction is open on `main`
   let worker: Reader | null = null; // db.scan()'s thread, started on first use
+  let longWorker: Reader | null = null; // and the one of its long reads (opts.long)
   const ordered = keptByText<boolean>(); // readsInOrder's answers
   const queue = queueOf(file === ":memory:" ? `:memory:${Math.random()}` : resolve(file));
 
@@ -269,9 +270,10 @@ export function openSqlite(file: string): Db {
         return row && (rowMaker(stmt)(row) as T);
       });
     },
-    async scan<T>(text: string, params?: Params): Promise<T[]> {
+    async scan<T>(text: string, params?: Params, opts?: { long?: boolean }): Promise<T[]> {
       if (mine() || file === ":memory:") return store.all<T>(text, params);
-      return (worker ??= startReader(file)).all<T>(text, (params ?? []) as unknown[]);
+      const thread = opts?.long ? (longWorker ??= startReader(file)) : (worker ??= startReader(file));
+      return thread.all<T>(text, (params ?? []) as unknown[]);
     },
     value<T>(text: string, params?: Params): Promise<T | undefined> {
       return settled(() => prepareFor(text, false).pluck(true).get(...args(params)) as T | undefined);
@@ -346,6 +348,7 @@ export function openSqlite(file: string): Db {
     },
     async close() {
       await worker?.close();
+      await longWorker?.close();
       if (reader !== main) reader.close();
       main.close();
     },

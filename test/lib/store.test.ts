@@ -55,3 +55,21 @@ test("readsInOrder: a sort the engine must make is told apart from no sort at al
   assert.equal(await db.readsInOrder(sorted, [ta.ids.b]), false, "asked again (kept), the same answer");
   await assert.rejects(db.readsInOrder(`SELECT nothing FROM tasks ORDER BY id`));
 });
+
+test("scan: a short read does not wait behind a long one (SQLite: a thread for long reads; PostgreSQL: pooled connections)", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db } = ta;
+  const order: string[] = [];
+  // a read of about a second on either engine: counting to two million in a recursive query
+  const long = db.scan<{ n: number }>(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c`, [2_000_000], { long: true }).then((r) => {
+    order.push("long");
+    return Number(r[0].n);
+  });
+  await new Promise((r) => setTimeout(r, 20)); // the long read under way
+  const short = await db.scan<{ name: string }>(`SELECT name FROM units WHERE id = ?`, [ta.ids.a]);
+  order.push("short");
+  assert.deepEqual(short, [{ name: "第一党支部" }]);
+  assert.equal(await long, 2_000_000);
+  assert.deepEqual(order, ["short", "long"], "the short read answered while the long one ran");
+});

@@ -21,6 +21,9 @@ import { STATUS_LABEL, statusKind } from "../tasks/status.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
 import { runRobots, type RobotResult, type RobotTuning } from "../channels/deliver.ts";
+
+/** the planner's reads are seconds at a province's size: db.scan's thread for long reads, so that searches never wait behind them */
+const LONG = { long: true };
 import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, planner, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanExtra, type PlanSettings, type Planner, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
@@ -169,7 +172,7 @@ async function taskRanges(db: Db, params: unknown[]): Promise<Promise<TaskTexts 
   const max = Number((await db.value<number>("SELECT max(id) FROM tasks")) ?? 0);
   const text = PLAN_SQL.tasks(db.dialect);
   const ranges: Promise<TaskTexts | undefined>[] = [];
-  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<TaskTexts>(text, [...params, from, from + TASK_RANGE]).then((rows) => rows[0]));
+  for (let from = 0; from <= max; from += TASK_RANGE) ranges.push(db.scan<TaskTexts>(text, [...params, from, from + TASK_RANGE], LONG).then((rows) => rows[0]));
   for (const range of ranges) range.catch(() => {}); // (not unhandled while an earlier one is awaited)
   return ranges;
 }
@@ -273,14 +276,14 @@ export async function loadPlanInput(db: Db, today: string, each?: (tasks: PlanTa
   const lo = addDays(monday, -7 - 2);
   const hi = addDays(monday, -1 + 3);
   // asked all at once, answered in turn by db.scan's thread: the signed-off counts last, while this thread takes the last tasks
-  const unitRows = db.scan<UnitRow>(PLAN_SQL.units);
-  const extensionRows = db.scan<Pending & { taskId: number }>(PLAN_SQL.extensions);
-  const userRows = db.scan<UserRow>(PLAN_SQL.users);
+  const unitRows = db.scan<UnitRow>(PLAN_SQL.units, [], LONG);
+  const extensionRows = db.scan<Pending & { taskId: number }>(PLAN_SQL.extensions, [], LONG);
+  const userRows = db.scan<UserRow>(PLAN_SQL.users, [], LONG);
   // no trigger day lies further back than the largest lead day (60)
-  const logRows = db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)]);
+  const logRows = db.scan<LogRow>(PLAN_SQL.log, [addDays(today, -62)], LONG);
   for (const early of [unitRows, extensionRows, userRows, logRows]) early.catch(() => {}); // (reported where awaited)
   const ranges = await taskRanges(db, [lo, hi, lo, hi, today]);
-  const doneRows = db.scan<{ unitId: number; total: number | string; withEnd: number | string }>(PLAN_SQL.done);
+  const doneRows = db.scan<{ unitId: number; total: number | string; withEnd: number | string }>(PLAN_SQL.done, [], LONG);
   doneRows.catch(() => {});
 
   const unitById = new Map((await unitRows).map((u) => [u.id, u]));
