@@ -266,15 +266,14 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
 
     // Enter in 问题类别 saves the item, and nothing else
     await items.nth(0).locator("input[name=category]").fill("党费收缴");
-    await items.nth(0).locator("input[name=category]").press("Enter");
-    await leader.waitForLoadState("load");
+    // (the same URL again: wait for the navigation itself, not a load state the old page already has)
+    await Promise.all([leader.waitForNavigation(), items.nth(0).locator("input[name=category]").press("Enter")]);
     assert.equal(await items.count(), n, "not split");
     assert.equal(await items.nth(0).locator("input[name=category]").inputValue(), "党费收缴");
 
     // the title saves with its button
     await leader.fill("input[name=title]", "社区党委自查报告（无脚本）");
-    await leader.click("button:has-text('保存标题')");
-    await leader.waitForLoadState("load");
+    await Promise.all([leader.waitForNavigation(), leader.click("button:has-text('保存标题')")]);
     assert.equal(await leader.locator("input[name=title]").inputValue(), "社区党委自查报告（无脚本）");
 
     // delete one, assign the rest by ticking each, confirm
@@ -285,8 +284,7 @@ test("every page for everyone: axe on every role's pages, the keyboard, and no J
     await bulk.locator("select[name=unitId]").selectOption(String(ta.ids.a));
     await bulk.locator("select[name=ownerId]").selectOption(String(ta.ids.owner));
     await bulk.locator("input[name=deadline]").fill(addDays(today, 20));
-    await bulk.locator("button:has-text('应用到勾选的问题')").click();
-    await leader.waitForLoadState("load");
+    await Promise.all([leader.waitForNavigation(), bulk.locator("button:has-text('应用到勾选的问题')").click()]);
     await leader.click("button:has-text('确认生成任务')");
     await leader.waitForURL(/\/reports\/\d+$/);
     await leader.waitForSelector(`text=已生成 ${n - 1} 项整改任务`);
