@@ -147,7 +147,7 @@ const PLAN_SQL = {
   // whole index took 0.13–0.3 s, and `state = 'done'` alone took tasks_state_deadline_idx and
   // fetched each of 650,000 rows, 2–3 s); a task has no deadline exactly when it is 长期坚持
   // (tasks_deadline_kind_ck), so a deadline means it has an end
-  done: `SELECT unit_id AS "unitId", count(*) AS total, count(deadline) AS "withEnd" FROM tasks WHERE unit_id IN (SELECT id FROM units) AND state = 'done' GROUP BY unit_id`,
+  done: `SELECT unit_id AS "unitId", count(*) AS total, count(deadline) AS "withEnd" FROM tasks WHERE unit_id IN (SELECT id FROM units) AND state = 'done' GROUP BY unit_id ORDER BY unit_id`, // in one order on either engine (PostgreSQL's hashed groups come in any)
   extensions: `SELECT task_id AS "taskId", requested_at AS "requestedAt", requested_by AS "requestedBy", new_deadline AS "newDeadline" FROM extension_requests WHERE status = 'pending'`,
   // 回头看 due by today (one open per task)
   rechecks: `SELECT task_id AS "taskId", due FROM recheck_items WHERE status = 'open' AND due <= ?`,
