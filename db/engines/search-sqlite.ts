@@ -58,11 +58,11 @@ const KINDS: Record<HitKind, { table: string; from: string; scoped: string; cols
  * characters or the actor's scope narrows the walk (only the bigram index carries scopes; it
  * answers terms of any length exactly as the trigram index does), else the trigram index.
  */
-function matchOf(table: string, query: ParsedQuery, kind: HitKind, actor?: Actor): { table: string; match: string } {
-  const scoped = actor !== undefined && actor.role !== "admin";
-  if (!scoped && !query.short.length) return { table, match: ftsMatch(query.long) };
+function matchOf(table: string, query: ParsedQuery, kind: HitKind, actor: Actor): { table: string; match: string; scoped: boolean } {
+  const scoped = actor.role !== "admin";
+  if (!scoped && !query.short.length) return { table, match: ftsMatch(query.long), scoped };
   const terms = gramsMatchAll(query.terms);
-  return { table: `${table}_bi`, match: scoped ? `(${terms}) AND ${scopeMatch(actor, kind)}` : terms };
+  return { table: `${table}_bi`, match: scoped ? `(${terms}) AND ${scopeMatch(actor, kind)}` : terms, scoped };
 }
 
 /**
@@ -85,7 +85,7 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
       checkLimit(limit, 1);
       const k = KINDS[kind];
       const scope = scopeSql(actor, kind);
-      const { table, match } = matchOf(k.table, query, kind, actor);
+      const { table, match, scoped } = matchOf(k.table, query, kind, actor);
       const sql = text(`${kind}|${scope.sql}|${table}|${limit}`, () => {
         const newest = `(SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT}) s`;
         return `SELECT ${k.cols} FROM ${newest} CROSS JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
@@ -97,15 +97,15 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
       // connection (the rows' trip between threads costs about 5% more CPU).
       // Never cut: an administrator's matches are all theirs, and a scoped walk meets only the
       // actor's (the scope in the MATCH), so fewer than `limit` means fewer exist.
-      const rows = await (scope.joins ? db.scan<IndexRow>(sql, [match, ...scope.params]) : db.all<IndexRow>(sql, [match, ...scope.params]));
+      const rows = await (scoped ? db.scan<IndexRow>(sql, [match, ...scope.params]) : db.all<IndexRow>(sql, [match, ...scope.params]));
       return { rows, cut: false };
     },
     async taskIds(query, limit, actor) {
       checkLimit(limit);
-      const { table, match } = matchOf(KINDS.task.table, query, "task", actor);
+      const { table, match, scoped } = matchOf(KINDS.task.table, query, "task", actor);
       const sql = text(`${table}|ids|${limit}`, () => `SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${limit}`);
       // a scope's, as newest()'s, on the reader thread
-      return actor.role === "admin" ? db.column<number>(sql, [match]) : (await db.scan<{ id: number }>(sql, [match])).map((r) => r.id);
+      return scoped ? (await db.scan<{ id: number }>(sql, [match])).map((r) => r.id) : db.column<number>(sql, [match]);
     },
     /**
      * FTS5's 'optimize': the table merged into a single b-tree, in a transaction of its own. FTS5

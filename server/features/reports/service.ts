@@ -12,7 +12,7 @@ import { importDrafts, problems, reports, tasks, units, users, type ImportDraft 
 import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { cnDate } from "../../lib/dates.ts";
-import { createTask, markRecurrence, type Ctx, type TaskInput } from "../tasks/service.ts";
+import { createTask, markRecurrence, subtreeIds, type Ctx, type TaskInput } from "../tasks/service.ts";
 import { recurrenceHints, hintWords } from "../recheck/service.ts";
 import { getSetting } from "../admin/settings.ts";
 import { canSeeReport as canSeeReportDocuments } from "../ledger/service.ts";
@@ -483,9 +483,9 @@ export async function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): 
   // a leader's subtree: its reports found by unit and sorted, or, where the subtree holds a good
   // share of all (a 党委 of a province: 2,000 of 20,000), the newest walked in order and kept when
   // theirs: about (offset + 31) ÷ share reports walked against share × all sorted. The units'
-  // share stands for the reports' (kept with the directory); max(id) for their number.
+  // share stands for the reports'; max(id) for their number.
   const tree = async () => {
-    const share = dir.derived(`unitShare|${actor.unitPath}`, (d) => d.unitsInOrder.filter((u) => u.path.startsWith(actor.unitPath)).length / Math.max(1, d.unitsInOrder.length));
+    const share = (await subtreeIds(c.db, actor.unitId)).length / Math.max(1, dir.unitsInOrder.length);
     const reports = Number((await c.db.value<number>(q.span)) ?? 0);
     return c.db.all<Found>(reports * share * share >= offset + REPORTS_PAGE_SIZE + 1 ? q.treeWalk : q.tree, [actor.unitPath, pathEnd(actor.unitPath), offset]);
   };
