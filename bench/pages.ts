@@ -2,7 +2,9 @@
 // list's filters (bench/run.ts loads each with autocannon, then all of them at once), and the
 // search terms by class. Run directly, it times each page in this process (median, p99, CPU a
 // request: quieter than a load on a shared machine, and good for an A/B in one run):
-//   node --import tsx bench/pages.ts [--db FILE | --db postgres://…] [--n N] [--only name,name]
+//   node --import tsx bench/pages.ts [--db FILE | --db postgres://…] [--n N] [--only name,name] [--churn]
+// With --churn, a write that moves the change counter (as a task changing state does) comes before
+// each request: the page as it is read while people post progress, its kept counts made anew.
 // It opens the database as the app does (it writes sessions): give it a copy others are not measuring.
 // With --queries, each page's statements a request are counted too (the store's calls, wrapped here).
 import type { Db } from "../db/client.ts";
@@ -78,7 +80,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { buildApp } = await import("../server/app.ts");
   const { BENCH_PASSWORD } = await import("./build.ts");
   const { openDb, migrateDb, isPostgresUrl } = await import("../db/client.ts");
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "50" }, only: { type: "string" }, queries: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "50" }, only: { type: "string" }, queries: { type: "boolean", default: false }, churn: { type: "boolean", default: false } } });
   const pg = isPostgresUrl(values.db);
   if (!pg && !existsSync(values.db)) throw new Error(`数据库不存在：${values.db}（先运行 npm run bench 建库）`);
   const config = loadConfig({ ...(pg ? { DATABASE_URL: values.db, DATA_DIR: fileURLToPath(new URL("./data/files-postgres", import.meta.url)) } : { DATABASE_FILE: values.db }), SESSION_SECRET: "bench-".repeat(8), LOG_LEVEL: "silent", SEED_DEMO: "0", REMIND_CRON: "off", MAINTENANCE_CRON: "off", TZ: "Asia/Shanghai" });
@@ -103,6 +105,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const only = values.only?.split(",");
   const n = Number(values.n);
+  // a state change's footprint on the counters: stats_version moves, the list unit is noted as changed
+  const churn = () => db.tx(async () => {
+    await db.run("UPDATE stats_version SET n = n + 1 WHERE id = 1");
+    await db.run("INSERT INTO stats_changes (unit_id) VALUES (?)", [ids.listUnit]);
+  });
   const at = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
   const pages = [p0("list", "admin", `/tasks?unit=${ids.listUnit}&state=doing`), p0("task", "admin", ...ids.taskIds.slice(0, 50).map((id) => `/tasks/${id}`)), p0("overview", "admin", "/"), p0("search", "admin", ...q(SEARCH_TERMS.common)), ...menuPages(ids)];
   for (const page of pages.filter((p) => !only || only.includes(p.name))) {
@@ -112,6 +119,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       const url = page.paths[i % page.paths.length];
+      if (values.churn) await churn();
       const t0 = performance.now();
       const res = await app.inject({ method: "GET", url, headers });
       wall.push(performance.now() - t0);

@@ -102,3 +102,58 @@ export async function memoByVersion<T>(cache: WeakMap<Db, Memo<T>>, db: Db, buil
   });
   return value;
 }
+
+/** Values kept by key under a counter (keptLatest's memory: one per kind of value and store). */
+export type KeptLatest<T> = { v: number; values: Map<string, T>; flying: Map<string, { v: number; value: Promise<T> }>; queued: Map<string, Promise<T>> };
+export const keptLatestOf = <T>(): KeptLatest<T> => ({ v: -1, values: new Map(), flying: new Map(), queued: new Map() });
+const ignore = () => {};
+
+/**
+ * The value of `key` as of the counter (stats_version unless told), kept until the counter moves;
+ * made by build() at most once at a time per key. While progress is posted the counter moves many
+ * times a second, and made anew by every request after each move, a value that takes tens of ms
+ * (a count over a tenth of a million tasks) became the whole server's work. So a request that
+ * finds a build of an older value under way waits for the one after it, made once for all who
+ * wait, which reads the counter when it starts: what a person has just changed is in what they
+ * get. At most `max` keys are kept (all dropped when full, as the counter's move drops them).
+ */
+export async function keptLatest<T>(cache: KeptLatest<T>, db: Db, key: string, build: () => Promise<T>, opts: { max?: number; version?: (db: Db) => Promise<number> } = {}): Promise<T> {
+  const version = opts.version ?? statsVersion;
+  const v = await version(db);
+  if (cache.v === v && cache.values.has(key)) return cache.values.get(key)!;
+  const flying = cache.flying.get(key);
+  if (flying && flying.v >= v) return flying.value;
+  if (flying) {
+    let next = cache.queued.get(key);
+    if (!next) {
+      next = flying.value.then(ignore, ignore).then(async () => {
+        cache.queued.delete(key);
+        return start(await version(db));
+      });
+      cache.queued.set(key, next);
+    }
+    return next;
+  }
+  return start(v);
+
+  function start(at: number): Promise<T> {
+    // a value of this version or a newer one is kept meanwhile (by a request that read the counter later)
+    if (cache.v >= at && cache.values.has(key)) return Promise.resolve(cache.values.get(key)!);
+    const value = build();
+    const flight = { v: at, value };
+    cache.flying.set(key, flight);
+    const landed = () => {
+      if (cache.flying.get(key) === flight) cache.flying.delete(key);
+    };
+    value.then((x) => {
+      landed();
+      if (at < cache.v) return; // values of a newer version are kept meanwhile
+      if (at > cache.v || cache.values.size >= (opts.max ?? 5000)) {
+        cache.v = at;
+        cache.values.clear();
+      }
+      cache.values.set(key, x);
+    }, landed);
+    return value;
+  }
+}

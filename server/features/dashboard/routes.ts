@@ -9,26 +9,12 @@ import { pendingProblems } from "../reports/service.ts";
 import { mailProblems } from "../reminders/send.ts";
 import { recheckFigures, listRounds } from "../recheck/service.ts";
 import { RATES_RULE } from "../recheck/plan.ts";
-import { statsVersion } from "../../lib/stats-version.ts";
-import type { Db } from "../../../db/client.ts";
+import { keptLatest, keptLatestOf } from "../../lib/stats-version.ts";
+import { perDb } from "../../../db/client.ts";
 
 type RecheckView = { figures: Awaited<ReturnType<typeof recheckFigures>>; rounds: Awaited<ReturnType<typeof listRounds>>; rule: typeof RATES_RULE };
-const kept = new WeakMap<Db, { version: string; views: Map<string, Promise<RecheckView>> }>();
-
-/** build() once per key while the key's version (its first part) stands; at most 1,000 scopes kept */
-function recheckKept(db: Db, key: string, build: () => Promise<RecheckView>): Promise<RecheckView> {
-  const version = key.slice(0, key.indexOf("|", key.indexOf("|") + 1));
-  let k = kept.get(db);
-  if (!k || k.version !== version) kept.set(db, (k = { version, views: new Map() }));
-  let v = k.views.get(key);
-  if (!v) {
-    if (k.views.size >= 1000) k.views.clear();
-    const views = k.views;
-    views.set(key, (v = build()));
-    v.catch(() => views.delete(key));
-  }
-  return v;
-}
+/** the 回头看 parts by day and scope, kept until stats_version moves (at most 1,000 scopes) */
+const kept = perDb(() => keptLatestOf<RecheckView>());
 
 export async function homeRoutes(app: FastifyInstance) {
   const tz = app.config.timeZone;
@@ -47,12 +33,12 @@ export async function homeRoutes(app: FastifyInstance) {
       pendingProblems({ db: app.db, actor: u }),
       // 回头看: due and overdue, 巩固率 and 反弹率 by unit, the rounds' progress: kept, as the overview's
       // snapshot is, until stats_version moves (recheck_items moves it: migration 0020) or the day does
-      statsVersion(app.db).then((v) =>
-        recheckKept(app.db, `${v}|${today}|${u.role}|${u.id}|${u.unitPath}|${view.scope.id ?? ""}`, async () => ({
-          figures: await recheckFigures(app.db, u, today, view.scope.id),
-          rounds: await listRounds(app.db, u, today, view.scope.id),
-          rule: RATES_RULE,
-        })),
+      keptLatest(
+        kept(app.db),
+        app.db,
+        `${today}|${u.role}|${u.id}|${u.unitPath}|${view.scope.id ?? ""}`,
+        async () => ({ figures: await recheckFigures(app.db, u, today, view.scope.id), rounds: await listRounds(app.db, u, today, view.scope.id), rule: RATES_RULE }),
+        { max: 1000 },
       ),
       u.role === "admin" ? mailProblems(app.db) : null,
     ]);

@@ -65,8 +65,13 @@ export type OverviewView = {
   builtMs: number;
 };
 
-/** the snapshot of each store, or the one being built (requests that ask meanwhile wait for that build, not one of their own) */
-const cache = new WeakMap<Db, { key: string; day: string; snap: Promise<Snapshot> }>();
+/**
+ * The snapshot of each store, or the one being built (requests that ask meanwhile wait for that
+ * build, not one of their own), and the one to follow it (`next`), shared by all who find the
+ * counter moved while it was being built.
+ */
+const cache = new WeakMap<Db, { key: string; day: string; snap: Promise<Snapshot>; done: boolean; next?: Promise<Snapshot> }>();
+const ignore = () => {};
 
 /**
  * Past this many units changed since the last snapshot (or half the tree, when that is more), it
@@ -88,10 +93,19 @@ export async function snapshot(db: Db, today: string, tzOffsetMinutes: number): 
   const key = `${await statsVersion(db)}|${day}`;
   const hit = cache.get(db);
   if (hit?.key === key) return hit.snap;
+  // One step at a time: while progress is posted the counter moves many times a second, and a
+  // step for each move, each waiting for the one before, fell behind without end (at a million
+  // tasks 首页 timed out under 200 connections). Who asks while a step is made waits for one more
+  // after it, which reads the counter when it starts: their own change is in it.
+  if (hit && hit.day === day && !hit.done) return (hit.next ??= hit.snap.then(ignore, ignore).then(() => snapshot(db, today, tzOffsetMinutes)));
   const whole = () => build(db, key, today, tzOffsetMinutes);
   const snap = hit?.day === day ? hit.snap.then((prev) => step(db, prev, key, tzOffsetMinutes), whole) : whole();
-  const entry = { key, day, snap };
+  const entry: { key: string; day: string; snap: Promise<Snapshot>; done: boolean; next?: Promise<Snapshot> } = { key, day, snap, done: false };
   cache.set(db, entry);
+  snap.then(
+    () => (entry.done = true),
+    () => (entry.done = true),
+  );
   // a failed build is not kept: the next request tries again
   entry.snap.catch(() => {
     if (cache.get(db) === entry) cache.delete(db);

@@ -149,13 +149,16 @@ export async function recheckFigures(db: Db, actor: Actor, today: string, rootUn
   const empty = (unitId: number, unitName: string): UnitRecheck => ({ unitId, unitName, due: 0, overdue: 0, held: 0, rebound: 0, holdRate: null, reboundRate: null });
   const total = empty(0, "合计");
   if (root === undefined || (actor.role !== "admin" && actor.role !== "leader")) return { total, units: [] };
-  const rows = await db.all<{ unitId: number; due: number; overdue: number; held: number; rebound: number }>(
+  // every 回头看 with its task's unit: read from recheck_items, each task found by its id (`+`
+  // keeps the planner from walking every task instead, as SQLite did with a table analysed
+  // empty: 45 ms a page at a million tasks), on the store's reader thread
+  const rows = await db.scan<{ unitId: number; due: number; overdue: number; held: number; rebound: number }>(
     `SELECT tasks.unit_id AS "unitId",
             sum(CASE WHEN recheck_items.status = 'open' AND recheck_items.due <= ? THEN 1 ELSE 0 END) AS due,
             sum(CASE WHEN recheck_items.status = 'open' AND recheck_items.due < ? THEN 1 ELSE 0 END) AS overdue,
             sum(CASE WHEN recheck_items.status = 'held' THEN 1 ELSE 0 END) AS held,
             sum(CASE WHEN recheck_items.status = 'rebound' THEN 1 ELSE 0 END) AS rebound
-     FROM recheck_items JOIN tasks ON tasks.id = recheck_items.task_id GROUP BY tasks.unit_id`,
+     FROM recheck_items JOIN tasks ON tasks.id = +recheck_items.task_id GROUP BY tasks.unit_id`,
     [today, today],
   );
   const units: UnitRecheck[] = [];

@@ -14,7 +14,7 @@ import { isIsoDay, cnDate } from "../../lib/dates.ts";
 import { positiveInt } from "../../lib/http.ts";
 import type { StoredFile } from "./evidence.ts";
 import { directory, type DirUser } from "../../lib/directory.ts";
-import { statsVersion } from "../../lib/stats-version.ts";
+import { keptLatest, keptLatestOf } from "../../lib/stats-version.ts";
 import { taskIdsMatching } from "../search/service.ts";
 import { parseQuery } from "../search/query.ts";
 import { dueAfterHeld, dueAfterSignOff, settingsOf, isEffect, EFFECT_LABEL, type Effect } from "../recheck/plan.ts";
@@ -75,11 +75,14 @@ async function subtreeJson(db: Db, unitId: number): Promise<string> {
  * engines keep prepared. At 100,000 tasks, drizzle building this query anew on every request was
  * most of the list page's time; the query itself is a fraction of it.
  */
-export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number; walk?: boolean } = {}): Promise<{ text: string; params: unknown[]; keywordCut: boolean; keywordTotal?: number }> {
+export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: string, opts: { qLimit?: number; walk?: boolean } = {}): Promise<{ text: string; countText: string; params: unknown[]; keywordCut: boolean; keywordTotal?: number }> {
   const conds: string[] = [];
+  const counted: string[] = []; // the same conditions as the count writes them (countText)
   const params: unknown[] = [];
-  const add = (text: string, ...p: unknown[]) => {
+  const add = (text: string, ...p: unknown[]) => addAs(text, text, ...p);
+  const addAs = (text: string, countText: string, ...p: unknown[]) => {
     conds.push(text);
+    counted.push(countText);
     params.push(...p);
   };
   // `walk`: the scope's and the unit filter's columns as expressions no index serves (col + 0),
@@ -103,7 +106,9 @@ export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: str
   if (f.unit) add(...(await under(f.unit)));
   if (f.state) add(`tasks.state = ?`, f.state);
   if (f.owner) add(`tasks.owner_id = ?`, f.owner);
-  if (f.overdue) add(`tasks.state <> 'done' AND tasks.deadline < ?`, today);
+  // the page walks the list's order index by "not signed off"; the count reads the three open
+  // states' ranges of (state, deadline) and skips the signed off (65% of tasks): 55 → 10 ms at a million
+  if (f.overdue) addAs(`tasks.state <> 'done' AND tasks.deadline < ?`, `tasks.state IN ('todo', 'doing', 'review') AND tasks.deadline < ?`, today);
   if (f.from) add(`tasks.deadline >= ?`, f.from);
   if (f.to) add(`tasks.deadline <= ?`, f.to);
   if (f.review) add(`tasks.state = 'review' AND (tasks.signoff_requested_by IS NULL OR tasks.signoff_requested_by <> ?)`, actor.id);
@@ -121,7 +126,7 @@ export async function taskWhere(db: Db, actor: Actor, f: TaskFilters, today: str
       add(`tasks.id IN (${db.dialect.jsonInts})`, JSON.stringify(ids));
     }
   }
-  return { text: conds.join(" AND "), params, keywordCut, keywordTotal };
+  return { text: conds.join(" AND "), countText: counted.join(" AND "), params, keywordCut, keywordTotal };
 }
 
 /** taskWhere() without a qLimit (the ledger export) takes every match: a bound only in name, and one every engine's LIMIT takes */
@@ -161,6 +166,7 @@ type ListRow = { id: number; title: string; state: State; deadlineKind: Deadline
 export async function listTasks(db: Db, actor: Actor, f: TaskFilters, today: string) {
   const w = await taskWhere(db, actor, f, today, { qLimit: KEYWORD_LIMIT });
   const where = w.text ? `WHERE ${w.text}` : "";
+  const countWhere = w.countText ? `WHERE ${w.countText}` : "";
   const order = f.state || f.review ? LIST_ORDER_ONE_STATE : LIST_ORDER; // 待我销号 is one state
   const requested = Math.max(1, f.page ?? 1);
   const dir = await directory(db);
@@ -178,7 +184,7 @@ export async function listTasks(db: Db, actor: Actor, f: TaskFilters, today: str
   let total = -1;
   let stmt = w;
   if (!f.q && !f.owner && !f.mine && (actor.role !== "admin" || f.unit || f.flagged)) {
-    total = await countOf(db, where, w.params);
+    total = await countOf(db, countWhere, w.params);
     const tasks = await kept(db, "span", async () => Number((await db.value<number>("SELECT max(id) FROM tasks")) ?? 0));
     const page = Math.min(requested, Math.max(1, Math.ceil(total / PAGE_SIZE)));
     if (total * total >= page * PAGE_SIZE * tasks) stmt = await taskWhere(db, actor, f, today, { walk: true });
@@ -206,7 +212,7 @@ export async function listTasks(db: Db, actor: Actor, f: TaskFilters, today: str
   let rows = await pageRows(page);
   if (total < 0) {
     // a short page that is not empty is the last one: the count is what came before it and on it
-    total = w.keywordTotal ?? ((rows.length || requested === 1) && rows.length < PAGE_SIZE ? (requested - 1) * PAGE_SIZE + rows.length : await countOf(db, where, w.params, !f.q));
+    total = w.keywordTotal ?? ((rows.length || requested === 1) && rows.length < PAGE_SIZE ? (requested - 1) * PAGE_SIZE + rows.length : await countOf(db, countWhere, w.params, !f.q));
     page = Math.min(requested, Math.max(1, Math.ceil(total / PAGE_SIZE)));
     if (page !== requested) rows = await pageRows(page); // past the end: the last page
   }
@@ -222,26 +228,11 @@ export async function listTasks(db: Db, actor: Actor, f: TaskFilters, today: str
  * keyword filter's count is not kept (titles and measures do not move the counter); it is
  * bounded by KEYWORD_LIMIT.
  */
-const listCounts = perDb(() => ({ v: -1, counts: new Map<string, number>() }));
-const LIST_COUNTS_MAX = 5000;
-async function kept(db: Db, key: string, count: () => Promise<number>): Promise<number> {
-  const cache = listCounts(db);
-  const v = await statsVersion(db);
-  if (cache.v === v) {
-    const n = cache.counts.get(key);
-    if (n !== undefined) return n;
-  }
-  const n = await count();
-  if (v < cache.v) return n; // another request has kept counts of a newer version meanwhile
-  if (cache.v !== v || cache.counts.size >= LIST_COUNTS_MAX) {
-    cache.v = v;
-    cache.counts.clear();
-  }
-  cache.counts.set(key, n);
-  return n;
-}
+const listCounts = perDb(() => keptLatestOf<number>());
+const kept = (db: Db, key: string, count: () => Promise<number>): Promise<number> => keptLatest(listCounts(db), db, key, count);
 async function countOf(db: Db, where: string, params: unknown[], keep = true): Promise<number> {
-  const count = async () => Number(await db.value<number>(`SELECT count(*) FROM tasks ${where}`, params));
+  // on the store's reader thread: a count over tens of thousands of tasks does not hold the event loop
+  const count = async () => Number((await db.scan<{ n: number }>(`SELECT count(*) AS n FROM tasks ${where}`, params))[0].n);
   return keep ? kept(db, `${where}|${JSON.stringify(params)}`, count) : count();
 }
 
