@@ -97,6 +97,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
 
+  // a request slower than SLOW_REQUEST_MS: a warning with its path and time, to find what a
+  // crowded server is slow at (a callback hook; nothing when off)
+  const slowMs = config.slowRequestMs;
+  if (slowMs > 0)
+    app.addHook("onResponse", (req, reply, done) => {
+      const ms = reply.elapsedTime;
+      if (ms >= slowMs) req.log.warn({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(ms) }, "慢请求");
+      done();
+    });
+
   app.get("/healthz", async (_req, reply) => {
     try {
       await db.value("SELECT 1");

@@ -70,6 +70,7 @@ const schema = z.object({
   CHANNEL_ALLOW_PRIVATE: bool.default(false),
   CHANNEL_TIMEOUT: z.coerce.number({ message: "应为秒数" }).positive({ message: "应为正的秒数" }).max(120).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SLOW_REQUEST_MS: z.coerce.number({ message: "应为毫秒数（0 为不记录）" }).int({ message: "应为整数毫秒" }).min(0, { message: "应为毫秒数（0 为不记录）" }).max(3_600_000).default(2000),
   RECTIFY_DEV: bool.default(false),
 });
 
@@ -111,6 +112,8 @@ export type Config = Readonly<{
   /** milliseconds a robot's platform has to answer */
   channelTimeoutMs: number;
   logLevel: string;
+  /** a request that takes this long or longer is logged as a warning with its path and time (0: none) */
+  slowRequestMs: number;
   /** audit_log rows older than this are purged nightly (at least 180) */
   auditRetentionDays: number;
   /** sign-in attempts (POST /login) per client address per minute */
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     channelAllowPrivate: e.CHANNEL_ALLOW_PRIVATE,
     channelTimeoutMs: Math.round(e.CHANNEL_TIMEOUT * 1000),
     logLevel: e.LOG_LEVEL,
+    slowRequestMs: e.SLOW_REQUEST_MS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY === "off" ? false : e.TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean),

@@ -38,6 +38,8 @@ test("a bad value stops the start with a clear Chinese message naming the variab
   bad({ REMIND_PARALLEL: "2.5" }, /REMIND_PARALLEL.*1–16/);
   bad({ SEED_DEMO: "maybe" }, /SEED_DEMO/);
   bad({ SESSION_SECRET: "short" }, /SESSION_SECRET.*32/);
+  bad({ SLOW_REQUEST_MS: "-1" }, /SLOW_REQUEST_MS.*毫秒/);
+  bad({ SLOW_REQUEST_MS: "fast" }, /SLOW_REQUEST_MS.*毫秒/);
   const https = loadConfig({ SESSION_SECRET: "s".repeat(32), BASE_URL: "https://rectify.example.org/" });
   assert.equal(https.baseUrl, "https://rectify.example.org");
   assert.equal(https.secureCookies, true);

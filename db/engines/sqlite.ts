@@ -95,7 +95,7 @@ function settled<T>(fn: () => T | Promise<T>): Promise<T> {
 
 type Turn = { release: () => void };
 
-type Reader = { all<T>(sql: string, params: unknown[]): Promise<T[]>; close(): Promise<void> };
+type Reader = { all<T>(sql: string, params: unknown[]): Promise<T[]>; close(): Promise<void>; /** reads sent and not yet answered */ pending(): number };
 
 /** The worker thread of sqlite-reader.ts: one read-only connection, queries answered in order. */
 function startReader(file: string): Reader {
@@ -140,6 +140,7 @@ function startReader(file: string): Reader {
       worker.removeAllListeners("exit");
       await worker.terminate();
     },
+    pending: () => waiting.size,
   };
 }
 
@@ -188,8 +189,21 @@ export function openSqlite(file: string): Db {
   const als = new AsyncLocalStorage<Db>();
   let writes = 0;
   let open = false; // a transaction is open on `main`
-  let worker: Reader | null = null; // db.scan()'s thread, started on first use
-  let longWorker: Reader | null = null; // and the one of its long reads (opts.long)
+  // db.scan()'s threads, each started on first need: two for short reads (a second when the first
+  // is busy: a scoped search's four kinds read side by side, and a second core works on them),
+  // and one of its own for long reads (opts.long), so that a short read never waits behind one
+  const short: Reader[] = [];
+  let longWorker: Reader | null = null;
+  const shortReader = (): Reader => {
+    const idle = short.find((r) => r.pending() === 0);
+    if (idle) return idle;
+    if (short.length < 2) {
+      const r = startReader(file);
+      short.push(r);
+      return r;
+    }
+    return short[0].pending() <= short[1].pending() ? short[0] : short[1];
+  };
   const ordered = keptByText<boolean>(); // readsInOrder's answers
   const queue = queueOf(file === ":memory:" ? `:memory:${Math.random()}` : resolve(file));
 
@@ -272,7 +286,7 @@ export function openSqlite(file: string): Db {
     },
     async scan<T>(text: string, params?: Params, opts?: { long?: boolean }): Promise<T[]> {
       if (mine() || file === ":memory:") return store.all<T>(text, params);
-      const thread = opts?.long ? (longWorker ??= startReader(file)) : (worker ??= startReader(file));
+      const thread = opts?.long ? (longWorker ??= startReader(file)) : shortReader();
       return thread.all<T>(text, (params ?? []) as unknown[]);
     },
     value<T>(text: string, params?: Params): Promise<T | undefined> {
@@ -347,7 +361,7 @@ export function openSqlite(file: string): Db {
       await main.backup(target);
     },
     async close() {
-      await worker?.close();
+      for (const r of short.splice(0)) await r.close();
       await longWorker?.close();
       if (reader !== main) reader.close();
       main.close();

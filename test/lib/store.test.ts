@@ -73,3 +73,22 @@ test("scan: a short read does not wait behind a long one (SQLite: a thread for l
   assert.equal(await long, 2_000_000);
   assert.deepEqual(order, ["short", "long"], "the short read answered while the long one ran");
 });
+
+test("scan: two short reads run side by side (SQLite: a second reader thread when the first is busy; PostgreSQL: pooled connections)", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db } = ta;
+  await db.scan(`SELECT 1`); // the first thread up
+  const order: string[] = [];
+  // a short read that runs long (counting to two million), then a quick one: the quick one must not queue behind it
+  const slow = db.scan<{ n: number }>(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c`, [2_000_000]).then((r) => {
+    order.push("slow");
+    return Number(r[0].n);
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  const quick = await db.scan<{ name: string }>(`SELECT name FROM units WHERE id = ?`, [ta.ids.a]);
+  order.push("quick");
+  assert.deepEqual(quick, [{ name: "第一党支部" }]);
+  assert.equal(await slow, 2_000_000);
+  assert.deepEqual(order, ["quick", "slow"], "the quick read answered while the slow one ran");
+});
