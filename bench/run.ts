@@ -1,7 +1,7 @@
 // npm run bench [-- --tasks N --seconds S --connections C --fresh] [--only list,search] [--engine sqlite|postgres]
 // Builds (or reuses) a database at scale in bench/data/, starts the real server on it as a child
 // process as `npm start` starts it (its build once, then `node dist/main.js`; template cache on,
-// LOG_LEVEL=warn), and loads it from this process with autocannon: a trivial route as the
+// LOG_LEVEL=warn, SLOW_REQUEST_MS=1000: each load says how many requests took a second or more), and loads it from this process with autocannon: a trivial route as the
 // baseline, then the pages. Then it times the reminder planner, extraction of the project's own
 // test reports, a 10,000-row ledger export and start-up, prints a table and writes bench/last.json.
 // --only PAGE,PAGE: the baseline and those pages alone, one start, no timings, and bench/last.json
@@ -17,6 +17,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -233,7 +234,7 @@ async function benchOn(t: Awaited<ReturnType<typeof databaseFor>>, o: Run) {
 
 const PAGES = ["list", "task", "overview", "search", "progress_post"] as const;
 
-type MixedRun = { rps: number; p50_ms: number; p99_ms: number; errors: number; timeouts: number; non2xx: number; writers: { rps: number; errors: number; timeouts: number }; event_loop_max_ms: number | null };
+type MixedRun = { rps: number; p50_ms: number; p99_ms: number; errors: number; timeouts: number; non2xx: number; writers: { rps: number; errors: number; timeouts: number }; event_loop_max_ms: number | null; /** requests the server logged as taking SLOW_MS or more */ slow_requests: number };
 
 async function loadPages(
   server: ChildProcess,
@@ -255,11 +256,12 @@ async function loadPages(
   const run = async (name: string, opts: Partial<autocannon.Options>, loop = false) => {
     if (!measured(name)) return skipped;
     if (loop) await loopDelay(server); // start afresh
+    const slowFrom = slow.length;
     const r = await autocannon({ url: base, connections, duration: seconds, ...opts } as autocannon.Options);
     const event_loop_max_ms = loop ? ((await loopDelay(server))?.max_ms ?? undefined) : undefined;
     const errors = r.non2xx + r.errors + r.timeouts;
     if (errors) console.log(`  ${name}: ${JSON.stringify({ non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, codes: r.statusCodeStats })}`);
-    console.log(`  ${name.padEnd(16)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${errors ? `  非 2xx/错误 ${errors}` : ""}${event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${event_loop_max_ms} ms` : ""}`);
+    console.log(`  ${name.padEnd(16)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${errors ? `  非 2xx/错误 ${errors}` : ""}${event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${event_loop_max_ms} ms` : ""}${slowSince(slowFrom).text}`);
     return { rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors, ...(event_loop_max_ms !== undefined ? { event_loop_max_ms } : {}) };
   };
   /** GETs taken in turn from `paths` */
@@ -319,6 +321,7 @@ async function loadPages(
     let mi = 0;
     console.log(`mixed：${mixed.connections} 个连接，${mixed.seconds} s，${all.length} 个地址轮流，另有 4 个连接填报进展`);
     await loopDelay(server);
+    const slowFrom = slow.length;
     const writers = autocannon({ ...posting, connections: 4, duration: mixed.seconds } as autocannon.Options);
     const readers = autocannon({
       url: base,
@@ -337,8 +340,9 @@ async function loadPages(
       non2xx: r.non2xx,
       writers: { rps: Math.round(w.requests.average), errors: w.errors + w.non2xx, timeouts: w.timeouts },
       event_loop_max_ms: loop?.max_ms ?? null,
+      slow_requests: slowSince(slowFrom).count,
     };
-    console.log(`  mixed            ${mixedRun.rps} req/s  p50 ${mixedRun.p50_ms} ms  p99 ${mixedRun.p99_ms} ms  错误 ${mixedRun.errors}  非 2xx ${mixedRun.non2xx}  超时 ${mixedRun.timeouts}  填报 ${mixedRun.writers.rps}/s`);
+    console.log(`  mixed            ${mixedRun.rps} req/s  p50 ${mixedRun.p50_ms} ms  p99 ${mixedRun.p99_ms} ms  错误 ${mixedRun.errors}  非 2xx ${mixedRun.non2xx}  超时 ${mixedRun.timeouts}  填报 ${mixedRun.writers.rps}/s  事件循环最大延迟 ${mixedRun.event_loop_max_ms} ms${slowSince(slowFrom).text}`);
   }
   return { pages, mixed: mixedRun };
 }
@@ -360,6 +364,17 @@ async function loopDelay(server: ChildProcess): Promise<{ max_ms: number; p99_ms
 }
 
 const LOOP_FILE = join(root, "bench", "data", `loop-${process.pid}.json`);
+/** the server logs requests slower than this (SLOW_REQUEST_MS); each load says how many it saw */
+const SLOW_MS = 1000;
+type SlowRequest = { method: string; url: string; statusCode: number; ms: number };
+const slow: SlowRequest[] = [];
+/** the slow requests logged since `from` (slow.length before a load), summed up for its line */
+function slowSince(from: number): { count: number; text: string } {
+  const seen = slow.slice(from);
+  if (!seen.length) return { count: 0, text: "" };
+  const worst = [...seen].sort((a, b) => b.ms - a.ms).slice(0, 3).map((r) => `${r.method} ${decodeURI(r.url)} ${r.ms} ms`);
+  return { count: seen.length, text: `  慢请求（≥${SLOW_MS} ms）${seen.length} 个，最慢：${worst.join("；")}` };
+}
 process.on("exit", () => rmSync(LOOP_FILE, { force: true }));
 const PROBE = join(root, "bench", "loop-probe.mjs");
 
@@ -381,8 +396,19 @@ async function startServer(dbEnv: Record<string, string>, port: number, probe = 
   const t0 = performance.now();
   const child = spawn(process.execPath, [...(probe ? ["--import", PROBE] : []), ...START.slice(1)], {
     cwd: root,
-    env: { ...withoutDatabase(process.env), ...(probe ? { BENCH_LOOP_FILE: LOOP_FILE } : {}), ...dbEnv, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
-    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...withoutDatabase(process.env), ...(probe ? { BENCH_LOOP_FILE: LOOP_FILE } : {}), ...dbEnv, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "0", LOG_LEVEL: "warn", SLOW_REQUEST_MS: String(SLOW_MS), RECTIFY_DEV: "0", REMIND_CRON: "off", TZ, SESSION_SECRET: "bench-".repeat(8) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // the server's log (JSON lines on stdout): slow requests counted and kept, other warnings and errors shown
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    let entry: { msg?: string; level?: number } | null = null;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return; // the start-up banner
+    }
+    if (entry?.msg === "慢请求") slow.push(entry as SlowRequest);
+    else if ((entry?.level ?? 0) >= 40) console.error(`  服务器日志：${line.slice(0, 300)}`);
   });
   for (;;) {
     if (child.exitCode !== null) throw new Error(`服务器未能启动（退出码 ${child.exitCode}）`);
