@@ -85,21 +85,23 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
       checkLimit(limit, 1);
       const k = KINDS[kind];
       const scope = scopeSql(actor, kind);
-      const { table, match } = matchOf(k.table, query, kind, actor);
+      const { table, match, scoped } = matchOf(k.table, query, kind, actor);
       const sql = text(`${kind}|${scope.sql}|${table}|${limit}`, () => {
         const newest = `(SELECT rowid AS id FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ${SCAN_LIMIT}) s`;
         return `SELECT ${k.cols} FROM ${newest} CROSS JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
       });
-      // On the reader threads (db.scan), everyone's: FTS5 answers "term AND scope" by stepping
-      // both lists, which is quick unless a common term is rare in a large scope (a word of one
-      // 党委's used only in another's: 30-45 ms a kind at a million tasks), and that must not hold
-      // the event loop; and the four kinds read side by side on two threads keep the second core
-      // at work. The rows' trip between threads costs a little CPU, but at a million tasks a
+      // The bigram index's reads on the reader threads (db.scan): FTS5 answers "term AND scope"
+      // by stepping both lists, which is quick unless a common term is rare in a large scope (a
+      // word of one 党委's used only in another's: 30-45 ms a kind at a million tasks), and a
+      // phrase of bigrams checks positions; neither may hold the event loop, and the four kinds
+      // read side by side on two threads keep the second core at work: at a million tasks a
       // staff member's search went from 482 to 671 req/s and an administrator's of mixed terms
-      // from 439 to 698 (five common phrases alone: 706 to 650).
+      // from 439 to 698. An administrator's phrases of three or more characters read the trigram
+      // index's newest 200 a kind, on the main connection: on a thread the rows' trip costs a
+      // third more CPU (2.6 → 3.4 ms a search at 100,000 tasks) for no gain.
       // Never cut: an administrator's matches are all theirs, and a scoped walk meets only the
       // actor's (the scope in the MATCH), so fewer than `limit` means fewer exist.
-      const rows = await db.scan<IndexRow>(sql, [match, ...scope.params]);
+      const rows = await (scoped || table.endsWith("_bi") ? db.scan<IndexRow>(sql, [match, ...scope.params]) : db.all<IndexRow>(sql, [match, ...scope.params]));
       return { rows, cut: false };
     },
     async taskIds(query, limit, actor) {
