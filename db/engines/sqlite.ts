@@ -286,6 +286,7 @@ export function openSqlite(file: string): Db {
     },
     async scan<T>(text: string, params?: Params, opts?: { long?: boolean }): Promise<T[]> {
       if (mine() || file === ":memory:") return store.all<T>(text, params);
+      if (observers.size) for (const f of observers) f(text); // the statements a thread runs are the store's too
       const thread = opts?.long ? (longWorker ??= startReader(file)) : shortReader();
       return thread.all<T>(text, (params ?? []) as unknown[]);
     },
