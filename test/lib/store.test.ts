@@ -78,10 +78,13 @@ test("scan: two short reads run side by side (SQLite: a second reader thread whe
   const ta = await makeApp();
   t.after(ta.close);
   const { db } = ta;
-  await db.scan(`SELECT 1`); // the first thread up
+  // both threads up first (the second starts when the first is busy; starting one takes a while
+  // on a loaded machine, longer than the slow read below)
+  const count = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c`;
+  await Promise.all([db.scan(count, [100_000]), db.scan(`SELECT 1`)]);
   const order: string[] = [];
   // a short read that runs long (counting to two million), then a quick one: the quick one must not queue behind it
-  const slow = db.scan<{ n: number }>(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c`, [2_000_000]).then((r) => {
+  const slow = db.scan<{ n: number }>(count, [2_000_000]).then((r) => {
     order.push("slow");
     return Number(r[0].n);
   });
