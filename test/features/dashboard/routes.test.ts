@@ -181,6 +181,33 @@ test("after writes on the same day the snapshot reads again only the units the w
   assert.equal((await snapshot(db, "2026-11-24", 480)).refreshed, null);
 });
 
+test("while writes keep moving the counter, the snapshot is stepped one step at a time: who asks during a step shares the next one, which holds every write made before they asked", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { db, ids } = ta;
+  const { snapshot } = await import("../../../server/features/dashboard/service.ts");
+  const today = "2026-11-23";
+  const ins = `INSERT INTO tasks (unit_id, owner_id, title, deadline_kind, deadline, state) VALUES (?, ?, ?, 'dated', '2026-12-31', 'todo')`;
+  const total = (s: Awaited<ReturnType<typeof snapshot>>) => [...s.own.values()].reduce((n, f) => n + f.total, 0);
+  const base = total(await snapshot(db, today, 480));
+  // eight requests, each after one more task: none awaited until the end
+  const asked: { before: number; snap: Promise<Awaited<ReturnType<typeof snapshot>>> }[] = [];
+  for (let i = 0; i < 8; i++) {
+    await db.run(ins, [i % 2 ? ids.a : ids.b, ids.owner, `并发${i}`]);
+    asked.push({ before: i + 1, snap: snapshot(db, today, 480) });
+  }
+  const got = await Promise.all(asked.map((a) => a.snap));
+  got.forEach((s, i) => assert.ok(total(s) >= base + asked[i].before, `request ${i + 1} sees every task made before it (${total(s)} < ${base + asked[i].before})`));
+  assert.equal(total(got[7]), base + 8);
+  // On SQLite the writes and the requests all come before the first step's read on the reader
+  // thread can answer: one step after the first, shared by the seven who asked while it ran. (On
+  // PostgreSQL every statement is a round trip, so how many steps the requests find running depends on timing.)
+  if (db.engine === "sqlite") {
+    assert.equal(new Set(got).size, 2, "two steps, not eight");
+    assert.equal(got[1], got[7]);
+  } else assert.ok(new Set(got).size < 8, "fewer steps than requests");
+});
+
 test("the warmer makes the day's snapshot before anyone asks: the first request of the day finds it made", async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
