@@ -331,6 +331,7 @@ async function loadPages(
     } as autocannon.Options);
     const [r, w] = await Promise.all([readers, writers]);
     const loop = await loopDelay(server);
+    const slowSeen = slowSince(slowFrom);
     mixedRun = {
       rps: Math.round(r.requests.average),
       p50_ms: r.latency.p50,
@@ -340,9 +341,9 @@ async function loadPages(
       non2xx: r.non2xx,
       writers: { rps: Math.round(w.requests.average), errors: w.errors + w.non2xx, timeouts: w.timeouts },
       event_loop_max_ms: loop?.max_ms ?? null,
-      slow_requests: slowSince(slowFrom).count,
+      slow_requests: slowSeen.count,
     };
-    console.log(`  mixed            ${mixedRun.rps} req/s  p50 ${mixedRun.p50_ms} ms  p99 ${mixedRun.p99_ms} ms  错误 ${mixedRun.errors}  非 2xx ${mixedRun.non2xx}  超时 ${mixedRun.timeouts}  填报 ${mixedRun.writers.rps}/s  事件循环最大延迟 ${mixedRun.event_loop_max_ms} ms${slowSince(slowFrom).text}`);
+    console.log(`  mixed            ${mixedRun.rps} req/s  p50 ${mixedRun.p50_ms} ms  p99 ${mixedRun.p99_ms} ms  错误 ${mixedRun.errors}  非 2xx ${mixedRun.non2xx}  超时 ${mixedRun.timeouts}  填报 ${mixedRun.writers.rps}/s  事件循环最大延迟 ${mixedRun.event_loop_max_ms} ms${slowSeen.text}`);
   }
   return { pages, mixed: mixedRun };
 }

@@ -21,10 +21,10 @@ import { STATUS_LABEL, statusKind } from "../tasks/status.ts";
 import { viewsDir } from "../../plugins/views.ts";
 import { classify, DEFAULT_SMTP_TIMEOUTS, longestSendMs, type Mailer, type OutgoingMail } from "./mailer.ts";
 import { runRobots, type RobotResult, type RobotTuning } from "../channels/deliver.ts";
+import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, planner, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanExtra, type PlanSettings, type Planner, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 /** the planner's reads are seconds at a province's size: db.scan's thread for long reads, so that searches never wait behind them */
 const LONG = { long: true };
-import { DEFAULT_PLAN_SETTINGS, mailKindOf, mondayOf, plan, planner, retryDelayMs, type ClosedTally, type DeliveryProblem, type LogEntry, type PlanExtra, type PlanSettings, type Planner, type PlanTask, type PlanUser, type PlannedMail } from "./plan.ts";
 
 // HTML bodies escape everything; the plain-text bodies are not HTML, so they are not escaped.
 const htmlEta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: [false, "nl"] });
