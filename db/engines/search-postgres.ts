@@ -1,62 +1,64 @@
 // Search's index on PostgreSQL (server/features/search/search-index.ts): no index tables of its
-// own, but GIN indexes on the indexed columns themselves (tasks.title, tasks.measures,
-// problems.text, task_events.text, reports.title), made by the PostgreSQL migrations:
-// - `USING gin (lower(col) gin_trgm_ops)` (pg_trgm): a term of three or more characters is
-//   `lower(col) LIKE lower('%term%')`, its % _ and \ escaped;
-// - `USING gin (col_grams)`, col_grams a stored column rectify_grams(col) (migration 0004), t's
-//   distinct lower-cased single characters and overlapping pairs: a term of one or two
-//   characters is `col_grams @> ARRAY[lower(term)]` (a pair holds a two-character term exactly
-//   where it is a substring; a one-character term is one of the characters). Stored, not an
-//   expression index: a walk newest first compares arrays instead of computing them row by row.
-// So every term is a case-insensitive substring test, as on SQLite (FTS5 trigram and bigram
-// tables), and the queries keep SQLite's shape: each kind's newest SCAN_LIMIT matches, then the
-// actor's scope (scopeSql, shared), newest first. Notes are indexed as on SQLite only with
-// text <> '' and a kind other than 'created' and 'imported': here that is a condition of the query.
+// own, but GIN indexes on the searched tables themselves, made by the PostgreSQL migrations:
+// - `USING gin (lower(col) gin_trgm_ops)` (pg_trgm) on each indexed column: an administrator's
+//   term of three or more characters is `lower(col) LIKE lower('%term%')`, its % _ and \ escaped;
+// - `USING gin (search_keys)` (migration 0012), search_keys a row's texts' grams (rectify_grams:
+//   distinct lower-cased characters and overlapping pairs) and who may see the row, as scope
+//   tokens (s:<id> the unit and its ancestors, u:<id>, o:<id>, l:<id>; grams.ts, scopeKeys), kept
+//   by row triggers in the writing transaction. A term of one or two characters is
+//   `search_keys @> rectify_term_keys(term)` (a pair holds a two-character term exactly where it is
+//   a substring); a longer term's grams are necessary, and LIKE rechecks it. A leader's or staff
+//   member's query adds `search_keys && <their tokens>`: one GIN scan meets only their rows, as
+//   FTS5's scope column does on SQLite, instead of the newest 2,000 matches of everyone.
+// So every term is a case-insensitive substring test, as on SQLite, and the queries keep
+// SQLite's shape: each kind's newest matches in the actor's scope, newest first, the scope's SQL
+// (scopeSql, shared) applied again to the rows found. Notes are indexed as on SQLite only with
+// text <> '' and a kind other than 'created' and 'imported' (their search_keys is NULL otherwise).
 import type { Db } from "../store.ts";
 import type { ParsedQuery } from "../../server/features/search/query.ts";
-import { checkLimit, scopeSql, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow, type SearchIndex } from "../../server/features/search/search-index.ts";
+import { scopeKeys } from "../../server/features/search/grams.ts";
+import type { Actor } from "../../server/features/auth/permissions.ts";
+import { checkLimit, scopeSql, SEARCH_INDEXES, type HitKind, type IndexRow, type SearchIndex } from "../../server/features/search/search-index.ts";
 
 /**
- * Per kind: the source table (alias x in the inner query), its indexed columns, the rows it
- * indexes (`where`), and as on SQLite the join from the newest matches `s` to the source row,
- * the scope joins and the columns read (the aliases scopeSql uses).
+ * Per kind: the source table (alias x), its indexed columns, the rows it indexes (`where`), the
+ * columns a match is read with (IndexRow: all the row's own), and the rows scopeSql's aliases
+ * stand for, reached from x in a correlated subquery (`check`) that a leader's or staff member's
+ * statement adds as its last condition: PostgreSQL evaluates the costlier conditions last, so it
+ * runs for the rows that match and are in the index's scope only, and it changes no plan.
  */
-const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; from: string; scoped: string; cols: string }> = {
+const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; cols: string; check: string }> = {
   task: {
     table: "tasks",
     columns: ["title", "measures"],
     where: "",
-    from: "tasks t ON t.id = s.id",
-    scoped: "JOIN units tu ON tu.id = t.unit_id",
-    cols: "s.id AS id, t.title AS title, t.measures AS body, NULL AS ref",
+    cols: "x.id AS id, x.title AS title, x.measures AS body, NULL AS ref",
+    check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.id",
   },
   problem: {
     table: "problems",
     columns: ["text"],
     where: "",
-    from: "problems p ON p.id = s.id",
-    scoped: "JOIN reports r ON r.id = p.report_id JOIN units ru ON ru.id = r.unit_id",
-    cols: "s.id AS id, '' AS title, p.text AS body, p.report_id AS ref",
+    cols: "x.id AS id, '' AS title, x.text AS body, x.report_id AS ref",
+    check: "FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = x.report_id",
   },
   event: {
     table: "task_events",
     columns: ["text"],
     where: "x.text <> '' AND x.kind NOT IN ('created', 'imported')",
-    from: "task_events e ON e.id = s.id",
-    scoped: "JOIN tasks t ON t.id = e.task_id JOIN units tu ON tu.id = t.unit_id",
-    cols: "s.id AS id, '' AS title, e.text AS body, e.task_id AS ref",
+    cols: "x.id AS id, '' AS title, x.text AS body, x.task_id AS ref",
+    check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.task_id",
   },
   report: {
     table: "reports",
     columns: ["title"],
     where: "",
-    from: "reports r ON r.id = s.id",
-    scoped: "JOIN units ru ON ru.id = r.unit_id",
-    cols: "s.id AS id, r.title AS title, '' AS body, NULL AS ref",
+    cols: "x.id AS id, x.title AS title, '' AS body, NULL AS ref",
+    check: "FROM units ru WHERE ru.id = x.unit_id",
   },
 };
 
-/** a LIKE pattern holding `term` anywhere, with LIKE's own characters escaped (ESCAPE '\') */
+/** a LIKE pattern holding `term` anywhere, with LIKE's own characters escaped (ESCAPE '\\') */
 export function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -65,22 +67,41 @@ const chars = (t: string) => [...t].length;
 
 /**
  * The WHERE of a kind's inner query (on alias x) and its parameters: every term in one of the
- * kind's columns. The statement text depends only on the terms' lengths (3+ or not), so a few
+ * kind's columns and, given `scope` (scopeKeys' array literal), the row in it. The statement
+ * text depends only on the terms' lengths (3+ or not) and on whether a scope is given, so a few
  * texts serve every query.
+ * - by the index (`walk` false): an administrator's longer terms by LIKE (the pg_trgm indexes),
+ *   their shorter ones by search_keys; a scoped query every term's grams and the scope in
+ *   search_keys (one GIN scan), a longer term rechecked by LIKE;
+ * - `walk`: the same test in a form no index serves, so that a range of ids is read by its
+ *   primary key: a short term and the scope by the stored keys, a longer term by LIKE alone.
  */
-function matchWhere(kind: HitKind, query: ParsedQuery, walk = false): { sql: string; params: string[] } {
+function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, walk = false): { sql: string; params: string[] } {
   const k = KINDS[kind];
   const conds: string[] = k.where ? [k.where] : [];
   const params: string[] = [];
+  const keys = walk ? "array_cat(x.search_keys, CAST('{}' AS text[]))" : "x.search_keys";
+  // the keys of the terms the key test answers: every term in a scoped query's index read (the
+  // scope is in the same GIN index), else the short ones (an administrator's longer terms: pg_trgm)
+  const keyed = query.terms.filter((term) => (walk ? chars(term) < 3 : scope != null || chars(term) < 3));
+  if (keyed.length) {
+    // in a subquery, so that it is computed once a statement: a prepared statement's generic
+    // plan would otherwise call the function for every row it walks (7 ms → 60 ms a range)
+    conds.push(`${keys} @> (SELECT ${keyed.map(() => "rectify_term_keys(CAST(? AS TEXT))").join(" || ")})`);
+    params.push(...keyed);
+  }
+  // a longer term by LIKE: through pg_trgm for an administrator's index read; else in a form no
+  // index serves (a walk reads by primary key, a scoped read by its keys alone)
+  const indexed = !walk && scope == null;
   for (const term of query.terms) {
-    const long = chars(term) >= 3;
-    const one = (col: string) =>
-      // walk: the same test in a form no index serves, so that a range of ids is read by its primary key
-      long
-        ? `lower(x.${col}${walk ? " || ''" : ""}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`
-        : `${walk ? `array_cat(x.${col}_grams, CAST('{}' AS text[]))` : `x.${col}_grams`} @> ARRAY[lower(CAST(? AS TEXT))]`;
-    conds.push(k.columns.length === 1 ? one(k.columns[0]) : `(${k.columns.map(one).join(" OR ")})`);
-    for (let i = 0; i < k.columns.length; i++) params.push(long ? containsPattern(term) : term);
+    if (chars(term) < 3) continue;
+    const like = (col: string) => `lower(x.${col}${indexed ? "" : " || ''"}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`;
+    conds.push(k.columns.length === 1 ? like(k.columns[0]) : `(${k.columns.map(like).join(" OR ")})`);
+    for (let i = 0; i < k.columns.length; i++) params.push(containsPattern(term));
+  }
+  if (scope != null) {
+    conds.push(`${keys} && CAST(? AS text[])`);
+    params.push(scope);
   }
   return { sql: conds.join(" AND "), params };
 }
@@ -89,45 +110,70 @@ function matchWhere(kind: HitKind, query: ParsedQuery, walk = false): { sql: str
 function indexOf(name: string): { table: string; marker: string } {
   const kind = (["task", "problem", "event", "report"] as const).find((k) => name.startsWith(`search_${k}s`));
   if (!kind || !(SEARCH_INDEXES as readonly string[]).includes(name)) throw new Error(`not a search index: ${name}`);
-  return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%_grams)%" : "%gin_trgm_ops%" };
+  return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%(search_keys)%" : "%gin_trgm_ops%" };
 }
 
-/** how many of a table's newest rows the first walk covers (by id, newest first) */
-export const PROBE_ROWS = 10_000;
-/** the longest walk by id; a term rarer than limit / MAX_WALK is taken from the GIN indexes */
+/** how many of a table's newest rows the first walk covers (by id, newest first): enough to tell a common term (it fills the limit there) from a rare one */
+export const PROBE_ROWS = 1_000;
+/** the longest walk by id in one statement */
 const MAX_WALK = 200_000;
+/**
+ * A match read from a GIN index (bitmap, heap, sort) against a row walked by primary key: at
+ * 100,000 tasks 2.5 µs a match (49,386 of a common pair in 124 ms) and 0.76 µs a row (10,000 in
+ * 7.6 ms). The walk goes on while its rest costs less than every match from the index, which
+ * bounds a kind's read near sqrt(4 × rows × limit) walked rows whatever the term's frequency.
+ */
+const GIN_MATCH_COST = 4;
+
+/** who a walk is for: an administrator (null), or the scope's index tokens and its SQL check */
+type Scope = { keys: string; sql: string; params: unknown[] } | null;
+
+function scopeOf(kind: HitKind, actor: Actor): Scope {
+  const rule = scopeSql(actor, kind);
+  if (!rule.joins) return null; // everything is an administrator's
+  // the tokens narrow the walk to the actor's rows; the rule's SQL is checked on each row found
+  // as well, so that the index can only narrow what the rule allows, never widen it
+  return { keys: scopeKeys(actor, kind), sql: `(SELECT ${rule.sql} ${KINDS[kind].check})`, params: rule.params };
+}
 
 /**
- * The ids of the newest `limit` rows of `kind` matching the query, newest first, at a cost that
- * does not hang on the planner's guess of how common a term is (under a LIMIT it would walk the
- * whole table newest first for a rare term: seconds; or fetch and sort every match of a common
- * one). Walked here instead, by ranges of ids from the newest: the first range shows how dense
- * the matches are; a common term fills the limit within a range or two, sized from that density;
- * a rare one (fewer than limit in MAX_WALK rows) is read from the GIN indexes, which hold few of
- * its rows (`ORDER BY x.id + 0` keeps the planner off the walk by primary key).
+ * The newest `limit` rows of `kind` matching the query (in the scope, where given), newest first,
+ * read with `cols`, at a cost that does not hang on the planner's guess of how common a term is
+ * (under a LIMIT it would walk the whole table newest first for a rare term: seconds; or fetch
+ * and sort every match of a common one). Walked here instead, by ranges of ids from the newest:
+ * the first range shows how dense the matches are; a common term fills the limit within a range
+ * or two, sized from that density; a rarer one is read from the GIN indexes once that costs less
+ * than walking on (GIN_MATCH_COST; `ORDER BY x.id + 0` keeps the planner off the walk by primary
+ * key). A scope counts in the density: a staff member's few hundred tasks make any term rare,
+ * and one GIN scan of the term's pairs and their tokens answers. One statement a range, which
+ * reads the rows' texts too (every column a match is ranked by is the row's own).
  */
-async function newestIds(db: Db, kind: HitKind, query: ParsedQuery, limit: number, top: number | null, probeRows = PROBE_ROWS): Promise<number[]> {
+async function newestRows<T extends { id: number }>(db: Db, kind: HitKind, query: ParsedQuery, scope: Scope, cols: string, limit: number, top: number | null, probeRows = PROBE_ROWS): Promise<T[]> {
   const k = KINDS[kind];
-  const m = matchWhere(kind, query);
-  const w = matchWhere(kind, query, true);
+  const m = matchWhere(kind, query, scope?.keys ?? null);
+  const w = matchWhere(kind, query, scope?.keys ?? null, true);
+  const check = scope ? ` AND ${scope.sql}` : "";
+  const checkParams = scope?.params ?? [];
   if (top == null) return [];
-  const found: number[] = [];
+  const found: T[] = [];
   let hi = top;
   let span = probeRows;
   let walked = 0;
   while (found.length < limit && hi > 0) {
-    const rows = await db.column<number>(`SELECT x.id FROM ${k.table} x WHERE x.id <= ? AND x.id > ? AND ${w.sql} ORDER BY x.id DESC LIMIT ${limit - found.length}`, [hi, hi - span, ...w.params]);
-    found.push(...rows);
+    found.push(...(await db.all<T>(`SELECT ${cols} FROM ${k.table} x WHERE x.id <= ? AND x.id > ? AND ${w.sql}${check} ORDER BY x.id DESC LIMIT ${limit - found.length}`, [hi, hi - span, ...w.params, ...checkParams])));
     walked += span;
     hi -= span;
     if (found.length >= limit || hi <= 0) break;
-    const density = found.length / walked;
-    if (density * MAX_WALK < limit) {
-      // rare: the rest from the indexes
-      found.push(...(await db.column<number>(`SELECT x.id FROM ${k.table} x WHERE x.id <= ? AND ${m.sql} ORDER BY x.id + 0 DESC LIMIT ${limit - found.length}`, [hi, ...m.params])));
+    // which finishes cheaper: walking on (the rest of the limit at this density) or the GIN
+    // indexes (every match below hi, each costing a few walked rows: GIN_MATCH_COST); none found
+    // yet counts as one, a rare term's guess from above
+    const remaining = limit - found.length;
+    const density = Math.max(found.length, 1) / walked;
+    if (density * hi * GIN_MATCH_COST < remaining / density) {
+      found.push(...(await db.all<T>(`SELECT ${cols} FROM ${k.table} x WHERE x.id <= ? AND ${m.sql}${check} ORDER BY x.id + 0 DESC LIMIT ${remaining}`, [hi, ...m.params, ...checkParams])));
       break;
     }
-    span = Math.min(MAX_WALK, Math.ceil(((limit - found.length) / density) * 1.25));
+    span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));
   }
   return found;
 }
@@ -146,22 +192,18 @@ export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): 
   return {
     async newest(kind, query, actor, limit) {
       checkLimit(limit, 1);
-      const k = KINDS[kind];
-      const scope = scopeSql(actor, kind);
-      // everything is an administrator's: their newest `limit` matches are the answer, without walking to SCAN_LIMIT
-      const ids = await newestIds(db, kind, query, scope.joins ? SCAN_LIMIT : limit, (await topsOf(query))[kind], opts.probeRows);
-      if (!ids.length) return { rows: [], cut: false };
-      const sql = `SELECT ${k.cols} FROM (SELECT CAST(value AS bigint) AS id FROM jsonb_array_elements_text(CAST(? AS jsonb)) AS v(value)) s JOIN ${k.from}${scope.joins ? " " + k.scoped : ""} WHERE ${scope.sql} ORDER BY s.id DESC LIMIT ${limit}`;
-      const rows = await db.all<IndexRow>(sql, [JSON.stringify(ids), ...scope.params]);
-      // short of the limit in a scope: the walk stopped at SCAN_LIMIT matches, most of them others'
-      return { rows, cut: scope.joins && rows.length < limit && ids.length >= SCAN_LIMIT };
+      // a leader's or staff member's matches are walked in their scope (the index's tokens), so
+      // the newest `limit` found are the answer for them as for an administrator: never cut
+      const rows = await newestRows<IndexRow>(db, kind, query, scopeOf(kind, actor), KINDS[kind].cols, limit, (await topsOf(query))[kind], opts.probeRows);
+      return { rows, cut: false };
     },
-    async taskIds(query, limit) {
+    async taskIds(query, limit, actor) {
       checkLimit(limit);
       if (limit === 0) return [];
-      return newestIds(db, "task", query, limit, (await db.value<number | null>("SELECT max(id) FROM tasks")) ?? null, opts.probeRows);
+      const top = (await db.value<number | null>("SELECT max(id) FROM tasks")) ?? null;
+      return (await newestRows<{ id: number }>(db, "task", query, scopeOf("task", actor), "x.id AS id", limit, top, opts.probeRows)).map((r) => r.id);
     },
-    /**
+/**
      * GIN's counterpart of FTS5's merge: each of the name's GIN indexes has its pending list
      * (fastupdate's unsorted recent entries, which every search reads in full) moved into the
      * main index. Outside the writers' transaction: it takes only the index's own locks.

@@ -96,3 +96,15 @@ export function scopeMatch(actor: { id: number; role: string; unitId: number }, 
   if (actor.role === "leader") return `(s${id(actor.unitId)} OR l${id(actor.id)} OR o${id(actor.id)})`;
   return `(u${id(actor.unitId)} OR o${id(actor.id)})`;
 }
+
+/**
+ * The same rule as scopeMatch for PostgreSQL's index (migration-pg 0012): the actor's scope
+ * tokens with a colon (s:<id>, u:<id>, o:<id>, l:<id>, as rectify_scope writes a row's), of which
+ * a row in scope holds at least one (`search_keys && …`), as a PostgreSQL array literal. The
+ * colon makes every token three characters or more, so no text's gram (one or two) is one.
+ */
+export function scopeKeys(actor: { id: number; role: string; unitId: number }, kind: "task" | "problem" | "event" | "report"): string {
+  const id = (n: number) => String(Math.trunc(Number(n)));
+  const keys = kind === "problem" || kind === "report" ? [`s:${id(actor.unitId)}`] : actor.role === "leader" ? [`s:${id(actor.unitId)}`, `l:${id(actor.id)}`, `o:${id(actor.id)}`] : [`u:${id(actor.unitId)}`, `o:${id(actor.id)}`];
+  return `{${keys.join(",")}}`;
+}

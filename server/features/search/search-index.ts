@@ -5,14 +5,16 @@
 // - db/engines/search-sqlite.ts: FTS5, a trigram table a kind (0002_search.sql) and a bigram one
 //   beside it (0013_search_bigrams.sql, grams.ts);
 // - db/engines/search-postgres.ts: pg_trgm GIN indexes on lower(col) and GIN indexes on
-//   rectify_grams(col) (the PostgreSQL migrations).
+//   search_keys (the rows' grams and scope tokens, PostgreSQL migration 0012).
 // searchIndexOf(db) (db/client.ts) picks the one of the store's engine.
 //
 // What every implementation answers, the same on both engines: a row matches when every term is
 // a case-insensitive substring of one of its indexed texts (a task: its title or its measures);
 // notes (task_events) are indexed only with text <> '' and a kind other than 'created' and
 // 'imported'; "newest" is by id, descending; each kind's walk looks at no more than its
-// SCAN_LIMIT newest matches (on SQLite a scoped walk's matches are those in the actor's scope).
+// SCAN_LIMIT newest matches, and a leader's or staff member's walk meets only the rows in their
+// scope (both engines keep who may see a row in the index: FTS5's scope column, PostgreSQL's
+// search_keys), so it finds their older matches behind everyone else's newer ones.
 import type { Actor } from "../auth/permissions.ts";
 import { pathEnd } from "../../lib/path-range.ts";
 import type { ParsedQuery } from "./query.ts";
@@ -33,7 +35,7 @@ export const SCAN_LIMIT = 2000;
  * The search indexes by name, two a kind (the trigram-style one for terms of 3+ characters, the
  * bigram one for 1–2): the nightly maintenance merges each (SearchIndex.optimize). On SQLite they
  * are the FTS5 tables; on PostgreSQL each name stands for the GIN indexes of its kind's table
- * (gin_trgm_ops for the first, rectify_grams for "_bi").
+ * (gin_trgm_ops for the first, search_keys for "_bi").
  */
 export const SEARCH_INDEXES = ["search_tasks", "search_tasks_bi", "search_problems", "search_problems_bi", "search_events", "search_events_bi", "search_reports", "search_reports_bi"] as const;
 

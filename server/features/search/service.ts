@@ -109,8 +109,9 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
  * The task list's keyword filter (q) on search's index of task titles and measures: the ids of
  * the tasks whose title or measures hold every term of q (case-insensitive), newest first, at
  * most `limit` (a safe integer ≥ 0: Number.MAX_SAFE_INTEGER for all); null when q has no terms.
- * Where the index walks scopes (SQLite), only tasks `actor` may see, so a leader's newest matches
- * are theirs, not everyone's newest with theirs among them; the list applies the scope anyway.
+ * The index walks scopes (on both engines), so these are tasks `actor` may see and a leader's
+ * newest matches are theirs, not everyone's newest with theirs among them; the list applies the
+ * scope anyway.
  */
 export async function taskIdsMatching(db: Db, q: string, limit: number, actor: Actor): Promise<number[] | null> {
   const query = parseQuery(q);

@@ -1,31 +1,55 @@
 // PostgreSQL's search walks a table's newest rows first and, short of the limit, asks the GIN
 // indexes for every match (db/engines/search-postgres.ts): whichever statement answers, the ids
-// are every matching row's, newest first, as a plain scan of all rows gives them.
+// are every matching row's, newest first, as a plain scan of all rows gives them; for a leader
+// or a staff member the walk and the index read only the rows in their scope (search_keys'
+// scope tokens, migration-pg 0012), and give what a scan with the permission rule gives.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeApp, TEST_PG } from "../../helpers/app.ts";
 import { parseQuery } from "../../../server/features/search/query.ts";
 import type { Actor } from "../../../server/features/auth/permissions.ts";
+import { actorOf } from "./helpers.ts";
 
 /** the walk does not read the actor: every match, as an administrator sees them */
 const ADMIN: Actor = { id: 0, role: "admin", unitId: 0, unitPath: "/" };
 
-test("the probe and the index give the same newest matches as a scan of every row", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
+test("the probe and the index give the same newest matches as a scan of every row, for everyone and in each one's scope", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
   const ta = await makeApp();
   t.after(ta.close);
   const { postgresSearchIndex } = await import("../../../db/engines/search-postgres.ts");
   const words = ["党费收缴", "三会一课", "谈心谈话", "主题党日", "赌博"];
+  const units = [ta.ids.a, ta.ids.b, ta.ids.root];
+  const owners = [ta.ids.owner, ta.ids.colleague, ta.ids.stranger];
   await ta.db.tx(async () => {
-    for (let i = 0; i < 60; i++)
-      await ta.db.run("INSERT INTO tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) VALUES (?, ?, ?, ?, 'dated', '2026-12-31')", [ta.ids.a, ta.ids.owner, `${words[i % 4]}不规范${i}`, i % 17 === 3 ? `查处${words[4]}问题` : "建立台账"]);
+    for (let i = 0; i < 90; i++)
+      await ta.db.run("INSERT INTO tasks (unit_id, owner_id, leader_id, title, measures, deadline_kind, deadline) VALUES (?, ?, ?, ?, ?, 'dated', '2026-12-31')", [
+        units[i % 3],
+        owners[i % 7 % 3],
+        i % 5 === 0 ? ta.ids.leaderA : null,
+        `${words[i % 4]}不规范${i}`,
+        i % 17 === 3 ? `查处${words[4]}问题` : "建立台账",
+      ]);
   });
-  const all = await ta.db.all<{ id: number; title: string; measures: string }>("SELECT id, title, measures FROM tasks ORDER BY id DESC");
+  const all = await ta.db.all<{ id: number; title: string; measures: string; unit_id: number; path: string; owner_id: number; leader_id: number | null }>(
+    "SELECT t.id, t.title, t.measures, t.unit_id, u.path, t.owner_id, t.leader_id FROM tasks t JOIN units u ON u.id = t.unit_id ORDER BY t.id DESC",
+  );
+  const actors: Record<string, Actor> = { admin: ADMIN };
+  for (const k of ["leader", "leaderA", "owner", "stranger"] as const) actors[k] = await actorOf(ta.db, ta.ids[k]);
+  const sees = (a: Actor, r: (typeof all)[number]) =>
+    a.role === "admin" || (a.role === "leader" ? r.path.startsWith(a.unitPath) || r.leader_id === a.id || r.owner_id === a.id : r.unit_id === a.unitId || r.owner_id === a.id);
+  let compared = 0;
   for (const probeRows of [5, 40, 10_000]) {
     const index = postgresSearchIndex(ta.db, { probeRows });
-    for (const q of ["赌博", "赌", "党费", "党", "谈心谈话 不规范", "规范1"]) {
-      const terms = parseQuery(q).terms.map((x) => x.toLowerCase());
-      const expected = all.filter((r) => terms.every((x) => r.title.toLowerCase().includes(x) || r.measures.toLowerCase().includes(x))).map((r) => r.id);
-      for (const limit of [3, 2000]) assert.deepEqual(await index.taskIds(parseQuery(q), limit, ADMIN), expected.slice(0, limit), `${q} probe ${probeRows} limit ${limit}`);
+    for (const [who, actor] of Object.entries(actors)) {
+      for (const q of ["赌博", "赌", "党费", "党", "谈心谈话 不规范", "规范1", "台账 三会一课"]) {
+        const terms = parseQuery(q).terms.map((x) => x.toLowerCase());
+        const expected = all.filter((r) => sees(actor, r) && terms.every((x) => r.title.toLowerCase().includes(x) || r.measures.toLowerCase().includes(x))).map((r) => r.id);
+        for (const limit of [3, 2000]) {
+          assert.deepEqual(await index.taskIds(parseQuery(q), limit, actor), expected.slice(0, limit), `${who} ${q} probe ${probeRows} limit ${limit}`);
+          compared += Math.min(limit, expected.length);
+        }
+      }
     }
   }
+  assert.ok(compared > 300, `rows compared: ${compared}`);
 });
