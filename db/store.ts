@@ -114,3 +114,30 @@ export function keptByText<T>(max = 2000): (text: string, ask: () => Promise<T>)
     return answer;
   };
 }
+
+/**
+ * What a store has under way (statements, reads on other threads, transactions), for its close():
+ * `quiet()` waits until nothing is and nothing has ended for `quietMs` (a request's handler sends
+ * its next statement within that), at most `waitMs`. A server stopped under load so lets the
+ * requests it is still answering finish their statements instead of failing them on a closed
+ * connection (a client that has gone does not stop its handler).
+ */
+export function activity(waitMs = 10_000, quietMs = 100) {
+  let busy = 0;
+  let lastEnd = 0;
+  return {
+    async around<T>(work: () => Promise<T>): Promise<T> {
+      busy++;
+      try {
+        return await work();
+      } finally {
+        busy--;
+        lastEnd = Date.now();
+      }
+    },
+    async quiet(): Promise<void> {
+      const until = Date.now() + waitMs;
+      while (Date.now() < until && (busy > 0 || Date.now() - lastEnd < quietMs)) await new Promise((r) => setTimeout(r, 10));
+    },
+  };
+}

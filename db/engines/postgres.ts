@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import * as schema from "../schema.ts";
-import { isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
+import { activity, isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
 import { fromRoot } from "../../server/lib/root.ts";
 
 export const postgresMigrations = fromRoot("db", "migrations-pg");
@@ -85,6 +85,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const als = new AsyncLocalStorage<pg.PoolClient>();
   let writes = 0;
   const target = () => als.getStore() ?? pool;
+  const active = activity(); // close() waits for what is under way
+  const counted = active.around;
   const ordered = keptByText<boolean>(); // readsInOrder's answers
 
   // drizzle's client: every builder query runs on the transaction's connection when there is one
@@ -100,7 +102,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       const config: pg.QueryConfig = typeof q === "string" ? { text: q, values: params } : { ...q, values: params ?? q.values, types };
       if (typeof q === "string") config.types = types;
       config.name ??= statementName(text);
-      return target().query(config);
+      return counted(() => target().query(config));
     },
   };
   const orm = drizzle({ client: client as unknown as pg.Pool, schema });
@@ -109,7 +111,22 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     const sql = numberPlaceholders(text);
     const config: pg.QueryConfig = { text: sql, values: (params ?? []) as unknown[], name: once ? undefined : statementName(sql) };
     if (rowMode) (config as pg.QueryArrayConfig).rowMode = rowMode;
-    return target().query(config) as Promise<pg.QueryResult>;
+    return counted(() => target().query(config) as Promise<pg.QueryResult>);
+  };
+
+  const transaction = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`); // one round trip
+      const out = await als.run(c, fn);
+      await c.query("COMMIT");
+      return out;
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
   };
 
   const store: Db = {
@@ -162,18 +179,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     },
     async tx<T>(fn: () => Promise<T>): Promise<T> {
       if (als.getStore()) return fn(); // nested: part of the open transaction
-      const c = await pool.connect();
-      try {
-        await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`); // one round trip
-        const out = await als.run(c, fn);
-        await c.query("COMMIT");
-        return out;
-      } catch (e) {
-        await c.query("ROLLBACK").catch(() => {});
-        throw e;
-      } finally {
-        c.release();
-      }
+      return counted(() => transaction(fn));
     },
     inTx: () => als.getStore() !== undefined,
     writes: () => writes,
@@ -194,7 +200,9 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     async analyze() {
       await pool.query("ANALYZE");
     },
+    /** once the statements and transactions under way are done (activity, db/store.ts) */
     async close() {
+      await active.quiet();
       await pool.end();
     },
   };

@@ -16,7 +16,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "../schema.ts";
 import { scopeTokens, searchGrams } from "../../server/features/search/grams.ts";
-import { isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
+import { activity, isWrite, keptByText, WriteOutsideTx, type Db, type Dialect, type Params } from "../store.ts";
 import { fromRoot } from "../../server/lib/root.ts";
 
 export const sqliteMigrations = fromRoot("db", "migrations");
@@ -252,6 +252,31 @@ export function openSqlite(file: string): Db {
     return { release };
   };
 
+  const active = activity(); // close() waits for what is under way
+  const transaction = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const turn = await takeTurn();
+    try {
+      await beginImmediate(main);
+      open = true;
+      try {
+        const out = await als.run(store, fn);
+        main.exec("COMMIT");
+        return out;
+      } catch (e) {
+        if (main.inTransaction) main.exec("ROLLBACK");
+        throw e;
+      } finally {
+        open = false;
+        // Between transactions the store's context is switched off: on Node 20 an enabled
+        // AsyncLocalStorage runs a hook on every promise the process makes (every request's,
+        // not only ours), which cost the pages a tenth of their speed. run() switches it on again.
+        als.disable();
+      }
+    } finally {
+      turn.release();
+    }
+  };
+
   const store: Db = {
     engine: "sqlite",
     dialect: sqliteDialect,
@@ -288,7 +313,7 @@ export function openSqlite(file: string): Db {
       if (mine() || file === ":memory:") return store.all<T>(text, params);
       if (observers.size) for (const f of observers) f(text); // the statements a thread runs are the store's too
       const thread = opts?.long ? (longWorker ??= startReader(file)) : shortReader();
-      return thread.all<T>(text, (params ?? []) as unknown[]);
+      return active.around(() => thread.all<T>(text, (params ?? []) as unknown[]));
     },
     value<T>(text: string, params?: Params): Promise<T | undefined> {
       return settled(() => prepareFor(text, false).pluck(true).get(...args(params)) as T | undefined);
@@ -316,27 +341,7 @@ export function openSqlite(file: string): Db {
     },
     async tx<T>(fn: () => Promise<T>): Promise<T> {
       if (mine()) return fn(); // nested: part of the open transaction
-      const turn = await takeTurn();
-      try {
-        await beginImmediate(main);
-        open = true;
-        try {
-          const out = await als.run(store, fn);
-          main.exec("COMMIT");
-          return out;
-        } catch (e) {
-          if (main.inTransaction) main.exec("ROLLBACK");
-          throw e;
-        } finally {
-          open = false;
-          // Between transactions the store's context is switched off: on Node 20 an enabled
-          // AsyncLocalStorage runs a hook on every promise the process makes (every request's,
-          // not only ours), which cost the pages a tenth of their speed. run() switches it on again.
-          als.disable();
-        }
-      } finally {
-        turn.release();
-      }
+      return active.around(() => transaction(fn));
     },
     inTx: mine,
     writes: () => writes,
@@ -362,6 +367,7 @@ export function openSqlite(file: string): Db {
       await main.backup(target);
     },
     async close() {
+      await active.quiet(); // the reads and transactions under way first (activity, db/store.ts)
       for (const r of short.splice(0)) await r.close();
       await longWorker?.close();
       if (reader !== main) reader.close();

@@ -95,3 +95,29 @@ test("scan: two short reads run side by side (SQLite: a second reader thread whe
   assert.equal(await slow, 2_000_000);
   assert.deepEqual(order, ["quick", "slow"], "the quick read answered while the slow one ran");
 });
+
+test("close() lets the reads and transactions under way finish first (a server stopped under load), then closes", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { openDb } = await import("../../db/client.ts");
+  const db = await openDb(ta.config.database); // a store of its own on the same database, closed here
+  const pause = () => new Promise((r) => setTimeout(r, 5));
+  // a request's handler: statements one after another, a little work between them
+  const handler = (async () => {
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await db.tx(() => db.run("UPDATE units SET name = ? WHERE id = ?", [`第${i}次改名`, ta.ids.b]));
+      await pause();
+      seen.push(Number(await db.value("SELECT count(*) FROM units")));
+      seen.push((await db.scan<{ n: number }>("SELECT count(*) AS n FROM units")).length);
+      await pause();
+    }
+    return seen.length;
+  })();
+  await pause();
+  const closed = db.close(); // while the handler is under way
+  assert.equal(await handler, 16, "every statement of the handler ran");
+  await closed;
+  assert.equal(await ta.db.value("SELECT name FROM units WHERE id = ?", [ta.ids.b]), "第7次改名");
+  await assert.rejects(db.value("SELECT 1"), "closed afterwards");
+});
