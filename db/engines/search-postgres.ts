@@ -22,7 +22,8 @@ import { checkLimit, scopeSql, SEARCH_INDEXES, type HitKind, type IndexRow, type
 
 /**
  * Per kind: the source table (alias x), its indexed columns, the rows it indexes (`where`), the
- * columns a match is read with (IndexRow: all the row's own), and the rows scopeSql's aliases
+ * columns a match is read with (IndexRow: all the row's own, typed alike, as the kinds' reads
+ * share a statement: UNION ALL), and the rows scopeSql's aliases
  * stand for, reached from x in a correlated subquery (`check`) that a leader's or staff member's
  * statement adds as its last condition: PostgreSQL evaluates the costlier conditions last, so it
  * runs for the rows that match and are in the index's scope only, and it changes no plan.
@@ -32,28 +33,28 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     table: "tasks",
     columns: ["title", "measures"],
     where: "",
-    cols: "x.id AS id, x.title AS title, x.measures AS body, NULL AS ref",
+    cols: "x.id AS id, x.title AS title, x.measures AS body, CAST(NULL AS integer) AS ref",
     check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.id",
   },
   problem: {
     table: "problems",
     columns: ["text"],
     where: "",
-    cols: "x.id AS id, '' AS title, x.text AS body, x.report_id AS ref",
+    cols: "x.id AS id, CAST('' AS text) AS title, x.text AS body, x.report_id AS ref",
     check: "FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = x.report_id",
   },
   event: {
     table: "task_events",
     columns: ["text"],
     where: "x.text <> '' AND x.kind NOT IN ('created', 'imported')",
-    cols: "x.id AS id, '' AS title, x.text AS body, x.task_id AS ref",
+    cols: "x.id AS id, CAST('' AS text) AS title, x.text AS body, x.task_id AS ref",
     check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.task_id",
   },
   report: {
     table: "reports",
     columns: ["title"],
     where: "",
-    cols: "x.id AS id, x.title AS title, '' AS body, NULL AS ref",
+    cols: "x.id AS id, x.title AS title, CAST('' AS text) AS body, CAST(NULL AS integer) AS ref",
     check: "FROM units ru WHERE ru.id = x.unit_id",
   },
 };
@@ -136,6 +137,9 @@ function scopeOf(kind: HitKind, actor: Actor): Scope {
   return { keys: scopeKeys(actor, kind), sql: `(SELECT ${rule.sql} ${KINDS[kind].check})`, params: rule.params };
 }
 
+/** one statement's part for a walk: SQL with `?` parameters, read as (k, cols…) rows */
+type Part = { sql: string; params: unknown[] };
+
 /**
  * The newest `limit` rows of `kind` matching the query (in the scope, where given), newest first,
  * read with `cols`, at a cost that does not hang on the planner's guess of how common a term is
@@ -145,65 +149,151 @@ function scopeOf(kind: HitKind, actor: Actor): Scope {
  * or two, sized from that density; a rarer one is read from the GIN indexes once that costs less
  * than walking on (GIN_MATCH_COST; `ORDER BY x.id + 0` keeps the planner off the walk by primary
  * key). A scope counts in the density: a staff member's few hundred tasks make any term rare,
- * and one GIN scan of the term's pairs and their tokens answers. One statement a range, which
- * reads the rows' texts too (every column a match is ranked by is the row's own).
+ * and one GIN scan of the term's pairs and their tokens answers. Each step reads the rows' texts
+ * too (every column a match is ranked by is the row's own).
+ *
+ * A walk is a series of steps, each a part of a statement (`next`, then `took` with its rows),
+ * so that several kinds' walks share their statements (runWalks): a search's four kinds cost one
+ * round trip a step, not four. The first step also reads the table's newest id (where the walk
+ * starts), in a row of its own.
  */
-async function newestRows<T extends { id: number }>(db: Db, kind: HitKind, query: ParsedQuery, scope: Scope, cols: string, limit: number, top: number | null, probeRows = PROBE_ROWS): Promise<T[]> {
-  const k = KINDS[kind];
-  const m = matchWhere(kind, query, scope?.keys ?? null);
-  const w = matchWhere(kind, query, scope?.keys ?? null, true);
-  const check = scope ? ` AND ${scope.sql}` : "";
-  const checkParams = scope?.params ?? [];
-  if (top == null) return [];
-  const found: T[] = [];
-  let hi = top;
-  let span = probeRows;
-  let walked = 0;
-  while (found.length < limit && hi > 0) {
-    found.push(...(await db.all<T>(`SELECT ${cols} FROM ${k.table} x WHERE x.id <= ? AND x.id > ? AND ${w.sql}${check} ORDER BY x.id DESC LIMIT ${limit - found.length}`, [hi, hi - span, ...w.params, ...checkParams])));
-    walked += span;
-    hi -= span;
-    if (found.length >= limit || hi <= 0) break;
+class Walk<T extends { id: number }> {
+  readonly found: T[] = [];
+  done = false;
+  private hi: number | null = null; // the newest id not yet walked (null: before the first step)
+  private span: number;
+  private walked = 0;
+  private gin = false;
+  private readonly m: { sql: string; params: string[] };
+  private readonly w: { sql: string; params: string[] };
+  private readonly check: string;
+  private readonly checkParams: unknown[];
+
+  constructor(
+    readonly kind: HitKind,
+    query: ParsedQuery,
+    scope: Scope,
+    private readonly cols: string,
+    private readonly nulls: string,
+    readonly limit: number,
+    probeRows: number,
+  ) {
+    this.m = matchWhere(kind, query, scope?.keys ?? null);
+    this.w = matchWhere(kind, query, scope?.keys ?? null, true);
+    this.check = scope ? ` AND ${scope.sql}` : "";
+    this.checkParams = scope?.params ?? [];
+    this.span = probeRows;
+  }
+
+  /** this step's part: its rows tagged k, and on the first step the table's newest id tagged top */
+  next(k: number, top: number): Part {
+    const t = KINDS[this.kind].table;
+    const rest = this.limit - this.found.length;
+    const head = `SELECT ${k} AS k, ${this.cols} FROM ${t} x WHERE`;
+    // the first range below the newest id, and that id; both bounds written out, so that the
+    // planner, not knowing the subquery's value, still reads a range of the primary key
+    if (this.hi === null)
+      return {
+        sql: `(SELECT ${top} AS k, max(id) AS id${this.nulls} FROM ${t}) UNION ALL (${head} x.id <= (SELECT max(id) FROM ${t}) AND x.id > (SELECT max(id) FROM ${t}) - CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS integer))`,
+        params: [this.span, ...this.w.params, ...this.checkParams, rest],
+      };
+    if (this.gin) return { sql: `(${head} x.id <= CAST(? AS integer) AND ${this.m.sql}${this.check} ORDER BY x.id + 0 DESC LIMIT CAST(? AS integer))`, params: [this.hi, ...this.m.params, ...this.checkParams, rest] };
+    return {
+      sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS integer))`,
+      params: [this.hi, this.hi - this.span, ...this.w.params, ...this.checkParams, rest],
+    };
+  }
+
+  /** the step's rows (newest first) and, after the first, the table's newest id; decides the next step */
+  took(rows: T[], top: number | null) {
+    if (this.hi === null) this.hi = top ?? 0;
+    this.found.push(...rows);
+    if (this.gin) return void (this.done = true);
+    this.walked += this.span;
+    this.hi -= this.span;
+    const remaining = this.limit - this.found.length;
+    if (remaining <= 0 || this.hi <= 0) return void (this.done = true);
     // which finishes cheaper: walking on (the rest of the limit at this density) or the GIN
     // indexes (every match below hi, each costing a few walked rows: GIN_MATCH_COST); none found
     // yet counts as one, a rare term's guess from above
-    const remaining = limit - found.length;
-    const density = Math.max(found.length, 1) / walked;
-    if (density * hi * GIN_MATCH_COST < remaining / density) {
-      found.push(...(await db.all<T>(`SELECT ${cols} FROM ${k.table} x WHERE x.id <= ? AND ${m.sql}${check} ORDER BY x.id + 0 DESC LIMIT ${remaining}`, [hi, ...m.params, ...checkParams])));
-      break;
-    }
-    span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));
+    const density = Math.max(this.found.length, 1) / this.walked;
+    if (density * this.hi * GIN_MATCH_COST < remaining / density) this.gin = true;
+    else this.span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));
   }
-  return found;
 }
 
-const TOPS = `SELECT ${(Object.keys(KINDS) as HitKind[]).map((kind) => `(SELECT max(id) FROM ${KINDS[kind].table}) AS ${kind}`).join(", ")}`;
+/**
+ * Runs the walks to their ends, one statement a step for all of them (UNION ALL of their parts).
+ * `page`: the walks are a listed page's kinds in order; the first step is the first kind's alone
+ * (a common word fills the page there), and a walk is ended once the ones before it have found
+ * `page` rows between them (whatever else they find comes before its rows).
+ */
+async function runWalks<T extends { id: number }>(db: Db, walks: Walk<T>[], page?: number): Promise<void> {
+  for (let step = 0; ; step++) {
+    if (page !== undefined)
+      for (let i = 0, found = 0; i < walks.length; found += walks[i].found.length, i++) if (found >= page) walks[i].done = true;
+    const live = walks.filter((w, i) => !w.done && (page === undefined || step > 0 || i === 0));
+    if (!live.length) return;
+    const parts = live.map((w, i) => w.next(i, -1 - i));
+    const rows = await db.all<T & { k: number }>(parts.map((p) => p.sql).join(" UNION ALL "), parts.flatMap((p) => p.params));
+    const mine: T[][] = live.map(() => []);
+    const tops: (number | null)[] = live.map(() => null);
+    for (const { k, ...row } of rows) {
+      if (k < 0) tops[-1 - k] = row.id == null ? null : Number(row.id);
+      else mine[k].push(row as unknown as T);
+    }
+    live.forEach((w, i) => w.took(mine[i].sort((a, b) => b.id - a.id), tops[i]));
+  }
+}
 
-/** opts.probeRows: the first walk's length (tests make it short, to reach the second statement with a few rows) */
+/** IndexRow's columns but id, empty, for the row of a table's newest id */
+const NULLS = ", CAST(NULL AS text) AS title, CAST(NULL AS text) AS body, CAST(NULL AS integer) AS ref";
+
+/** opts.probeRows: the first walk's length (tests make it short, to reach the later steps with a few rows) */
 export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): SearchIndex {
-  // where every kind's walk starts (its newest id), read for all four in one statement a search
-  const tops = new WeakMap<ParsedQuery, Promise<Record<HitKind, number | null>>>();
-  const topsOf = (query: ParsedQuery) => {
-    let t = tops.get(query);
-    if (!t) tops.set(query, (t = db.get<Record<HitKind, number | null>>(TOPS).then((r) => r!)));
-    return t;
+  const probeRows = opts.probeRows ?? PROBE_ROWS;
+  // newest() calls made together (a search's kinds, asked in one go) share their statements:
+  // gathered until the current synchronous work is done, then walked as one batch
+  let batch: { walk: Walk<IndexRow>; resolve: (rows: IndexRow[]) => void; reject: (e: unknown) => void }[] | null = null;
+  const flush = () => {
+    const these = batch!;
+    batch = null;
+    runWalks(
+      db,
+      these.map((b) => b.walk),
+    ).then(
+      () => these.forEach((b) => b.resolve(b.walk.found)),
+      (e) => these.forEach((b) => b.reject(e)),
+    );
   };
   return {
-    async newest(kind, query, actor, limit) {
+    newest(kind, query, actor, limit) {
       checkLimit(limit, 1);
       // a leader's or staff member's matches are walked in their scope (the index's tokens), so
       // the newest `limit` found are the answer for them as for an administrator: never cut
-      const rows = await newestRows<IndexRow>(db, kind, query, scopeOf(kind, actor), KINDS[kind].cols, limit, (await topsOf(query))[kind], opts.probeRows);
-      return { rows, cut: false };
+      const walk = new Walk<IndexRow>(kind, query, scopeOf(kind, actor), KINDS[kind].cols, NULLS, limit, probeRows);
+      return new Promise((resolve, reject) => {
+        if (!batch) {
+          batch = [];
+          queueMicrotask(flush);
+        }
+        batch.push({ walk, resolve: (rows) => resolve({ rows, cut: false }), reject });
+      });
+    },
+    async page(kinds, query, actor, limit) {
+      checkLimit(limit, 1);
+      const walks = kinds.map((kind) => new Walk<IndexRow>(kind, query, scopeOf(kind, actor), KINDS[kind].cols, NULLS, limit, probeRows));
+      await runWalks(db, walks, limit);
+      return walks.map((w) => w.found);
     },
     async taskIds(query, limit, actor) {
       checkLimit(limit);
       if (limit === 0) return [];
-      const top = (await db.value<number | null>("SELECT max(id) FROM tasks")) ?? null;
-      return (await newestRows<{ id: number }>(db, "task", query, scopeOf("task", actor), "x.id AS id", limit, top, opts.probeRows)).map((r) => r.id);
+      const walk = new Walk<{ id: number }>("task", query, scopeOf("task", actor), "x.id AS id", "", limit, probeRows);
+      await runWalks(db, [walk]);
+      return walk.found.map((r) => r.id);
     },
-/**
+    /**
      * GIN's counterpart of FTS5's merge: each of the name's GIN indexes has its pending list
      * (fastupdate's unsorted recent entries, which every search reads in full) moved into the
      * main index. Outside the writers' transaction: it takes only the index's own locks.

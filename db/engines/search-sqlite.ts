@@ -17,7 +17,7 @@ import type { Db } from "../store.ts";
 import { ftsMatch, type ParsedQuery } from "../../server/features/search/query.ts";
 import { gramsMatchAll, scopeMatch } from "../../server/features/search/grams.ts";
 import type { Actor } from "../../server/features/auth/permissions.ts";
-import { checkLimit, scopeSql, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow, type SearchIndex } from "../../server/features/search/search-index.ts";
+import { checkLimit, kindAfterKind, scopeSql, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow, type SearchIndex } from "../../server/features/search/search-index.ts";
 
 /**
  * `from` joins the source row to the index's newest matches (CROSS JOIN keeps those outermost,
@@ -103,6 +103,9 @@ export function sqliteSearchIndex(db: Db): SearchIndex {
       // actor's (the scope in the MATCH), so fewer than `limit` means fewer exist.
       const rows = await (scoped || table.endsWith("_bi") ? db.scan<IndexRow>(sql, [match, ...scope.params]) : db.all<IndexRow>(sql, [match, ...scope.params]));
       return { rows, cut: false };
+    },
+    page(kinds, query, actor, limit) {
+      return kindAfterKind(this, kinds, query, actor, limit); // each read costs no round trip here
     },
     async taskIds(query, limit, actor) {
       checkLimit(limit);

@@ -60,6 +60,13 @@ export interface SearchIndex {
    */
   newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<{ rows: IndexRow[]; cut: boolean }>;
   /**
+   * A listed (unranked) search's page: the kinds' newest matches that `actor` may see, kind by
+   * kind in the order given, each at most `limit`, read until `limit` are found in all: a kind
+   * after the ones that fill the page is not read, or only in part (its rows come after the
+   * page). The array follows `kinds` and may end early. kindAfterKind() is the plain way.
+   */
+  page(kinds: readonly HitKind[], query: ParsedQuery, actor: Actor, limit: number): Promise<IndexRow[][]>;
+  /**
    * ids of the tasks whose title or measures hold every term, newest first, at most `limit` (a
    * safe integer ≥ 0). An index that walks scopes returns only those `actor` may see, so the limit
    * counts theirs; another may return anyone's: the caller applies the scope either way.
@@ -67,6 +74,17 @@ export interface SearchIndex {
   taskIds(query: ParsedQuery, limit: number, actor: Actor): Promise<number[]>;
   /** merges one of SEARCH_INDEXES (nightly maintenance, `npm run cli -- optimize`); results do not change */
   optimize(name: string): Promise<void>;
+}
+
+/** SearchIndex.page read kind after kind, each kind's newest() once the ones before leave room */
+export async function kindAfterKind(index: Pick<SearchIndex, "newest">, kinds: readonly HitKind[], query: ParsedQuery, actor: Actor, limit: number): Promise<IndexRow[][]> {
+  const out: IndexRow[][] = [];
+  for (let i = 0, found = 0; i < kinds.length && found < limit; i++) {
+    const { rows } = await index.newest(kinds[i], query, actor, limit);
+    out.push(rows);
+    found += rows.length;
+  }
+  return out;
 }
 
 /**

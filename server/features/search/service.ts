@@ -84,13 +84,11 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
     const { rows, cut } = await index.newest(kind, query, actor, window);
     return { kind, found: rows, cut };
   };
-  // ranked: every kind is read, at once (on a database server, side by side); listed newest
-  // first: kind after kind, until the page is full
-  const walked = fts ? await Promise.all(HIT_KINDS.map(walk)) : [];
-  for (let i = 0, found = 0; !fts && i < HIT_KINDS.length && found <= limit; i++) {
-    walked.push(await walk(HIT_KINDS[i]));
-    found += walked[i].found.length;
-  }
+  // ranked: every kind is read, at once (on a database server the index shares their
+  // statements); listed newest first: the index's page, kinds in order until it is full
+  const walked = fts
+    ? await Promise.all(HIT_KINDS.map(walk))
+    : (await index.page(HIT_KINDS, query, actor, window)).map((found, i) => ({ kind: HIT_KINDS[i], found, cut: false }));
   for (const { kind, found, cut } of walked) {
     if (cut) truncated = true;
     if (fts && found.length >= RANK_WINDOW) windowed = true;

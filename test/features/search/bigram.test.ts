@@ -149,6 +149,25 @@ test("the bigram index finds what a scan of every row finds, for every user, wit
   assert.ok(compared > 1000, `many rows compared (${compared})`);
 });
 
+test("a listed (1–2 character) search's page of a few is the head of the whole list, kinds in order, and says whether more follow", async (t) => {
+  const w = await world();
+  t.after(w.ta.close);
+  let compared = 0;
+  for (const [who, actor] of Object.entries(w.actors)) {
+    for (const q of QUERIES.filter((x) => x.split(" ").every((term) => [...term].length < 3))) {
+      const whole = await search(w.ta.db, actor, q, 100_000);
+      for (const limit of [1, 3, 7]) {
+        const page = await search(w.ta.db, actor, q, limit);
+        const head = whole.hits.slice(0, limit).map((h) => `${h.kind} ${h.href}`);
+        assert.deepEqual(page.hits.map((h) => `${h.kind} ${h.href}`), head, `${who} ${q} ${limit}`);
+        assert.equal(page.more, whole.hits.length > limit, `${who} ${q} ${limit}: more`);
+        compared += head.length;
+      }
+    }
+  }
+  assert.ok(compared > 200, `hits compared: ${compared}`);
+});
+
 test("the triggers keep the bigram index in step through inserts, updates and deletes of every indexed text", async (t) => {
   const w = await world();
   t.after(w.ta.close);

@@ -53,3 +53,37 @@ test("the probe and the index give the same newest matches as a scan of every ro
   }
   assert.ok(compared > 300, `rows compared: ${compared}`);
 });
+
+test("a listed page read in shared steps is the head of the kinds' whole lists, in order, at any probe length", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { postgresSearchIndex } = await import("../../../db/engines/search-postgres.ts");
+  const words = ["党费收缴", "三会一课", "谈心谈话", "台账"];
+  await ta.db.tx(async () => {
+    for (let i = 0; i < 40; i++) {
+      const task = Number(
+        (await ta.db.get<{ id: number }>("INSERT INTO tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) VALUES (?, ?, ?, '', 'dated', '2026-12-31') RETURNING id", [i % 2 ? ta.ids.a : ta.ids.b, ta.ids.owner, `${words[i % 4]}${i}`]))!.id,
+      );
+      for (let j = 0; j < 3; j++) await ta.db.run("INSERT INTO task_events (task_id, actor_id, kind, text) VALUES (?, ?, 'progress', ?)", [task, ta.ids.owner, `进展${words[(i + j) % 4]}`]);
+    }
+  });
+  const kinds = ["task", "problem", "event", "report"] as const;
+  const actors: Record<string, Actor> = { admin: ADMIN, leader: await actorOf(ta.db, ta.ids.leader), owner: await actorOf(ta.db, ta.ids.owner) };
+  let compared = 0;
+  for (const [who, actor] of Object.entries(actors)) {
+    for (const q of ["台账", "谈心", "党", "不存在"]) {
+      const query = parseQuery(q);
+      const whole = await postgresSearchIndex(ta.db).page(kinds, query, actor, 10_000);
+      const all = whole.flatMap((rows, i) => rows.map((r) => `${kinds[i]} ${r.id}`));
+      for (const probeRows of [3, 17, 1000])
+        for (const limit of [1, 5, 12, 60]) {
+          const page = await postgresSearchIndex(ta.db, { probeRows }).page(kinds, query, actor, limit);
+          const got = page.flatMap((rows, i) => rows.map((r) => `${kinds[i]} ${r.id}`));
+          // the page's first `limit` rows (it may hold more: the last kind read can give more than it needs)
+          assert.deepEqual(got.slice(0, limit), all.slice(0, limit), `${who} ${q} probe ${probeRows} limit ${limit}`);
+          compared += Math.min(limit, all.length);
+        }
+    }
+  }
+  assert.ok(compared > 300, `rows compared: ${compared}`);
+});
