@@ -87,3 +87,13 @@ test("a listed page read in shared steps is the head of the kinds' whole lists, 
   }
   assert.ok(compared > 300, `rows compared: ${compared}`);
 });
+
+test("every search GIN index keeps its pending list short (64 kB), so a busy day's writes do not make every search read them", { skip: !TEST_PG && "PostgreSQL 的索引设置（TEST_DATABASE_URL）" }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const indexes = await ta.db.all<{ name: string; options: string[] | null }>(
+    "SELECT c.relname AS name, c.reloptions AS options FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND i.indrelid IN (CAST('tasks' AS regclass), CAST('problems' AS regclass), CAST('task_events' AS regclass), CAST('reports' AS regclass)) ORDER BY 1",
+  );
+  assert.equal(indexes.length, 9, `the search's GIN indexes: ${indexes.map((i) => i.name).join(", ")}`);
+  for (const { name, options } of indexes) assert.ok((options ?? []).includes("gin_pending_list_limit=64"), `${name}: ${options}`);
+});
