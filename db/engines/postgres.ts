@@ -57,10 +57,15 @@ export function numberPlaceholders(text: string): string {
  * server parses it once (a page's dozen short queries spent much of their time being parsed).
  * The first 2,000 texts get names (each connection keeps its prepared statements while it
  * lives); a text made from data rather than from the code's shapes, past that, runs unnamed.
+ * A text that starts with UNNAMED is never named: search's combined steps on PostgreSQL
+ * (search-postgres.ts), whose texts vary with the state of each kind's walk and would use up
+ * the names, and which are better planned for their values each time anyway.
  */
 const names = new Map<string, string>();
 const MAX_NAMED = 2000;
+export const UNNAMED = "/* unnamed */ ";
 export function statementName(text: string): string | undefined {
+  if (text.startsWith(UNNAMED)) return undefined;
   const hit = names.get(text);
   if (hit !== undefined || names.size >= MAX_NAMED) return hit;
   const name = `r${names.size + 1}`;

@@ -15,6 +15,7 @@
 // (scopeSql, shared) applied again to the rows found. Notes are indexed as on SQLite only with
 // text <> '' and a kind other than 'created' and 'imported' (their search_keys is NULL otherwise).
 import type { Db } from "../store.ts";
+import { UNNAMED } from "./postgres.ts";
 import type { ParsedQuery } from "../../server/features/search/query.ts";
 import { scopeKeys } from "../../server/features/search/grams.ts";
 import type { Actor } from "../../server/features/auth/permissions.ts";
@@ -194,12 +195,12 @@ class Walk<T extends { id: number }> {
     // planner, not knowing the subquery's value, still reads a range of the primary key
     if (this.hi === null)
       return {
-        sql: `(SELECT ${top} AS k, max(id) AS id${this.nulls} FROM ${t}) UNION ALL (${head} x.id <= (SELECT max(id) FROM ${t}) AND x.id > (SELECT max(id) FROM ${t}) - CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS integer))`,
+        sql: `(SELECT ${top} AS k, max(id) AS id${this.nulls} FROM ${t}) UNION ALL (${head} x.id <= (SELECT max(id) FROM ${t}) AND x.id > (SELECT max(id) FROM ${t}) - CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
         params: [this.span, ...this.w.params, ...this.checkParams, rest],
       };
-    if (this.gin) return { sql: `(${head} x.id <= CAST(? AS integer) AND ${this.m.sql}${this.check} ORDER BY x.id + 0 DESC LIMIT CAST(? AS integer))`, params: [this.hi, ...this.m.params, ...this.checkParams, rest] };
+    if (this.gin) return { sql: `(${head} x.id <= CAST(? AS integer) AND ${this.m.sql}${this.check} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [this.hi, ...this.m.params, ...this.checkParams, rest] };
     return {
-      sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS integer))`,
+      sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
       params: [this.hi, this.hi - this.span, ...this.w.params, ...this.checkParams, rest],
     };
   }
@@ -235,7 +236,8 @@ async function runWalks<T extends { id: number }>(db: Db, walks: Walk<T>[], page
     const live = walks.filter((w, i) => !w.done && (page === undefined || step > 0 || i === 0));
     if (!live.length) return;
     const parts = live.map((w, i) => w.next(i, -1 - i));
-    const rows = await db.all<T & { k: number }>(parts.map((p) => p.sql).join(" UNION ALL "), parts.flatMap((p) => p.params));
+    // unnamed (UNNAMED): the text varies with the walks' steps; each run is planned for its values
+    const rows = await db.all<T & { k: number }>(UNNAMED + parts.map((p) => p.sql).join(" UNION ALL "), parts.flatMap((p) => p.params));
     const mine: T[][] = live.map(() => []);
     const tops: (number | null)[] = live.map(() => null);
     for (const { k, ...row } of rows) {
