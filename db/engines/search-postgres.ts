@@ -15,7 +15,7 @@
 // (scopeSql, shared) applied again to the rows found. Notes are indexed as on SQLite only with
 // text <> '' and a kind other than 'created' and 'imported' (their search_keys is NULL otherwise).
 import type { Db } from "../store.ts";
-import { UNNAMED } from "./postgres.ts";
+import { VARIED } from "./postgres.ts";
 import type { ParsedQuery } from "../../server/features/search/query.ts";
 import { scopeKeys } from "../../server/features/search/grams.ts";
 import type { Actor } from "../../server/features/auth/permissions.ts";
@@ -236,8 +236,8 @@ async function runWalks<T extends { id: number }>(db: Db, walks: Walk<T>[], page
     const live = walks.filter((w, i) => !w.done && (page === undefined || step > 0 || i === 0));
     if (!live.length) return;
     const parts = live.map((w, i) => w.next(i, -1 - i));
-    // unnamed (UNNAMED): the text varies with the walks' steps; each run is planned for its values
-    const rows = await db.all<T & { k: number }>(UNNAMED + parts.map((p) => p.sql).join(" UNION ALL "), parts.flatMap((p) => p.params));
+    // VARIED: the text varies with the walks' steps, so its name comes from a pool of its own
+    const rows = await db.all<T & { k: number }>(VARIED + parts.map((p) => p.sql).join(" UNION ALL "), parts.flatMap((p) => p.params));
     const mine: T[][] = live.map(() => []);
     const tops: (number | null)[] = live.map(() => null);
     for (const { k, ...row } of rows) {
