@@ -57,30 +57,28 @@ export function numberPlaceholders(text: string): string {
  * server parses it once (a page's dozen short queries spent much of their time being parsed).
  * The first 2,000 texts get names (each connection keeps its prepared statements while it
  * lives); a text made from data rather than from the code's shapes, past that, runs unnamed.
- * A text that starts with VARIED takes its name from a pool of its own (MAX_VARIED): search's
+ * A text that starts with VARIED takes its name from a pool of its own (500): search's
  * combined steps (search-postgres.ts), whose texts vary with the state of each kind's walk, the
  * role and the terms (thousands of shapes), so that they cannot use up the app's names; their
  * commonest shapes, met first, are named (unnamed, a search cost 10-20% more: 1,109-1,318 →
  * 899-938 req/s for short words at 100,000 tasks), the rare ones past the pool run unnamed.
  */
-const names = new Map<string, string>();
-const MAX_NAMED = 2000;
 export const VARIED = "/* varied */ ";
-const varied = new Map<string, string>();
-const MAX_VARIED = 500;
-export function statementName(text: string): string | undefined {
-  if (text.startsWith(VARIED)) {
-    const hit = varied.get(text);
-    if (hit !== undefined || varied.size >= MAX_VARIED) return hit;
-    const name = `v${varied.size + 1}`;
-    varied.set(text, name);
+/** a pool of statement names: a text's name, given from `prefix`1 on while fewer than `max` are given */
+function namePool(prefix: string, max: number): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    const hit = names.get(text);
+    if (hit !== undefined || names.size >= max) return hit;
+    const name = `${prefix}${names.size + 1}`;
+    names.set(text, name);
     return name;
-  }
-  const hit = names.get(text);
-  if (hit !== undefined || names.size >= MAX_NAMED) return hit;
-  const name = `r${names.size + 1}`;
-  names.set(text, name);
-  return name;
+  };
+}
+const appNames = namePool("r", 2000);
+const variedNames = namePool("v", 500);
+export function statementName(text: string): string | undefined {
+  return text.startsWith(VARIED) ? variedNames(text) : appNames(text);
 }
 
 // counts come back as int8, sums of integers as numeric: numbers here, as on SQLite
@@ -101,7 +99,6 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   let writes = 0;
   const target = () => als.getStore() ?? pool;
   const active = activity(); // close() waits for what is under way
-  const counted = active.around;
   const ordered = keptByText<boolean>(); // readsInOrder's answers
 
   // drizzle's client: every builder query runs on the transaction's connection when there is one
@@ -117,7 +114,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       const config: pg.QueryConfig = typeof q === "string" ? { text: q, values: params } : { ...q, values: params ?? q.values, types };
       if (typeof q === "string") config.types = types;
       config.name ??= statementName(text);
-      return counted(() => target().query(config));
+      return active.around(() => target().query(config));
     },
   };
   const orm = drizzle({ client: client as unknown as pg.Pool, schema });
@@ -126,7 +123,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     const sql = numberPlaceholders(text);
     const config: pg.QueryConfig = { text: sql, values: (params ?? []) as unknown[], name: once ? undefined : statementName(sql) };
     if (rowMode) (config as pg.QueryArrayConfig).rowMode = rowMode;
-    return counted(() => target().query(config) as Promise<pg.QueryResult>);
+    return active.around(() => target().query(config) as Promise<pg.QueryResult>);
   };
 
   const transaction = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -194,7 +191,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     },
     async tx<T>(fn: () => Promise<T>): Promise<T> {
       if (als.getStore()) return fn(); // nested: part of the open transaction
-      return counted(() => transaction(fn));
+      return active.around(() => transaction(fn));
     },
     inTx: () => als.getStore() !== undefined,
     writes: () => writes,
