@@ -100,3 +100,28 @@ test("every search GIN index keeps its pending list short (64 kB), so a busy day
   assert.equal(indexes.length, 9, `the search's GIN indexes: ${indexes.map((i) => i.name).join(", ")}`);
   for (const { name, options } of indexes) assert.ok((options ?? []).includes("gin_pending_list_limit=64"), `${name}: ${options}`);
 });
+
+test("a row's search keys (rectify_grams, rectify_scope in PL/pgSQL) are the same sets the first SQL functions made, for edge cases and real texts", { skip: !TEST_PG && "PostgreSQL 的检索键（TEST_DATABASE_URL）" }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  // migration 0012's definitions, as the reference
+  const oldGrams = `(SELECT COALESCE(array_agg(DISTINCT g), CAST('{}' AS text[])) FROM (SELECT lower(t.v) AS s) x, LATERAL (SELECT substr(x.s, i, 1) FROM generate_series(1, char_length(x.s)) i UNION ALL SELECT substr(x.s, i, 2) FROM generate_series(1, char_length(x.s) - 1) i) p(g))`;
+  const sorted = (e: string) => `(SELECT array_agg(k ORDER BY k) FROM unnest(${e}) k)`;
+  const texts = ["", "a", "Ab", "AbaB", "aaaa", "x\ny", "𠀀x𠀁", "  两个空格  ", "%_\\", "整改台账：谈心谈话记录不全，组织生活会流于形式", "党费收缴不及时；发展党员程序不规范", null];
+  for (const v of texts) {
+    const [row] = await ta.db.all<{ same: boolean; n: number }>(`SELECT ${sorted("rectify_grams(t.v)")} IS NOT DISTINCT FROM ${sorted(oldGrams)} AS same, cardinality(rectify_grams(t.v)) AS n FROM (SELECT CAST(? AS text) AS v) t`, [v]);
+    assert.ok(row.same, `rectify_grams(${JSON.stringify(v)})`);
+    if (v) assert.ok(row.n > 0);
+  }
+  const oldScope = `ARRAY(SELECT 's:' || p FROM unnest(string_to_array(t.path, '/')) p WHERE p <> '') || CASE WHEN t.u IS NULL THEN CAST('{}' AS text[]) ELSE ARRAY['u:' || t.u] END || CASE WHEN t.o IS NULL THEN CAST('{}' AS text[]) ELSE ARRAY['o:' || t.o] END || CASE WHEN t.l IS NULL THEN CAST('{}' AS text[]) ELSE ARRAY['l:' || t.l] END`;
+  const scopes: [string | null, number | null, number | null, number | null][] = [[null, null, null, null], ["/1/", 1, null, null], ["/1/22/333/", 333, 7, 8], ["", 5, null, 9], ["/1/2/", null, 4, null]];
+  for (const s of scopes) {
+    const [row] = await ta.db.all<{ now: string[]; before: string[] }>(`SELECT rectify_scope(t.path, t.u, t.o, t.l) AS now, ${oldScope} AS before FROM (SELECT CAST(? AS text) AS path, CAST(? AS bigint) AS u, CAST(? AS bigint) AS o, CAST(? AS bigint) AS l) t`, s);
+    assert.deepEqual(row.now, row.before, JSON.stringify(s));
+  }
+  // and a written task's keys hold its texts' pairs and its scope
+  await ta.db.tx(() => ta.db.run("INSERT INTO tasks (unit_id, owner_id, leader_id, title, measures, deadline_kind, deadline) VALUES (?, ?, ?, '谈心谈话记录不全', '建立台账', 'dated', '2026-12-31')", [ta.ids.a, ta.ids.owner, ta.ids.leaderA]));
+  const [task] = await ta.db.all<{ keys: string[]; path: string }>("SELECT t.search_keys AS keys, u.path FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.title = '谈心谈话记录不全'");
+  for (const k of ["谈心", "记录", "台账", "全", `u:${ta.ids.a}`, `o:${ta.ids.owner}`, `l:${ta.ids.leaderA}`, ...task.path.split("/").filter(Boolean).map((p) => `s:${p}`)]) assert.ok(task.keys.includes(k), k);
+  assert.ok(!task.keys.includes("全建"), "no pair across the title and the measures");
+});
