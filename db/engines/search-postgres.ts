@@ -68,41 +68,57 @@ export function containsPattern(term: string): string {
 const chars = (t: string) => [...t].length;
 
 /**
+ * Is the term unchanged by case (no letter with an upper and a lower form: Chinese, digits,
+ * punctuation)? Then a text holds it case-insensitively exactly where it holds it as written
+ * (lower() maps a letter to a letter with case, never to one of these), and a walk tests it by
+ * LIKE on the text as stored: lower() costs ~1 µs a text, and the keys' array tests (@>, && on
+ * a row's ~100 keys) ~3 µs a row, against ~0.3 µs for the plain LIKE.
+ */
+export function caseless(term: string): boolean {
+  return term.toLowerCase() === term && term.toUpperCase() === term;
+}
+
+/**
  * The WHERE of a kind's inner query (on alias x) and its parameters: every term in one of the
- * kind's columns and, given `scope` (scopeKeys' array literal), the row in it. The statement
- * text depends only on the terms' lengths (3+ or not) and on whether a scope is given, so a few
- * texts serve every query.
+ * kind's columns and, given `scope` (scopeKeys' array literal) and read by the index, the row
+ * in it. The statement text depends only on the terms' lengths and case (grouped as below) and
+ * on whether a scope is given, so a few texts serve every query.
  * - by the index (`walk` false): an administrator's longer terms by LIKE (the pg_trgm indexes),
  *   their shorter ones by search_keys; a scoped query every term's grams and the scope in
  *   search_keys (one GIN scan), a longer term rechecked by LIKE;
- * - `walk`: the same test in a form no index serves, so that a range of ids is read by its
- *   primary key: a short term and the scope by the stored keys, a longer term by LIKE alone.
+ * - `walk`: a test no index serves, so that a range of ids is read by its primary key, and the
+ *   cheapest per row: a caseless term by LIKE on the stored text, a short cased one by the
+ *   stored keys, a longer cased one by LIKE on lower(); no scope test, as the scope's own rule
+ *   (Walk's check, evaluated last) is cheaper on the rows that match than the tokens' array
+ *   test on every row walked.
  */
 function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, walk = false): { sql: string; params: string[] } {
   const k = KINDS[kind];
   const conds: string[] = k.where ? [k.where] : [];
   const params: string[] = [];
-  const keys = walk ? "array_cat(x.search_keys, CAST('{}' AS text[]))" : "x.search_keys";
   // the keys of the terms the key test answers: every term in a scoped query's index read (the
-  // scope is in the same GIN index), else the short ones (an administrator's longer terms: pg_trgm)
-  const keyed = query.terms.filter((term) => (walk ? chars(term) < 3 : scope != null || chars(term) < 3));
+  // scope is in the same GIN index), else the short ones (an administrator's longer terms:
+  // pg_trgm); in a walk, the short cased ones
+  const keyed = query.terms.filter((term) => (walk ? chars(term) < 3 && !caseless(term) : scope != null || chars(term) < 3));
   if (keyed.length) {
+    const keys = walk ? "array_cat(x.search_keys, CAST('{}' AS text[]))" : "x.search_keys";
     // in a subquery, so that it is computed once a statement: a prepared statement's generic
     // plan would otherwise call the function for every row it walks (7 ms → 60 ms a range)
     conds.push(`${keys} @> (SELECT ${keyed.map(() => "rectify_term_keys(CAST(? AS TEXT))").join(" || ")})`);
     params.push(...keyed);
   }
-  // a longer term by LIKE: through pg_trgm for an administrator's index read; else in a form no
-  // index serves (a walk reads by primary key, a scoped read by its keys alone)
+  // LIKE: a longer term read by the index (an administrator's through pg_trgm, on lower(); a
+  // scoped read's recheck), and a walk's caseless or longer terms, in a form no index serves
   const indexed = !walk && scope == null;
   for (const term of query.terms) {
-    if (chars(term) < 3) continue;
-    const like = (col: string) => `lower(x.${col}${indexed ? "" : " || ''"}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`;
+    const plain = walk && caseless(term);
+    if (chars(term) < 3 && !plain) continue;
+    const like = (col: string) => (plain ? `x.${col} LIKE CAST(? AS TEXT) ESCAPE '\\'` : `lower(x.${col}${indexed ? "" : " || ''"}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`);
     conds.push(k.columns.length === 1 ? like(k.columns[0]) : `(${k.columns.map(like).join(" OR ")})`);
     for (let i = 0; i < k.columns.length; i++) params.push(containsPattern(term));
   }
-  if (scope != null) {
-    conds.push(`${keys} && CAST(? AS text[])`);
+  if (scope != null && !walk) {
+    conds.push("x.search_keys && CAST(? AS text[])");
     params.push(scope);
   }
   return { sql: conds.join(" AND "), params };
@@ -127,15 +143,22 @@ const MAX_WALK = 200_000;
  */
 const GIN_MATCH_COST = 4;
 
-/** who a walk is for: an administrator (null), or the scope's index tokens and its SQL check */
-type Scope = { keys: string; sql: string; params: unknown[] } | null;
+/**
+ * who a walk is for: an administrator (null), or the scope's index tokens, its SQL check and
+ * whether the scope is small whatever the database's size (`small`: the index read first)
+ */
+type Scope = { keys: string; sql: string; params: unknown[]; small: boolean } | null;
 
 function scopeOf(kind: HitKind, actor: Actor): Scope {
   const rule = scopeSql(actor, kind);
   if (!rule.joins) return null; // everything is an administrator's
-  // the tokens narrow the walk to the actor's rows; the rule's SQL is checked on each row found
-  // as well, so that the index can only narrow what the rule allows, never widen it
-  return { keys: scopeKeys(actor, kind), sql: `(SELECT ${rule.sql} ${KINDS[kind].check})`, params: rule.params };
+  // the tokens narrow an index read to the actor's rows; the rule's SQL is checked on each row
+  // found as well, so that the index can only narrow what the rule allows, never widen it.
+  // A staff member's tasks and notes are their unit's own and their own (not a subtree): a few
+  // hundred among a province's million, so any term is rare in them, and a walk from the newest
+  // would meet their rows by chance only; the index's scoped read answers at once.
+  const small = actor.role === "staff" && (kind === "task" || kind === "event");
+  return { keys: scopeKeys(actor, kind), sql: `(SELECT ${rule.sql} ${KINDS[kind].check})`, params: rule.params, small };
 }
 
 /** one statement's part for a walk: SQL with `?` parameters, read as (k, cols…) rows */
@@ -149,9 +172,10 @@ type Part = { sql: string; params: unknown[] };
  * the first range shows how dense the matches are; a common term fills the limit within a range
  * or two, sized from that density; a rarer one is read from the GIN indexes once that costs less
  * than walking on (GIN_MATCH_COST; `ORDER BY x.id + 0` keeps the planner off the walk by primary
- * key). A scope counts in the density: a staff member's few hundred tasks make any term rare,
- * and one GIN scan of the term's pairs and their tokens answers. Each step reads the rows' texts
- * too (every column a match is ranked by is the row's own).
+ * key). A scope counts in the density (a walk tests the scope's rule on the rows that match);
+ * a small scope (a staff member's tasks and notes) starts on the index: one GIN scan of the
+ * term's pairs and the scope's tokens. Each step reads the rows' texts too (every column a match
+ * is ranked by is the row's own).
  *
  * A walk is a series of steps, each a part of a statement (`next`, then `took` with its rows),
  * so that several kinds' walks share their statements (runWalks): a search's four kinds cost one
@@ -184,6 +208,7 @@ class Walk<T extends { id: number }> {
     this.check = scope ? ` AND ${scope.sql}` : "";
     this.checkParams = scope?.params ?? [];
     this.span = probeRows;
+    this.gin = scope?.small ?? false;
   }
 
   /** this step's part: its rows tagged k, and on the first step the table's newest id tagged top */
@@ -191,6 +216,8 @@ class Walk<T extends { id: number }> {
     const t = KINDS[this.kind].table;
     const rest = this.limit - this.found.length;
     const head = `SELECT ${k} AS k, ${this.cols} FROM ${t} x WHERE`;
+    // a small scope's first step: the index's read of every match, no bound and no newest id
+    if (this.gin && this.hi === null) return { sql: `(${head} ${this.m.sql}${this.check} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [...this.m.params, ...this.checkParams, rest] };
     // the first range below the newest id, and that id; both bounds written out, so that the
     // planner, not knowing the subquery's value, still reads a range of the primary key
     if (this.hi === null)

@@ -26,8 +26,8 @@ test("the probe and the index give the same newest matches as a scan of every ro
         units[i % 3],
         owners[i % 7 % 3],
         i % 5 === 0 ? ta.ids.leaderA : null,
-        `${words[i % 4]}不规范${i}`,
-        i % 17 === 3 ? `查处${words[4]}问题` : "建立台账",
+        `${i % 11 === 0 ? "Word" : ""}${words[i % 4]}不规范${i}`,
+        i % 17 === 3 ? `查处${words[4]}问题` : i % 6 === 1 ? `制作PPT课件${i}` : "建立台账",
       ]);
   });
   const all = await ta.db.all<{ id: number; title: string; measures: string; unit_id: number; path: string; owner_id: number; leader_id: number | null }>(
@@ -41,7 +41,8 @@ test("the probe and the index give the same newest matches as a scan of every ro
   for (const probeRows of [5, 40, 10_000]) {
     const index = postgresSearchIndex(ta.db, { probeRows });
     for (const [who, actor] of Object.entries(actors)) {
-      for (const q of ["赌博", "赌", "党费", "党", "谈心谈话 不规范", "规范1", "台账 三会一课"]) {
+      // caseless terms (walked by LIKE on the stored text) and cased ones (by keys or lower())
+      for (const q of ["赌博", "赌", "党费", "党", "谈心谈话 不规范", "规范1", "台账 三会一课", "ppt", "Pt", "p", "PPT课件", "word 党费", "课件", "W"]) {
         const terms = parseQuery(q).terms.map((x) => x.toLowerCase());
         const expected = all.filter((r) => sees(actor, r) && terms.every((x) => r.title.toLowerCase().includes(x) || r.measures.toLowerCase().includes(x))).map((r) => r.id);
         for (const limit of [3, 2000]) {
