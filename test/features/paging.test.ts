@@ -139,3 +139,37 @@ test("the list's kept count follows a reassignment and a request for sign-off (s
   await ta.db.run("update tasks set signoff_requested_by = ? where id = ?", [ta.ids.leader, ids[1]]);
   assert.equal(await total(leader, "/tasks/review"), 31, "his own request is not his to sign off");
 });
+
+test("自查报告's task counts, kept until stats_version moves, follow a task made, signed off or moved to another report's problem", async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  await addReports(ta, 2, ta.ids.a, "甲");
+  const [r1, r2] = await ta.db.column<number>("select id from reports order by id");
+  const problemOf = async (reportId: number, seq: number) =>
+    Number((await ta.db.get<{ id: number }>("insert into problems (report_id, seq, category, text) values (?, ?, '其他', ?) returning id", [reportId, seq, `问题${reportId}-${seq}`]))!.id);
+  const addTask = (problemId: number) =>
+    ta.db.run("insert into tasks (problem_id, unit_id, owner_id, title, measures, deadline_kind, deadline) values (?, ?, ?, '整改', '', 'dated', '2026-12-31')", [problemId, ta.ids.a, ta.ids.owner]);
+  let p1 = 0;
+  await ta.db.tx(async () => {
+    p1 = await problemOf(r1, 1);
+    const p2 = await problemOf(r1, 2);
+    for (const p of [p1, p1, p2]) await addTask(p);
+  });
+  const admin = await login(ta.app, "admin@t.cn");
+  const countsOf = async () => {
+    const body = (await get(ta.app, admin, "/reports")).body;
+    return Object.fromEntries([...body.matchAll(/<a href="\/reports\/(\d+)">[^<]+<\/a>[\s\S]*?<td data-label="整改任务">(\d+) 项，已销号 (\d+) 项<\/td>/g)].map((m) => [Number(m[1]), `${m[2]}/${m[3]}`]));
+  };
+  assert.deepEqual(await countsOf(), { [r1]: "3/0", [r2]: "0/0" });
+  assert.deepEqual(await countsOf(), { [r1]: "3/0", [r2]: "0/0" }, "the kept counts, the same");
+  await ta.db.tx(() => ta.db.run("update tasks set state = 'done', signed_off_at = '2026-11-30T00:00:00.000Z' where id = (select min(id) from tasks where problem_id = ?)", [p1]));
+  assert.deepEqual(await countsOf(), { [r1]: "3/1", [r2]: "0/0" });
+  await ta.db.tx(() => addTask(p1));
+  assert.deepEqual(await countsOf(), { [r1]: "4/1", [r2]: "0/0" });
+  let q = 0;
+  await ta.db.tx(async () => {
+    q = await problemOf(r2, 1);
+  });
+  await ta.db.tx(() => ta.db.run("update tasks set problem_id = ? where id = (select max(id) from tasks where problem_id = ?)", [q, p1]));
+  assert.deepEqual(await countsOf(), { [r1]: "3/1", [r2]: "1/0" });
+});

@@ -7,6 +7,7 @@ import { extname, join } from "node:path";
 import type { Db } from "../../../db/client.ts";
 import { perDb } from "../../../db/client.ts";
 import { directory } from "../../lib/directory.ts";
+import { keptLatest, keptLatestOf } from "../../lib/stats-version.ts";
 import { pathEnd } from "../../lib/path-range.ts";
 import { importDrafts, problems, reports, tasks, units, users, type ImportDraft } from "../../../db/schema.ts";
 import { canCreateTaskIn, canView, type Actor } from "../auth/permissions.ts";
@@ -486,17 +487,42 @@ export async function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): 
   // share stands for the reports'; max(id) for their number.
   const tree = async () => {
     const share = (await subtreeIds(c.db, actor.unitId)).length / Math.max(1, dir.unitsInOrder.length);
-    const reports = Number((await c.db.value<number>(q.span)) ?? 0);
+    const reports = await reportSpan(c.db, () => c.db.value<number>(q.span));
     return c.db.all<Found>(reports * share * share >= offset + REPORTS_PAGE_SIZE + 1 ? q.treeWalk : q.tree, [actor.unitPath, pathEnd(actor.unitPath), offset]);
   };
   const found = await (actor.role === "admin" ? c.db.all<Found>(q.all, [offset]) : actor.role === "leader" ? tree() : c.db.all<Found>(q.unit, [actor.unitId, offset]));
   const more = found.length > REPORTS_PAGE_SIZE;
   const shown = found.slice(0, REPORTS_PAGE_SIZE);
-  const counted = shown.length ? await c.db.all<{ id: number; total: number; done: number }>(q.counts, [JSON.stringify(shown.map((r) => r.id))]) : [];
+  // the shown reports' task counts, kept under stats_version (a task made, removed, moved to
+  // another problem or changing state moves it): 30 reports' ~1,500 tasks counted once per
+  // change of any task's state, not on every view of the page
+  const ids = JSON.stringify(shown.map((r) => r.id));
+  const counted = shown.length ? await keptLatest(reportCounts(c.db), c.db, ids, () => c.db.all<{ id: number; total: number; done: number }>(q.counts, [ids]), { max: 500 }) : [];
   const counts = new Map(counted.map(({ id, total, done }) => [id, { total, done }]));
   const rows = shown.map(({ id, title, unitId, importedAt, importedBy }) => ({ id, title, unitId, unitName: dir.units.get(unitId)?.name ?? "", importedAt, importer: dir.users.get(importedBy)?.name ?? "", ...(counts.get(id) ?? { total: 0, done: 0 }) }));
   return { rows, page, more };
 }
+
+/**
+ * The reports' number as max(id), read at most once in 10 s per store: it only chooses between
+ * two plans that give the same rows (tree, treeWalk), so an older value costs time, never rows.
+ */
+const spans = perDb(() => ({ at: 0, n: null as Promise<number> | null }));
+function reportSpan(db: Db, read: () => Promise<number | null | undefined>): Promise<number> {
+  const s = spans(db);
+  if (!s.n || Date.now() - s.at > 10_000) {
+    s.at = Date.now();
+    const n = read().then((v) => Number(v ?? 0));
+    s.n = n;
+    n.catch(() => {
+      if (s.n === n) s.n = null;
+    });
+  }
+  return s.n;
+}
+
+/** the list pages' task counts by the pages' report ids (listReports) */
+const reportCounts = perDb(() => keptLatestOf<{ id: number; total: number; done: number }[]>());
 
 /** the list's statement texts (the engines keep the prepared statements) */
 const reportListStatements = perDb((db) => {
