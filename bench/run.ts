@@ -12,7 +12,8 @@
 // writers posting progress beside them.
 // --engine postgres: the same database built on PostgreSQL (the server DATABASE_URL names, or a
 // throw-away cluster started here under bench/data/pg-<pid> by scripts/pg-cluster.mjs and stopped
-// at the end), the server started with DATABASE_URL, the same load, bench/last-postgres.json.
+// at the end), the server started with DATABASE_URL, the same load, bench/last-postgres.json
+// (bench/last-postgres-1m.json at 1,000,000 tasks or more).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -175,7 +176,7 @@ async function benchOn(t: Awaited<ReturnType<typeof databaseFor>>, o: Run) {
     const s = await startServer(serverEnv, port, true);
     try {
       const pages = await loadPages(s.child, port, seconds, connections, mixed, { ...ids, postTasks }, only);
-      console.log(`\n（--only：只测 ${only.join(", ")}，未写 bench/${OUT_FILE[engine]}）`);
+      console.log(`\n（--only：只测 ${only.join(", ")}，未写 bench/${outFile(engine, tasks)}）`);
       for (const [k, v] of Object.entries(pages.pages)) console.log(`  ${k.padEnd(16)} ${v.rps} req/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms  对基线比 ${v.ratio.toFixed(3)}${v.event_loop_max_ms !== undefined ? `  事件循环最大延迟 ${v.event_loop_max_ms} ms` : ""}`);
       if (pages.mixed) console.log(`  mixed            ${JSON.stringify(pages.mixed)}`);
     } finally {
@@ -220,8 +221,8 @@ async function benchOn(t: Awaited<ReturnType<typeof databaseFor>>, o: Run) {
             errors: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, v.errors])),
           },
         };
-        writeFileSync(join(root, "bench", OUT_FILE[engine]), JSON.stringify(out, null, 2) + "\n");
-        printTable(out, TARGET, OUT_FILE[engine]);
+        writeFileSync(join(root, "bench", outFile(engine, tasks)), JSON.stringify(out, null, 2) + "\n");
+        printTable(out, TARGET, outFile(engine, tasks));
         if (mixedRun) console.log(`mixed（${mixed.connections} 个连接，${mixed.seconds} s，全部页面轮流，另有填报进展）：${JSON.stringify(mixedRun)}`);
       } finally {
         if (s.child.exitCode === null) await stopServer(s.child);
@@ -447,7 +448,8 @@ function freePort(): Promise<number> {
   });
 }
 
-const OUT_FILE: Record<Engine, string> = { sqlite: "last.json", postgres: "last-postgres.json" };
+/** where a run's figures go: SQLite's last run at any scale in last.json; PostgreSQL's at a province's scale beside its 100,000-task run */
+const outFile = (engine: Engine, tasks: number) => (engine === "sqlite" ? "last.json" : tasks >= 1_000_000 ? "last-postgres-1m.json" : "last-postgres.json");
 
 /** DATABASE_URL's database emptied for --fresh: its schemas dropped (the app's tables, drizzle's migration log) */
 async function emptyPostgres(url: string) {
