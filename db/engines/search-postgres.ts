@@ -24,17 +24,18 @@ import { checkLimit, scopeSql, SEARCH_INDEXES, type HitKind, type IndexRow, type
 /**
  * Per kind: the source table (alias x), its indexed columns, the rows it indexes (`where`), the
  * columns a match is read with (IndexRow: all the row's own, typed alike, as the kinds' reads
- * share a statement: UNION ALL), and the rows scopeSql's aliases
+ * share a statement: UNION ALL) and the table's columns they and `check` read (`raw`), and the rows scopeSql's aliases
  * stand for, reached from x in a correlated subquery (`check`) that a leader's or staff member's
  * statement adds as its last condition: PostgreSQL evaluates the costlier conditions last, so it
  * runs for the rows that match and are in the index's scope only, and it changes no plan.
  */
-const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; cols: string; check: string }> = {
+const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; cols: string; raw: string; check: string }> = {
   task: {
     table: "tasks",
     columns: ["title", "measures"],
     where: "",
     cols: "x.id AS id, x.title AS title, x.measures AS body, CAST(NULL AS integer) AS ref",
+    raw: "x.id, x.title, x.measures",
     check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.id",
   },
   problem: {
@@ -42,6 +43,7 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     columns: ["text"],
     where: "",
     cols: "x.id AS id, CAST('' AS text) AS title, x.text AS body, x.report_id AS ref",
+    raw: "x.id, x.text, x.report_id",
     check: "FROM reports r JOIN units ru ON ru.id = r.unit_id WHERE r.id = x.report_id",
   },
   event: {
@@ -49,6 +51,7 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     columns: ["text"],
     where: "x.text <> '' AND x.kind NOT IN ('created', 'imported')",
     cols: "x.id AS id, CAST('' AS text) AS title, x.text AS body, x.task_id AS ref",
+    raw: "x.id, x.text, x.task_id",
     check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.task_id",
   },
   report: {
@@ -56,6 +59,7 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     columns: ["title"],
     where: "",
     cols: "x.id AS id, x.title AS title, CAST('' AS text) AS body, CAST(NULL AS integer) AS ref",
+    raw: "x.id, x.title, x.unit_id",
     check: "FROM units ru WHERE ru.id = x.unit_id",
   },
 };
@@ -96,10 +100,9 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
   const k = KINDS[kind];
   const conds: string[] = k.where ? [k.where] : [];
   const params: string[] = [];
-  // the keys of the terms the key test answers: every term in a scoped query's index read (the
-  // scope is in the same GIN index), else the short ones (an administrator's longer terms:
-  // pg_trgm); in a walk, the short cased ones
-  const keyed = query.terms.filter((term) => (walk ? chars(term) < 3 && !caseless(term) : scope != null || chars(term) < 3));
+  // the keys of the terms the key test answers: every term in an index read (one GIN scan of
+  // search_keys, led by its rarest key), in a walk the short cased ones
+  const keyed = query.terms.filter((term) => (walk ? chars(term) < 3 && !caseless(term) : true));
   if (keyed.length) {
     const keys = walk ? "array_cat(x.search_keys, CAST('{}' AS text[]))" : "x.search_keys";
     // in a subquery, so that it is computed once a statement: a prepared statement's generic
@@ -107,13 +110,13 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
     conds.push(`${keys} @> (SELECT ${keyed.map(() => "rectify_term_keys(CAST(? AS TEXT))").join(" || ")})`);
     params.push(...keyed);
   }
-  // LIKE: a longer term read by the index (an administrator's through pg_trgm, on lower(); a
-  // scoped read's recheck), and a walk's caseless or longer terms, in a form no index serves
-  const indexed = !walk && scope == null;
+  // LIKE: a longer term's recheck after the index read (its pairs are necessary, not enough),
+  // and a walk's caseless or longer terms; in a form no index serves (pg_trgm's indexes on
+  // lower(col) would be scanned whole for a common term: 80 ms for 谈心谈话 at 5,000,000 notes)
   for (const term of query.terms) {
-    const plain = walk && caseless(term);
-    if (chars(term) < 3 && !plain) continue;
-    const like = (col: string) => (plain ? `x.${col} LIKE CAST(? AS TEXT) ESCAPE '\\'` : `lower(x.${col}${indexed ? "" : " || ''"}) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`);
+    const plain = caseless(term);
+    if (chars(term) < 3 && !(walk && plain)) continue;
+    const like = (col: string) => (plain ? `(x.${col} || '') LIKE CAST(? AS TEXT) ESCAPE '\\'` : `lower(x.${col} || '') LIKE lower(CAST(? AS TEXT)) ESCAPE '\\'`);
     conds.push(k.columns.length === 1 ? like(k.columns[0]) : `(${k.columns.map(like).join(" OR ")})`);
     for (let i = 0; i < k.columns.length; i++) params.push(containsPattern(term));
   }
@@ -161,6 +164,59 @@ function scopeOf(kind: HitKind, actor: Actor): Scope {
   return { keys: scopeKeys(actor, kind), sql: `(SELECT ${rule.sql} ${KINDS[kind].check})`, params: rule.params, small };
 }
 
+/**
+ * A table's search_keys statistics (pg_stats, made by ANALYZE: the nightly maintenance and
+ * autovacuum): the share of rows holding each common key, and the share below which keys are
+ * not listed (the least listed). Migration 0015 lists ~4,000 keys a table (statistics target
+ * 1,000): at 5,000,000 notes a key not listed is in fewer than 0.03% of them.
+ */
+type KeyStats = { share: Map<string, number>; least: number; rows: number };
+const STATS_FOR_MS = 10 * 60_000;
+const statsKept = new WeakMap<Db, Map<string, { at: number; stats: Promise<KeyStats | null> }>>();
+
+function keyStats(db: Db, table: string): Promise<KeyStats | null> {
+  let byTable = statsKept.get(db);
+  if (!byTable) statsKept.set(db, (byTable = new Map()));
+  const kept = byTable.get(table);
+  if (kept && Date.now() - kept.at < STATS_FOR_MS) return kept.stats;
+  const stats = db
+    .all<{ keys: string[] | null; shares: number[] | null; rows: number }>(
+      "SELECT CAST(CAST(s.most_common_elems AS text) AS text[]) AS keys, s.most_common_elem_freqs AS shares, c.reltuples AS rows FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass(CAST(? AS text)) WHERE s.schemaname = current_schema() AND s.tablename = CAST(? AS text) AND s.attname = 'search_keys'",
+      [table, table],
+    )
+    .then(([row]): KeyStats | null => {
+      if (!row?.keys?.length || !row.shares?.length) return null; // not analysed yet: the walk's density alone
+      const share = new Map(row.keys.map((k, i) => [k, Number(row.shares![i])]));
+      // after the keys' shares: the least and the most of them, and the share of NULL arrays
+      return { share, least: Number(row.shares[row.keys.length]), rows: Math.max(0, Number(row.rows)) };
+    })
+    .catch(() => null);
+  byTable.set(table, { at: Date.now(), stats });
+  return stats;
+}
+
+/** a term's keys as rectify_term_keys makes them: its lower-cased pairs, or itself for one character */
+export function termKeys(term: string): string[] {
+  const c = [...term.toLowerCase()];
+  if (c.length < 2) return [c.join("")];
+  return [...new Set(c.slice(1).map((x, i) => c[i] + x))];
+}
+
+/**
+ * At most what share of the table's rows hold every term and, given, one of the scope's
+ * tokens: a term's share is its rarest key's (a key not listed: the least listed), terms and
+ * scope taken as independent of each other (a term's own pairs are not: the rarest stands).
+ */
+export function matchShare(stats: KeyStats, query: ParsedQuery, scope: string | null): { terms: number; scope: number } {
+  const of = (key: string) => stats.share.get(key) ?? stats.least;
+  let terms = 1;
+  for (const term of query.terms) terms *= Math.min(...termKeys(term).map(of));
+  return { terms, scope: scope ? Math.min(1, scope.slice(1, -1).split(",").reduce((a, token) => a + of(token), 0)) : 1 };
+}
+
+/** a small scope (Scope.small) read from the index first while the statistics give it at most this many rows */
+const SMALL_SCOPE_ROWS = 5_000;
+
 /** one statement's part for a walk: SQL with `?` parameters, read as (k, cols…) rows */
 type Part = { sql: string; params: unknown[] };
 
@@ -193,11 +249,14 @@ class Walk<T extends { id: number }> {
   private readonly w: { sql: string; params: string[] };
   private readonly check: string;
   private readonly checkParams: unknown[];
+  private readonly checkSql: string | null;
+  /** the share of the table's rows that may match, from the planner's statistics (prepare); 0: not known */
+  private share = 0;
 
   constructor(
     readonly kind: HitKind,
-    query: ParsedQuery,
-    scope: Scope,
+    private readonly query: ParsedQuery,
+    private readonly scope: Scope,
     private readonly cols: string,
     private readonly nulls: string,
     readonly limit: number,
@@ -206,9 +265,28 @@ class Walk<T extends { id: number }> {
     this.m = matchWhere(kind, query, scope?.keys ?? null);
     this.w = matchWhere(kind, query, scope?.keys ?? null, true);
     this.check = scope ? ` AND ${scope.sql}` : "";
+    this.checkSql = scope?.sql ?? null;
     this.checkParams = scope?.params ?? [];
     this.span = probeRows;
     this.gin = scope?.small ?? false;
+  }
+
+  /**
+   * Reads the statistics of the table's keys (kept a while per store): at most how many rows
+   * may hold every term (and the scope's tokens), so that a term that is rare among the newest
+   * rows but common in older ones is not read from the index whole (谈心谈话 台账 at 5,000,000
+   * notes: 104,000 matches, a lossy bitmap, 3.3 s).
+   */
+  async prepare(db: Db): Promise<void> {
+    const stats = await keyStats(db, KINDS[this.kind].table);
+    if (!stats) return;
+    const share = matchShare(stats, this.query, this.scope?.keys ?? null);
+    this.share = share.terms * share.scope;
+    // the index first, without the probe, where even its most is cheaper than the probe (a
+    // term in a few hundred rows); a small scope's first read stays, unless its tokens are
+    // common (the benchmark's one staff member who holds 3% of all tasks)
+    if (this.share * stats.rows * GIN_MATCH_COST < this.span) this.gin = true;
+    else if (this.gin && share.scope * stats.rows > SMALL_SCOPE_ROWS) this.gin = false;
   }
 
   /** this step's part: its rows tagged k, and on the first step the table's newest id tagged top */
@@ -216,8 +294,18 @@ class Walk<T extends { id: number }> {
     const t = KINDS[this.kind].table;
     const rest = this.limit - this.found.length;
     const head = `SELECT ${k} AS k, ${this.cols} FROM ${t} x WHERE`;
-    // a small scope's first step: the index's read of every match, no bound and no newest id
-    if (this.gin && this.hi === null) return { sql: `(${head} ${this.m.sql}${this.check} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [...this.m.params, ...this.checkParams, rest] };
+    // the index's read of every match (below hi, where known): a scoped read's tokens in the
+    // index are the rule's own, so the rule's SQL is checked on the rows it returns, not on
+    // every match it sorts (a correlated join each, half a read's time at a million tasks)
+    const gin = (bound: string, bp: unknown[]): Part =>
+      this.checkSql === null
+        ? { sql: `(${head} ${bound}${this.m.sql} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [...bp, ...this.m.params, rest] }
+        : {
+            sql: `(SELECT ${k} AS k, ${this.cols} FROM (SELECT ${KINDS[this.kind].raw} FROM ${t} x WHERE ${bound}${this.m.sql} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint)) x WHERE ${this.checkSql})`,
+            params: [...bp, ...this.m.params, rest, ...this.checkParams],
+          };
+    // a small scope's first step: no bound and no newest id
+    if (this.gin && this.hi === null) return gin("", []);
     // the first range below the newest id, and that id; both bounds written out, so that the
     // planner, not knowing the subquery's value, still reads a range of the primary key
     if (this.hi === null)
@@ -225,7 +313,7 @@ class Walk<T extends { id: number }> {
         sql: `(SELECT ${top} AS k, max(id) AS id${this.nulls} FROM ${t}) UNION ALL (${head} x.id <= (SELECT max(id) FROM ${t}) AND x.id > (SELECT max(id) FROM ${t}) - CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
         params: [this.span, ...this.w.params, ...this.checkParams, rest],
       };
-    if (this.gin) return { sql: `(${head} x.id <= CAST(? AS integer) AND ${this.m.sql}${this.check} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [this.hi, ...this.m.params, ...this.checkParams, rest] };
+    if (this.gin) return gin("x.id <= CAST(? AS integer) AND ", [this.hi]);
     return {
       sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
       params: [this.hi, this.hi - this.span, ...this.w.params, ...this.checkParams, rest],
@@ -242,10 +330,13 @@ class Walk<T extends { id: number }> {
     const remaining = this.limit - this.found.length;
     if (remaining <= 0 || this.hi <= 0) return void (this.done = true);
     // which finishes cheaper: walking on (the rest of the limit at this density) or the GIN
-    // indexes (every match below hi, each costing a few walked rows: GIN_MATCH_COST); none found
-    // yet counts as one, a rare term's guess from above
+    // index (every match below hi, each costing a few walked rows: GIN_MATCH_COST); none found
+    // yet counts as one, a rare term's guess from above. The matches below hi are the walk's
+    // density of them or, where more, the statistics' share: the newest rows need not be like
+    // the older ones (a word of last year's campaign), and a read of every match costs what it
+    // finds whatever the walk saw
     const density = Math.max(this.found.length, 1) / this.walked;
-    if (density * this.hi * GIN_MATCH_COST < remaining / density) this.gin = true;
+    if (Math.max(density, this.share) * this.hi * GIN_MATCH_COST < remaining / density) this.gin = true;
     else this.span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));
   }
 }
@@ -257,6 +348,7 @@ class Walk<T extends { id: number }> {
  * `page` rows between them (whatever else they find comes before its rows).
  */
 async function runWalks<T extends { id: number }>(db: Db, walks: Walk<T>[], page?: number): Promise<void> {
+  await Promise.all(walks.map((w) => w.prepare(db)));
   for (let step = 0; ; step++) {
     if (page !== undefined)
       for (let i = 0, found = 0; i < walks.length; found += walks[i].found.length, i++) if (found >= page) walks[i].done = true;

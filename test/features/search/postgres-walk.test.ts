@@ -126,3 +126,51 @@ test("a row's search keys (rectify_grams, rectify_scope in PL/pgSQL) are the sam
   for (const k of ["谈心", "记录", "台账", "全", `u:${ta.ids.a}`, `o:${ta.ids.owner}`, `l:${ta.ids.leaderA}`, ...task.path.split("/").filter(Boolean).map((p) => `s:${p}`)]) assert.ok(task.keys.includes(k), k);
   assert.ok(!task.keys.includes("全建"), "no pair across the title and the measures");
 });
+
+test("termKeys and matchShare: a term's keys as rectify_term_keys makes them, and at most what share of rows may hold every term and the scope", async () => {
+  const { termKeys, matchShare } = await import("../../../db/engines/search-postgres.ts");
+  assert.deepEqual(termKeys("党"), ["党"]);
+  assert.deepEqual(termKeys("台账"), ["台账"]);
+  assert.deepEqual(termKeys("谈心谈话"), ["谈心", "心谈", "谈话"]);
+  assert.deepEqual(termKeys("PPT"), ["pp", "pt"]);
+  assert.deepEqual(termKeys("𠀀x"), ["𠀀x"]);
+  const stats = { share: new Map([["谈心", 0.12], ["心谈", 0.12], ["谈话", 0.13], ["台账", 0.25], ["s:2", 0.1]]), least: 0.001, rows: 1000 };
+  const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≈ ${b}`);
+  // a term: its rarest key; terms and scope multiply; a key not listed: the least listed share
+  near(matchShare(stats, parseQuery("谈心谈话"), null).terms, 0.12);
+  near(matchShare(stats, parseQuery("谈心谈话 台账"), null).terms, 0.12 * 0.25);
+  near(matchShare(stats, parseQuery("违纪 台账"), null).terms, 0.001 * 0.25);
+  assert.equal(matchShare(stats, parseQuery("台账"), null).scope, 1);
+  near(matchShare(stats, parseQuery("台账"), "{s:2,l:11,o:11}").scope, 0.1 + 0.001 + 0.001);
+  near(matchShare(stats, parseQuery("台账"), "{u:9,o:11}").scope, 0.002);
+});
+
+test("with the planner's statistics (ANALYZE): a word absent from the newest rows and common in older ones, a rare one and a scoped one still give a scan's newest matches", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { postgresSearchIndex } = await import("../../../db/engines/search-postgres.ts");
+  // 600 tasks: 谈心谈话 in the oldest 500 only, 违纪 in 3; then the statistics
+  await ta.db.tx(async () => {
+    for (let i = 0; i < 600; i++)
+      await ta.db.run("INSERT INTO tasks (unit_id, owner_id, title, measures, deadline_kind, deadline) VALUES (?, ?, ?, ?, 'dated', '2026-12-31')", [
+        i % 2 ? ta.ids.a : ta.ids.b,
+        ta.ids.owner,
+        i < 500 ? `谈心谈话不经常${i}` : `主题党日${i}`,
+        i % 200 === 7 ? "查处违纪" : "建立台账",
+      ]);
+  });
+  await ta.db.run("ANALYZE tasks");
+  const listed = Number(await ta.db.value("SELECT cardinality(most_common_elems) FROM pg_stats WHERE tablename = 'tasks' AND attname = 'search_keys'"));
+  assert.ok(listed > 10, `keys listed: ${listed}`);
+  const all = await ta.db.all<{ id: number; title: string; measures: string; unit_id: number }>("SELECT id, title, measures, unit_id FROM tasks ORDER BY id DESC");
+  const actors: Record<string, Actor> = { admin: ADMIN, leaderA: await actorOf(ta.db, ta.ids.leaderA), owner: await actorOf(ta.db, ta.ids.owner) };
+  for (const probeRows of [5, 50, 1000])
+    for (const [who, actor] of Object.entries(actors))
+      for (const q of ["谈心谈话", "谈心谈话 台账", "违纪", "台账", "主题党日"]) {
+        const terms = parseQuery(q).terms;
+        const sees = (r: (typeof all)[number]) => who !== "leaderA" || r.unit_id === ta.ids.a;
+        const expected = all.filter((r) => sees(r) && terms.every((x) => r.title.includes(x) || r.measures.includes(x))).map((r) => r.id);
+        for (const limit of [3, 40])
+          assert.deepEqual(await postgresSearchIndex(ta.db, { probeRows }).taskIds(parseQuery(q), limit, actor), expected.slice(0, limit), `${who} ${q} probe ${probeRows} limit ${limit}`);
+      }
+});
