@@ -1,4 +1,4 @@
-// node --import tsx bench/search.ts [--db FILE | --db postgres://…] [--n N] [--as EMAIL] [--q 词1,词2]
+// node --import tsx bench/search.ts [--db FILE | --db postgres://…] [--n N] [--as EMAIL] [--q 词1,词2] [--at /tasks?q=]
 // One search page's cost in this process, without the load: the real app (buildApp) on an
 // existing benchmark database, signed in (the benchmark's admin by default), times GET /search
 // for each of the benchmark's five phrases N times and prints median and p99 wall time and the
@@ -14,7 +14,7 @@ import { BENCH_ADMIN, BENCH_PASSWORD } from "./build.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "200" }, as: { type: "string", default: BENCH_ADMIN }, q: { type: "string", default: "组织生活会,谈心谈话,党费收缴,发展党员程序,会议记录" } },
+  options: { db: { type: "string", default: fileURLToPath(new URL("./data/bench-100000.db", import.meta.url)) }, n: { type: "string", default: "200" }, as: { type: "string", default: BENCH_ADMIN }, q: { type: "string", default: "组织生活会,谈心谈话,党费收缴,发展党员程序,会议记录" }, at: { type: "string", default: "/search?q=" } },
 });
 const pg = isPostgresUrl(values.db);
 if (!pg && !existsSync(values.db)) throw new Error(`数据库不存在：${values.db}（先运行 npm run bench 建库）`);
@@ -37,7 +37,7 @@ const cookie = [...cookiesOf(signed), pre].join("; ");
 
 const at = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 for (const q of values.q.split(",")) {
-  const url = "/search?q=" + encodeURIComponent(q);
+  const url = values.at + encodeURIComponent(q);
   for (let i = 0; i < 10; i++) await app.inject({ method: "GET", url, headers: { cookie } }); // warm: statements prepared, code compiled
   const wall: number[] = [];
   const cpu0 = process.cpuUsage();
