@@ -52,7 +52,7 @@ const searchIndexes = new WeakMap<Db, SearchIndex>();
 
 /**
  * The text index of the store's engine (the search feature's contract, search-index.ts, which
- * each engine implements: FTS5 tables on SQLite, pg_trgm and bigram GIN indexes on PostgreSQL).
+ * each engine implements: FTS5 tables on SQLite, a GIN index of grams and scope tokens a table on PostgreSQL).
  */
 export function searchIndexOf(db: Db): SearchIndex {
   let index = searchIndexes.get(db);

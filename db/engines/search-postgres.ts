@@ -1,15 +1,14 @@
 // Search's index on PostgreSQL (server/features/search/search-index.ts): no index tables of its
-// own, but GIN indexes on the searched tables themselves, made by the PostgreSQL migrations:
-// - `USING gin (lower(col) gin_trgm_ops)` (pg_trgm) on each indexed column: an administrator's
-//   term of three or more characters is `lower(col) LIKE lower('%term%')`, its % _ and \ escaped;
-// - `USING gin (search_keys)` (migration 0012), search_keys a row's texts' grams (rectify_grams:
-//   distinct lower-cased characters and overlapping pairs) and who may see the row, as scope
-//   tokens (s:<id> the unit and its ancestors, u:<id>, o:<id>, l:<id>; grams.ts, scopeKeys), kept
-//   by row triggers in the writing transaction. A term of one or two characters is
-//   `search_keys @> rectify_term_keys(term)` (a pair holds a two-character term exactly where it is
-//   a substring); a longer term's grams are necessary, and LIKE rechecks it. A leader's or staff
-//   member's query adds `search_keys && <their tokens>`: one GIN scan meets only their rows, as
-//   FTS5's scope column does on SQLite, instead of the newest 2,000 matches of everyone.
+// own, but one GIN index on each searched table, `USING gin (search_keys)` (migration 0012):
+// search_keys holds a row's texts' grams (rectify_grams: distinct lower-cased characters and
+// overlapping pairs) and who may see the row, as scope tokens (s:<id> the unit and its
+// ancestors, u:<id>, o:<id>, l:<id>; grams.ts, scopeKeys), kept by row triggers in the writing
+// transaction. A term of one or two characters is `search_keys @> rectify_term_keys(term)` (a
+// pair holds a two-character term exactly where it is a substring); a longer term's pairs are
+// necessary, and LIKE rechecks it (its % _ and \ escaped). A leader's or staff member's query
+// adds `search_keys && <their tokens>`. Every term and the tokens go into one GIN scan, led by its
+// rarest key, which meets only the actor's rows, as FTS5's scope column does on SQLite. (The
+// pg_trgm indexes of migration 0001 were dropped by 0016: a common term's were scanned whole.)
 // So every term is a case-insensitive substring test, as on SQLite, and the queries keep
 // SQLite's shape: each kind's newest matches in the actor's scope, newest first, the scope's SQL
 // (scopeSql, shared) applied again to the rows found. Notes are indexed as on SQLite only with
@@ -87,8 +86,7 @@ export function caseless(term: string): boolean {
  * kind's columns and, given `scope` (scopeKeys' array literal) and read by the index, the row
  * in it. The statement text depends only on the terms' lengths and case (grouped as below) and
  * on whether a scope is given, so a few texts serve every query.
- * - by the index (`walk` false): an administrator's longer terms by LIKE (the pg_trgm indexes),
- *   their shorter ones by search_keys; a scoped query every term's grams and the scope in
+ * - by the index (`walk` false): every term's keys and, given, the scope's tokens in
  *   search_keys (one GIN scan), a longer term rechecked by LIKE;
  * - `walk`: a test no index serves, so that a range of ids is read by its primary key, and the
  *   cheapest per row: a caseless term by LIKE on the stored text, a short cased one by the
@@ -111,8 +109,7 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
     params.push(...keyed);
   }
   // LIKE: a longer term's recheck after the index read (its pairs are necessary, not enough),
-  // and a walk's caseless or longer terms; in a form no index serves (pg_trgm's indexes on
-  // lower(col) would be scanned whole for a common term: 80 ms for 谈心谈话 at 5,000,000 notes)
+  // and a walk's caseless or longer terms; in a form no index could serve
   for (const term of query.terms) {
     const plain = caseless(term);
     if (chars(term) < 3 && !(walk && plain)) continue;
@@ -127,7 +124,7 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
   return { sql: conds.join(" AND "), params };
 }
 
-/** the name of a search index → its kind and GIN operator (the index definition holds it) */
+/** the name of a search index → its kind and GIN operator (the index definition holds it); SQLite's trigram names have none since migration 0016 */
 function indexOf(name: string): { table: string; marker: string } {
   const kind = (["task", "problem", "event", "report"] as const).find((k) => name.startsWith(`search_${k}s`));
   if (!kind || !(SEARCH_INDEXES as readonly string[]).includes(name)) throw new Error(`not a search index: ${name}`);

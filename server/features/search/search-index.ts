@@ -4,8 +4,8 @@
 // their queries are each engine's own (docs/ARCHITECTURE.md, "where engine-specific SQL may live"):
 // - db/engines/search-sqlite.ts: FTS5, a trigram table a kind (0002_search.sql) and a bigram one
 //   beside it (0013_search_bigrams.sql, grams.ts);
-// - db/engines/search-postgres.ts: pg_trgm GIN indexes on lower(col) and GIN indexes on
-//   search_keys (the rows' grams and scope tokens, PostgreSQL migration 0012).
+// - db/engines/search-postgres.ts: a GIN index a table on search_keys (the rows' grams and scope
+//   tokens, PostgreSQL migration 0012).
 // searchIndexOf(db) (db/client.ts) picks the one of the store's engine.
 //
 // What every implementation answers, the same on both engines: a row matches when every term is
@@ -34,8 +34,8 @@ export const SCAN_LIMIT = 2000;
 /**
  * The search indexes by name, two a kind (the trigram-style one for terms of 3+ characters, the
  * bigram one for 1–2): the nightly maintenance merges each (SearchIndex.optimize). On SQLite they
- * are the FTS5 tables; on PostgreSQL each name stands for the GIN indexes of its kind's table
- * (gin_trgm_ops for the first, search_keys for "_bi").
+ * are the FTS5 tables; on PostgreSQL "_bi" stands for the search_keys GIN index of its kind's
+ * table, and the first has none since the pg_trgm indexes were dropped (migration 0016).
  */
 export const SEARCH_INDEXES = ["search_tasks", "search_tasks_bi", "search_problems", "search_problems_bi", "search_events", "search_events_bi", "search_reports", "search_reports_bi"] as const;
 
