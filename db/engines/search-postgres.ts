@@ -249,8 +249,6 @@ class Walk<T extends { id: number }> {
   private readonly checkSql: string | null;
   /** the share of the table's rows that may match, from the planner's statistics (prepare); 0: not known */
   private share = 0;
-  /** the probe's length (the first step's rows) */
-  private readonly probed: number;
 
   constructor(
     readonly kind: HitKind,
@@ -267,7 +265,6 @@ class Walk<T extends { id: number }> {
     this.checkSql = scope?.sql ?? null;
     this.checkParams = scope?.params ?? [];
     this.span = probeRows;
-    this.probed = probeRows;
     this.gin = scope?.small ?? false;
   }
 
@@ -338,12 +335,13 @@ class Walk<T extends { id: number }> {
     // density of them or, where more, the statistics' share: the newest rows need not be like
     // the older ones (a word of last year's campaign), and a read of every match costs what it
     // finds whatever the walk saw
-    // After the probe alone, the walk on is reckoned at that share too (the newest thousand rows
-    // may be a busy morning's notes that hold none of it); later, at the density the walk found.
+    // The walk on is reckoned at the density found so far, not at the statistics' share: its
+    // step stops at the rows it needs (LIMIT), so a long step costs little where the matches
+    // are near, and a short one after a probe of a busy morning's notes (none of the term) had
+    // led to a read of 146,000 matches (谈心谈话 台账 at 5,000,000 notes: 0.9 s instead of 25 ms).
     const density = Math.max(this.found.length, 1) / this.walked;
-    const ahead = this.walked === this.probed ? Math.max(density, this.share) : density;
-    if (Math.max(density, this.share) * this.hi * GIN_MATCH_COST < remaining / ahead) this.gin = true;
-    else this.span = Math.min(MAX_WALK, Math.ceil((remaining / ahead) * 1.25));
+    if (Math.max(density, this.share) * this.hi * GIN_MATCH_COST < remaining / density) this.gin = true;
+    else this.span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));
   }
 }
 
