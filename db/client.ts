@@ -10,7 +10,7 @@ import { postgresSearchIndex } from "./engines/search-postgres.ts";
 import type { SearchIndex } from "../server/features/search/search-index.ts";
 
 export type { Db, Dialect, Params } from "./store.ts";
-export { WriteOutsideTx } from "./store.ts";
+export { keptFor, WriteOutsideTx } from "./store.ts";
 
 export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//i.test(target);
 

@@ -116,6 +116,25 @@ export function keptByText<T>(max = 2000): (text: string, ask: () => Promise<T>)
 }
 
 /**
+ * An answer kept per key for `ms` after it was asked, for answers that may be a little old (the
+ * planner's statistics, a number that only picks between plans): every caller meanwhile gets
+ * the one ask's promise, and the next after `ms` asks again. A failed ask is not kept.
+ */
+export function keptFor<T>(ms: number): (key: string, ask: () => Promise<T>) => Promise<T> {
+  const kept = new Map<string, { at: number; answer: Promise<T> }>();
+  return (key, ask) => {
+    const hit = kept.get(key);
+    if (hit && Date.now() - hit.at < ms) return hit.answer;
+    const entry = { at: Date.now(), answer: ask() };
+    kept.set(key, entry);
+    entry.answer.catch(() => {
+      if (kept.get(key) === entry) kept.delete(key);
+    });
+    return entry.answer;
+  };
+}
+
+/**
  * What a store has under way (statements, reads on other threads, transactions), for its close():
  * `quiet()` waits until nothing is and nothing has ended for `quietMs` (a request's handler sends
  * its next statement within that), at most `waitMs`. A server stopped under load so lets the

@@ -13,7 +13,7 @@
 // SQLite's shape: each kind's newest matches in the actor's scope, newest first, the scope's SQL
 // (scopeSql, shared) applied again to the rows found. Notes are indexed as on SQLite only with
 // text <> '' and a kind other than 'created' and 'imported' (their search_keys is NULL otherwise).
-import type { Db } from "../store.ts";
+import { keptFor, type Db } from "../store.ts";
 import { VARIED } from "./postgres.ts";
 import type { ParsedQuery } from "../../server/features/search/query.ts";
 import { scopeKeys } from "../../server/features/search/grams.ts";
@@ -168,28 +168,26 @@ function scopeOf(kind: HitKind, actor: Actor): Scope {
  * 1,000): at 5,000,000 notes a key not listed is in fewer than 0.03% of them.
  */
 type KeyStats = { share: Map<string, number>; least: number; rows: number };
-const STATS_FOR_MS = 10 * 60_000;
-const statsKept = new WeakMap<Db, Map<string, { at: number; stats: Promise<KeyStats | null> }>>();
+const statsKept = new WeakMap<Db, ReturnType<typeof keptFor<KeyStats | null>>>();
 
+/** a table's statistics, read again after 10 minutes (ANALYZE runs nightly, and when autovacuum sees enough change) */
 function keyStats(db: Db, table: string): Promise<KeyStats | null> {
-  let byTable = statsKept.get(db);
-  if (!byTable) statsKept.set(db, (byTable = new Map()));
-  const kept = byTable.get(table);
-  if (kept && Date.now() - kept.at < STATS_FOR_MS) return kept.stats;
-  const stats = db
-    .all<{ keys: string[] | null; shares: number[] | null; rows: number }>(
-      "SELECT CAST(CAST(s.most_common_elems AS text) AS text[]) AS keys, s.most_common_elem_freqs AS shares, c.reltuples AS rows FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass(CAST(? AS text)) WHERE s.schemaname = current_schema() AND s.tablename = CAST(? AS text) AND s.attname = 'search_keys'",
-      [table, table],
-    )
-    .then(([row]): KeyStats | null => {
-      if (!row?.keys?.length || !row.shares?.length) return null; // not analysed yet: the walk's density alone
-      const share = new Map(row.keys.map((k, i) => [k, Number(row.shares![i])]));
-      // after the keys' shares: the least and the most of them, and the share of NULL arrays
-      return { share, least: Number(row.shares[row.keys.length]), rows: Math.max(0, Number(row.rows)) };
-    })
-    .catch(() => null);
-  byTable.set(table, { at: Date.now(), stats });
-  return stats;
+  let kept = statsKept.get(db);
+  if (!kept) statsKept.set(db, (kept = keptFor<KeyStats | null>(10 * 60_000)));
+  return kept(table, () =>
+    db
+      .all<{ keys: string[] | null; shares: number[] | null; rows: number }>(
+        "SELECT CAST(CAST(s.most_common_elems AS text) AS text[]) AS keys, s.most_common_elem_freqs AS shares, c.reltuples AS rows FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass(CAST(? AS text)) WHERE s.schemaname = current_schema() AND s.tablename = CAST(? AS text) AND s.attname = 'search_keys'",
+        [table, table],
+      )
+      .then(([row]): KeyStats | null => {
+        if (!row?.keys?.length || !row.shares?.length) return null; // not analysed yet: the walk's density alone
+        const share = new Map(row.keys.map((k, i) => [k, Number(row.shares![i])]));
+        // after the keys' shares: the least and the most of them, and the share of NULL arrays
+        return { share, least: Number(row.shares[row.keys.length]), rows: Math.max(0, Number(row.rows)) };
+      })
+      .catch(() => null),
+  );
 }
 
 /** a term's keys as rectify_term_keys makes them: its lower-cased pairs, or itself for one character */
@@ -244,9 +242,6 @@ class Walk<T extends { id: number }> {
   private gin = false;
   private readonly m: { sql: string; params: string[] };
   private readonly w: { sql: string; params: string[] };
-  private readonly check: string;
-  private readonly checkParams: unknown[];
-  private readonly checkSql: string | null;
   /** the share of the table's rows that may match, from the planner's statistics (prepare); 0: not known */
   private share = 0;
 
@@ -261,9 +256,6 @@ class Walk<T extends { id: number }> {
   ) {
     this.m = matchWhere(kind, query, scope?.keys ?? null);
     this.w = matchWhere(kind, query, scope?.keys ?? null, true);
-    this.check = scope ? ` AND ${scope.sql}` : "";
-    this.checkSql = scope?.sql ?? null;
-    this.checkParams = scope?.params ?? [];
     this.span = probeRows;
     this.gin = scope?.small ?? false;
   }
@@ -291,32 +283,34 @@ class Walk<T extends { id: number }> {
     const t = KINDS[this.kind].table;
     const rest = this.limit - this.found.length;
     const head = `SELECT ${k} AS k, ${this.cols} FROM ${t} x WHERE`;
+    const check = this.scope ? ` AND ${this.scope.sql}` : "";
+    const checkParams = this.scope?.params ?? [];
     // the index's read of every match (below hi, where known): a scoped read's tokens in the
     // index are the rule's own, so the rule's SQL is checked on the rows it returns, not on
     // every match it sorts (a correlated join each, half a read's time at a million tasks)
     const gin = (bound: string, bp: unknown[]): Part =>
-      this.checkSql === null
+      this.scope === null
         ? { sql: `(${head} ${bound}${this.m.sql} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [...bp, ...this.m.params, rest] }
         : {
-            sql: `(SELECT ${k} AS k, ${this.cols} FROM (SELECT ${KINDS[this.kind].raw} FROM ${t} x WHERE ${bound}${this.m.sql} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint)) x WHERE ${this.checkSql})`,
-            params: [...bp, ...this.m.params, rest, ...this.checkParams],
+            sql: `(SELECT ${k} AS k, ${this.cols} FROM (SELECT ${KINDS[this.kind].raw} FROM ${t} x WHERE ${bound}${this.m.sql} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint)) x WHERE ${this.scope.sql})`,
+            params: [...bp, ...this.m.params, rest, ...checkParams],
           };
-    // a small scope's first step: no bound and no newest id
+    // the index read first (a small scope, or a term the statistics call rare): no bound, no newest id
     if (this.gin && this.hi === null) return gin("", []);
     // the first range below the newest id, and that id; both bounds written out, so that the
     // planner, not knowing the subquery's value, still reads a range of the primary key
     if (this.hi === null)
       return {
-        sql: `(SELECT ${top} AS k, max(id) AS id${this.nulls} FROM ${t}) UNION ALL (${head} x.id <= (SELECT max(id) FROM ${t}) AND x.id > (SELECT max(id) FROM ${t}) - CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
-        params: [this.span, ...this.w.params, ...this.checkParams, rest],
+        sql: `(SELECT ${top} AS k, max(id) AS id${this.nulls} FROM ${t}) UNION ALL (${head} x.id <= (SELECT max(id) FROM ${t}) AND x.id > (SELECT max(id) FROM ${t}) - CAST(? AS integer) AND ${this.w.sql}${check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
+        params: [this.span, ...this.w.params, ...checkParams, rest],
       };
     // the bound in a form no index serves: as an index condition the planner ANDs a bitmap of
     // every id below it (the primary key read half through: 19 ms at 500,000 notes) to a few
     // thousand matches
     if (this.gin) return gin("x.id + 0 <= CAST(? AS integer) AND ", [this.hi]);
     return {
-      sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${this.check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
-      params: [this.hi, this.hi - this.span, ...this.w.params, ...this.checkParams, rest],
+      sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
+      params: [this.hi, this.hi - this.span, ...this.w.params, ...checkParams, rest],
     };
   }
 
@@ -331,14 +325,14 @@ class Walk<T extends { id: number }> {
     if (remaining <= 0 || this.hi <= 0) return void (this.done = true);
     // which finishes cheaper: walking on (the rest of the limit at this density) or the GIN
     // index (every match below hi, each costing a few walked rows: GIN_MATCH_COST); none found
-    // yet counts as one, a rare term's guess from above. The matches below hi are the walk's
-    // density of them or, where more, the statistics' share: the newest rows need not be like
-    // the older ones (a word of last year's campaign), and a read of every match costs what it
-    // finds whatever the walk saw
-    // The walk on is reckoned at the density found so far, not at the statistics' share: its
-    // step stops at the rows it needs (LIMIT), so a long step costs little where the matches
-    // are near, and a short one after a probe of a busy morning's notes (none of the term) had
-    // led to a read of 146,000 matches (谈心谈话 台账 at 5,000,000 notes: 0.9 s instead of 25 ms).
+    // yet counts as one, a rare term's guess from above. The index read is reckoned at the
+    // walk's density of matches below hi or, where more, the statistics' share: the newest rows
+    // need not be like the older ones (a word of last year's campaign), and a read of every
+    // match costs what it finds whatever the walk saw. The walk on is reckoned at the density
+    // found so far alone: its step stops at the rows it needs (LIMIT), so a long step costs
+    // little where the matches are near, while a short one after a probe of a busy morning's
+    // notes (none of the term) had led to a read of 146,000 matches (谈心谈话 台账 at 5,000,000
+    // notes: 0.9 s instead of 25 ms).
     const density = Math.max(this.found.length, 1) / this.walked;
     if (Math.max(density, this.share) * this.hi * GIN_MATCH_COST < remaining / density) this.gin = true;
     else this.span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));

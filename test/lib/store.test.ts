@@ -121,3 +121,17 @@ test("close() lets the reads and transactions under way finish first (a server s
   assert.equal(await ta.db.value("SELECT name FROM units WHERE id = ?", [ta.ids.b]), "第7次改名");
   await assert.rejects(db.value("SELECT 1"), "closed afterwards");
 });
+
+test("keptFor: one ask a key shared while it is kept, asked again once `ms` have passed, a failed ask not kept", async () => {
+  const { keptFor } = await import("../../db/store.ts");
+  const kept = keptFor<number>(40);
+  let asked = 0;
+  const ask = async () => ++asked;
+  assert.deepEqual(await Promise.all([kept("a", ask), kept("a", ask)]), [1, 1]);
+  assert.equal(await kept("b", ask), 2, "another key, its own ask");
+  assert.equal(await kept("a", ask), 1);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(await kept("a", ask), 3, "asked again after 40 ms");
+  await assert.rejects(kept("c", () => Promise.reject(new Error("down"))));
+  assert.equal(await kept("c", ask), 4, "the failure was not kept");
+});

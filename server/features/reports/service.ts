@@ -5,7 +5,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { Db } from "../../../db/client.ts";
-import { perDb } from "../../../db/client.ts";
+import { keptFor, perDb } from "../../../db/client.ts";
 import { directory } from "../../lib/directory.ts";
 import { keptLatest, keptLatestOf } from "../../lib/stats-version.ts";
 import { pathEnd } from "../../lib/path-range.ts";
@@ -487,7 +487,7 @@ export async function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): 
   // share stands for the reports'; max(id) for their number.
   const tree = async () => {
     const share = (await subtreeIds(c.db, actor.unitId)).length / Math.max(1, dir.unitsInOrder.length);
-    const reports = await reportSpan(c.db, () => c.db.value<number>(q.span));
+    const reports = await spans(c.db)("reports", async () => Number((await c.db.value<number>(q.span)) ?? 0));
     return c.db.all<Found>(reports * share * share >= offset + REPORTS_PAGE_SIZE + 1 ? q.treeWalk : q.tree, [actor.unitPath, pathEnd(actor.unitPath), offset]);
   };
   const found = await (actor.role === "admin" ? c.db.all<Found>(q.all, [offset]) : actor.role === "leader" ? tree() : c.db.all<Found>(q.unit, [actor.unitId, offset]));
@@ -507,19 +507,7 @@ export async function listReports(c: Pick<Ctx, "db" | "actor">, requested = 1): 
  * The reports' number as max(id), read at most once in 10 s per store: it only chooses between
  * two plans that give the same rows (tree, treeWalk), so an older value costs time, never rows.
  */
-const spans = perDb(() => ({ at: 0, n: null as Promise<number> | null }));
-function reportSpan(db: Db, read: () => Promise<number | null | undefined>): Promise<number> {
-  const s = spans(db);
-  if (!s.n || Date.now() - s.at > 10_000) {
-    s.at = Date.now();
-    const n = read().then((v) => Number(v ?? 0));
-    s.n = n;
-    n.catch(() => {
-      if (s.n === n) s.n = null;
-    });
-  }
-  return s.n;
-}
+const spans = perDb(() => keptFor<number>(10_000));
 
 /** the list pages' task counts by the pages' report ids (listReports) */
 const reportCounts = perDb(() => keptLatestOf<{ id: number; total: number; done: number }[]>());
