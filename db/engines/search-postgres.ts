@@ -48,7 +48,9 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
   event: {
     table: "task_events",
     columns: ["text"],
-    where: "x.text <> '' AND x.kind NOT IN ('created', 'imported')",
+    // search_keys IS NOT NULL: the index's own condition (it is partial), which the planner
+    // cannot infer from a test of KEYS (array_cat is not strict)
+    where: "x.text <> '' AND x.kind NOT IN ('created', 'imported') AND x.search_keys IS NOT NULL",
     cols: "x.id AS id, CAST('' AS text) AS title, x.text AS body, x.task_id AS ref",
     raw: "x.id, x.text, x.task_id",
     check: "FROM tasks t JOIN units tu ON tu.id = t.unit_id WHERE t.id = x.task_id",
@@ -62,6 +64,22 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
     check: "FROM units ru WHERE ru.id = x.unit_id",
   },
 };
+
+/**
+ * What the search indexes hold (PostgreSQL migration 0017): a row's search_keys and its id
+ * window, 'w:' || (id >> WINDOW_BITS). An index read writes this expression exactly so, for the
+ * planner to use the index; a walk tests search_keys itself.
+ */
+/** ids a window: 16,384 (the index expression's shift, migration 0017) */
+export const WINDOW_BITS = 14;
+const KEYS = `(x.search_keys || ARRAY['w:' || CAST(x.id >> ${WINDOW_BITS} AS text)])`;
+
+/** the window tokens of ids lo..hi (lo ≤ hi), newest first, as an array literal */
+export function windowKeys(lo: number, hi: number): string {
+  const keys: string[] = [];
+  for (let w = hi >> WINDOW_BITS; w >= lo >> WINDOW_BITS; w--) keys.push(`w:${w}`);
+  return `{${keys.join(",")}}`;
+}
 
 /** a LIKE pattern holding `term` anywhere, with LIKE's own characters escaped (ESCAPE '\\') */
 export function containsPattern(term: string): string {
@@ -102,7 +120,7 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
   // search_keys, led by its rarest key), in a walk the short cased ones
   const keyed = query.terms.filter((term) => (walk ? chars(term) < 3 && !caseless(term) : true));
   if (keyed.length) {
-    const keys = walk ? "array_cat(x.search_keys, CAST('{}' AS text[]))" : "x.search_keys";
+    const keys = walk ? "array_cat(x.search_keys, CAST('{}' AS text[]))" : KEYS;
     // in a subquery, so that it is computed once a statement: a prepared statement's generic
     // plan would otherwise call the function for every row it walks (7 ms → 60 ms a range)
     conds.push(`${keys} @> (SELECT ${keyed.map(() => "rectify_term_keys(CAST(? AS TEXT))").join(" || ")})`);
@@ -118,7 +136,7 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
     for (let i = 0; i < k.columns.length; i++) params.push(containsPattern(term));
   }
   if (scope != null && !walk) {
-    conds.push("x.search_keys && CAST(? AS text[])");
+    conds.push(`${KEYS} && CAST(? AS text[])`);
     params.push(scope);
   }
   return { sql: conds.join(" AND "), params };
@@ -128,7 +146,7 @@ function matchWhere(kind: HitKind, query: ParsedQuery, scope: string | null, wal
 function indexOf(name: string): { table: string; marker: string } {
   const kind = (["task", "problem", "event", "report"] as const).find((k) => name.startsWith(`search_${k}s`));
   if (!kind || !(SEARCH_INDEXES as readonly string[]).includes(name)) throw new Error(`not a search index: ${name}`);
-  return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%(search_keys)%" : "%gin_trgm_ops%" };
+  return { table: KINDS[kind].table, marker: name.endsWith("_bi") ? "%USING gin (((search_keys ||%" : "%gin_trgm_ops%" };
 }
 
 /** how many of a table's newest rows the first walk covers (by id, newest first): enough to tell a common term (it fills the limit there) from a rare one */
@@ -142,6 +160,15 @@ const MAX_WALK = 200_000;
  * bounds a kind's read near sqrt(4 × rows × limit) walked rows whatever the term's frequency.
  */
 const GIN_MATCH_COST = 4;
+/**
+ * An index read's scan of the GIN entries in its range, per id of the range and per share of
+ * its leading (rarest) key, in walked rows: at 1,000,000 tasks a leader's 谈心谈话 台账 (the
+ * scope's tokens lead, 11% of tasks) scanned the whole table's entries in 11 ms, 262,144 ids'
+ * windows in 4.3 ms: ~0.015 µs an id, 0.14 walked rows at a lead of 0.11.
+ */
+const GIN_RANGE_COST = 0.25;
+/** at most this many windows in one read (a million ids); past it, the index read of every match below */
+const MAX_WINDOWS = 64;
 
 /**
  * who a walk is for: an administrator (null), or the scope's index tokens, its SQL check and
@@ -201,12 +228,20 @@ export function termKeys(term: string): string[] {
  * At most what share of the table's rows hold every term and, given, one of the scope's
  * tokens: a term's share is its rarest key's (a key not listed: the least listed), terms and
  * scope taken as independent of each other (a term's own pairs are not: the rarest stands).
+ * `lead`: the share of the rarest of those keys (the scope's tokens counted together), which
+ * leads the GIN scan: an index read's scan of its range costs in proportion to it.
  */
-export function matchShare(stats: KeyStats, query: ParsedQuery, scope: string | null): { terms: number; scope: number } {
+export function matchShare(stats: KeyStats, query: ParsedQuery, scope: string | null): { terms: number; scope: number; lead: number } {
   const of = (key: string) => stats.share.get(key) ?? stats.least;
   let terms = 1;
-  for (const term of query.terms) terms *= Math.min(...termKeys(term).map(of));
-  return { terms, scope: scope ? Math.min(1, scope.slice(1, -1).split(",").reduce((a, token) => a + of(token), 0)) : 1 };
+  let lead = 1;
+  for (const term of query.terms) {
+    const rarest = Math.min(...termKeys(term).map(of));
+    terms *= rarest;
+    lead = Math.min(lead, rarest);
+  }
+  const inScope = scope ? Math.min(1, scope.slice(1, -1).split(",").reduce((a, token) => a + of(token), 0)) : 1;
+  return { terms, scope: inScope, lead: Math.min(lead, inScope) };
 }
 
 /** a small scope (Scope.small) read from the index first while the statistics give it at most this many rows */
@@ -219,14 +254,21 @@ type Part = { sql: string; params: unknown[] };
  * The newest `limit` rows of `kind` matching the query (in the scope, where given), newest first,
  * read with `cols`, at a cost that does not hang on the planner's guess of how common a term is
  * (under a LIMIT it would walk the whole table newest first for a rare term: seconds; or fetch
- * and sort every match of a common one). Walked here instead, by ranges of ids from the newest:
- * the first range shows how dense the matches are; a common term fills the limit within a range
- * or two, sized from that density; a rarer one is read from the GIN indexes once that costs less
- * than walking on (GIN_MATCH_COST; `ORDER BY x.id + 0` keeps the planner off the walk by primary
- * key). A scope counts in the density (a walk tests the scope's rule on the rows that match);
- * a small scope (a staff member's tasks and notes) starts on the index: one GIN scan of the
- * term's pairs and the scope's tokens. Each step reads the rows' texts too (every column a match
- * is ranked by is the row's own).
+ * and sort every match of a common one). Read here instead, by ranges of ids from the newest,
+ * each step one of three (`mode`):
+ * - `walk`: a range of ids by primary key, every row tested (the first step, the probe, shows
+ *   how dense the matches are; a common term fills the limit within a range or two);
+ * - `window`: the GIN index's matches in the newest windows of ids below (migration 0017: a
+ *   row's window is in the index), as many windows as should hold the rest at the density
+ *   found: a term common in a leader's tenth of a province is read a few hundred matches at a
+ *   time, not walked row by row nor read whole;
+ * - `index`: every match below, from the GIN index (a rare term).
+ * After each step the cheapest way to the rest is taken (GIN_MATCH_COST, GIN_RANGE_COST; the
+ * statistics' share of rows that may match, matchShare); `ORDER BY x.id + 0` keeps the planner
+ * off the walk by primary key. A scope counts in the density (a walk tests the scope's rule on
+ * the rows that match); a small scope (a staff member's tasks and notes) starts on the index:
+ * one GIN scan of the term's pairs and the scope's tokens. Each step reads the rows' texts too
+ * (every column a match is ranked by is the row's own).
  *
  * A walk is a series of steps, each a part of a statement (`next`, then `took` with its rows),
  * so that several kinds' walks share their statements (runWalks): a search's four kinds cost one
@@ -236,14 +278,20 @@ type Part = { sql: string; params: unknown[] };
 class Walk<T extends { id: number }> {
   readonly found: T[] = [];
   done = false;
-  private hi: number | null = null; // the newest id not yet walked (null: before the first step)
+  private hi: number | null = null; // the newest id not yet read (null: before the first step)
+  /** the ids the next walk or window step covers */
   private span: number;
+  /** ids covered so far */
   private walked = 0;
-  private gin = false;
+  private mode: "walk" | "window" | "index" = "walk";
+  /** the window step's oldest id (next) */
+  private lo = 0;
   private readonly m: { sql: string; params: string[] };
   private readonly w: { sql: string; params: string[] };
   /** the share of the table's rows that may match, from the planner's statistics (prepare); 0: not known */
   private share = 0;
+  /** the share of rows holding the index read's leading key (matchShare's lead); 1: not known */
+  private lead = 1;
 
   constructor(
     readonly kind: HitKind,
@@ -257,25 +305,26 @@ class Walk<T extends { id: number }> {
     this.m = matchWhere(kind, query, scope?.keys ?? null);
     this.w = matchWhere(kind, query, scope?.keys ?? null, true);
     this.span = probeRows;
-    this.gin = scope?.small ?? false;
+    if (scope?.small) this.mode = "index";
   }
 
   /**
    * Reads the statistics of the table's keys (kept a while per store): at most how many rows
    * may hold every term (and the scope's tokens), so that a term that is rare among the newest
    * rows but common in older ones is not read from the index whole (谈心谈话 台账 at 5,000,000
-   * notes: 104,000 matches, a lossy bitmap, 3.3 s).
+   * notes: 104,000 matches, a lossy bitmap, 3.3 s), and what leads an index read's scan.
    */
   async prepare(db: Db): Promise<void> {
     const stats = await keyStats(db, KINDS[this.kind].table);
     if (!stats) return;
     const share = matchShare(stats, this.query, this.scope?.keys ?? null);
     this.share = share.terms * share.scope;
+    this.lead = share.lead;
     // the index first, without the probe, where even its most is cheaper than the probe (a
     // term in a few hundred rows); a small scope's first read stays, unless its tokens are
     // common (the benchmark's one staff member who holds 3% of all tasks)
-    if (this.share * stats.rows * GIN_MATCH_COST < this.span) this.gin = true;
-    else if (this.gin && share.scope * stats.rows > SMALL_SCOPE_ROWS) this.gin = false;
+    if (stats.rows * (this.share * GIN_MATCH_COST + this.lead * GIN_RANGE_COST) < this.span) this.mode = "index";
+    else if (this.mode === "index" && share.scope * stats.rows > SMALL_SCOPE_ROWS) this.mode = "walk";
   }
 
   /** this step's part: its rows tagged k, and on the first step the table's newest id tagged top */
@@ -285,9 +334,10 @@ class Walk<T extends { id: number }> {
     const head = `SELECT ${k} AS k, ${this.cols} FROM ${t} x WHERE`;
     const check = this.scope ? ` AND ${this.scope.sql}` : "";
     const checkParams = this.scope?.params ?? [];
-    // the index's read of every match (below hi, where known): a scoped read's tokens in the
-    // index are the rule's own, so the rule's SQL is checked on the rows it returns, not on
-    // every match it sorts (a correlated join each, half a read's time at a million tasks)
+    // the index's read of the matches (below hi, where known; in the windows given): a scoped
+    // read's tokens in the index are the rule's own, so the rule's SQL is checked on the rows it
+    // returns, not on every match it sorts (a correlated join each, half a read's time at a
+    // million tasks)
     const gin = (bound: string, bp: unknown[]): Part =>
       this.scope === null
         ? { sql: `(${head} ${bound}${this.m.sql} ORDER BY x.id + 0 DESC LIMIT CAST(? AS bigint))`, params: [...bp, ...this.m.params, rest] }
@@ -296,7 +346,7 @@ class Walk<T extends { id: number }> {
             params: [...bp, ...this.m.params, rest, ...checkParams],
           };
     // the index read first (a small scope, or a term the statistics call rare): no bound, no newest id
-    if (this.gin && this.hi === null) return gin("", []);
+    if (this.mode === "index" && this.hi === null) return gin("", []);
     // the first range below the newest id, and that id; both bounds written out, so that the
     // planner, not knowing the subquery's value, still reads a range of the primary key
     if (this.hi === null)
@@ -307,7 +357,10 @@ class Walk<T extends { id: number }> {
     // the bound in a form no index serves: as an index condition the planner ANDs a bitmap of
     // every id below it (the primary key read half through: 19 ms at 500,000 notes) to a few
     // thousand matches
-    if (this.gin) return gin("x.id + 0 <= CAST(? AS integer) AND ", [this.hi]);
+    if (this.mode === "index") return gin("x.id + 0 <= CAST(? AS integer) AND ", [this.hi]);
+    // the windows from hi's down to lo's, in the same GIN scan as the terms (the top one's ids
+    // above hi, read before, cut by the bound)
+    if (this.mode === "window") return gin(`${KEYS} && CAST(? AS text[]) AND x.id + 0 <= CAST(? AS integer) AND `, [windowKeys(this.lo, this.hi), this.hi]);
     return {
       sql: `(${head} x.id <= CAST(? AS integer) AND x.id > CAST(? AS integer) AND ${this.w.sql}${check} ORDER BY x.id DESC LIMIT CAST(? AS bigint))`,
       params: [this.hi, this.hi - this.span, ...this.w.params, ...checkParams, rest],
@@ -318,24 +371,36 @@ class Walk<T extends { id: number }> {
   took(rows: T[], top: number | null) {
     if (this.hi === null) this.hi = top ?? 0;
     this.found.push(...rows);
-    if (this.gin) return void (this.done = true);
-    this.walked += this.span;
-    this.hi -= this.span;
+    if (this.mode === "index") return void (this.done = true);
+    // the ids the step covered: a window's down to its first id
+    const to = this.mode === "window" ? this.lo : this.hi - this.span + 1;
+    this.walked += this.hi - to + 1;
+    this.hi = to - 1;
     const remaining = this.limit - this.found.length;
     if (remaining <= 0 || this.hi <= 0) return void (this.done = true);
-    // which finishes cheaper: walking on (the rest of the limit at this density) or the GIN
-    // index (every match below hi, each costing a few walked rows: GIN_MATCH_COST); none found
-    // yet counts as one, a rare term's guess from above. The index read is reckoned at the
-    // walk's density of matches below hi or, where more, the statistics' share: the newest rows
-    // need not be like the older ones (a word of last year's campaign), and a read of every
-    // match costs what it finds whatever the walk saw. The walk on is reckoned at the density
-    // found so far alone: its step stops at the rows it needs (LIMIT), so a long step costs
+    // which finishes cheaper, in walked rows: walking on (the rest of the limit at the density
+    // found; none found yet counts as one, a rare term's guess from above), windows of the index
+    // (per id, the scan of their entries led by the rarest key and their matches), or the
+    // index's every match below hi. A read from the index is reckoned at the density of matches
+    // found or, where more, the statistics' share: the older rows need not be like the newer
+    // ones (a word of last year's campaign), and such a read costs what it finds whatever came
+    // before; so a window is sized to hold about twice the rest at the greater of the two, or
+    // as many ids as read so far (the reading at least doubles). The walk on is reckoned at the
+    // density found alone: its step stops at the rows it needs (LIMIT), so a long step costs
     // little where the matches are near, while a short one after a probe of a busy morning's
     // notes (none of the term) had led to a read of 146,000 matches (谈心谈话 台账 at 5,000,000
     // notes: 0.9 s instead of 25 ms).
     const density = Math.max(this.found.length, 1) / this.walked;
-    if (Math.max(density, this.share) * this.hi * GIN_MATCH_COST < remaining / density) this.gin = true;
-    else this.span = Math.min(MAX_WALK, Math.ceil((remaining / density) * 1.25));
+    const dense = Math.max(density, this.share);
+    const need = Math.min(this.hi, Math.ceil((remaining / density) * 1.25));
+    const perId = this.lead * GIN_RANGE_COST + dense * GIN_MATCH_COST;
+    if (this.hi * perId <= Math.min(need, need * perId)) return void (this.mode = "index");
+    if (perId >= 1) return void ([this.mode, this.span] = ["walk", Math.min(MAX_WALK, need)]);
+    // the windows: from hi's down to the one that holds hi - ids + 1, at most MAX_WINDOWS
+    const ids = Math.min(need, Math.max(Math.ceil((2 * remaining) / dense), this.walked));
+    const first = Math.max(this.hi - ids + 1, 1) >> WINDOW_BITS;
+    this.lo = Math.max(1, Math.max(first, (this.hi >> WINDOW_BITS) - MAX_WINDOWS + 1) << WINDOW_BITS);
+    this.mode = "window";
   }
 }
 

@@ -175,3 +175,72 @@ test("with the planner's statistics (ANALYZE): a word absent from the newest row
           assert.deepEqual(await postgresSearchIndex(ta.db, { probeRows }).taskIds(parseQuery(q), limit, actor), expected.slice(0, limit), `${who} ${q} probe ${probeRows} limit ${limit}`);
       }
 });
+
+test("ids spread over many windows of the index (migration 0017): walks, window reads and index reads together give a scan's newest matches, with and without the statistics", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { postgresSearchIndex, WINDOW_BITS } = await import("../../../db/engines/search-postgres.ts");
+  const words = ["谈心谈话", "台账", "主题党日", "违纪"];
+  const units = [ta.ids.a, ta.ids.b, ta.ids.root];
+  // 12 groups of tasks and notes, each group's ids in a window of its own (the sequences moved
+  // on by a window and a bit between groups): 谈心谈话 in the older groups only, 违纪 rare
+  const win = 1 << WINDOW_BITS;
+  await ta.db.tx(async () => {
+    for (let g = 0; g < 12; g++) {
+      await ta.db.value("SELECT setval('tasks_id_seq', (SELECT max(id) FROM tasks) + CAST(? AS integer))", [win + 37 * g]);
+      await ta.db.value("SELECT setval('task_events_id_seq', (SELECT max(id) FROM task_events) + CAST(? AS integer))", [win + 101 * g]);
+      for (let i = 0; i < 25; i++) {
+        const n = g * 25 + i;
+        const title = `${g < 6 && n % 3 === 0 ? words[0] : words[2]}${n}`;
+        const task = Number(
+          (await ta.db.get<{ id: number }>("INSERT INTO tasks (unit_id, owner_id, leader_id, title, measures, deadline_kind, deadline) VALUES (?, ?, ?, ?, ?, 'dated', '2026-12-31') RETURNING id", [
+            units[n % 3],
+            n % 4 === 0 ? ta.ids.colleague : ta.ids.owner,
+            n % 5 === 0 ? ta.ids.leaderA : null,
+            title,
+            n % 41 === 5 ? `查处${words[3]}问题` : n % 2 ? "建立台账" : "",
+          ]))!.id,
+        );
+        await ta.db.run("INSERT INTO task_events (task_id, actor_id, kind, text) VALUES (?, ?, 'progress', ?)", [task, ta.ids.owner, `进展：${n % 2 ? words[1] : ""}${g < 4 && n % 4 === 1 ? words[0] : ""}${n}`]);
+      }
+    }
+  });
+  const spread = await ta.db.all<{ w: number }>(`SELECT DISTINCT id >> ${WINDOW_BITS} AS w FROM task_events`);
+  assert.ok(spread.length >= 12, `the notes' windows: ${spread.length}`);
+  const tasks = await ta.db.all<{ id: number; title: string; measures: string; unit_id: number; path: string; owner_id: number; leader_id: number | null }>(
+    "SELECT t.id, t.title, t.measures, t.unit_id, u.path, t.owner_id, t.leader_id FROM tasks t JOIN units u ON u.id = t.unit_id ORDER BY t.id DESC",
+  );
+  const notes = await ta.db.all<{ id: number; text: string; task_id: number }>("SELECT id, text, task_id FROM task_events WHERE kind = 'progress' ORDER BY id DESC");
+  const byId = new Map(tasks.map((r) => [r.id, r]));
+  const actors: Record<string, Actor> = { admin: ADMIN };
+  for (const k of ["leader", "leaderA", "owner"] as const) actors[k] = await actorOf(ta.db, ta.ids[k]);
+  const sees = (a: Actor, r: (typeof tasks)[number]) =>
+    a.role === "admin" || (a.role === "leader" ? r.path.startsWith(a.unitPath) || r.leader_id === a.id || r.owner_id === a.id : r.unit_id === a.unitId || r.owner_id === a.id);
+  // the statements' window parameters, to know that window reads were made
+  let windowReads = 0;
+  const db = Object.create(ta.db) as typeof ta.db;
+  db.all = ((sql: string, params?: unknown[]) => {
+    if (params?.some((p) => typeof p === "string" && p.startsWith("{w:"))) windowReads++;
+    return ta.db.all(sql, params);
+  }) as typeof ta.db.all;
+  let compared = 0;
+  for (const analysed of [false, true]) {
+    if (analysed) for (const table of ["tasks", "task_events"]) await ta.db.run(`ANALYZE ${table}`);
+    for (const probeRows of [3, 20, 200])
+      for (const [who, actor] of Object.entries(actors))
+        for (const q of ["谈心谈话", "谈心谈话 台账", "台账", "违纪", "主题党日", "进展"]) {
+          const terms = parseQuery(q).terms;
+          const index = postgresSearchIndex(db, { probeRows });
+          const expectedTasks = tasks.filter((r) => sees(actor, r) && terms.every((x) => r.title.includes(x) || r.measures.includes(x))).map((r) => r.id);
+          const expectedNotes = notes.filter((r) => sees(actor, byId.get(r.task_id)!) && terms.every((x) => r.text.includes(x))).map((r) => r.id);
+          for (const limit of [2, 15, 400]) {
+            assert.deepEqual(await index.taskIds(parseQuery(q), limit, actor), expectedTasks.slice(0, limit), `tasks: ${who} ${q} probe ${probeRows} limit ${limit} analysed ${analysed}`);
+            const { rows } = await index.newest("event", parseQuery(q), actor, limit);
+            assert.deepEqual(rows.map((r) => r.id), expectedNotes.slice(0, limit), `notes: ${who} ${q} probe ${probeRows} limit ${limit} analysed ${analysed}`);
+            compared += Math.min(limit, expectedTasks.length) + Math.min(limit, expectedNotes.length);
+          }
+        }
+  }
+  assert.ok(compared > 2000, `rows compared: ${compared}`);
+  assert.ok(windowReads > 20, `window reads: ${windowReads}`);
+});
