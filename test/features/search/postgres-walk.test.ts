@@ -137,13 +137,17 @@ test("termKeys and matchShare: a term's keys as rectify_term_keys makes them, an
   assert.deepEqual(termKeys("𠀀x"), ["𠀀x"]);
   const stats = { share: new Map([["谈心", 0.12], ["心谈", 0.12], ["谈话", 0.13], ["台账", 0.25], ["s:2", 0.1]]), least: 0.001, rows: 1000 };
   const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≈ ${b}`);
-  // a term: its rarest key; terms and scope multiply; a key not listed: the least listed share
+  // a term: its rarest key; terms and scope multiply; a key not listed: half the least listed share
   near(matchShare(stats, parseQuery("谈心谈话"), null).terms, 0.12);
   near(matchShare(stats, parseQuery("谈心谈话 台账"), null).terms, 0.12 * 0.25);
-  near(matchShare(stats, parseQuery("违纪 台账"), null).terms, 0.001 * 0.25);
+  near(matchShare(stats, parseQuery("违纪 台账"), null).terms, 0.0005 * 0.25);
   assert.equal(matchShare(stats, parseQuery("台账"), null).scope, 1);
-  near(matchShare(stats, parseQuery("台账"), "{s:2,l:11,o:11}").scope, 0.1 + 0.001 + 0.001);
-  near(matchShare(stats, parseQuery("台账"), "{u:9,o:11}").scope, 0.002);
+  near(matchShare(stats, parseQuery("台账"), "{s:2,l:11,o:11}").scope, 0.1 + 0.0005 + 0.0005);
+  near(matchShare(stats, parseQuery("台账"), "{u:9,o:11}").scope, 0.001);
+  // the lead: the rarest key of any term, or the scope's tokens together
+  near(matchShare(stats, parseQuery("谈心谈话 台账"), null).lead, 0.12);
+  near(matchShare(stats, parseQuery("谈心谈话 台账"), "{s:2,l:11,o:11}").lead, 0.101);
+  near(matchShare(stats, parseQuery("违纪 台账"), "{s:2}").lead, 0.0005);
 });
 
 test("with the planner's statistics (ANALYZE): a word absent from the newest rows and common in older ones, a rare one and a scoped one still give a scan's newest matches", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
@@ -243,4 +247,20 @@ test("ids spread over many windows of the index (migration 0017): walks, window 
   }
   assert.ok(compared > 2000, `rows compared: ${compared}`);
   assert.ok(windowReads > 20, `window reads: ${windowReads}`);
+});
+
+test("the nightly merge finds each table's search index (its expression since migration 0017) and empties its pending list", { skip: !TEST_PG && "PostgreSQL 的索引维护（TEST_DATABASE_URL）" }, async (t) => {
+  const ta = await makeApp();
+  t.after(ta.close);
+  const { postgresSearchIndex } = await import("../../../db/engines/search-postgres.ts");
+  const { SEARCH_INDEXES } = await import("../../../server/features/search/search-index.ts");
+  const cleaned: string[] = [];
+  const db = Object.create(ta.db) as typeof ta.db;
+  db.value = ((sql: string, params?: unknown[]) => {
+    if (sql.includes("gin_clean_pending_list")) cleaned.push(String(params?.[0]));
+    return ta.db.value(sql, params);
+  }) as typeof ta.db.value;
+  const index = postgresSearchIndex(db);
+  for (const name of SEARCH_INDEXES) await index.optimize(name);
+  assert.deepEqual(cleaned.sort(), ["problems_search_keys_idx", "reports_search_keys_idx", "task_events_search_keys_idx", "tasks_search_keys_idx"]);
 });
