@@ -519,8 +519,11 @@ const reportListStatements = perDb((db) => {
   return {
     all: `SELECT ${cols} FROM reports r ${page}`,
     tree: `SELECT ${cols} FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.path >= ? AND u.path < ? ${page}`,
-    // the same rows, with the path compared in a form no index serves: the plan left walks reports_imported_idx
-    treeWalk: `SELECT ${cols} FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.path || '' >= ? AND u.path || '' < ? ${page}`,
+    // the same rows, each report's unit looked up by a scalar subquery, which neither engine turns
+    // into a join: the plan left walks reports_imported_idx newest first and stops at the page
+    // (PostgreSQL had joined the subtree's units to their reports and sorted them all: 2.7 →
+    // 1.0 ms for a 党委 at 20,000 reports)
+    treeWalk: `SELECT ${cols} FROM reports r WHERE (SELECT u.path >= ? AND u.path < ? FROM units u WHERE u.id = r.unit_id) ${page}`,
     span: `SELECT max(id) FROM reports`,
     unit: `SELECT ${cols} FROM reports r WHERE r.unit_id = ? ${page}`,
     counts: `SELECT p.report_id AS id, count(t.id) AS total, count(CASE WHEN t.state = 'done' THEN 1 END) AS done FROM problems p JOIN tasks t ON t.problem_id = p.id WHERE p.report_id IN (${db.dialect.jsonInts}) GROUP BY p.report_id`,
