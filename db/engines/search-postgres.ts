@@ -332,10 +332,12 @@ class Walk<T extends { id: number }> {
     const share = matchShare(stats, this.query, this.scope?.keys ?? null);
     this.share = share.terms * share.scope;
     this.lead = share.lead;
-    // the index first, without the probe, where even its most is cheaper than the probe (a
-    // term in a few hundred rows); a small scope's first read stays, unless its tokens are
-    // common (the benchmark's one staff member who holds 3% of all tasks)
-    if (stats.rows * (this.share * GIN_MATCH_COST + this.lead * GIN_RANGE_COST) < this.span) this.mode = "index";
+    // the index first, without the probe, where at the statistics' share it is the cheapest
+    // way (a term in a few hundred rows, or a scope in which a term is rare: the probe would
+    // find next to nothing, and the index be read after it anyway); a small scope's first read
+    // stays, unless its tokens are common (the benchmark's one staff member who holds 3% of
+    // all tasks)
+    if (this.share > 0 && this.costs(this.limit, this.share, Math.max(1, stats.rows)).best === "index") this.mode = "index";
     else if (this.mode === "index" && share.scope * stats.rows > SMALL_SCOPE_ROWS) this.mode = "walk";
   }
 
@@ -404,20 +406,32 @@ class Walk<T extends { id: number }> {
     // notes: 0.9 s instead of 25 ms).
     // None found yet: the statistics' share, where less than one in the rows read.
     const density = this.found.length ? this.found.length / this.walked : Math.min(1 / this.walked, this.share || 1);
+    const c = this.costs(remaining, density, this.hi);
+    if (c.best === "index") return void (this.mode = "index");
+    if (c.best === "walk") return void ([this.mode, this.span] = ["walk", Math.min(MAX_WALK, c.need)]);
+    [this.mode, this.lo] = ["window", c.lo];
+  }
+
+  /**
+   * The cheapest way to `remaining` more matches below `hi` at `density` (took(), above):
+   * `need` ids to walk or read by windows; `lo`, the next window read's first id: its windows
+   * from hi's down to the one that holds hi - ids + 1, at most MAX_WINDOWS. A window read
+   * fetches every match in its windows (whole windows: at least what it was sized for).
+   */
+  private costs(remaining: number, density: number, hi: number): { best: "walk" | "window" | "index"; need: number; lo: number } {
     const dense = Math.max(density, this.share);
-    const need = Math.min(this.hi, Math.ceil((remaining / density) * 1.25));
+    const need = Math.min(hi, Math.ceil((remaining / density) * 1.25));
     const perId = this.lead * GIN_RANGE_COST + dense * GIN_MATCH_COST;
-    const ids = Math.min(need, Math.max(Math.ceil((2 * remaining) / dense), this.walked), MAX_WINDOWS << WINDOW_BITS);
-    const all = this.hi * perId + STEP_COST;
+    const ids = Math.min(need, Math.max(Math.ceil((2 * remaining) / dense), this.walked));
+    const first = Math.max(hi - ids + 1, 1) >> WINDOW_BITS;
+    const lo = Math.max(1, Math.max(first, (hi >> WINDOW_BITS) - MAX_WINDOWS + 1) << WINDOW_BITS);
+    const covered = hi - lo + 1;
+    const all = hi * perId + STEP_COST;
     const walkOn = need + STEP_COST * Math.ceil(need / MAX_WALK);
-    const windows = need * (perId + WINDOW_ID_COST) + STEP_COST * Math.ceil(need / ids);
+    const windows = Math.max(need, covered) * (perId + WINDOW_ID_COST) + STEP_COST * Math.ceil(need / covered);
     // windows over half of what is left: every match below, in one step
-    if (all <= Math.min(walkOn, windows) || (ids * 2 > this.hi && windows < walkOn)) return void (this.mode = "index");
-    if (walkOn <= windows) return void ([this.mode, this.span] = ["walk", Math.min(MAX_WALK, need)]);
-    // the windows: from hi's down to the one that holds hi - ids + 1, at most MAX_WINDOWS
-    const first = Math.max(this.hi - ids + 1, 1) >> WINDOW_BITS;
-    this.lo = Math.max(1, Math.max(first, (this.hi >> WINDOW_BITS) - MAX_WINDOWS + 1) << WINDOW_BITS);
-    this.mode = "window";
+    const best = all <= Math.min(walkOn, windows) || (covered * 2 > hi && windows < walkOn) ? "index" : walkOn <= windows ? "walk" : "window";
+    return { best, need, lo };
   }
 }
 
