@@ -65,13 +65,13 @@ const KINDS: Record<HitKind, { table: string; columns: string[]; where: string; 
   },
 };
 
+/** ids a window: 16,384 (the index expression's shift, migration 0017) */
+export const WINDOW_BITS = 14;
 /**
  * What the search indexes hold (PostgreSQL migration 0017): a row's search_keys and its id
  * window, 'w:' || (id >> WINDOW_BITS). An index read writes this expression exactly so, for the
  * planner to use the index; a walk tests search_keys itself.
  */
-/** ids a window: 16,384 (the index expression's shift, migration 0017) */
-export const WINDOW_BITS = 14;
 const KEYS = `(x.search_keys || ARRAY['w:' || CAST(x.id >> ${WINDOW_BITS} AS text)])`;
 
 /** the window tokens of ids lo..hi (lo ≤ hi), newest first, as an array literal */
