@@ -75,7 +75,7 @@ export const WINDOW_BITS = 14;
 const KEYS = `(x.search_keys || ARRAY['w:' || CAST(x.id >> ${WINDOW_BITS} AS text)])`;
 
 /** the window tokens of ids lo..hi (lo ≤ hi), newest first, as an array literal */
-export function windowKeys(lo: number, hi: number): string {
+function windowKeys(lo: number, hi: number): string {
   const keys: string[] = [];
   for (let w = hi >> WINDOW_BITS; w >= lo >> WINDOW_BITS; w--) keys.push(`w:${w}`);
   return `{${keys.join(",")}}`;
@@ -164,7 +164,8 @@ const GIN_MATCH_COST = 4;
  * An index read's scan of the GIN entries in its range, per id of the range and per share of
  * its leading (rarest) key, in walked rows: at 1,000,000 tasks a leader's 谈心谈话 台账 (the
  * scope's tokens lead, 11% of tasks) scanned the whole table's entries in 11 ms, 262,144 ids'
- * windows in 4.3 ms: ~0.015 µs an id, 0.14 walked rows at a lead of 0.11.
+ * windows in 4.3 ms: ~0.015 µs an id, 0.019 walked rows, 0.17 per unit of the lead's share
+ * (0.11); taken as 0.25.
  */
 const GIN_RANGE_COST = 0.25;
 /** a step's own cost, in walked rows: a round trip and the statement's plan (~0.8 ms) */
@@ -393,9 +394,9 @@ class Walk<T extends { id: number }> {
     const remaining = this.limit - this.found.length;
     if (remaining <= 0 || this.hi <= 0) return void (this.done = true);
     // which finishes cheaper, in walked rows: walking on (the rest of the limit at the density
-    // found; none found yet counts as one, a rare term's guess from above), windows of the index
-    // (per id, the scan of their entries led by the rarest key and their matches), or the
-    // index's every match below hi. A read from the index is reckoned at the density of matches
+    // found; none found yet: one in the rows read or, where less, the statistics' share),
+    // windows of the index (per id, the scan of their entries led by the rarest key and their
+    // matches), or the index's every match below hi. A read from the index is reckoned at the density of matches
     // found or, where more, the statistics' share: the older rows need not be like the newer
     // ones (a word of last year's campaign), and such a read costs what it finds whatever came
     // before; so a window is sized to hold about twice the rest at the greater of the two, or
@@ -404,7 +405,6 @@ class Walk<T extends { id: number }> {
     // little where the matches are near, while a short one after a probe of a busy morning's
     // notes (none of the term) had led to a read of 146,000 matches (谈心谈话 台账 at 5,000,000
     // notes: 0.9 s instead of 25 ms).
-    // None found yet: the statistics' share, where less than one in the rows read.
     const density = this.found.length ? this.found.length / this.walked : Math.min(1 / this.walked, this.share || 1);
     const c = this.costs(remaining, density, this.hi);
     if (c.best === "index") return void (this.mode = "index");
