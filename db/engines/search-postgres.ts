@@ -492,7 +492,7 @@ export function postgresSearchIndex(db: Db, opts: { probeRows?: number } = {}): 
           batch = [];
           queueMicrotask(flush);
         }
-        batch.push({ walk, resolve: (rows) => resolve({ rows, cut: false }), reject });
+        batch.push({ walk, resolve, reject });
       });
     },
     async page(kinds, query, actor, limit) {

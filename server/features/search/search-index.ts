@@ -11,8 +11,7 @@
 // What every implementation answers, the same on both engines: a row matches when every term is
 // a case-insensitive substring of one of its indexed texts (a task: its title or its measures);
 // notes (task_events) are indexed only with text <> '' and a kind other than 'created' and
-// 'imported'; "newest" is by id, descending; each kind's walk looks at no more than its
-// SCAN_LIMIT newest matches, and a leader's or staff member's walk meets only the rows in their
+// 'imported'; "newest" is by id, descending; a leader's or staff member's walk meets only the rows in their
 // scope (both engines keep who may see a row in the index: FTS5's scope column, PostgreSQL's
 // search_keys), so it finds their older matches behind everyone else's newer ones.
 import type { Actor } from "../auth/permissions.ts";
@@ -24,10 +23,11 @@ export type HitKind = "task" | "problem" | "event" | "report";
 export const HIT_KINDS: readonly HitKind[] = ["task", "problem", "event", "report"];
 
 /**
- * At most this many of a kind's newest index matches are looked at per search. An administrator
- * stops at the ranking window long before; a leader's or staff member's scope may hold few of a
- * common word's matches, and walking all of them (a million tasks: seconds) would hold the
- * server for everyone. Past this, the page says 结果较多，请缩小范围 (SearchResult.truncated).
+ * At most this many of a kind's newest index matches are looked at per read on SQLite (FTS5's
+ * newest matches, then the rule's check on each, then the read's own limit). An administrator's
+ * matches are all theirs, and a leader's or staff member's read asks the index for their scope
+ * alone (its scope tokens), so the read's limit (RANK_WINDOW at most) is met long before; the
+ * bound keeps a read from walking every match were the two ever to disagree.
  */
 export const SCAN_LIMIT = 2000;
 
@@ -53,12 +53,11 @@ export type IndexRow = {
 
 export interface SearchIndex {
   /**
-   * Among the newest SCAN_LIMIT rows of `kind` matching every term of `query`, the newest `limit`
-   * (a positive safe integer) that `actor` may see (scopeSql), newest first; `cut`: fewer than
-   * `limit` came back because the walk stopped at SCAN_LIMIT matches the actor may not see (an
-   * index that walks only the actor's scope is never cut: its matches are all theirs).
+   * The newest `limit` rows (a positive safe integer) of `kind` matching every term of `query`
+   * that `actor` may see (scopeSql), newest first. Each index walks the actor's scope (its
+   * tokens), so the rows it meets are theirs: fewer than `limit` means fewer exist.
    */
-  newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<{ rows: IndexRow[]; cut: boolean }>;
+  newest(kind: HitKind, query: ParsedQuery, actor: Actor, limit: number): Promise<IndexRow[]>;
   /**
    * A listed (unranked) search's page: the kinds' newest matches that `actor` may see, kind by
    * kind in the order given, each at most `limit`, read until `limit` are found in all: a kind
@@ -80,7 +79,7 @@ export interface SearchIndex {
 export async function kindAfterKind(index: Pick<SearchIndex, "newest">, kinds: readonly HitKind[], query: ParsedQuery, actor: Actor, limit: number): Promise<IndexRow[][]> {
   const out: IndexRow[][] = [];
   for (let i = 0, found = 0; i < kinds.length && found < limit; i++) {
-    const { rows } = await index.newest(kinds[i], query, actor, limit);
+    const rows = await index.newest(kinds[i], query, actor, limit);
     out.push(rows);
     found += rows.length;
   }

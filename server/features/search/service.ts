@@ -13,9 +13,9 @@ import type { Db } from "../../../db/client.ts";
 import { searchIndexOf } from "../../../db/client.ts";
 import type { Actor } from "../auth/permissions.ts";
 import { highlight, parseQuery, type ParsedQuery } from "./query.ts";
-import { checkLimit, HIT_KINDS, SCAN_LIMIT, SEARCH_INDEXES, type HitKind, type IndexRow } from "./search-index.ts";
+import { checkLimit, HIT_KINDS, SEARCH_INDEXES, type HitKind, type IndexRow } from "./search-index.ts";
 
-export { SCAN_LIMIT, type HitKind };
+export type { HitKind };
 
 export const SEARCH_LIMIT = 20;
 
@@ -40,8 +40,6 @@ export type SearchResult = {
   mode: "empty" | "fts" | "like";
   /** some kind matched more than RANK_WINDOW rows: ranked among its newest */
   windowed: boolean;
-  /** some kind's walk stopped at SCAN_LIMIT matches before filling its window: 结果较多，请缩小范围 */
-  truncated: boolean;
 };
 
 /** A match as the first step reads it (IndexRow), with its kind and score. */
@@ -70,7 +68,7 @@ export const RANK_WINDOW = 200;
 export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_LIMIT): Promise<SearchResult> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`search limit: ${limit}`); // it is written into the SQL
   const query = parseQuery(raw);
-  if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false, truncated: false };
+  if (!query.terms.length) return { query, hits: [], more: false, mode: "empty", windowed: false };
   const index = searchIndexOf(db);
   // ranked when there is a term of 3+ characters (as ever); a query of only 1–2 character terms
   // is listed newest first, unranked
@@ -79,18 +77,13 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
   const lowerTerms = query.terms.map((t) => t.toLowerCase());
   const matches: Match[] = [];
   let windowed = false;
-  let truncated = false;
-  const walk = async (kind: HitKind) => {
-    const { rows, cut } = await index.newest(kind, query, actor, window);
-    return { kind, found: rows, cut };
-  };
+  const walk = async (kind: HitKind) => ({ kind, found: await index.newest(kind, query, actor, window) });
   // ranked: every kind is read, at once (on a database server the index shares their
   // statements); listed newest first: the index's page, kinds in order until it is full
   const walked = fts
     ? await Promise.all(HIT_KINDS.map(walk))
-    : (await index.page(HIT_KINDS, query, actor, window)).map((found, i) => ({ kind: HIT_KINDS[i], found, cut: false }));
-  for (const { kind, found, cut } of walked) {
-    if (cut) truncated = true;
+    : (await index.page(HIT_KINDS, query, actor, window)).map((found, i) => ({ kind: HIT_KINDS[i], found }));
+  for (const { kind, found } of walked) {
     if (fts && found.length >= RANK_WINDOW) windowed = true;
     for (const r of found) matches.push({ kind, id: r.id, title: r.title, body: r.body, ref: r.ref, score: fts ? scoreLowered(r.title, r.body, lowerTerms) : 0 });
   }
@@ -100,7 +93,7 @@ export async function search(db: Db, actor: Actor, raw: unknown, limit = SEARCH_
   const shown = matches.slice(0, limit);
   const details = await detailsOf(db, shown);
   const hits = shown.map((m) => toHit(m, details.get(`${m.kind}:${m.id}`), query.terms));
-  return { query, hits, more, mode: fts ? "fts" : "like", windowed, truncated };
+  return { query, hits, more, mode: fts ? "fts" : "like", windowed };
 }
 
 /**

@@ -239,7 +239,7 @@ test("ids spread over many windows of the index (migration 0017): walks, window 
           const expectedNotes = notes.filter((r) => sees(actor, byId.get(r.task_id)!) && terms.every((x) => r.text.includes(x))).map((r) => r.id);
           for (const limit of [2, 15, 400]) {
             assert.deepEqual(await index.taskIds(parseQuery(q), limit, actor), expectedTasks.slice(0, limit), `tasks: ${who} ${q} probe ${probeRows} limit ${limit} analysed ${analysed}`);
-            const { rows } = await index.newest("event", parseQuery(q), actor, limit);
+            const rows = await index.newest("event", parseQuery(q), actor, limit);
             assert.deepEqual(rows.map((r) => r.id), expectedNotes.slice(0, limit), `notes: ${who} ${q} probe ${probeRows} limit ${limit} analysed ${analysed}`);
             compared += Math.min(limit, expectedTasks.length) + Math.min(limit, expectedNotes.length);
           }
