@@ -396,9 +396,9 @@ class Walk<T extends { id: number }> {
     // which finishes cheaper, in walked rows: walking on (the rest of the limit at the density
     // found; none found yet: one in the rows read or, where less, the statistics' share),
     // windows of the index (per id, the scan of their entries led by the rarest key and their
-    // matches), or the index's every match below hi. A read from the index is reckoned at the density of matches
-    // found or, where more, the statistics' share: the older rows need not be like the newer
-    // ones (a word of last year's campaign), and such a read costs what it finds whatever came
+    // matches), or the index's every match below hi. A read from the index is reckoned at the
+    // density of matches found or, where more, the statistics' share: the older rows need not be
+    // like the newer ones (a word of last year's campaign), and such a read costs what it finds whatever came
     // before; so a window is sized to hold about twice the rest at the greater of the two, or
     // as many ids as read so far (the reading at least doubles). The walk on is reckoned at the
     // density found alone: its step stops at the rows it needs (LIMIT), so a long step costs
@@ -407,9 +407,9 @@ class Walk<T extends { id: number }> {
     // notes: 0.9 s instead of 25 ms).
     const density = this.found.length ? this.found.length / this.walked : Math.min(1 / this.walked, this.share || 1);
     const c = this.costs(remaining, density, this.hi);
-    if (c.best === "index") return void (this.mode = "index");
-    if (c.best === "walk") return void ([this.mode, this.span] = ["walk", Math.min(MAX_WALK, c.need)]);
-    [this.mode, this.lo] = ["window", c.lo];
+    this.mode = c.best;
+    if (c.best === "walk") this.span = Math.min(MAX_WALK, c.need);
+    if (c.best === "window") this.lo = c.lo;
   }
 
   /**

@@ -11,9 +11,9 @@
 // What every implementation answers, the same on both engines: a row matches when every term is
 // a case-insensitive substring of one of its indexed texts (a task: its title or its measures);
 // notes (task_events) are indexed only with text <> '' and a kind other than 'created' and
-// 'imported'; "newest" is by id, descending; a leader's or staff member's walk meets only the rows in their
-// scope (both engines keep who may see a row in the index: FTS5's scope column, PostgreSQL's
-// search_keys), so it finds their older matches behind everyone else's newer ones.
+// 'imported'; "newest" is by id, descending; a leader's or staff member's walk meets only the
+// rows in their scope (both engines keep who may see a row in the index: FTS5's scope column,
+// PostgreSQL's search_keys), so it finds their older matches behind everyone else's newer ones.
 import type { Actor } from "../auth/permissions.ts";
 import { pathEnd } from "../../lib/path-range.ts";
 import type { ParsedQuery } from "./query.ts";

@@ -9,9 +9,26 @@ import { makeApp, TEST_PG } from "../../helpers/app.ts";
 import { parseQuery } from "../../../server/features/search/query.ts";
 import type { Actor } from "../../../server/features/auth/permissions.ts";
 import { actorOf } from "./helpers.ts";
+import type { Db } from "../../../db/store.ts";
 
 /** the walk does not read the actor: every match, as an administrator sees them */
 const ADMIN: Actor = { id: 0, role: "admin", unitId: 0, unitPath: "/" };
+
+type TaskRow = { id: number; title: string; measures: string; unit_id: number; path: string; owner_id: number; leader_id: number | null };
+/** every task with what the permission rule reads, newest first: the scans the walks are held to */
+const tasksWithScope = (db: Db) => db.all<TaskRow>("SELECT t.id, t.title, t.measures, t.unit_id, u.path, t.owner_id, t.leader_id FROM tasks t JOIN units u ON u.id = t.unit_id ORDER BY t.id DESC");
+/** the permission rule (scopeSql) written plainly: may `a` see task `r` */
+const sees = (a: Actor, r: TaskRow) =>
+  a.role === "admin" || (a.role === "leader" ? r.path.startsWith(a.unitPath) || r.leader_id === a.id || r.owner_id === a.id : r.unit_id === a.unitId || r.owner_id === a.id);
+/** `db` with `calls(params)` told of each of `method`'s statements' parameters first */
+function watched(db: Db, method: "all" | "value", calls: (sql: string, params: unknown[] | undefined) => void): Db {
+  const read = db[method] as (sql: string, params?: unknown[]) => Promise<unknown>;
+  const through = (sql: string, params?: unknown[]) => {
+    calls(sql, params);
+    return read.call(db, sql, params);
+  };
+  return Object.assign(Object.create(db) as Db, { [method]: through });
+}
 
 test("the probe and the index give the same newest matches as a scan of every row, for everyone and in each one's scope", { skip: !TEST_PG && "PostgreSQL 的检索方式（TEST_DATABASE_URL）" }, async (t) => {
   const ta = await makeApp();
@@ -30,13 +47,9 @@ test("the probe and the index give the same newest matches as a scan of every ro
         i % 17 === 3 ? `查处${words[4]}问题` : i % 6 === 1 ? `制作PPT课件${i}` : "建立台账",
       ]);
   });
-  const all = await ta.db.all<{ id: number; title: string; measures: string; unit_id: number; path: string; owner_id: number; leader_id: number | null }>(
-    "SELECT t.id, t.title, t.measures, t.unit_id, u.path, t.owner_id, t.leader_id FROM tasks t JOIN units u ON u.id = t.unit_id ORDER BY t.id DESC",
-  );
+  const all = await tasksWithScope(ta.db);
   const actors: Record<string, Actor> = { admin: ADMIN };
   for (const k of ["leader", "leaderA", "owner", "stranger"] as const) actors[k] = await actorOf(ta.db, ta.ids[k]);
-  const sees = (a: Actor, r: (typeof all)[number]) =>
-    a.role === "admin" || (a.role === "leader" ? r.path.startsWith(a.unitPath) || r.leader_id === a.id || r.owner_id === a.id : r.unit_id === a.unitId || r.owner_id === a.id);
   let compared = 0;
   for (const probeRows of [5, 40, 10_000]) {
     const index = postgresSearchIndex(ta.db, { probeRows });
@@ -211,22 +224,16 @@ test("ids spread over many windows of the index (migration 0017): walks, window 
   });
   const spread = await ta.db.all<{ w: number }>(`SELECT DISTINCT id >> ${WINDOW_BITS} AS w FROM task_events`);
   assert.ok(spread.length >= 12, `the notes' windows: ${spread.length}`);
-  const tasks = await ta.db.all<{ id: number; title: string; measures: string; unit_id: number; path: string; owner_id: number; leader_id: number | null }>(
-    "SELECT t.id, t.title, t.measures, t.unit_id, u.path, t.owner_id, t.leader_id FROM tasks t JOIN units u ON u.id = t.unit_id ORDER BY t.id DESC",
-  );
+  const tasks = await tasksWithScope(ta.db);
   const notes = await ta.db.all<{ id: number; text: string; task_id: number }>("SELECT id, text, task_id FROM task_events WHERE kind = 'progress' ORDER BY id DESC");
   const byId = new Map(tasks.map((r) => [r.id, r]));
   const actors: Record<string, Actor> = { admin: ADMIN };
   for (const k of ["leader", "leaderA", "owner"] as const) actors[k] = await actorOf(ta.db, ta.ids[k]);
-  const sees = (a: Actor, r: (typeof tasks)[number]) =>
-    a.role === "admin" || (a.role === "leader" ? r.path.startsWith(a.unitPath) || r.leader_id === a.id || r.owner_id === a.id : r.unit_id === a.unitId || r.owner_id === a.id);
   // the statements' window parameters, to know that window reads were made
   let windowReads = 0;
-  const db = Object.create(ta.db) as typeof ta.db;
-  db.all = ((sql: string, params?: unknown[]) => {
+  const db = watched(ta.db, "all", (_sql, params) => {
     if (params?.some((p) => typeof p === "string" && p.startsWith("{w:"))) windowReads++;
-    return ta.db.all(sql, params);
-  }) as typeof ta.db.all;
+  });
   let compared = 0;
   for (const analysed of [false, true]) {
     if (analysed) for (const table of ["tasks", "task_events"]) await ta.db.run(`ANALYZE ${table}`);
@@ -255,11 +262,9 @@ test("the nightly merge finds each table's search index (its expression since mi
   const { postgresSearchIndex } = await import("../../../db/engines/search-postgres.ts");
   const { SEARCH_INDEXES } = await import("../../../server/features/search/search-index.ts");
   const cleaned: string[] = [];
-  const db = Object.create(ta.db) as typeof ta.db;
-  db.value = ((sql: string, params?: unknown[]) => {
+  const db = watched(ta.db, "value", (sql, params) => {
     if (sql.includes("gin_clean_pending_list")) cleaned.push(String(params?.[0]));
-    return ta.db.value(sql, params);
-  }) as typeof ta.db.value;
+  });
   const index = postgresSearchIndex(db);
   for (const name of SEARCH_INDEXES) await index.optimize(name);
   assert.deepEqual(cleaned.sort(), ["problems_search_keys_idx", "reports_search_keys_idx", "task_events_search_keys_idx", "tasks_search_keys_idx"]);
